@@ -1,0 +1,1 @@
+//! Kafka `Values` parsing/printing (in progress).

@@ -1,0 +1,1 @@
+//! Row-wise JsonConverter reference (in progress).

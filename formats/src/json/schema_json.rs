@@ -1,0 +1,1 @@
+//! Connect schema ⇄ envelope schema JSON (in progress).

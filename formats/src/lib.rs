@@ -1,0 +1,15 @@
+//! weir's record model over Arrow and its Kafka Connect converters.
+//!
+//! - [`schema`] and [`value`]: the Connect type system and the row-wise value tree (references, tests).
+//! - [`error`]: Kafka's exception classes and messages, with the field path.
+//! - [`json`]: the JsonConverter.
+//! - [`header_values`]: Kafka's `Values` text parsing and printing behind SimpleHeaderConverter.
+//! - [`java_number`], [`java_date`]: Java's number and date text, which Kafka's output carries.
+
+pub mod error;
+pub mod header_values;
+pub mod java_date;
+pub mod java_number;
+pub mod json;
+pub mod schema;
+pub mod value;

@@ -1,0 +1,1 @@
+//! weir single message transforms (arrive with the SMT issue).
