@@ -1,7 +1,21 @@
 //! `org.apache.kafka.connect.json.JsonConverter`.
 //!
+//! - [`converter`]: the columnar converter (simd-json tape → Arrow → JSON text).
+//! - [`tape`]: a batch of documents parsed into one tape over one buffer.
+//! - [`schemaless`]: shape inference for `schemas.enable=false`.
+//! - [`schema_decode`]: schema-driven payload decoding for envelopes.
+//! - [`encode`]: Arrow columns to JSON text.
+//! - [`write`]: Jackson's string escaping and number text.
 //! - [`schema_json`]: Connect schema ⇄ the envelope's `"schema"` JSON.
 //! - [`reference`]: the row-wise converter over `serde_json::Value`, the oracle for the columnar one.
 
+pub mod converter;
+pub mod encode;
 pub mod reference;
+pub mod schema_decode;
 pub mod schema_json;
+pub mod schemaless;
+pub mod tape;
+pub mod write;
+
+pub use converter::{JsonConverter, JSON_CONVERTER_CLASS};

@@ -1,0 +1,154 @@
+//! The converter interfaces: columnar [`Converter`] for keys and values, row-wise
+//! [`HeaderConverter`] for headers, and the decoded / encoded forms they exchange.
+
+use std::fmt::Debug;
+use std::ops::Range;
+
+use crate::batch::Column;
+use crate::error::ConnectError;
+use crate::schema::SchemaRef;
+use crate::value::Value;
+
+/// Rows of one side that decoded to one schema.
+#[derive(Debug, Clone)]
+pub struct DecodedPart {
+    /// The input positions of the rows, ascending.
+    pub rows: Vec<u32>,
+    /// Their schema and data, one entry per row of `rows`.
+    pub column: Column,
+}
+
+/// The result of decoding one side of a batch: the rows that decoded, grouped by schema, and the
+/// rows that did not, with their errors. Every input row is in exactly one of the two.
+#[derive(Debug, Clone, Default)]
+pub struct Decoded {
+    /// Decoded rows grouped by schema (or, schemaless, by inferred shape).
+    pub parts: Vec<DecodedPart>,
+    /// Rows that failed, with the error.
+    pub errors: Vec<(u32, ConnectError)>,
+}
+
+/// Encoded bytes for the rows of one column: a shared buffer and one slot per row.
+#[derive(Debug, Clone, Default)]
+pub struct Encoded {
+    bytes: Vec<u8>,
+    slots: Vec<Option<Range<u32>>>,
+    errors: Vec<(usize, ConnectError)>,
+    row_start: usize,
+}
+
+impl Encoded {
+    /// An empty buffer with room for `rows` rows of about `bytes_per_row` bytes.
+    pub fn with_capacity(rows: usize, bytes_per_row: usize) -> Encoded {
+        Encoded {
+            bytes: Vec::with_capacity(rows * bytes_per_row),
+            slots: Vec::with_capacity(rows),
+            ..Encoded::default()
+        }
+    }
+
+    /// Starts the next row; write its bytes into the returned buffer, then call
+    /// [`Encoded::end_row`] or [`Encoded::fail_row`].
+    pub fn begin_row(&mut self) -> &mut Vec<u8> {
+        self.row_start = self.bytes.len();
+        &mut self.bytes
+    }
+
+    /// Ends the row begun last, keeping what was written.
+    pub fn end_row(&mut self) {
+        self.slots
+            .push(Some(self.row_start as u32..self.bytes.len() as u32));
+    }
+
+    /// Ends the row begun last as a failure: what was written is discarded.
+    pub fn fail_row(&mut self, error: ConnectError) {
+        self.bytes.truncate(self.row_start);
+        self.errors.push((self.slots.len(), error));
+        self.slots.push(None);
+    }
+
+    /// Appends a null row (no bytes: a null key or a tombstone).
+    pub fn push_null(&mut self) {
+        self.slots.push(None);
+    }
+
+    /// Appends a row with `bytes`.
+    pub fn push_bytes(&mut self, bytes: &[u8]) {
+        self.begin_row().extend_from_slice(bytes);
+        self.end_row();
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Row `i`'s bytes (`None`: null, or failed — see [`Encoded::errors`]).
+    pub fn row(&self, i: usize) -> Option<&[u8]> {
+        self.slots[i]
+            .as_ref()
+            .map(|r| &self.bytes[r.start as usize..r.end as usize])
+    }
+
+    /// The rows that failed to encode, by row index, with their errors.
+    pub fn errors(&self) -> &[(usize, ConnectError)] {
+        &self.errors
+    }
+}
+
+/// A key or value converter: bytes ⇄ Connect data, a whole batch side at a time.
+///
+/// Implementations are immutable after construction and shared between threads; caches they
+/// keep (schemas by bytes, encoders by schema) must be concurrent.
+pub trait Converter: Send + Sync + Debug {
+    /// Decodes one side of a batch: `inputs[i]` is row `i`'s bytes (`None` for a null).
+    fn decode(&self, inputs: &[Option<&[u8]>]) -> Decoded;
+
+    /// Encodes every row of `column`, appending one row each to `out`.
+    fn encode(&self, column: &Column, out: &mut Encoded);
+}
+
+/// A header converter: one header value at a time (headers are few and small).
+pub trait HeaderConverter: Send + Sync + Debug {
+    /// Reads a header's bytes into a Connect value (`toConnectHeader`).
+    fn to_header(
+        &self,
+        name: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<(Option<SchemaRef>, Value), ConnectError>;
+
+    /// Writes a header's Connect value to bytes (`fromConnectHeader`).
+    fn from_header(
+        &self,
+        name: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, ConnectError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_rows_leave_no_bytes_behind() {
+        let mut out = Encoded::default();
+        out.push_bytes(b"ab");
+        out.begin_row().extend_from_slice(b"junk");
+        out.fail_row(ConnectError::data("bad"));
+        out.push_null();
+        out.push_bytes(b"c");
+        assert_eq!(out.len(), 4);
+        assert_eq!(out.row(0), Some(&b"ab"[..]));
+        assert_eq!(out.row(1), None);
+        assert_eq!(out.row(2), None);
+        assert_eq!(out.row(3), Some(&b"c"[..]));
+        assert_eq!(out.errors().len(), 1);
+        assert_eq!(out.errors()[0].0, 1);
+    }
+}

@@ -1,0 +1,723 @@
+//! `org.apache.kafka.connect.json.JsonConverter` over whole batches.
+//!
+//! Decode copies the batch's documents once into a padded buffer, parses them with simd-json into
+//! one tape ([`super::tape`]), then builds one Arrow column per schema (envelopes) or per inferred
+//! shape (schemaless). With `schemas.enable=true` the envelope's `"schema"` text is located by a
+//! structural scan and looked up by its bytes: a schema whose bytes were seen before is not parsed
+//! again, and only the payload goes through simd-json. Encode binds each segment's column once
+//! and writes rows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use arrow_array::Array;
+use arrow_buffer::Buffer;
+
+use crate::arrow_mapping::arrow_type;
+use crate::batch::Column;
+use crate::column_builder::ColumnBuilder;
+use crate::converter::{Converter, Decoded, DecodedPart, Encoded, HeaderConverter};
+use crate::error::{ConnectError, Result};
+use crate::json::encode::Slot;
+use crate::json::reference::{self, JsonConfig};
+use crate::json::schema_decode::PayloadDecoder;
+use crate::json::schema_json::{parse_schema_with, try_write_schema_text};
+use crate::json::schemaless::{
+    append as append_schemaless, group_by_shape, has_duplicate_keys, write_canonical,
+};
+use crate::json::tape::{value_end, BatchTape, JNode, Span, TapeParser};
+use crate::schema::SchemaRef;
+use crate::value::Value;
+
+/// Kafka's class name of this converter.
+pub const JSON_CONVERTER_CLASS: &str = "org.apache.kafka.connect.json.JsonConverter";
+
+const ENVELOPE_ERROR: &str = "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.";
+
+type SchemaResult = std::result::Result<Option<SchemaRef>, ConnectError>;
+
+/// The JsonConverter: configuration plus the schema cache keyed by schema bytes.
+#[derive(Debug)]
+pub struct JsonConverter {
+    config: JsonConfig,
+    schemas: Mutex<HashMap<Vec<u8>, SchemaResult>>,
+}
+
+/// One decoded row before columns are built.
+enum RowPlan {
+    /// A null value (null bytes, empty input, or a JSON null without schema).
+    Null,
+    /// A payload at tape node `root` with this schema (`None`: schemaless).
+    Payload(Option<SchemaRef>, usize),
+}
+
+impl JsonConverter {
+    /// A converter with `config`.
+    pub fn new(config: JsonConfig) -> JsonConverter {
+        JsonConverter {
+            config,
+            schemas: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// From the converter's settings (`schemas.enable`, `decimal.format`, …).
+    pub fn from_settings(get: impl Fn(&str) -> Option<String>) -> Result<JsonConverter> {
+        Ok(JsonConverter::new(JsonConfig::from_settings(get)?))
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &JsonConfig {
+        &self.config
+    }
+
+    /// The schema whose envelope text is `bytes`, parsed once per distinct text.
+    fn schema_for(&self, bytes: &[u8]) -> SchemaResult {
+        let mut cache = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = cache.get(bytes) {
+            return hit.clone();
+        }
+        let parsed = serde_json::from_slice::<serde_json::Value>(bytes)
+            .map_err(|e| {
+                ConnectError::data(format!("{}{e}", crate::json::tape::SERIALIZATION_ERROR))
+            })
+            .and_then(|json| parse_schema_with(&json, &self.config));
+        if cache.len() >= self.config.schemas_cache_size.max(1) {
+            cache.clear();
+        }
+        cache.insert(bytes.to_vec(), parsed.clone());
+        parsed
+    }
+
+    /// Plans one envelope at `span`: finds schema and payload, parses the payload.
+    fn plan_envelope(
+        &self,
+        tape: &mut BatchTape,
+        parser: &mut TapeParser,
+        span: Span,
+        last: &mut Option<(Span, SchemaResult)>,
+    ) -> Result<RowPlan> {
+        let Some((schema_span, payload_span)) = envelope_spans(&tape.buffer, span) else {
+            return self.plan_envelope_slowly(tape, parser, span);
+        };
+        let schema_bytes = &tape.buffer[schema_span.start..schema_span.start + schema_span.len];
+        let schema = match last {
+            Some((prev, result))
+                if tape.buffer[prev.start..prev.start + prev.len] == *schema_bytes =>
+            {
+                result.clone()
+            }
+            _ => {
+                let result = self.schema_for(schema_bytes);
+                *last = Some((schema_span, result.clone()));
+                result
+            }
+        }?;
+        let root = parser.parse(tape, payload_span)?;
+        Ok(RowPlan::Payload(schema, root))
+    }
+
+    /// Envelopes not in `{"schema":…,"payload":…}` order: parse whole and check like Kafka.
+    fn plan_envelope_slowly(
+        &self,
+        tape: &mut BatchTape,
+        parser: &mut TapeParser,
+        span: Span,
+    ) -> Result<RowPlan> {
+        let root = parser.parse(tape, span)?;
+        let JNode::Object { len: 2, .. } = tape.nodes[root] else {
+            return Err(ConnectError::data(ENVELOPE_ERROR));
+        };
+        let (mut schema_at, mut payload_at) = (None, None);
+        let mut key_at = root + 1;
+        for _ in 0..2 {
+            if let JNode::Str { start, len } = tape.nodes[key_at] {
+                match tape.str(start, len) {
+                    "schema" => schema_at = Some(key_at + 1),
+                    "payload" => payload_at = Some(key_at + 1),
+                    _ => {}
+                }
+            }
+            key_at += 1 + tape.nodes[key_at + 1].span();
+        }
+        let (Some(schema_at), Some(payload_at)) = (schema_at, payload_at) else {
+            return Err(ConnectError::data(ENVELOPE_ERROR));
+        };
+        let mut text = Vec::new();
+        write_canonical(tape, schema_at, &mut text);
+        let schema = self.schema_for(&text)?;
+        Ok(RowPlan::Payload(schema, payload_at))
+    }
+
+    fn plan_row(
+        &self,
+        tape: &mut BatchTape,
+        parser: &mut TapeParser,
+        span: Span,
+        last: &mut Option<(Span, SchemaResult)>,
+    ) -> Result<RowPlan> {
+        let bytes = &tape.buffer[span.start..span.start + span.len];
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(RowPlan::Null);
+        }
+        if self.config.schemas_enable {
+            return self.plan_envelope(tape, parser, span, last);
+        }
+        let root = parser.parse(tape, span)?;
+        Ok(RowPlan::Payload(None, root))
+    }
+}
+
+/// Finds the schema and payload values of `{"schema":S,"payload":P}` (optional whitespace
+/// between tokens only where Kafka's own output has none: this is the fast path; anything
+/// else takes the slow one).
+fn envelope_spans(buffer: &[u8], span: Span) -> Option<(Span, Span)> {
+    const SCHEMA_KEY: &[u8] = b"{\"schema\":";
+    const PAYLOAD_KEY: &[u8] = b",\"payload\":";
+    let doc = &buffer[span.start..span.start + span.len];
+    let schema_start = SCHEMA_KEY.len();
+    if !doc.starts_with(SCHEMA_KEY) {
+        return None;
+    }
+    let schema_end = value_end(doc, schema_start)?;
+    if !doc[schema_end..].starts_with(PAYLOAD_KEY) {
+        return None;
+    }
+    let payload_start = schema_end + PAYLOAD_KEY.len();
+    let payload_end = value_end(doc, payload_start)?;
+    if doc.get(payload_end) != Some(&b'}') {
+        return None;
+    }
+    Some((
+        Span {
+            start: span.start + schema_start,
+            len: schema_end - schema_start,
+        },
+        Span {
+            start: span.start + payload_start,
+            len: payload_end - payload_start,
+        },
+    ))
+}
+
+/// Copies the non-null inputs back to back into a padded buffer.
+fn copy_inputs(inputs: &[Option<&[u8]>]) -> (BatchTape, Vec<Option<Span>>) {
+    let total: usize = inputs.iter().flatten().map(|b| b.len()).sum();
+    let mut tape = BatchTape {
+        nodes: Vec::with_capacity(total / 8),
+        buffer: Vec::with_capacity(total + simd_json::INPUT_PADDING),
+    };
+    let spans = inputs
+        .iter()
+        .map(|input| {
+            input.map(|bytes| {
+                let start = tape.buffer.len();
+                tape.buffer.extend_from_slice(bytes);
+                Span {
+                    start,
+                    len: bytes.len(),
+                }
+            })
+        })
+        .collect();
+    tape.buffer
+        .resize(tape.buffer.len() + simd_json::INPUT_PADDING, 0);
+    (tape, spans)
+}
+
+/// Rows that share one schema (by `Arc` identity; `None`: schemaless), in input order.
+struct SchemaGroup {
+    schema: Option<SchemaRef>,
+    rows: Vec<(u32, Option<usize>)>,
+}
+
+fn group_by_schema(plans: Vec<(u32, RowPlan)>) -> Vec<SchemaGroup> {
+    let mut groups: Vec<SchemaGroup> = Vec::new();
+    for (row, plan) in plans {
+        let (schema, root) = match plan {
+            RowPlan::Null => (None, None),
+            RowPlan::Payload(schema, root) => (schema, Some(root)),
+        };
+        let same = |g: &SchemaGroup| match (&g.schema, &schema) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        match groups.iter_mut().rev().find(|g| same(g)) {
+            Some(group) => group.rows.push((row, root)),
+            None => groups.push(SchemaGroup {
+                schema,
+                rows: vec![(row, root)],
+            }),
+        }
+    }
+    groups
+}
+
+/// Where a part's column is being built.
+struct PartBuilder {
+    schema: Option<SchemaRef>,
+    rows: Vec<u32>,
+    builder: ColumnBuilder,
+}
+
+impl JsonConverter {
+    fn build_schema_part(
+        &self,
+        tape: &BatchTape,
+        extra: &mut Vec<u8>,
+        schema: SchemaRef,
+        rows: &[(u32, Option<usize>)],
+        errors: &mut Vec<(u32, ConnectError)>,
+    ) -> PartBuilder {
+        let mut builder = ColumnBuilder::for_type(&arrow_type(&schema));
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut decoder = PayloadDecoder {
+            tape,
+            extra,
+            config: &self.config,
+        };
+        for &(row, root) in rows {
+            let len = builder.len();
+            match decoder.append(&schema, root, &mut builder) {
+                Ok(()) => kept.push(row),
+                Err(e) => {
+                    builder.truncate(len);
+                    errors.push((row, e));
+                }
+            }
+        }
+        PartBuilder {
+            schema: Some(schema),
+            rows: kept,
+            builder,
+        }
+    }
+
+    fn build_schemaless_parts(
+        tape: &mut BatchTape,
+        parser: &mut TapeParser,
+        rows: &[(u32, Option<usize>)],
+        extra: &mut Vec<u8>,
+    ) -> Vec<PartBuilder> {
+        // Null values become JSON null roots, which join the first shape group as null rows.
+        let null_at = tape.nodes.len();
+        tape.nodes.push(JNode::Null);
+        let mut records: Vec<(u32, usize)> = Vec::with_capacity(rows.len());
+        for &(row, root) in rows {
+            let root = match root {
+                Some(root) if has_duplicate_keys(tape, root) => {
+                    reparse_canonical(tape, parser, root)
+                }
+                Some(root) => root,
+                None => null_at,
+            };
+            records.push((row, root));
+        }
+        let groups = group_by_shape(tape, &records);
+        groups
+            .into_iter()
+            .map(|group| {
+                let mut builder = ColumnBuilder::for_type(&group.shape.data_type());
+                for &root in &group.roots {
+                    append_schemaless(tape, root, &group.shape, &mut builder, extra);
+                }
+                PartBuilder {
+                    schema: None,
+                    rows: group.rows,
+                    builder,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Rewrites the record at `root` canonically (a repeated key keeps its last value, as Jackson
+/// does) at the end of the batch buffer and parses it again; returns the new root.
+fn reparse_canonical(tape: &mut BatchTape, parser: &mut TapeParser, root: usize) -> usize {
+    let mut text = Vec::new();
+    write_canonical(tape, root, &mut text);
+    let start = tape.buffer.len();
+    tape.buffer.extend_from_slice(&text);
+    tape.buffer
+        .resize(tape.buffer.len() + simd_json::INPUT_PADDING, 0);
+    // The canonical text of a parsed document always parses.
+    parser
+        .parse(
+            tape,
+            Span {
+                start,
+                len: text.len(),
+            },
+        )
+        .unwrap_or(root)
+}
+
+impl Converter for JsonConverter {
+    fn decode(&self, inputs: &[Option<&[u8]>]) -> Decoded {
+        let (mut tape, spans) = copy_inputs(inputs);
+        let mut parser = TapeParser::default();
+        let mut errors = Vec::new();
+        let mut plans = Vec::with_capacity(inputs.len());
+        let mut last_schema = None;
+        for (row, span) in spans.iter().enumerate() {
+            let plan = match span {
+                None => Ok(RowPlan::Null),
+                Some(span) => self.plan_row(&mut tape, &mut parser, *span, &mut last_schema),
+            };
+            match plan {
+                Ok(plan) => plans.push((row as u32, plan)),
+                Err(e) => errors.push((row as u32, e)),
+            }
+        }
+        let mut extra = Vec::new();
+        let mut parts = Vec::new();
+        for group in group_by_schema(plans) {
+            match group.schema {
+                Some(schema) => parts.push(self.build_schema_part(
+                    &tape,
+                    &mut extra,
+                    schema,
+                    &group.rows,
+                    &mut errors,
+                )),
+                None => parts.extend(Self::build_schemaless_parts(
+                    &mut tape,
+                    &mut parser,
+                    &group.rows,
+                    &mut extra,
+                )),
+            }
+        }
+        let buffers: Arc<[Buffer]> =
+            Arc::from(vec![Buffer::from_vec(tape.buffer), Buffer::from_vec(extra)]);
+        errors.sort_by_key(|(row, _)| *row);
+        Decoded {
+            parts: parts
+                .into_iter()
+                .filter(|p| !p.rows.is_empty())
+                .map(|mut p| DecodedPart {
+                    rows: p.rows,
+                    column: Column {
+                        schema: p.schema,
+                        data: p.builder.finish(&buffers),
+                    },
+                })
+                .collect(),
+            errors,
+        }
+    }
+
+    fn encode(&self, column: &Column, out: &mut Encoded) {
+        let schema = column.schema.as_deref();
+        let slot = match Slot::bind(schema, column.data.as_ref(), &self.config) {
+            Ok(slot) => slot,
+            Err(e) => {
+                fail_all(column.data.len(), &e, out);
+                return;
+            }
+        };
+        let envelope_head = match (self.config.schemas_enable, schema) {
+            (false, _) => None,
+            (true, None) => Some(b"{\"schema\":null,\"payload\":".to_vec()),
+            (true, Some(s)) => match try_write_schema_text(s, &self.config) {
+                Ok(text) => Some(format!("{{\"schema\":{text},\"payload\":").into_bytes()),
+                Err(e) => {
+                    fail_all(column.data.len(), &e, out);
+                    return;
+                }
+            },
+        };
+        for row in 0..column.data.len() {
+            if schema.is_none() && column.data.is_null(row) {
+                out.push_null();
+                continue;
+            }
+            let buf = out.begin_row();
+            if let Some(head) = &envelope_head {
+                buf.extend_from_slice(head);
+            }
+            match slot.write(row, buf) {
+                Ok(()) => {
+                    if envelope_head.is_some() {
+                        buf.push(b'}');
+                    }
+                    out.end_row();
+                }
+                Err(e) => out.fail_row(e),
+            }
+        }
+    }
+}
+
+/// Fails every row of a column that cannot be written at all (its schema has no JSON form).
+fn fail_all(rows: usize, error: &ConnectError, out: &mut Encoded) {
+    for _ in 0..rows {
+        out.begin_row();
+        out.fail_row(error.clone());
+    }
+}
+
+impl HeaderConverter for JsonConverter {
+    fn to_header(&self, _name: &str, bytes: Option<&[u8]>) -> Result<(Option<SchemaRef>, Value)> {
+        reference::to_connect(bytes, &self.config)
+    }
+
+    fn from_header(
+        &self,
+        _name: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>> {
+        reference::from_connect(schema, value, &self.config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::reference::{from_connect, to_connect, DecimalFormat};
+    use crate::schema::{Schema, SchemaKind};
+    use proptest::prelude::*;
+
+    /// Decodes and re-encodes `docs` with the columnar converter: per row, the output bytes or
+    /// the error text.
+    fn columnar(
+        config: &JsonConfig,
+        docs: &[Option<Vec<u8>>],
+    ) -> Vec<std::result::Result<Option<Vec<u8>>, String>> {
+        let converter = JsonConverter::new(config.clone());
+        let inputs: Vec<Option<&[u8]>> = docs.iter().map(|d| d.as_deref()).collect();
+        let decoded = converter.decode(&inputs);
+        let mut out = vec![Err("row lost".to_string()); docs.len()];
+        for (row, e) in &decoded.errors {
+            out[*row as usize] = Err(e.kafka_text());
+        }
+        for part in &decoded.parts {
+            let mut encoded = Encoded::default();
+            converter.encode(&part.column, &mut encoded);
+            let failed: HashMap<usize, String> = encoded
+                .errors()
+                .iter()
+                .map(|(i, e)| (*i, e.kafka_text()))
+                .collect();
+            for (i, row) in part.rows.iter().enumerate() {
+                out[*row as usize] = match failed.get(&i) {
+                    Some(e) => Err(e.clone()),
+                    None => Ok(encoded.row(i).map(<[u8]>::to_vec)),
+                };
+            }
+        }
+        out
+    }
+
+    /// The same through the row-wise reference.
+    fn reference(
+        config: &JsonConfig,
+        doc: Option<&[u8]>,
+    ) -> std::result::Result<Option<Vec<u8>>, String> {
+        let (schema, value) = to_connect(doc, config).map_err(|e| e.kafka_text())?;
+        from_connect(schema.as_ref(), &value, config).map_err(|e| e.kafka_text())
+    }
+
+    fn parsed(bytes: &Option<Vec<u8>>) -> Option<serde_json::Value> {
+        bytes
+            .as_ref()
+            .map(|b| serde_json::from_slice(b).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Columnar and reference agree on every row: same bytes as JSON, or both fail.
+    fn assert_agree(
+        config: &JsonConfig,
+        docs: &[Option<Vec<u8>>],
+    ) -> std::result::Result<(), TestCaseError> {
+        let fast = columnar(config, docs);
+        for (doc, fast) in docs.iter().zip(fast) {
+            let slow = reference(config, doc.as_deref());
+            match (&fast, &slow) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(
+                    parsed(a),
+                    parsed(b),
+                    "doc {:?}",
+                    doc.as_ref().map(|d| String::from_utf8_lossy(d))
+                ),
+                (Err(_), Err(_)) => {}
+                _ => prop_assert!(
+                    false,
+                    "doc {:?}: columnar {:?} vs reference {:?}",
+                    doc.as_ref().map(|d| String::from_utf8_lossy(d)),
+                    fast,
+                    slow
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            (-1e6f64..1e6).prop_map(serde_json::Value::from),
+            "[a-c\"\\\\\n é😀]{0,6}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::vec(("[abc]", inner), 0..4)
+                    .prop_map(|kv| { serde_json::Value::Object(kv.into_iter().collect()) }),
+            ]
+        })
+    }
+
+    fn schema_and_value() -> impl Strategy<Value = (SchemaRef, serde_json::Value)> {
+        let primitive = prop_oneof![
+            Just((Schema::new(SchemaKind::Int8), serde_json::json!(7))),
+            Just((Schema::new(SchemaKind::Int16), serde_json::json!(-300))),
+            any::<i32>().prop_map(|v| (Schema::new(SchemaKind::Int32), serde_json::json!(v))),
+            any::<i64>().prop_map(|v| (Schema::new(SchemaKind::Int64), serde_json::json!(v))),
+            Just((Schema::new(SchemaKind::Float32), serde_json::json!(0.1))),
+            (-1e9f64..1e9).prop_map(|v| (Schema::new(SchemaKind::Float64), serde_json::json!(v))),
+            any::<bool>().prop_map(|v| (Schema::new(SchemaKind::Boolean), serde_json::json!(v))),
+            "[a-z\"]{0,5}".prop_map(|v| (Schema::new(SchemaKind::String), serde_json::json!(v))),
+            Just((Schema::new(SchemaKind::Bytes), serde_json::json!("AAE="))),
+            Just((Schema::decimal(2), serde_json::json!("AN4="))),
+            Just((Schema::date(), serde_json::json!(19675))),
+            Just((Schema::time(), serde_json::json!(45296789))),
+            Just((Schema::timestamp(), serde_json::json!(1700000000000i64))),
+            Just((Schema::new(SchemaKind::Int32), serde_json::json!("x"))),
+            Just((Schema::new(SchemaKind::String), serde_json::json!(5))),
+            Just((Schema::new(SchemaKind::Int32), serde_json::json!(null))),
+            Just((
+                Schema::new(SchemaKind::Int32)
+                    .optional()
+                    .with_default(Value::Int32(9)),
+                serde_json::json!(null)
+            )),
+        ];
+        let schema_value = primitive.prop_flat_map(|(schema, value)| {
+            any::<bool>().prop_map(move |optional| {
+                let mut schema = schema.clone();
+                schema.optional |= optional;
+                (schema, value.clone())
+            })
+        });
+        schema_value
+            .prop_recursive(2, 16, 3, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..3).prop_map(|items| {
+                        let item_schema = items
+                            .first()
+                            .map(|(s, _)| s.clone())
+                            .unwrap_or(Schema::new(SchemaKind::Int32));
+                        let values = items
+                            .into_iter()
+                            .filter(|(s, _)| *s == item_schema)
+                            .map(|(_, v)| v)
+                            .collect::<Vec<_>>();
+                        (
+                            Schema::new(SchemaKind::Array(item_schema.into_ref())),
+                            serde_json::Value::from(values),
+                        )
+                    }),
+                    proptest::collection::vec(inner, 1..4).prop_map(|fields| {
+                        let schema = Schema::structure(
+                            fields
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (s, _))| (format!("f{i}"), s.clone().into_ref())),
+                        );
+                        let value = serde_json::Value::Object(
+                            fields
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, (_, v))| (format!("f{i}"), v))
+                                .collect(),
+                        );
+                        (schema, value)
+                    }),
+                ]
+            })
+            .prop_map(|(s, v)| (s.into_ref(), v))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn schemaless_batches_agree_with_the_reference(values in proptest::collection::vec(json_value(), 1..8)) {
+            let config = JsonConfig { schemas_enable: false, ..JsonConfig::default() };
+            let docs: Vec<Option<Vec<u8>>> = values.iter().map(|v| Some(serde_json::to_vec(v).unwrap())).collect();
+            assert_agree(&config, &docs)?;
+        }
+
+        #[test]
+        fn envelope_batches_agree_with_the_reference(
+            records in proptest::collection::vec(schema_and_value(), 1..6),
+            numeric in any::<bool>(),
+        ) {
+            let config = JsonConfig {
+                decimal_format: if numeric { DecimalFormat::Numeric } else { DecimalFormat::Base64 },
+                ..JsonConfig::default()
+            };
+            let docs: Vec<Option<Vec<u8>>> = records
+                .iter()
+                .map(|(schema, payload)| {
+                    let schema = crate::json::schema_json::try_write_schema(schema, &config).unwrap();
+                    Some(serde_json::to_vec(&serde_json::json!({"schema": schema, "payload": payload})).unwrap())
+                })
+                .collect();
+            assert_agree(&config, &docs)?;
+        }
+    }
+
+    #[test]
+    fn schemaless_edge_cases_agree_with_the_reference() {
+        let config = JsonConfig {
+            schemas_enable: false,
+            ..JsonConfig::default()
+        };
+        let docs: Vec<Option<Vec<u8>>> = [
+            r#"{"a":1} trailing"#,
+            "nope",
+            "",
+            r#"{"dup":0,"dup":1}"#,
+            r#"{"a":1,"b":{"x":1}}"#,
+            r#"{"a":"s","b":{"y":2}}"#,
+            "null",
+            "12",
+            r#"[1,"a"]"#,
+        ]
+        .iter()
+        .map(|d| Some(d.as_bytes().to_vec()))
+        .chain([None])
+        .collect();
+        assert_agree(&config, &docs).unwrap();
+    }
+
+    /// Deliberate difference (README): Kafka silently wraps integers beyond 64 bits and turns
+    /// numbers beyond the double range into Infinity; weir refuses to alter them and fails the row.
+    #[test]
+    fn numbers_beyond_64_bit_range_are_row_errors() {
+        let config = JsonConfig {
+            schemas_enable: false,
+            ..JsonConfig::default()
+        };
+        let docs: Vec<Option<Vec<u8>>> = ["1e400", "123456789012345678901234567890", r#"{"a":1}"#]
+            .iter()
+            .map(|d| Some(d.as_bytes().to_vec()))
+            .collect();
+        let out = columnar(&config, &docs);
+        assert!(out[0].is_err() && out[1].is_err(), "{out:?}");
+        assert_eq!(out[2], Ok(Some(br#"{"a":1}"#.to_vec())));
+    }
+
+    #[test]
+    fn an_envelope_schema_is_parsed_once_per_distinct_text() {
+        let converter = JsonConverter::new(JsonConfig::default());
+        let doc = br#"{"schema":{"type":"string","optional":false},"payload":"x"}"#;
+        let decoded = converter.decode(&[Some(doc.as_slice()), Some(doc.as_slice())]);
+        assert_eq!(decoded.parts.len(), 1);
+        assert_eq!(converter.schemas.lock().unwrap().len(), 1);
+    }
+}

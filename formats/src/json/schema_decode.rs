@@ -1,0 +1,534 @@
+//! An envelope's payload into Arrow, driven by its Connect schema, with JsonConverter's exact
+//! semantics: Jackson's lenient accessors (`intValue()` of a string is 0, `(byte) 300` is 44),
+//! defaults for nulls (`replace.null.with.default`), logical types, Kafka's messages.
+//!
+//! A record is appended as it is walked; when it fails half-way the caller truncates the builder
+//! back to the record's start ([`ColumnBuilder::truncate`]).
+
+use base64::Engine;
+
+use crate::column_builder::ColumnBuilder;
+use crate::error::{ConnectError, Result};
+use crate::json::reference::JsonConfig;
+use crate::json::tape::{BatchTape, JNode};
+use crate::schema::{LogicalType, Schema, SchemaKind};
+use crate::value::{Decimal, Value};
+
+/// Jackson's `getNodeType()` name of a node, as Kafka's messages print it.
+fn node_type(node: JNode) -> &'static str {
+    match node {
+        JNode::Str { .. } => "STRING",
+        JNode::Object { .. } => "OBJECT",
+        JNode::Array { .. } => "ARRAY",
+        JNode::I64(_) | JNode::U64(_) | JNode::F64(_) => "NUMBER",
+        JNode::Bool(_) => "BOOLEAN",
+        JNode::Null => "NULL",
+    }
+}
+
+/// Decodes payload nodes for one schema.
+pub struct PayloadDecoder<'a> {
+    /// The batch's tape.
+    pub tape: &'a BatchTape,
+    /// Where decoded bytes (base64 payloads, defaults) are materialised: buffer 1 of the batch.
+    pub extra: &'a mut Vec<u8>,
+    /// The converter settings.
+    pub config: &'a JsonConfig,
+}
+
+impl PayloadDecoder<'_> {
+    /// Appends the value at node `at` (`None`: the field is missing) of `schema` to `builder`.
+    pub fn append(
+        &mut self,
+        schema: &Schema,
+        at: Option<usize>,
+        builder: &mut ColumnBuilder,
+    ) -> Result<()> {
+        let node = at.map_or(JNode::Null, |i| self.tape.nodes[i]);
+        if node == JNode::Null {
+            return self.append_null(schema, builder);
+        }
+        let at = at.unwrap_or_default();
+        if let Some(logical) = schema.logical_type() {
+            return self.append_logical(logical, node, builder);
+        }
+        match (&schema.kind, builder) {
+            (SchemaKind::Boolean, b) => b.push_bool(node == JNode::Bool(true)),
+            (SchemaKind::Int8, ColumnBuilder::Int8(c)) => c.push(int_value(node) as i8),
+            (SchemaKind::Int16, ColumnBuilder::Int16(c)) => c.push(int_value(node) as i16),
+            (SchemaKind::Int32, ColumnBuilder::Int32(c)) => c.push(int_value(node)),
+            (SchemaKind::Int64, ColumnBuilder::Int64(c)) => c.push(long_value(node)),
+            (SchemaKind::Float32, ColumnBuilder::Float32(c)) => c.push(double_value(node) as f32),
+            (SchemaKind::Float64, ColumnBuilder::Float64(c)) => c.push(double_value(node)),
+            (SchemaKind::String, b @ ColumnBuilder::Utf8(_)) => match node {
+                JNode::Str { start, len } => {
+                    if let ColumnBuilder::Utf8(views) = b {
+                        views.push(self.tape.bytes(start, len), 0, start);
+                    }
+                }
+                // `textValue()` of a non-string is null.
+                _ => self.append_null(schema, b)?,
+            },
+            (SchemaKind::Bytes, b @ ColumnBuilder::Binary(_)) => match node {
+                JNode::Str { start, len } => {
+                    let bytes = self.base64(start, len, "Invalid bytes field")?;
+                    if let ColumnBuilder::Binary(views) = b {
+                        let offset = self.extra.len();
+                        self.extra.extend_from_slice(&bytes);
+                        views.push(&self.extra[offset..], 1, offset as u32);
+                    }
+                }
+                _ => self.append_null(schema, b)?,
+            },
+            (SchemaKind::Array(items), b @ ColumnBuilder::List { .. }) => {
+                self.append_array(items, node, at, b)?
+            }
+            (SchemaKind::Map(key, value), b @ ColumnBuilder::Map { .. }) => {
+                self.append_map(key, value, node, at, b)?
+            }
+            (SchemaKind::Struct(fields), b @ ColumnBuilder::Struct { .. }) => {
+                let JNode::Object { len, .. } = node else {
+                    return Err(ConnectError::data(format!(
+                        "Structs should be encoded as JSON objects, but found {}",
+                        node_type(node)
+                    )));
+                };
+                let slots = self.field_slots(fields, at, len);
+                let ColumnBuilder::Struct { children, .. } = &mut *b else {
+                    unreachable!("matched above")
+                };
+                for ((field, slot), child) in fields.iter().zip(slots).zip(children.iter_mut()) {
+                    self.append_field(&field.schema, &field.name, slot, child)
+                        .map_err(|e| e.at(&field.name))?;
+                }
+                b.close_nested_row();
+            }
+            (_, _) => {
+                return Err(ConnectError::data(format!(
+                    "Unsupported schema for the columnar decoder: {schema}"
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// A struct field: a converter result of null for a required field fails `Struct.put`.
+    fn append_field(
+        &mut self,
+        schema: &Schema,
+        name: &str,
+        at: Option<usize>,
+        builder: &mut ColumnBuilder,
+    ) -> Result<()> {
+        let node = at.map_or(JNode::Null, |i| self.tape.nodes[i]);
+        let null_result = matches!(
+            (&schema.kind, node, schema.logical_type()),
+            (SchemaKind::String, n, None) if !matches!(n, JNode::Str { .. } | JNode::Null)
+        ) || matches!(
+            (&schema.kind, node, schema.logical_type()),
+            (SchemaKind::Bytes, n, None) if !matches!(n, JNode::Str { .. } | JNode::Null)
+        );
+        if null_result && !schema.optional {
+            return Err(ConnectError::data(format!(
+                "Invalid value: null used for required field: \"{}\", schema type: {}",
+                name,
+                schema.type_name()
+            )));
+        }
+        self.append(schema, at, builder)
+    }
+
+    /// The node index of each field's value (`None`: missing); a repeated key keeps the last.
+    fn field_slots(
+        &self,
+        fields: &[crate::schema::Field],
+        at: usize,
+        len: u32,
+    ) -> Vec<Option<usize>> {
+        let mut slots = vec![None; fields.len()];
+        let mut key_at = at + 1;
+        for i in 0..len as usize {
+            let value_at = key_at + 1;
+            if let JNode::Str { start, len } = self.tape.nodes[key_at] {
+                let key = self.tape.str(start, len);
+                // Fields usually arrive in schema order: try the same position first.
+                let index = if fields.get(i).is_some_and(|f| f.name == key) {
+                    Some(i)
+                } else {
+                    fields.iter().position(|f| f.name == key)
+                };
+                if let Some(index) = index {
+                    slots[index] = Some(value_at);
+                }
+            }
+            key_at = value_at + self.tape.nodes[value_at].span();
+        }
+        slots
+    }
+
+    fn append_null(&mut self, schema: &Schema, builder: &mut ColumnBuilder) -> Result<()> {
+        match &schema.default {
+            Some(default) if self.config.replace_null_with_default => {
+                self.append_value(schema, default, builder)
+            }
+            _ if schema.optional => {
+                builder.push_null();
+                Ok(())
+            }
+            _ => Err(ConnectError::data(format!(
+                "Invalid null value for required {} field",
+                schema.type_name()
+            ))),
+        }
+    }
+
+    /// Appends a row-wise value (a schema default) to the column of `schema`.
+    fn append_value(
+        &mut self,
+        schema: &Schema,
+        value: &Value,
+        builder: &mut ColumnBuilder,
+    ) -> Result<()> {
+        let mismatch = || ConnectError::data(format!("Invalid default value for {schema}"));
+        match (value, &mut *builder) {
+            (Value::Null, b) => b.push_null(),
+            (Value::Boolean(v), b @ ColumnBuilder::Boolean(..)) => b.push_bool(*v),
+            (Value::Int8(v), ColumnBuilder::Int8(c)) => c.push(*v),
+            (Value::Int16(v), ColumnBuilder::Int16(c)) => c.push(*v),
+            (Value::Int32(v), ColumnBuilder::Int32(c)) => c.push(*v),
+            (Value::Int64(v), ColumnBuilder::Int64(c)) => c.push(*v),
+            (Value::Float32(v), ColumnBuilder::Float32(c)) => c.push(*v),
+            (Value::Float64(v), ColumnBuilder::Float64(c)) => c.push(*v),
+            (Value::Decimal(d), ColumnBuilder::Decimal(c)) => {
+                let scale = match schema.logical_type() {
+                    Some(LogicalType::Decimal { scale }) => scale,
+                    _ => d.scale,
+                };
+                c.push(rescale(*d, scale).ok_or_else(mismatch)?)
+            }
+            (Value::Date(ms), ColumnBuilder::Date32(c)) => c.push(ms.div_euclid(86_400_000) as i32),
+            (Value::Date(ms), ColumnBuilder::Time32(c)) => c.push(*ms as i32),
+            (Value::Date(ms), ColumnBuilder::Timestamp(c)) => c.push(*ms),
+            (Value::String(s), ColumnBuilder::Utf8(views)) => {
+                let offset = self.extra.len();
+                self.extra.extend_from_slice(s.as_bytes());
+                views.push(&self.extra[offset..], 1, offset as u32);
+            }
+            (Value::Bytes(b), ColumnBuilder::Binary(views)) => {
+                let offset = self.extra.len();
+                self.extra.extend_from_slice(b);
+                views.push(&self.extra[offset..], 1, offset as u32);
+            }
+            (Value::Array(items), b @ ColumnBuilder::List { .. }) => {
+                let SchemaKind::Array(item_schema) = &schema.kind else {
+                    return Err(mismatch());
+                };
+                if let ColumnBuilder::List { child, .. } = &mut *b {
+                    for item in items {
+                        self.append_value(item_schema, item, child)?;
+                    }
+                }
+                b.close_nested_row();
+            }
+            (Value::Map(entries), b @ ColumnBuilder::Map { .. }) => {
+                let SchemaKind::Map(key_schema, value_schema) = &schema.kind else {
+                    return Err(mismatch());
+                };
+                if let ColumnBuilder::Map { keys, values, .. } = &mut *b {
+                    for (k, v) in entries {
+                        self.append_value(key_schema, k, keys)?;
+                        self.append_value(value_schema, v, values)?;
+                    }
+                }
+                b.close_nested_row();
+            }
+            (Value::Struct(s), b @ ColumnBuilder::Struct { .. }) => {
+                if let ColumnBuilder::Struct { children, .. } = &mut *b {
+                    for ((field, v), child) in schema
+                        .fields()
+                        .iter()
+                        .zip(&s.values)
+                        .zip(children.iter_mut())
+                    {
+                        self.append_value(&field.schema, v, child)?;
+                    }
+                }
+                b.close_nested_row();
+            }
+            _ => return Err(mismatch()),
+        }
+        Ok(())
+    }
+
+    fn append_array(
+        &mut self,
+        items: &Schema,
+        node: JNode,
+        at: usize,
+        builder: &mut ColumnBuilder,
+    ) -> Result<()> {
+        let ColumnBuilder::List { child, .. } = &mut *builder else {
+            unreachable!("caller matched a list builder")
+        };
+        // Jackson iterates an object's values, and nothing of a scalar.
+        match node {
+            JNode::Array { len, .. } => {
+                let mut element = at + 1;
+                for i in 0..len {
+                    self.append(items, Some(element), child)
+                        .map_err(|e| e.at(&format!("[{i}]")))?;
+                    element += self.tape.nodes[element].span();
+                }
+            }
+            JNode::Object { len, .. } => {
+                let mut key_at = at + 1;
+                for i in 0..len {
+                    self.append(items, Some(key_at + 1), child)
+                        .map_err(|e| e.at(&format!("[{i}]")))?;
+                    key_at += 1 + self.tape.nodes[key_at + 1].span();
+                }
+            }
+            _ => {}
+        }
+        builder.close_nested_row();
+        Ok(())
+    }
+
+    fn append_map(
+        &mut self,
+        key: &Schema,
+        value: &Schema,
+        node: JNode,
+        at: usize,
+        builder: &mut ColumnBuilder,
+    ) -> Result<()> {
+        let ColumnBuilder::Map { keys, values, .. } = &mut *builder else {
+            unreachable!("caller matched a map builder")
+        };
+        if key.kind == SchemaKind::String {
+            let JNode::Object { len, .. } = node else {
+                return Err(ConnectError::data(format!(
+                    "Maps with string fields should be encoded as JSON objects, but found {}",
+                    node_type(node)
+                )));
+            };
+            let mut key_at = at + 1;
+            for _ in 0..len {
+                self.append(key, Some(key_at), keys)?;
+                let name = self.key_text(key_at).to_string();
+                self.append(value, Some(key_at + 1), values)
+                    .map_err(|e| e.at(&name))?;
+                key_at += 1 + self.tape.nodes[key_at + 1].span();
+            }
+        } else {
+            let JNode::Array { len, .. } = node else {
+                return Err(ConnectError::data(format!(
+                    "Maps with non-string fields should be encoded as JSON array of tuples, but found {}",
+                    node_type(node)
+                )));
+            };
+            let mut entry = at + 1;
+            for _ in 0..len {
+                let entry_node = self.tape.nodes[entry];
+                let JNode::Array { len: 2, .. } = entry_node else {
+                    return Err(match entry_node {
+                        JNode::Array { len, .. } => ConnectError::data(format!(
+                            "Found invalid map entry, expected length 2 but found :{len}"
+                        )),
+                        other => ConnectError::data(format!(
+                            "Found invalid map entry instead of array tuple: {}",
+                            node_type(other)
+                        )),
+                    });
+                };
+                let key_at = entry + 1;
+                if self.tape.nodes[key_at] == JNode::Null {
+                    return Err(ConnectError::data(
+                        "weir does not support null map keys (Arrow map keys are never null)",
+                    ));
+                }
+                self.append(key, Some(key_at), keys)?;
+                let value_at = key_at + self.tape.nodes[key_at].span();
+                self.append(value, Some(value_at), values)?;
+                entry += entry_node.span();
+            }
+        }
+        builder.close_nested_row();
+        Ok(())
+    }
+
+    fn key_text(&self, at: usize) -> &str {
+        match self.tape.nodes[at] {
+            JNode::Str { start, len } => self.tape.str(start, len),
+            _ => "",
+        }
+    }
+
+    fn append_logical(
+        &mut self,
+        logical: LogicalType,
+        node: JNode,
+        builder: &mut ColumnBuilder,
+    ) -> Result<()> {
+        match (logical, builder) {
+            (LogicalType::Decimal { scale }, ColumnBuilder::Decimal(c)) => {
+                c.push(self.decimal(node, scale)?)
+            }
+            (LogicalType::Date, ColumnBuilder::Date32(c)) => c.push(int_only(node, "Date")?),
+            (LogicalType::Time, ColumnBuilder::Time32(c)) => c.push(int_only(node, "Time")?),
+            (LogicalType::Timestamp, ColumnBuilder::Timestamp(c)) => match node {
+                JNode::I64(_) | JNode::U64(_) => c.push(long_value(node)),
+                other => {
+                    return Err(ConnectError::data(format!(
+                        "Invalid type for Timestamp, underlying representation should be integral but was {}",
+                        node_type(other)
+                    )))
+                }
+            },
+            _ => return Err(ConnectError::data("Logical type builder mismatch")),
+        }
+        Ok(())
+    }
+
+    /// A Decimal's unscaled value at the schema's scale, from a number or base64 bytes.
+    fn decimal(&self, node: JNode, scale: i32) -> Result<i128> {
+        match node {
+            JNode::I64(_) | JNode::U64(_) | JNode::F64(_) => number_at_scale(node, scale),
+            JNode::Str { start, len } => {
+                let bytes = self.base64(start, len, "Invalid bytes for Decimal field")?;
+                unscaled_from_bytes(&bytes)
+                    .ok_or_else(|| ConnectError::data("Invalid bytes for Decimal field"))
+            }
+            other => Err(ConnectError::data(format!(
+                "Invalid type for Decimal, underlying representation should be numeric or bytes but was {}",
+                node_type(other)
+            ))),
+        }
+    }
+
+    fn base64(&self, start: u32, len: u32, message: &str) -> Result<Vec<u8>> {
+        base64::engine::general_purpose::STANDARD
+            .decode(self.tape.bytes(start, len))
+            .map_err(|_| ConnectError::data(message))
+    }
+}
+
+/// `JsonNode.intValue()`: numbers narrowed like Java, anything else 0.
+fn int_value(node: JNode) -> i32 {
+    long_value(node) as i32
+}
+
+/// `JsonNode.longValue()`: integers (wrapping above `i64::MAX`), fractions truncated, else 0.
+fn long_value(node: JNode) -> i64 {
+    match node {
+        JNode::I64(v) => v,
+        JNode::U64(v) => v as i64,
+        JNode::F64(v) if v.is_finite() => v.trunc() as i128 as i64,
+        _ => 0,
+    }
+}
+
+/// `JsonNode.doubleValue()`: numbers, anything else 0.0.
+fn double_value(node: JNode) -> f64 {
+    match node {
+        JNode::I64(v) => v as f64,
+        JNode::U64(v) => v as f64,
+        JNode::F64(v) => v,
+        _ => 0.0,
+    }
+}
+
+/// Date and Time require an int node (`isInt()`).
+fn int_only(node: JNode, what: &str) -> Result<i32> {
+    match node {
+        JNode::I64(v) if i32::try_from(v).is_ok() => Ok(v as i32),
+        other => Err(ConnectError::data(format!(
+            "Invalid type for {what}, underlying representation should be integer but was {}",
+            node_type(other)
+        ))),
+    }
+}
+
+/// A JSON number as an unscaled integer at `scale`, exactly (a number with more fraction digits
+/// than the scale cannot be held by a fixed-scale Decimal128 without rounding: an error).
+fn number_at_scale(node: JNode, scale: i32) -> Result<i128> {
+    let text = match node {
+        JNode::I64(v) => v.to_string(),
+        JNode::U64(v) => v.to_string(),
+        JNode::F64(v) => {
+            let mut buffer = ryu::Buffer::new();
+            buffer.format(v).to_string()
+        }
+        _ => String::new(),
+    };
+    let decimal = parse_decimal(&text)
+        .ok_or_else(|| ConnectError::data(format!("Invalid decimal number {text}")))?;
+    rescale(decimal, scale).ok_or_else(|| {
+        ConnectError::data(format!(
+            "Decimal value {text} does not fit scale {scale} within 38 digits"
+        ))
+    })
+}
+
+/// Parses `-12.5e3`-style text into an exact [`Decimal`].
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    let unscaled: i128 = digits.parse().ok()?;
+    Some(Decimal {
+        unscaled,
+        scale: frac.len() as i32 - exponent,
+    })
+}
+
+/// `decimal` at `scale` when exact.
+pub fn rescale(decimal: Decimal, scale: i32) -> Option<i128> {
+    let shift = scale - decimal.scale;
+    if shift >= 0 {
+        10i128
+            .checked_pow(shift as u32)
+            .and_then(|p| decimal.unscaled.checked_mul(p))
+    } else {
+        let p = 10i128.checked_pow((-shift) as u32)?;
+        (decimal.unscaled % p == 0).then(|| decimal.unscaled / p)
+    }
+}
+
+/// A two's-complement big-endian integer (`new BigInteger(bytes)`) within 128 bits.
+pub fn unscaled_from_bytes(bytes: &[u8]) -> Option<i128> {
+    if bytes.is_empty() || bytes.len() > 16 {
+        return None;
+    }
+    let fill = if bytes[0] & 0x80 != 0 { 0xFF } else { 0 };
+    let mut buf = [fill; 16];
+    buf[16 - bytes.len()..].copy_from_slice(bytes);
+    Some(i128::from_be_bytes(buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_parse_and_rescale_exactly() {
+        let d = parse_decimal("12.345").unwrap();
+        assert_eq!(rescale(d, 3), Some(12345));
+        assert_eq!(rescale(parse_decimal("1.5").unwrap(), 3), Some(1500));
+        assert_eq!(rescale(parse_decimal("1.2345").unwrap(), 3), None);
+        assert_eq!(rescale(parse_decimal("1e2").unwrap(), 0), Some(100));
+        assert_eq!(unscaled_from_bytes(&[0xFF]), Some(-1));
+        assert_eq!(unscaled_from_bytes(&[0x01, 0x02]), Some(258));
+    }
+
+    #[test]
+    fn jackson_accessors_narrow_like_java() {
+        assert_eq!(int_value(JNode::I64(300)) as i8, 44);
+        assert_eq!(int_value(JNode::Str { start: 0, len: 0 }), 0);
+        assert_eq!(long_value(JNode::F64(-2.9)), -2);
+        assert_eq!(double_value(JNode::Bool(true)), 0.0);
+    }
+}

@@ -1,0 +1,464 @@
+//! Schemaless JSON (`schemas.enable=false`) into Arrow columns, inferred per batch (design §2).
+//!
+//! Records are grouped by their top-level shape: objects by their key list, other values by JSON
+//! kind; each group becomes one part. Within a group the value types are merged field by field
+//! (`null` fits any type); where records disagree — an integer here, a string there, or nested
+//! objects with different keys — the field keeps each record's exact value as canonical JSON text
+//! (the text Kafka would write) in a Utf8View column marked [`META_RAW_JSON`]. So an absent field
+//! and a null field stay different records, and nothing is coerced.
+//!
+//! Cost: two walks over each record's tape nodes (merge, then append); one allocation per
+//! distinct shape, none per record.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field};
+
+use crate::arrow_mapping::META_RAW_JSON;
+use crate::column_builder::ColumnBuilder;
+use crate::json::tape::{BatchTape, JNode};
+use crate::json::write::{write_f64, write_i64, write_string};
+
+/// The inferred type of a schemaless value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// Only nulls seen so far.
+    Unknown,
+    /// JSON booleans (BOOLEAN).
+    Bool,
+    /// Integral numbers (INT64, as Kafka reads them).
+    Int,
+    /// Other numbers (FLOAT64).
+    Float,
+    /// Strings.
+    Str,
+    /// Arrays, with the merged element shape.
+    List(Box<Shape>),
+    /// Objects with exactly these keys in this order.
+    Object(Vec<(String, Shape)>),
+    /// Values that disagree: kept as canonical JSON text.
+    Raw,
+}
+
+impl Shape {
+    /// The shape of one node, before merging with others.
+    fn of(tape: &BatchTape, at: usize) -> Shape {
+        let mut shape = Shape::Unknown;
+        shape.merge(tape, at);
+        shape
+    }
+
+    /// Widens this shape to also describe the node at `at`.
+    pub fn merge(&mut self, tape: &BatchTape, at: usize) {
+        let node = tape.nodes[at];
+        let merged = match (&mut *self, node) {
+            (_, JNode::Null) | (Shape::Raw, _) => return,
+            (Shape::Bool, JNode::Bool(_))
+            | (Shape::Int, JNode::I64(_) | JNode::U64(_))
+            | (Shape::Float, JNode::F64(_))
+            | (Shape::Str, JNode::Str { .. }) => return,
+            (Shape::List(item), JNode::Array { len, .. }) => {
+                let mut child = at + 1;
+                for _ in 0..len {
+                    item.merge(tape, child);
+                    child += tape.nodes[child].span();
+                }
+                return;
+            }
+            (Shape::Object(fields), JNode::Object { len, .. }) => {
+                if same_keys(tape, at, fields) {
+                    for_each_value(tape, at, len, |i, value| fields[i].1.merge(tape, value));
+                    return;
+                }
+                Shape::Raw
+            }
+            (Shape::Unknown, JNode::Bool(_)) => Shape::Bool,
+            (Shape::Unknown, JNode::I64(_) | JNode::U64(_)) => Shape::Int,
+            (Shape::Unknown, JNode::F64(_)) => Shape::Float,
+            (Shape::Unknown, JNode::Str { .. }) => Shape::Str,
+            (Shape::Unknown, JNode::Array { .. }) => {
+                let mut list = Shape::List(Box::new(Shape::Unknown));
+                list.merge(tape, at);
+                list
+            }
+            (Shape::Unknown, JNode::Object { .. }) => match object_shape(tape, at) {
+                Some(shape) => shape,
+                None => Shape::Raw,
+            },
+            _ => Shape::Raw,
+        };
+        *self = merged;
+    }
+
+    /// The Arrow type of this shape.
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Shape::Unknown => DataType::Null,
+            Shape::Bool => DataType::Boolean,
+            Shape::Int => DataType::Int64,
+            Shape::Float => DataType::Float64,
+            Shape::Str | Shape::Raw => DataType::Utf8View,
+            Shape::List(item) => DataType::List(Arc::new(item.field("item"))),
+            Shape::Object(fields) => DataType::Struct(
+                fields
+                    .iter()
+                    .map(|(name, shape)| shape.field(name))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+        }
+    }
+
+    /// A nullable field of this shape, marked when it holds raw JSON text.
+    pub fn field(&self, name: &str) -> Field {
+        let field = Field::new(name, self.data_type(), true);
+        if *self == Shape::Raw {
+            field.with_metadata(HashMap::from([(
+                META_RAW_JSON.to_string(),
+                "true".to_string(),
+            )]))
+        } else {
+            field
+        }
+    }
+}
+
+/// The object shape of the node at `at` with unknown field types merged from it, or `None` when
+/// its keys repeat (Jackson keeps the last; the caller rewrites such records canonically first).
+fn object_shape(tape: &BatchTape, at: usize) -> Option<Shape> {
+    let JNode::Object { len, .. } = tape.nodes[at] else {
+        return None;
+    };
+    let mut fields: Vec<(String, Shape)> = Vec::with_capacity(len as usize);
+    let mut key_at = at + 1;
+    for _ in 0..len {
+        let key = key_text(tape, key_at);
+        if fields.iter().any(|(k, _)| k == key) {
+            return None;
+        }
+        let value_at = key_at + 1;
+        fields.push((key.to_string(), Shape::of(tape, value_at)));
+        key_at = value_at + tape.nodes[value_at].span();
+    }
+    Some(Shape::Object(fields))
+}
+
+fn key_text(tape: &BatchTape, at: usize) -> &str {
+    match tape.nodes[at] {
+        JNode::Str { start, len } => tape.str(start, len),
+        _ => "",
+    }
+}
+
+/// Whether the object at `at` has exactly `fields`' keys in order.
+fn same_keys(tape: &BatchTape, at: usize, fields: &[(String, Shape)]) -> bool {
+    let JNode::Object { len, .. } = tape.nodes[at] else {
+        return false;
+    };
+    if len as usize != fields.len() {
+        return false;
+    }
+    let mut key_at = at + 1;
+    for (name, _) in fields {
+        if key_text(tape, key_at) != name {
+            return false;
+        }
+        let value_at = key_at + 1;
+        key_at = value_at + tape.nodes[value_at].span();
+    }
+    true
+}
+
+/// Calls `f(i, value_index)` for each of the `len` values of the object at `at`.
+#[inline]
+fn for_each_value(tape: &BatchTape, at: usize, len: u32, mut f: impl FnMut(usize, usize)) {
+    let mut key_at = at + 1;
+    for i in 0..len as usize {
+        let value_at = key_at + 1;
+        f(i, value_at);
+        key_at = value_at + tape.nodes[value_at].span();
+    }
+}
+
+/// Whether any object inside the node at `at` repeats a key.
+pub fn has_duplicate_keys(tape: &BatchTape, at: usize) -> bool {
+    match tape.nodes[at] {
+        JNode::Object { len, .. } => {
+            let mut seen: Vec<&str> = Vec::with_capacity(len as usize);
+            let mut duplicate = false;
+            let mut key_at = at + 1;
+            for _ in 0..len {
+                let key = key_text(tape, key_at);
+                duplicate |= seen.contains(&key);
+                seen.push(key);
+                let value_at = key_at + 1;
+                duplicate |= has_duplicate_keys(tape, value_at);
+                key_at = value_at + tape.nodes[value_at].span();
+            }
+            duplicate
+        }
+        JNode::Array { len, .. } => {
+            let mut child = at + 1;
+            let mut duplicate = false;
+            for _ in 0..len {
+                duplicate |= has_duplicate_keys(tape, child);
+                child += tape.nodes[child].span();
+            }
+            duplicate
+        }
+        _ => false,
+    }
+}
+
+/// Appends the node at `at` as the canonical JSON Kafka would write for it: integers as longs
+/// (wrapping like `BigInteger.longValue`), other numbers as Java doubles, and objects with a
+/// repeated key keeping the last value at the first key's place (Jackson's `ObjectNode`).
+pub fn write_canonical(tape: &BatchTape, at: usize, out: &mut Vec<u8>) {
+    match tape.nodes[at] {
+        JNode::Str { start, len } => write_string(out, tape.str(start, len)),
+        JNode::I64(v) => write_i64(out, v),
+        JNode::U64(v) => write_i64(out, v as i64),
+        JNode::F64(v) => write_f64(out, v),
+        JNode::Bool(v) => out.extend_from_slice(if v { b"true" } else { b"false" }),
+        JNode::Null => out.extend_from_slice(b"null"),
+        JNode::Array { len, .. } => {
+            out.push(b'[');
+            let mut child = at + 1;
+            for i in 0..len {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(tape, child, out);
+                child += tape.nodes[child].span();
+            }
+            out.push(b']');
+        }
+        JNode::Object { len, .. } => {
+            // (key, index of the value that wins) in first-appearance order.
+            let mut entries: Vec<(&str, usize)> = Vec::with_capacity(len as usize);
+            let mut key_at = at + 1;
+            for _ in 0..len {
+                let key = key_text(tape, key_at);
+                let value_at = key_at + 1;
+                match entries.iter_mut().find(|(k, _)| *k == key) {
+                    Some(entry) => entry.1 = value_at,
+                    None => entries.push((key, value_at)),
+                }
+                key_at = value_at + tape.nodes[value_at].span();
+            }
+            out.push(b'{');
+            for (i, (key, value_at)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(out, key);
+                out.push(b':');
+                write_canonical(tape, *value_at, out);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// A group of records with one top-level shape, as it is built.
+#[derive(Debug)]
+pub struct ShapeGroup {
+    /// The merged shape.
+    pub shape: Shape,
+    /// Batch rows in the group, ascending.
+    pub rows: Vec<u32>,
+    /// Root node of each row.
+    pub roots: Vec<usize>,
+}
+
+/// Sorts records into shape groups and merges their shapes. `roots[i]` is row `rows[i]`'s root
+/// node; JSON `null` roots (schemaless null values) join the first group.
+pub fn group_by_shape(tape: &BatchTape, records: &[(u32, usize)]) -> Vec<ShapeGroup> {
+    let mut groups: Vec<ShapeGroup> = Vec::new();
+    let mut nulls: Vec<(u32, usize)> = Vec::new();
+    let mut last = 0usize;
+    for &(row, root) in records {
+        if tape.nodes[root] == JNode::Null {
+            nulls.push((row, root));
+            continue;
+        }
+        let found = (last < groups.len() && fits_group(tape, root, &groups[last].shape))
+            .then_some(last)
+            .or_else(|| groups.iter().position(|g| fits_group(tape, root, &g.shape)));
+        let index = found.unwrap_or_else(|| {
+            groups.push(ShapeGroup {
+                shape: Shape::Unknown,
+                rows: Vec::new(),
+                roots: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        let group = &mut groups[index];
+        group.shape.merge(tape, root);
+        group.rows.push(row);
+        group.roots.push(root);
+        last = index;
+    }
+    if !nulls.is_empty() {
+        if groups.is_empty() {
+            groups.push(ShapeGroup {
+                shape: Shape::Unknown,
+                rows: Vec::new(),
+                roots: Vec::new(),
+            });
+        }
+        let first = &mut groups[0];
+        let mut merged: Vec<(u32, usize)> = first
+            .rows
+            .iter()
+            .copied()
+            .zip(first.roots.iter().copied())
+            .collect();
+        merged.extend(nulls);
+        merged.sort_unstable_by_key(|(row, _)| *row);
+        first.rows = merged.iter().map(|(r, _)| *r).collect();
+        first.roots = merged.iter().map(|(_, n)| *n).collect();
+    }
+    groups
+}
+
+/// Whether the root at `root` belongs to a group of `shape`: objects by key list, the rest by kind.
+fn fits_group(tape: &BatchTape, root: usize, shape: &Shape) -> bool {
+    match (shape, tape.nodes[root]) {
+        (Shape::Object(fields), JNode::Object { .. }) => same_keys(tape, root, fields),
+        (Shape::Bool, JNode::Bool(_))
+        | (Shape::Int, JNode::I64(_) | JNode::U64(_))
+        | (Shape::Float, JNode::F64(_))
+        | (Shape::Str, JNode::Str { .. })
+        | (Shape::List(_), JNode::Array { .. }) => true,
+        _ => false,
+    }
+}
+
+/// Appends the node at `at`, of shape `shape`, to `builder`. String nodes become views into the
+/// batch buffer (buffer 0); raw values' canonical text is appended to `extra` (buffer 1).
+pub fn append(
+    tape: &BatchTape,
+    at: usize,
+    shape: &Shape,
+    builder: &mut ColumnBuilder,
+    extra: &mut Vec<u8>,
+) {
+    let node = tape.nodes[at];
+    if node == JNode::Null {
+        builder.push_null();
+        return;
+    }
+    match (shape, builder) {
+        (Shape::Raw, ColumnBuilder::Utf8(views)) => {
+            let start = extra.len();
+            write_canonical(tape, at, extra);
+            views.push(&extra[start..], 1, start as u32);
+        }
+        (_, ColumnBuilder::Utf8(views)) => {
+            if let JNode::Str { start, len } = node {
+                views.push(tape.bytes(start, len), 0, start);
+            }
+        }
+        (_, builder @ ColumnBuilder::Boolean(..)) => {
+            if let JNode::Bool(v) = node {
+                builder.push_bool(v);
+            }
+        }
+        (_, ColumnBuilder::Int64(c)) => match node {
+            JNode::I64(v) => c.push(v),
+            JNode::U64(v) => c.push(v as i64),
+            _ => {}
+        },
+        (_, ColumnBuilder::Float64(c)) => {
+            if let JNode::F64(v) = node {
+                c.push(v);
+            }
+        }
+        (Shape::List(item), builder @ ColumnBuilder::List { .. }) => {
+            if let (JNode::Array { len, .. }, ColumnBuilder::List { child, .. }) =
+                (node, &mut *builder)
+            {
+                let mut element = at + 1;
+                for _ in 0..len {
+                    append(tape, element, item, child, extra);
+                    element += tape.nodes[element].span();
+                }
+            }
+            builder.close_nested_row();
+        }
+        (Shape::Object(fields), builder @ ColumnBuilder::Struct { .. }) => {
+            if let (JNode::Object { len, .. }, ColumnBuilder::Struct { children, .. }) =
+                (node, &mut *builder)
+            {
+                for_each_value(tape, at, len, |i, value| {
+                    append(tape, value, &fields[i].1, &mut children[i], extra)
+                });
+            }
+            builder.close_nested_row();
+        }
+        (_, builder) => builder.push_null(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::tape::{Span, TapeParser};
+
+    fn tape_of(docs: &[&str]) -> (BatchTape, Vec<(u32, usize)>) {
+        let mut batch = BatchTape::default();
+        let mut spans = Vec::new();
+        for d in docs {
+            spans.push(Span {
+                start: batch.buffer.len(),
+                len: d.len(),
+            });
+            batch.buffer.extend_from_slice(d.as_bytes());
+        }
+        batch
+            .buffer
+            .resize(batch.buffer.len() + simd_json::INPUT_PADDING, 0);
+        let mut parser = TapeParser::default();
+        let roots = spans
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as u32, parser.parse(&mut batch, *s).unwrap()))
+            .collect();
+        (batch, roots)
+    }
+
+    #[test]
+    fn same_keys_group_together_and_nulls_fit_any_type() {
+        let (tape, roots) =
+            tape_of(&[r#"{"a":1,"b":null}"#, r#"{"a":null,"b":"x"}"#, r#"{"b":1}"#]);
+        let groups = group_by_shape(&tape, &roots);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(
+            groups[0].shape,
+            Shape::Object(vec![("a".into(), Shape::Int), ("b".into(), Shape::Str)])
+        );
+        assert_eq!(groups[0].rows, vec![0, 1]);
+        assert_eq!(groups[1].rows, vec![2]);
+    }
+
+    #[test]
+    fn conflicting_types_and_nested_key_sets_become_raw() {
+        let (tape, roots) = tape_of(&[r#"{"v":1,"m":{"x":1}}"#, r#"{"v":"1","m":{"y":2}}"#]);
+        let groups = group_by_shape(&tape, &roots);
+        assert_eq!(
+            groups[0].shape,
+            Shape::Object(vec![("v".into(), Shape::Raw), ("m".into(), Shape::Raw)])
+        );
+    }
+
+    #[test]
+    fn canonical_text_keeps_the_last_duplicate_at_the_first_place() {
+        let (tape, roots) = tape_of(&[r#"{"d":0,"e":[1,2.5e3],"d":1}"#]);
+        assert!(has_duplicate_keys(&tape, roots[0].1));
+        let mut out = Vec::new();
+        write_canonical(&tape, roots[0].1, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"d":1,"e":[1,2500.0]}"#);
+    }
+}

@@ -1,0 +1,310 @@
+//! A batch of JSON documents parsed by simd-json into one flat tape whose strings are offsets into
+//! one batch buffer.
+//!
+//! The documents are copied once, back to back, into a padded scratch buffer; simd-json unescapes
+//! strings in place inside it, so after parsing every string — escaped or not — is a byte range
+//! of that buffer, and the buffer becomes the Arrow `Buffer` that string views point into (design
+//! §1). One copy per batch, no allocation per record.
+
+use crate::error::ConnectError;
+use simd_json::{Buffers, Node, StaticNode, Tape};
+
+/// Deepest nesting accepted in a JSON document (simd-json's own bound); deeper input is a
+/// DataException, never a stack overflow.
+pub const MAX_DEPTH: usize = 128;
+
+/// Kafka's message for bytes that are not JSON.
+pub const SERIALIZATION_ERROR: &str =
+    "Converting byte[] to Kafka Connect data failed due to serialization error: ";
+
+/// One tape node. Containers give their element count and their total node count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JNode {
+    /// A string at `start..start+len` of the batch buffer (already unescaped, valid UTF-8).
+    Str {
+        /// Offset in the batch buffer.
+        start: u32,
+        /// Length in bytes.
+        len: u32,
+    },
+    /// An object of `len` key/value pairs spanning `count` nodes after this one.
+    Object {
+        /// Number of keys.
+        len: u32,
+        /// Nodes inside, recursively.
+        count: u32,
+    },
+    /// An array of `len` elements spanning `count` nodes after this one.
+    Array {
+        /// Number of elements.
+        len: u32,
+        /// Nodes inside, recursively.
+        count: u32,
+    },
+    /// A signed integer.
+    I64(i64),
+    /// An unsigned integer above `i64::MAX`.
+    U64(u64),
+    /// A number with a fraction or exponent.
+    F64(f64),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+impl JNode {
+    /// How many tape nodes this node and its contents occupy.
+    #[inline]
+    pub fn span(&self) -> usize {
+        match self {
+            JNode::Object { count, .. } | JNode::Array { count, .. } => *count as usize + 1,
+            _ => 1,
+        }
+    }
+}
+
+/// Parsed documents of a batch.
+#[derive(Debug, Default)]
+pub struct BatchTape {
+    /// Every document's nodes, back to back.
+    pub nodes: Vec<JNode>,
+    /// The batch buffer the string nodes point into (with simd-json's padding at the end).
+    pub buffer: Vec<u8>,
+}
+
+/// Where a document's bytes are in [`BatchTape::buffer`] before parsing.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+/// Parses documents out of a buffer filled by the caller.
+pub struct TapeParser {
+    buffers: Buffers,
+    tape: Tape<'static>,
+}
+
+impl std::fmt::Debug for TapeParser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TapeParser")
+    }
+}
+
+impl Default for TapeParser {
+    fn default() -> Self {
+        TapeParser {
+            buffers: Buffers::with_max_depth(4096, MAX_DEPTH),
+            tape: Tape::null(),
+        }
+    }
+}
+
+impl TapeParser {
+    /// Parses the document at `span` of `batch.buffer` (which must end in at least
+    /// `simd_json::INPUT_PADDING` bytes past every span), appending its nodes to `batch.nodes`.
+    /// Returns the index of its root node. Like Jackson's `readTree`, only the first value is
+    /// read: content after it is ignored.
+    pub fn parse(&mut self, batch: &mut BatchTape, span: Span) -> Result<usize, ConnectError> {
+        let root = batch.nodes.len();
+        match self.parse_exact(batch, span) {
+            Ok(()) => Ok(root),
+            Err(first_error) => {
+                let bytes = &batch.buffer[span.start..span.start + span.len];
+                match first_value_len(bytes) {
+                    Some(len) if len < span.len => {
+                        batch.nodes.truncate(root);
+                        self.parse_exact(
+                            batch,
+                            Span {
+                                start: span.start,
+                                len,
+                            },
+                        )
+                        .map(|()| root)
+                        .map_err(|_| first_error)
+                    }
+                    _ => Err(first_error),
+                }
+            }
+        }
+    }
+
+    fn parse_exact(&mut self, batch: &mut BatchTape, span: Span) -> Result<(), ConnectError> {
+        let base = batch.buffer.as_ptr() as usize;
+        let tape = std::mem::replace(&mut self.tape, Tape::null());
+        let mut tape = tape.reset();
+        let input = &mut batch.buffer[span.start..];
+        let result = simd_json::fill_tape_padded(input, span.len, &mut self.buffers, &mut tape);
+        if let Err(e) = result {
+            self.tape = tape.reset();
+            return Err(ConnectError::data(format!("{SERIALIZATION_ERROR}{e}")));
+        }
+        batch.nodes.reserve(tape.0.len());
+        for node in &tape.0 {
+            batch.nodes.push(match node {
+                Node::String(s) => JNode::Str {
+                    start: (s.as_ptr() as usize - base) as u32,
+                    len: s.len() as u32,
+                },
+                Node::Object { len, count } => JNode::Object {
+                    len: *len as u32,
+                    count: *count as u32,
+                },
+                Node::Array { len, count } => JNode::Array {
+                    len: *len as u32,
+                    count: *count as u32,
+                },
+                Node::Static(StaticNode::I64(v)) => JNode::I64(*v),
+                Node::Static(StaticNode::U64(v)) => match i64::try_from(*v) {
+                    Ok(v) => JNode::I64(v),
+                    Err(_) => JNode::U64(*v),
+                },
+                Node::Static(StaticNode::F64(v)) => JNode::F64(*v),
+                Node::Static(StaticNode::Bool(v)) => JNode::Bool(*v),
+                Node::Static(StaticNode::Null) => JNode::Null,
+            });
+        }
+        self.tape = tape.reset();
+        Ok(())
+    }
+}
+
+/// The length of the first JSON value in `bytes` (leading whitespace included), found by a
+/// structural scan that skips strings; `None` if it does not end. Used only after a failed parse,
+/// to ignore trailing content as Jackson does.
+pub fn first_value_len(bytes: &[u8]) -> Option<usize> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    value_end(bytes, start)
+}
+
+/// The end (exclusive) of the JSON value starting at `start` (no leading whitespace), by a
+/// structural scan; `None` if it does not end inside `bytes`.
+pub fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+    match *bytes.get(start)? {
+        b'"' => string_end(bytes, start),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = start;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'"' => {
+                        i = string_end(bytes, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => {
+            let len = bytes[start..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || b"{}[],:\"".contains(b))
+                .unwrap_or(bytes.len() - start);
+            (len > 0).then_some(start + len)
+        }
+    }
+}
+
+/// The end (exclusive) of the string whose opening quote is at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+impl BatchTape {
+    /// The text of a string node.
+    #[inline]
+    pub fn str(&self, start: u32, len: u32) -> &str {
+        let bytes = &self.buffer[start as usize..(start + len) as usize];
+        // simd-json validated every string as UTF-8; the fallback is unreachable.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// The bytes of a string node.
+    #[inline]
+    pub fn bytes(&self, start: u32, len: u32) -> &[u8] {
+        &self.buffer[start as usize..(start + len) as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(docs: &[&str]) -> (BatchTape, Vec<Result<usize, ConnectError>>) {
+        let mut batch = BatchTape::default();
+        let mut spans = Vec::new();
+        for d in docs {
+            spans.push(Span {
+                start: batch.buffer.len(),
+                len: d.len(),
+            });
+            batch.buffer.extend_from_slice(d.as_bytes());
+        }
+        batch
+            .buffer
+            .resize(batch.buffer.len() + simd_json::INPUT_PADDING, 0);
+        let mut parser = TapeParser::default();
+        let roots = spans.iter().map(|s| parser.parse(&mut batch, *s)).collect();
+        (batch, roots)
+    }
+
+    #[test]
+    fn strings_are_unescaped_in_place_in_the_batch_buffer() {
+        let (batch, roots) = parse_all(&[r#"{"a":"x\ny"}"#, r#"["plain",1,2.5,null,true]"#]);
+        let r0 = *roots[0].as_ref().unwrap();
+        let JNode::Str { start, len } = batch.nodes[r0 + 2] else {
+            panic!("{:?}", batch.nodes)
+        };
+        assert_eq!(batch.str(start, len), "x\ny");
+        let r1 = *roots[1].as_ref().unwrap();
+        assert_eq!(batch.nodes[r1], JNode::Array { len: 5, count: 5 });
+        assert_eq!(batch.nodes[r1 + 2], JNode::I64(1));
+        assert_eq!(batch.nodes[r1 + 3], JNode::F64(2.5));
+    }
+
+    #[test]
+    fn trailing_content_is_ignored_like_jackson_but_garbage_fails() {
+        let (_, roots) = parse_all(&[r#"{"a":1} trailing"#, "nope", r#"{"a":"#, "7 8"]);
+        assert!(roots[0].is_ok());
+        assert!(roots[1].is_err());
+        assert!(roots[2].is_err());
+        assert!(roots[3].is_ok());
+        let message = roots[1].as_ref().unwrap_err().message.clone();
+        assert!(message.starts_with(SERIALIZATION_ERROR), "{message}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let (_, roots) = parse_all(&[&deep]);
+        assert!(roots[0].is_err());
+    }
+
+    #[test]
+    fn huge_integers_are_rejected() {
+        let (_, roots) = parse_all(&["123456789012345678901234567890", "18446744073709551615"]);
+        assert!(roots[0].is_err());
+        assert!(roots[1].is_ok());
+    }
+}
