@@ -1,1 +1,26 @@
-//! weir engine.
+//! weir's embedding API: build a [`Pipeline`] from a Kafka Connect connector config, feed it
+//! [`RawBatch`]es, get [`Output`]s — records in input order, dead letters, counters — and, for
+//! Arrow consumers, the decoded [`ConnectBatch`].
+//!
+//! - [`properties`]: Java `.properties` text.
+//! - [`config`]: converter and error-handling settings, validated once.
+//! - [`registry`]: converter classes by name, Kafka's built-ins and the embedder's own.
+//! - [`pipeline`]: decode → transform chain → encode.
+//! - [`interchange`]: the JSON-lines interchange format of `smtbench` and the conformance cases.
+
+pub mod config;
+pub mod interchange;
+pub mod output;
+pub mod pipeline;
+pub mod properties;
+pub mod registry;
+
+pub use output::{Output, RowError, Stage};
+pub use pipeline::{ConfigError, Pipeline};
+pub use weir_formats::batch::ConnectBatch;
+pub use weir_formats::raw::{RawBatch, RawBatchBuilder, RawRecord};
+
+/// The README's examples, compiled and run as doctests so the README stays true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -116,14 +116,14 @@ pub trait Converter: Send + Sync + Debug {
 /// A header converter: one header value at a time (headers are few and small).
 pub trait HeaderConverter: Send + Sync + Debug {
     /// Reads a header's bytes into a Connect value (`toConnectHeader`).
-    fn to_header(
+    fn to_connect(
         &self,
         name: &str,
         bytes: Option<&[u8]>,
     ) -> Result<(Option<SchemaRef>, Value), ConnectError>;
 
     /// Writes a header's Connect value to bytes (`fromConnectHeader`).
-    fn from_header(
+    fn to_bytes(
         &self,
         name: &str,
         schema: Option<&SchemaRef>,

@@ -91,7 +91,10 @@ mod tests {
     fn paths_nest_from_the_inside_out() {
         let e = ConnectError::data("bad").at("[2]").at("tags").at("order");
         assert_eq!(e.path.as_deref(), Some("order.tags[2]"));
-        assert_eq!(e.to_string(), "DataException: bad (at field `order.tags[2]`)");
+        assert_eq!(
+            e.to_string(),
+            "DataException: bad (at field `order.tags[2]`)"
+        );
         assert_eq!(e.kafka_text(), "DataException: bad");
     }
 }

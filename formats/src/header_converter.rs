@@ -17,7 +17,7 @@ pub struct SimpleHeaderConverter;
 
 impl HeaderConverter for SimpleHeaderConverter {
     /// Never fails: text that does not parse comes back as BYTES, as in Kafka.
-    fn to_header(
+    fn to_connect(
         &self,
         _name: &str,
         bytes: Option<&[u8]>,
@@ -25,7 +25,7 @@ impl HeaderConverter for SimpleHeaderConverter {
         Ok(parse_header(bytes))
     }
 
-    fn from_header(
+    fn to_bytes(
         &self,
         _name: &str,
         schema: Option<&SchemaRef>,

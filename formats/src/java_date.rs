@@ -63,7 +63,10 @@ mod tests {
 
     #[test]
     fn java_date_to_string() {
-        assert_eq!(format_java_date(1_700_000_000_000), "Tue Nov 14 22:13:20 UTC 2023");
+        assert_eq!(
+            format_java_date(1_700_000_000_000),
+            "Tue Nov 14 22:13:20 UTC 2023"
+        );
         assert_eq!(format_java_date(-1), "Wed Dec 31 23:59:59 UTC 1969");
     }
 }

@@ -15,7 +15,11 @@ pub fn format_f64(v: f64) -> String {
         return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
     let mut buffer = ryu::Buffer::new();
-    layout(buffer.format_finite(v), v == 0.0, v.abs() >= 1e-3 && v.abs() < 1e7)
+    layout(
+        buffer.format_finite(v),
+        v == 0.0,
+        v.abs() >= 1e-3 && v.abs() < 1e7,
+    )
 }
 
 /// Java's `Float.toString(v)`: the shortest digits that read back to the same `f32`.
@@ -27,7 +31,11 @@ pub fn format_f32(v: f32) -> String {
         return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
     let mut buffer = ryu::Buffer::new();
-    layout(buffer.format_finite(v), v == 0.0, v.abs() >= 1e-3 && v.abs() < 1e7)
+    layout(
+        buffer.format_finite(v),
+        v == 0.0,
+        v.abs() >= 1e-3 && v.abs() < 1e7,
+    )
 }
 
 /// Re-lays ryu's text (`-1.25e-7`, `123.5`, `1e21`) as Java does.
@@ -62,7 +70,11 @@ fn layout(ryu_text: &str, is_zero: bool, plain: bool) -> String {
         } else if point as usize >= digits.len() {
             format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
         } else {
-            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+            format!(
+                "{}.{}",
+                &digits[..point as usize],
+                &digits[point as usize..]
+            )
         };
         return format!("{sign}{out}");
     }
@@ -98,7 +110,12 @@ mod tests {
 
     #[test]
     fn every_double_reads_back_exactly() {
-        for bits in [1u64, 0x3ff0_0000_0000_0001, 0x7fef_ffff_ffff_ffff, 0x0010_0000_0000_0000] {
+        for bits in [
+            1u64,
+            0x3ff0_0000_0000_0001,
+            0x7fef_ffff_ffff_ffff,
+            0x0010_0000_0000_0000,
+        ] {
             let v = f64::from_bits(bits);
             assert_eq!(format_f64(v).parse::<f64>().unwrap(), v);
         }

@@ -6,10 +6,19 @@
 //! - [`header_values`]: Kafka's `Values` text parsing and printing behind SimpleHeaderConverter.
 //! - [`java_number`], [`java_date`]: Java's number and date text, which Kafka's output carries.
 
+pub mod arrow_mapping;
+pub mod batch;
+pub mod column_builder;
+pub mod converter;
+pub mod converters;
 pub mod error;
+pub mod fuzzing;
+pub mod header_converter;
 pub mod header_values;
 pub mod java_date;
 pub mod java_number;
 pub mod json;
+pub mod raw;
 pub mod schema;
 pub mod value;
+pub mod value_array;

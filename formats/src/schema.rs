@@ -225,7 +225,10 @@ impl Schema {
 
     /// The field called `name` of a STRUCT schema, with its index.
     pub fn field(&self, name: &str) -> Option<(usize, &Field)> {
-        self.fields().iter().enumerate().find(|(_, f)| f.name == name)
+        self.fields()
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == name)
     }
 
     /// Kafka's upper-case type name (`INT32`, `STRUCT`, …), as used in its error messages.
@@ -298,7 +301,10 @@ mod tests {
 
     #[test]
     fn display_matches_kafka() {
-        assert_eq!(Schema::date().to_string(), "Schema{org.apache.kafka.connect.data.Date:INT32}");
+        assert_eq!(
+            Schema::date().to_string(),
+            "Schema{org.apache.kafka.connect.data.Date:INT32}"
+        );
         assert_eq!(Schema::new(SchemaKind::Int8).to_string(), "Schema{INT8}");
     }
 }

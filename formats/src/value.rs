@@ -199,7 +199,10 @@ mod tests {
     fn struct_prints_like_kafka_and_skips_nulls() {
         let schema = Schema::structure([
             ("a".to_string(), Schema::new(SchemaKind::Int32).into_ref()),
-            ("b".to_string(), Schema::new(SchemaKind::String).optional().into_ref()),
+            (
+                "b".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
             ("c".to_string(), Schema::new(SchemaKind::String).into_ref()),
         ])
         .into_ref();

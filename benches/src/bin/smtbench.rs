@@ -1,1 +1,47 @@
-fn main() {}
+//! `smtbench`: apply a weir pipeline to interchange-format records, or benchmark one.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use weir_benches::apply::{apply, ApplyArgs};
+use weir_benches::cli::CliError;
+use weir_benches::run::{run, RunArgs};
+
+/// Apply a weir pipeline to records, or benchmark one.
+#[derive(Debug, Parser)]
+#[command(name = "smtbench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a pipeline over interchange-format records and write the results.
+    Apply(ApplyArgs),
+    /// Benchmark a pipeline over generated records (or a file).
+    Run(RunArgs),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Apply(args) => apply(&args).map(|summary| {
+            eprintln!(
+                "{} records in, {} out, {} dead letters, {} dropped",
+                summary.records_in, summary.records_out, summary.dead_letters, summary.dropped
+            );
+        }),
+        Command::Run(args) => run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => exit_with(&error),
+    }
+}
+
+/// Prints `error` on one line of stderr and returns its exit code.
+fn exit_with(error: &CliError) -> ExitCode {
+    let message = error.to_string().replace('\n', " ");
+    eprintln!("smtbench: {message}");
+    ExitCode::from(error.exit_code())
+}

@@ -427,8 +427,10 @@ impl Converter for JsonConverter {
                 }
             },
         };
+        // Logical nulls: a NullArray has no validity buffer but every row is null.
+        let nulls = column.data.logical_nulls();
         for row in 0..column.data.len() {
-            if schema.is_none() && column.data.is_null(row) {
+            if schema.is_none() && nulls.as_ref().is_some_and(|n| n.is_null(row)) {
                 out.push_null();
                 continue;
             }
@@ -458,11 +460,11 @@ fn fail_all(rows: usize, error: &ConnectError, out: &mut Encoded) {
 }
 
 impl HeaderConverter for JsonConverter {
-    fn to_header(&self, _name: &str, bytes: Option<&[u8]>) -> Result<(Option<SchemaRef>, Value)> {
+    fn to_connect(&self, _name: &str, bytes: Option<&[u8]>) -> Result<(Option<SchemaRef>, Value)> {
         reference::to_connect(bytes, &self.config)
     }
 
-    fn from_header(
+    fn to_bytes(
         &self,
         _name: &str,
         schema: Option<&SchemaRef>,

@@ -1,0 +1,311 @@
+//! `smtbench run`: benchmark a pipeline over built-in generated records (or an interchange file),
+//! optionally against a plain `serde_json::Value` round trip over the same records.
+
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use weir_engine::{Pipeline, RawBatch, RawBatchBuilder};
+
+use crate::apply::read_lines;
+use crate::cli::{build_pipeline, read_config, CliError};
+use crate::generator::{generate, GeneratorConfig, Mode};
+
+/// Runs that touch at least this many records (generation and every pass) show a progress bar.
+const LONG_RUN_RECORDS: u64 = 1_000_000;
+
+/// The options of `smtbench run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// The connector config (Java properties).
+    #[arg(long, value_name = "P")]
+    pub config: PathBuf,
+    /// How many records to generate (default 100000); with `--input`, how many lines to read at
+    /// most (default: all).
+    #[arg(long, value_name = "N")]
+    pub records: Option<usize>,
+    /// The shape of generated records; by default `schema` unless the config sets
+    /// `value.converter.schemas.enable=false`. Ignored with `--input`.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Benchmark over the records of this interchange file instead of generated ones.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Records per batch.
+    #[arg(long, value_name = "B", default_value_t = 10_000, value_parser = positive)]
+    pub batch_size: usize,
+    /// Timed passes over all batches; the best one is reported.
+    #[arg(long, value_name = "K", default_value_t = 3, value_parser = positive)]
+    pub iterations: usize,
+    /// Also time this baseline over the same batches and print the ratio.
+    #[arg(long, value_enum)]
+    pub baseline: Option<Baseline>,
+}
+
+/// `--mode`: the generator's record shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// JsonConverter envelopes with schemas.
+    Schema,
+    /// Plain JSON.
+    Schemaless,
+}
+
+/// `--baseline`: what to compare weir with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Baseline {
+    /// Parse key and value into a `serde_json::Value` and serialize them again, per record (with
+    /// the workspace's serde_json features, `preserve_order` and `arbitrary_precision`).
+    Serde,
+}
+
+/// Parses a count that must be at least 1.
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Records per second and (decimal) megabytes per second for `records` records of `bytes` input
+/// bytes processed in `time`.
+fn rates(time: Duration, records: usize, bytes: usize) -> (f64, f64) {
+    let seconds = time.as_secs_f64().max(1e-9);
+    (records as f64 / seconds, bytes as f64 / seconds / 1e6)
+}
+
+/// What one weir pass produced, for the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    records: usize,
+    dead_letters: usize,
+    dropped: usize,
+}
+
+/// Runs `smtbench run`: builds the pipeline and the batches (not timed), then times
+/// `iterations` passes of the pipeline over every batch (and of the baseline, if asked) and
+/// prints the best pass's throughput.
+pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    let text = read_config(&args.config)?;
+    let pipeline = build_pipeline(&args.config, &text)?;
+    let mode = args.mode.unwrap_or(if value_schemas_enabled(&text) {
+        ModeArg::Schema
+    } else {
+        ModeArg::Schemaless
+    });
+    let planned = args.records.unwrap_or(100_000) as u64;
+    let passes = args.iterations as u64 * if args.baseline.is_some() { 2 } else { 1 };
+    let bar = progress_bar(planned * (1 + passes));
+    let (batches, source) = match &args.input {
+        Some(path) => (
+            file_batches(path, args.records, args.batch_size, &bar)?,
+            path.display().to_string(),
+        ),
+        None => (
+            generated_batches(mode, planned as usize, args.batch_size, &bar),
+            format!("generated, {}", mode_name(mode)),
+        ),
+    };
+    let records: usize = batches.iter().map(RawBatch::len).sum();
+    let bytes: usize = batches.iter().map(|b| b.bytes().len()).sum();
+    bar.set_length(records as u64 * (1 + passes));
+    println!(
+        "{records} records ({source}) in {} batches of up to {}, {:.1} MB of keys, values and headers",
+        batches.len(),
+        args.batch_size,
+        bytes as f64 / 1e6
+    );
+    let (weir, counts) = time_weir(&pipeline, &batches, args.iterations, &bar)?;
+    let serde = args
+        .baseline
+        .map(|Baseline::Serde| time_serde(&batches, args.iterations, &bar));
+    bar.finish_and_clear();
+    report("weir", weir, records, bytes, args.iterations);
+    println!(
+        "  output: {} records, {} dead letters, {} dropped",
+        counts.records, counts.dead_letters, counts.dropped
+    );
+    if let Some(serde) = serde {
+        report("serde", serde, records, bytes, args.iterations);
+        let ratio = serde.as_secs_f64() / weir.as_secs_f64().max(1e-9);
+        println!("weir/serde throughput: {ratio:.2}x");
+    }
+    Ok(())
+}
+
+/// Whether the config leaves the value converter's `schemas.enable` on (anything but `false`).
+fn value_schemas_enabled(text: &str) -> bool {
+    weir_engine::properties::parse_properties(text)
+        .ok()
+        .and_then(|props| {
+            props
+                .get("value.converter.schemas.enable")
+                .map(str::to_owned)
+        })
+        .is_none_or(|value| !value.trim().eq_ignore_ascii_case("false"))
+}
+
+fn mode_name(mode: ModeArg) -> &'static str {
+    match mode {
+        ModeArg::Schema => "schema",
+        ModeArg::Schemaless => "schemaless",
+    }
+}
+
+/// A progress bar over `length` records, drawn only when the run is long (and stderr is a
+/// terminal).
+fn progress_bar(length: u64) -> ProgressBar {
+    if length < LONG_RUN_RECORDS {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(length);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {human_pos}/{human_len} records ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// `records` generated records in batches of `batch_size`.
+fn generated_batches(
+    mode: ModeArg,
+    records: usize,
+    batch_size: usize,
+    bar: &ProgressBar,
+) -> Vec<RawBatch> {
+    bar.set_message("generating");
+    let config = GeneratorConfig {
+        mode: match mode {
+            ModeArg::Schema => Mode::Schema,
+            ModeArg::Schemaless => Mode::Schemaless,
+        },
+        records,
+        ..GeneratorConfig::default()
+    };
+    let mut batches = Vec::with_capacity(records.div_ceil(batch_size));
+    let mut builder = RawBatchBuilder::new();
+    let mut pending = 0;
+    for record in generate(&config) {
+        builder.push_parts(
+            &record.topic,
+            record.partition,
+            record.offset,
+            Some(record.timestamp),
+            Some(record.key.as_bytes()),
+            Some(record.value.as_bytes()),
+            record
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), Some(value.as_bytes()))),
+        );
+        pending += 1;
+        if pending == batch_size {
+            batches.push(std::mem::take(&mut builder).finish());
+            bar.inc(pending as u64);
+            pending = 0;
+        }
+    }
+    if pending > 0 {
+        batches.push(builder.finish());
+        bar.inc(pending as u64);
+    }
+    batches
+}
+
+/// The records of the interchange file at `path` (at most `limit`) in batches of `batch_size`.
+fn file_batches(
+    path: &Path,
+    limit: Option<usize>,
+    batch_size: usize,
+    bar: &ProgressBar,
+) -> Result<Vec<RawBatch>, CliError> {
+    bar.set_message("reading");
+    let input_error = |message: String| CliError::Input {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = File::open(path).map_err(|e| input_error(e.to_string()))?;
+    let mut lines = BufReader::new(file).lines().enumerate();
+    let mut remaining = limit.unwrap_or(usize::MAX);
+    let mut batches = Vec::new();
+    while remaining > 0 {
+        let batch = read_lines(&mut lines, batch_size.min(remaining)).map_err(input_error)?;
+        if batch.is_empty() {
+            break;
+        }
+        remaining -= batch.len();
+        bar.inc(batch.len() as u64);
+        batches.push(batch);
+    }
+    Ok(batches)
+}
+
+/// Times `iterations` passes of the pipeline over every batch; the counts are those of a pass.
+fn time_weir(
+    pipeline: &Pipeline,
+    batches: &[RawBatch],
+    iterations: usize,
+    bar: &ProgressBar,
+) -> Result<(Duration, Counts), CliError> {
+    let mut best = Duration::MAX;
+    let mut counts = Counts::default();
+    for pass in 1..=iterations {
+        bar.set_message(format!("weir {pass}/{iterations}"));
+        counts = Counts::default();
+        let start = Instant::now();
+        for batch in batches {
+            let output = pipeline
+                .process(batch)
+                .map_err(|e| CliError::Record(Box::new(e)))?;
+            counts.records += output.records.len();
+            counts.dead_letters += output.dead_letters.len();
+            counts.dropped += output.dropped;
+            bar.inc(batch.len() as u64);
+            black_box(&output);
+        }
+        best = best.min(start.elapsed());
+    }
+    Ok((best, counts))
+}
+
+/// Times `iterations` passes of the serde baseline over every batch.
+fn time_serde(batches: &[RawBatch], iterations: usize, bar: &ProgressBar) -> Duration {
+    let mut best = Duration::MAX;
+    for pass in 1..=iterations {
+        bar.set_message(format!("serde {pass}/{iterations}"));
+        let start = Instant::now();
+        for batch in batches {
+            let mut written = 0;
+            for row in 0..batch.len() {
+                written += serde_round_trip(batch.value(row)) + serde_round_trip(batch.key(row));
+            }
+            black_box(written);
+            bar.inc(batch.len() as u64);
+        }
+        best = best.min(start.elapsed());
+    }
+    best
+}
+
+/// Parses `bytes` into a `serde_json::Value` and serializes it again; the bytes written (0 for
+/// null, or bytes that are not JSON).
+fn serde_round_trip(bytes: Option<&[u8]>) -> usize {
+    bytes
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+        .and_then(|value| serde_json::to_vec(&value).ok())
+        .map_or(0, |out| out.len())
+}
+
+/// Prints one timing line.
+fn report(label: &str, best: Duration, records: usize, bytes: usize, iterations: usize) {
+    let (records_per_second, mb_per_second) = rates(best, records, bytes);
+    println!(
+        "{label}: best of {iterations}: {:.3} s, {records_per_second:.0} records/s, {mb_per_second:.1} MB/s",
+        best.as_secs_f64()
+    );
+}

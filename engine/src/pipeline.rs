@@ -1,0 +1,474 @@
+//! `Pipeline`: a connector config compiled once, then run over batches: decode (key, value and
+//! header converters) → transform chain → encode (output converters), records in input order.
+//!
+//! A `Pipeline` is immutable and `Send + Sync`: share one between worker threads.
+
+use std::sync::{Arc, OnceLock};
+
+use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, UInt32Array};
+use arrow_select::take::take;
+use weir_formats::batch::{Column, ConnectBatch, Header, Headers, Segment};
+use weir_formats::converter::{Converter, Decoded, Encoded, HeaderConverter};
+use weir_formats::error::{ConnectError, ErrorClass};
+use weir_formats::raw::{RawBatch, RawBatchBuilder};
+
+pub use crate::config::ConfigError;
+use crate::config::{ConverterSpec, PipelineConfig, Tolerance};
+use crate::output::{Output, RowError, Stage};
+use crate::properties::{parse_properties, Properties};
+use crate::registry::Registry;
+
+/// A compiled pipeline.
+#[derive(Debug)]
+pub struct Pipeline {
+    config: PipelineConfig,
+    key_in: Arc<dyn Converter>,
+    value_in: Arc<dyn Converter>,
+    header_in: Arc<dyn HeaderConverter>,
+    key_out: Arc<dyn Converter>,
+    value_out: Arc<dyn Converter>,
+    header_out: Arc<dyn HeaderConverter>,
+}
+
+/// Why a row failed: the stage, the class that failed, the error.
+#[derive(Debug, Clone)]
+pub struct RowFailure {
+    /// The stage.
+    pub stage: Stage,
+    /// The failing converter's or transform's class.
+    pub class_name: String,
+    /// The error.
+    pub error: ConnectError,
+}
+
+/// A decoded batch with the rows that failed to decode.
+#[derive(Debug, Clone)]
+pub struct DecodedBatch {
+    /// The decoded data; failed rows are in no segment.
+    pub batch: ConnectBatch,
+    /// Per row, its first failure.
+    pub failures: Vec<Option<RowFailure>>,
+}
+
+fn builtin_registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::builtin)
+}
+
+fn build_converter(
+    registry: &Registry,
+    spec: &ConverterSpec,
+) -> Result<Arc<dyn Converter>, ConfigError> {
+    let factory = registry.converter(&spec.class).ok_or_else(|| {
+        ConfigError::for_key(
+            &spec.key,
+            format!(
+                "Invalid value {} for configuration {}: Class {} could not be found.",
+                spec.class, spec.key, spec.class
+            ),
+        )
+    })?;
+    factory(&spec.settings).map_err(|e| ConfigError::for_key(&spec.key, e.message))
+}
+
+fn build_header_converter(
+    registry: &Registry,
+    spec: &ConverterSpec,
+) -> Result<Arc<dyn HeaderConverter>, ConfigError> {
+    let factory = registry.header_converter(&spec.class).ok_or_else(|| {
+        ConfigError::for_key(
+            &spec.key,
+            format!(
+                "Invalid value {} for configuration {}: Class {} could not be found.",
+                spec.class, spec.key, spec.class
+            ),
+        )
+    })?;
+    factory(&spec.settings).map_err(|e| ConfigError::for_key(&spec.key, e.message))
+}
+
+impl Pipeline {
+    /// Compiles a connector config given as Java properties text, with Kafka's built-in classes.
+    pub fn from_properties(text: &str) -> Result<Pipeline, ConfigError> {
+        Pipeline::from_properties_with(text, builtin_registry())
+    }
+
+    /// Compiles a connector config given as Java properties text, with the classes of `registry`.
+    pub fn from_properties_with(text: &str, registry: &Registry) -> Result<Pipeline, ConfigError> {
+        let props = parse_properties(text)
+            .map_err(|e| ConfigError::for_key("properties", e.to_string()))?;
+        Pipeline::from_props(&props, registry)
+    }
+
+    /// Compiles a connector config given as key/value pairs, with Kafka's built-in classes.
+    pub fn from_map(
+        props: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Pipeline, ConfigError> {
+        Pipeline::from_props(&props.into_iter().collect(), builtin_registry())
+    }
+
+    /// Compiles parsed properties with the classes of `registry`.
+    pub fn from_props(props: &Properties, registry: &Registry) -> Result<Pipeline, ConfigError> {
+        let config = PipelineConfig::from_properties(props)?;
+        if let Some(alias) = config.transforms.first() {
+            return Err(ConfigError::unsupported(
+                format!("transforms.{alias}.type"),
+                "transforms are not supported yet",
+            ));
+        }
+        Ok(Pipeline {
+            key_in: build_converter(registry, &config.key)?,
+            value_in: build_converter(registry, &config.value)?,
+            header_in: build_header_converter(registry, &config.header)?,
+            key_out: build_converter(registry, &config.output_key)?,
+            value_out: build_converter(registry, &config.output_value)?,
+            header_out: build_header_converter(registry, &config.output_header)?,
+            config,
+        })
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// Decodes `raw` into Arrow: keys, values and headers through the input converters. Cost:
+    /// one pass per converter over the batch; columns built once per distinct schema.
+    pub fn decode(&self, raw: &RawBatch) -> DecodedBatch {
+        let rows = raw.len();
+        let mut failures: Vec<Option<RowFailure>> = vec![None; rows];
+        let keys: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.key(r)).collect();
+        let values: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.value(r)).collect();
+        let key = self.key_in.decode(&keys);
+        let value = self.value_in.decode(&values);
+        record_failures(
+            &mut failures,
+            &key,
+            Stage::KeyConverter,
+            &self.config.key.class,
+        );
+        record_failures(
+            &mut failures,
+            &value,
+            Stage::ValueConverter,
+            &self.config.value.class,
+        );
+        let headers = self.decode_headers(raw, &mut failures);
+        let failed: Vec<bool> = failures.iter().map(Option::is_some).collect();
+        let batch = ConnectBatch {
+            topic_ids: (0..rows).map(|r| raw.topic_id(r)).collect(),
+            topics: raw.topics().to_vec(),
+            partition: Int32Array::from_iter_values((0..rows).map(|r| raw.partition(r))),
+            offset: Int64Array::from_iter_values((0..rows).map(|r| raw.offset(r))),
+            timestamp: Int64Array::from_iter((0..rows).map(|r| raw.timestamp(r))),
+            headers,
+            segments: join_segments(rows, key, value, &failed),
+        };
+        DecodedBatch { batch, failures }
+    }
+
+    fn decode_headers(&self, raw: &RawBatch, failures: &mut [Option<RowFailure>]) -> Headers {
+        let mut headers = Headers::default();
+        let mut row_headers = Vec::new();
+        for (row, failure) in failures.iter_mut().enumerate() {
+            row_headers.clear();
+            for (name, bytes) in raw.headers(row) {
+                match self.header_in.to_connect(name, bytes) {
+                    Ok((schema, value)) => row_headers.push(Header {
+                        name: name.to_string(),
+                        schema,
+                        value,
+                    }),
+                    Err(error) => {
+                        failure.get_or_insert(RowFailure {
+                            stage: Stage::HeaderConverter,
+                            class_name: self.config.header.class.clone(),
+                            error,
+                        });
+                    }
+                }
+            }
+            headers.push_row(row_headers.drain(..));
+        }
+        headers
+    }
+
+    /// Runs the whole pipeline over `raw`. With `errors.tolerance=none` the first failing record
+    /// (in input order) is the error; with `all` failing records become dead letters.
+    pub fn process(&self, raw: &RawBatch) -> Result<Output, RowError> {
+        let DecodedBatch {
+            batch,
+            mut failures,
+        } = self.decode(raw);
+        let encoded = self.encode(&batch, &mut failures);
+        if self.config.tolerance == Tolerance::None {
+            if let Some((row, failure)) = failures
+                .iter()
+                .enumerate()
+                .find_map(|(r, f)| f.as_ref().map(|f| (r, f)))
+            {
+                return Err(row_error(raw, row, failure));
+            }
+        }
+        Ok(assemble(raw, &batch, &encoded, &failures))
+    }
+
+    fn encode(&self, batch: &ConnectBatch, failures: &mut [Option<RowFailure>]) -> EncodedBatch {
+        let mut location = vec![None; batch.len()];
+        let mut segments = Vec::with_capacity(batch.segments.len());
+        for (s, segment) in batch.segments.iter().enumerate() {
+            let mut key = Encoded::with_capacity(segment.rows.len(), 16);
+            let mut value = Encoded::with_capacity(segment.rows.len(), 256);
+            self.key_out.encode(&segment.key, &mut key);
+            self.value_out.encode(&segment.value, &mut value);
+            for (i, &row) in segment.rows.iter().enumerate() {
+                location[row as usize] = Some((s, i));
+            }
+            for (i, error) in key.errors() {
+                fail(
+                    failures,
+                    segment.rows[*i],
+                    Stage::KeyConverter,
+                    &self.config.output_key.class,
+                    error,
+                );
+            }
+            for (i, error) in value.errors() {
+                fail(
+                    failures,
+                    segment.rows[*i],
+                    Stage::ValueConverter,
+                    &self.config.output_value.class,
+                    error,
+                );
+            }
+            segments.push((key, value));
+        }
+        let mut headers = Vec::with_capacity(batch.len());
+        for row in 0..batch.len() {
+            let mut out = Vec::new();
+            for header in batch.headers.row(row) {
+                match self
+                    .header_out
+                    .to_bytes(&header.name, header.schema.as_ref(), &header.value)
+                {
+                    Ok(bytes) => out.push((header.name.clone(), bytes)),
+                    Err(e) => fail(
+                        failures,
+                        row as u32,
+                        Stage::HeaderConverter,
+                        &self.config.output_header.class,
+                        &e,
+                    ),
+                }
+            }
+            headers.push(out);
+        }
+        EncodedBatch {
+            segments,
+            location,
+            headers,
+        }
+    }
+}
+
+/// Encoded keys and values per segment, where each row landed, and the headers per row.
+struct EncodedBatch {
+    segments: Vec<(Encoded, Encoded)>,
+    location: Vec<Option<(usize, usize)>>,
+    headers: Vec<Vec<(String, Option<Vec<u8>>)>>,
+}
+
+fn fail(
+    failures: &mut [Option<RowFailure>],
+    row: u32,
+    stage: Stage,
+    class: &str,
+    error: &ConnectError,
+) {
+    failures[row as usize].get_or_insert_with(|| RowFailure {
+        stage,
+        class_name: class.to_string(),
+        error: error.clone(),
+    });
+}
+
+fn record_failures(
+    failures: &mut [Option<RowFailure>],
+    decoded: &Decoded,
+    stage: Stage,
+    class: &str,
+) {
+    for (row, error) in &decoded.errors {
+        fail(failures, *row, stage, class, error);
+    }
+}
+
+fn row_error(raw: &RawBatch, row: usize, failure: &RowFailure) -> RowError {
+    RowError {
+        topic: raw.topic(row).to_string(),
+        partition: raw.partition(row),
+        offset: raw.offset(row),
+        stage: failure.stage,
+        class_name: failure.class_name.clone(),
+        error: failure.error.clone(),
+    }
+}
+
+/// Java's full exception class name for an error class.
+fn java_exception_class(class: ErrorClass) -> &'static str {
+    match class {
+        ErrorClass::Data => "org.apache.kafka.connect.errors.DataException",
+        ErrorClass::Config => "org.apache.kafka.common.config.ConfigException",
+    }
+}
+
+/// Writes the output records and dead letters in input order.
+fn assemble(
+    raw: &RawBatch,
+    batch: &ConnectBatch,
+    encoded: &EncodedBatch,
+    failures: &[Option<RowFailure>],
+) -> Output {
+    let mut records = RawBatchBuilder::with_capacity(raw.len(), raw.bytes().len());
+    let mut dead_letters = RawBatchBuilder::new();
+    let mut errors = Vec::new();
+    let mut dropped = 0;
+    for (row, failure) in failures.iter().enumerate() {
+        if let Some(failure) = failure {
+            let error = row_error(raw, row, failure);
+            push_dead_letter(&mut dead_letters, raw, row, &error);
+            errors.push(error);
+            continue;
+        }
+        let Some((segment, i)) = encoded.location[row] else {
+            dropped += 1;
+            continue;
+        };
+        let (key, value) = &encoded.segments[segment];
+        let timestamp = (!batch.timestamp.is_null(row)).then(|| batch.timestamp.value(row));
+        records.push_parts(
+            batch.topic(row),
+            batch.partition.value(row),
+            batch.offset.value(row),
+            timestamp,
+            key.row(i),
+            value.row(i),
+            encoded.headers[row]
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_deref())),
+        );
+    }
+    Output {
+        records: records.finish(),
+        dead_letters: dead_letters.finish(),
+        errors,
+        dropped,
+    }
+}
+
+/// The failed record's original bytes plus Kafka's `__connect.errors.*` context headers.
+fn push_dead_letter(out: &mut RawBatchBuilder, raw: &RawBatch, row: usize, error: &RowError) {
+    let partition = error.partition.to_string();
+    let offset = error.offset.to_string();
+    let context = [
+        ("__connect.errors.topic", error.topic.as_str()),
+        ("__connect.errors.partition", partition.as_str()),
+        ("__connect.errors.offset", offset.as_str()),
+        ("__connect.errors.stage", error.stage.kafka_name()),
+        ("__connect.errors.class.name", error.class_name.as_str()),
+        (
+            "__connect.errors.exception.class.name",
+            java_exception_class(error.error.class),
+        ),
+        (
+            "__connect.errors.exception.message",
+            error.error.message.as_str(),
+        ),
+    ];
+    let original = raw.headers(row);
+    let context = context.into_iter().map(|(n, v)| (n, Some(v.as_bytes())));
+    out.push_parts(
+        raw.topic(row),
+        raw.partition(row),
+        raw.offset(row),
+        raw.timestamp(row),
+        raw.key(row),
+        raw.value(row),
+        original.chain(context),
+    );
+}
+
+/// Where each row of one side landed: (part, index in part).
+fn locate(rows: usize, decoded: &Decoded) -> Vec<Option<(u32, u32)>> {
+    let mut location = vec![None; rows];
+    for (p, part) in decoded.parts.iter().enumerate() {
+        for (i, &row) in part.rows.iter().enumerate() {
+            location[row as usize] = Some((p as u32, i as u32));
+        }
+    }
+    location
+}
+
+/// The rows of one (key part, value part) pair: the pair, batch rows, key indices, value indices.
+type SegmentRows = ((u32, u32), Vec<u32>, Vec<u32>, Vec<u32>);
+
+/// Joins key parts and value parts into segments of rows that decoded on both sides and did not
+/// fail elsewhere. When one key part and one value part cover exactly the same rows (the common
+/// case) their columns are used as they are; otherwise rows are gathered with `take`.
+fn join_segments(rows: usize, key: Decoded, value: Decoded, failed: &[bool]) -> Vec<Segment> {
+    if key.parts.len() == 1 && value.parts.len() == 1 {
+        let (k, v) = (&key.parts[0], &value.parts[0]);
+        if k.rows == v.rows && k.rows.iter().all(|&r| !failed[r as usize]) {
+            return vec![Segment {
+                rows: k.rows.clone(),
+                key: k.column.clone(),
+                value: v.column.clone(),
+            }];
+        }
+    }
+    let (key_at, value_at) = (locate(rows, &key), locate(rows, &value));
+    // (key part, value part) → (rows, key indices, value indices), in first-row order.
+    let mut groups: Vec<SegmentRows> = Vec::new();
+    for row in 0..rows {
+        let (Some((kp, ki)), Some((vp, vi)), false) = (key_at[row], value_at[row], failed[row])
+        else {
+            continue;
+        };
+        let group = match groups.iter().position(|g| g.0 == (kp, vp)) {
+            Some(g) => &mut groups[g],
+            None => {
+                groups.push(((kp, vp), Vec::new(), Vec::new(), Vec::new()));
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        group.1.push(row as u32);
+        group.2.push(ki);
+        group.3.push(vi);
+    }
+    groups
+        .into_iter()
+        .map(|((kp, vp), rows, ki, vi)| Segment {
+            rows,
+            key: gather(&key.parts[kp as usize].column, ki),
+            value: gather(&value.parts[vp as usize].column, vi),
+        })
+        .collect()
+}
+
+/// The rows `indices` of `column` (the column itself when that is all of it, in order).
+fn gather(column: &Column, indices: Vec<u32>) -> Column {
+    let whole = indices.len() == column.data.len()
+        && indices.iter().enumerate().all(|(i, &x)| i as u32 == x);
+    if whole {
+        return column.clone();
+    }
+    let indices = UInt32Array::from(indices);
+    // `take` only fails for out-of-range indices, which `locate` cannot produce.
+    let data: ArrayRef =
+        take(column.data.as_ref(), &indices, None).unwrap_or_else(|_| column.data.slice(0, 0));
+    Column {
+        schema: column.schema.clone(),
+        data,
+    }
+}
