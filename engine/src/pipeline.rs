@@ -169,13 +169,14 @@ impl Pipeline {
 
     fn decode_headers(&self, raw: &RawBatch, failures: &mut [Option<RowFailure>]) -> Headers {
         let mut headers = Headers::default();
+        let mut names = NameCache::default();
         let mut row_headers = Vec::new();
         for (row, failure) in failures.iter_mut().enumerate() {
             row_headers.clear();
             for (name, bytes) in raw.headers(row) {
                 match self.header_in.to_connect(name, bytes) {
                     Ok((schema, value)) => row_headers.push(Header {
-                        name: name.to_string(),
+                        name: names.get(name),
                         schema,
                         value,
                     }),
@@ -244,25 +245,36 @@ impl Pipeline {
             }
             segments.push((key, value));
         }
-        let mut headers = Vec::with_capacity(batch.len());
+        let all = batch.headers.all();
+        let mut headers = EncodedHeaders {
+            bytes: Vec::with_capacity(all.len() * 24),
+            slots: Vec::with_capacity(all.len()),
+        };
         for row in 0..batch.len() {
-            let mut out = Vec::new();
-            for header in batch.headers.row(row) {
-                match self
-                    .header_out
-                    .to_bytes(&header.name, header.schema.as_ref(), &header.value)
-                {
-                    Ok(bytes) => out.push((header.name.clone(), bytes)),
-                    Err(e) => fail(
-                        failures,
-                        row as u32,
-                        Stage::HeaderConverter,
-                        &self.config.output_header.class,
-                        &e,
-                    ),
-                }
+            for header in &all[batch.headers.range(row)] {
+                let start = headers.bytes.len();
+                let written = self.header_out.append_bytes(
+                    &header.name,
+                    header.schema.as_ref(),
+                    &header.value,
+                    &mut headers.bytes,
+                );
+                headers.slots.push(match written {
+                    Ok(true) => Some(start as u32..headers.bytes.len() as u32),
+                    Ok(false) => None,
+                    Err(e) => {
+                        headers.bytes.truncate(start);
+                        fail(
+                            failures,
+                            row as u32,
+                            Stage::HeaderConverter,
+                            &self.config.output_header.class,
+                            &e,
+                        );
+                        None
+                    }
+                });
             }
-            headers.push(out);
         }
         EncodedBatch {
             segments,
@@ -272,11 +284,56 @@ impl Pipeline {
     }
 }
 
-/// Encoded keys and values per segment, where each row landed, and the headers per row.
+/// Encoded keys and values per segment, where each row landed, and the headers.
 struct EncodedBatch {
     segments: Vec<(Encoded, Encoded)>,
     location: Vec<Option<(usize, usize)>>,
-    headers: Vec<Vec<(String, Option<Vec<u8>>)>>,
+    headers: EncodedHeaders,
+}
+
+/// Every header's output bytes, in the order of [`Headers::all`].
+struct EncodedHeaders {
+    bytes: Vec<u8>,
+    slots: Vec<Option<std::ops::Range<u32>>>,
+}
+
+impl EncodedHeaders {
+    /// Row `row`'s output headers: name and bytes.
+    fn row<'a>(
+        &'a self,
+        headers: &'a Headers,
+        row: usize,
+    ) -> impl Iterator<Item = (&'a str, Option<&'a [u8]>)> + 'a {
+        let range = headers.range(row);
+        headers.all()[range.clone()]
+            .iter()
+            .zip(&self.slots[range])
+            .map(|(header, slot)| {
+                let bytes = slot
+                    .as_ref()
+                    .map(|r| &self.bytes[r.start as usize..r.end as usize]);
+                (&*header.name, bytes)
+            })
+    }
+}
+
+/// Shares one `Arc<str>` per distinct header name within a batch (batches repeat a few names).
+#[derive(Default)]
+struct NameCache {
+    names: Vec<Arc<str>>,
+}
+
+impl NameCache {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(known) = self.names.iter().find(|n| &***n == name) {
+            return known.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        if self.names.len() < 16 {
+            self.names.push(shared.clone());
+        }
+        shared
+    }
 }
 
 fn fail(
@@ -354,9 +411,7 @@ fn assemble(
             timestamp,
             key.row(i),
             value.row(i),
-            encoded.headers[row]
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_deref())),
+            encoded.headers.row(&batch.headers, row),
         );
     }
     Output {

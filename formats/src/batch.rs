@@ -6,6 +6,8 @@
 //! data, whose Arrow type then describes the inferred shape) and one Arrow array with a row per
 //! segment row. A null row is a null key or value (a tombstone when the value is null).
 
+use std::sync::Arc;
+
 use arrow_array::{ArrayRef, Int32Array, Int64Array};
 
 use crate::schema::SchemaRef;
@@ -34,8 +36,8 @@ pub struct Segment {
 /// A header after the header converter read it: its name and typed Connect value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Header {
-    /// The header name.
-    pub name: String,
+    /// The header name (shared: a batch's headers repeat a few names).
+    pub name: Arc<str>,
     /// The schema the header converter gave the value (`None`: schemaless or null).
     pub schema: Option<SchemaRef>,
     /// The value.
@@ -66,13 +68,19 @@ impl Headers {
         self.ends.is_empty()
     }
 
-    fn range(&self, row: usize) -> std::ops::Range<usize> {
+    /// Where row `row`'s headers are among all headers of the batch (see [`Headers::all`]).
+    pub fn range(&self, row: usize) -> std::ops::Range<usize> {
         let start = if row == 0 {
             0
         } else {
             self.ends[row - 1] as usize
         };
         start..self.ends[row] as usize
+    }
+
+    /// Every row's headers, back to back.
+    pub fn all(&self) -> &[Header] {
+        &self.entries
     }
 
     /// Row `row`'s headers in order.

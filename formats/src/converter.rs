@@ -129,6 +129,22 @@ pub trait HeaderConverter: Send + Sync + Debug {
         schema: Option<&SchemaRef>,
         value: &Value,
     ) -> Result<Option<Vec<u8>>, ConnectError>;
+
+    /// Appends what [`HeaderConverter::to_bytes`] writes to `out`; `false` for a null header (then
+    /// nothing is appended). Converters on the hot path override it to skip the allocation.
+    fn append_bytes(
+        &self,
+        name: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, ConnectError> {
+        let bytes = self.to_bytes(name, schema, value)?;
+        if let Some(bytes) = &bytes {
+            out.extend_from_slice(bytes);
+        }
+        Ok(bytes.is_some())
+    }
 }
 
 #[cfg(test)]

@@ -33,4 +33,44 @@ impl HeaderConverter for SimpleHeaderConverter {
     ) -> Result<Option<Vec<u8>>, ConnectError> {
         Ok(format_header(schema, value))
     }
+
+    /// Strings (the common header) are copied as they are; other values as [`format_header`].
+    fn append_bytes(
+        &self,
+        _name: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, ConnectError> {
+        match value {
+            Value::Null => Ok(false),
+            Value::String(text) => {
+                out.extend_from_slice(text.as_bytes());
+                Ok(true)
+            }
+            other => {
+                out.extend_from_slice(&format_header(schema, other).unwrap_or_default());
+                Ok(true)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appended_bytes_match_to_bytes() {
+        let converter = SimpleHeaderConverter;
+        for text in ["checkout", " 12 ", "[1,2]", "2023-01-01", "", "true"] {
+            let (schema, value) = converter.to_connect("h", Some(text.as_bytes())).unwrap();
+            let mut out = Vec::new();
+            let present = converter
+                .append_bytes("h", schema.as_ref(), &value, &mut out)
+                .unwrap();
+            let expected = converter.to_bytes("h", schema.as_ref(), &value).unwrap();
+            assert_eq!(present.then_some(out), expected, "{text}");
+        }
+    }
 }

@@ -68,7 +68,45 @@ pub fn parse_header(bytes: Option<&[u8]>) -> (Option<SchemaRef>, Value) {
     let Some(bytes) = bytes else {
         return (None, Value::Null);
     };
+    if let Some(text) = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|t| is_verbatim_string(t))
+    {
+        return (
+            Some(schemas().string.clone()),
+            Value::String(text.to_string()),
+        );
+    }
     try_parse(&decode_utf8_like_java(bytes)).unwrap_or_else(|| bytes_fallback(bytes))
+}
+
+/// Whether [`parse_string`] certainly reads `text` as the STRING `text` itself: one token (no
+/// delimiter or escape), not a `null`/`true`/`false` literal, and not starting like a number or
+/// temporal — or starting with a digit or sign but holding a letter no number has, at a length no
+/// temporal pattern takes. Such headers (names, ids, UUIDs) skip the tokenizer: the common case of
+/// every header-carrying record. Cost: one scan of the text.
+fn is_verbatim_string(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    if first <= b' ' || matches!(text, "null" | "true" | "false") {
+        return false;
+    }
+    if bytes
+        .iter()
+        .any(|b| matches!(b, b':' | b',' | b'{' | b'}' | b'[' | b']' | b'"' | b'\\'))
+    {
+        return false;
+    }
+    if first.is_ascii_digit() || first == b'+' || first == b'-' {
+        let temporal_length = matches!(bytes.len(), 10 | 13 | 24);
+        let not_a_number = bytes
+            .iter()
+            .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'));
+        return text.is_ascii() && !temporal_length && not_a_number;
+    }
+    true
 }
 
 /// `Values.parseString`: the schema and value Kafka infers from `text` (rules in the module docs).
@@ -1956,5 +1994,38 @@ mod tests {
             }
         }
         assert_eq!(checked, 17);
+    }
+
+    proptest::proptest! {
+        /// The fast path agrees with the full parser wherever it applies.
+        #[test]
+        fn verbatim_strings_parse_as_themselves(text in "[-+0-9a-zA-Z._ é:,\\[\\]{}\"]{0,40}") {
+            if is_verbatim_string(&text) {
+                let parsed = try_parse(&text);
+                proptest::prop_assert_eq!(
+                    parsed,
+                    Some((Some(schemas().string.clone()), Value::String(text.clone())))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn uuids_and_names_take_the_fast_path_and_numbers_do_not() {
+        assert!(is_verbatim_string("3f2a9c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b"));
+        assert!(is_verbatim_string("checkout"));
+        for typed in [
+            "12",
+            "-7",
+            "1e5",
+            "true",
+            "2023-01-01",
+            " 12 ",
+            "[1]",
+            "",
+            "null",
+        ] {
+            assert!(!is_verbatim_string(typed), "{typed}");
+        }
     }
 }

@@ -8,78 +8,131 @@
 
 /// Java's `Double.toString(v)`. Cost: one ryu call and a small string.
 pub fn format_f64(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    let mut buffer = ryu::Buffer::new();
-    layout(
-        buffer.format_finite(v),
-        v == 0.0,
-        v.abs() >= 1e-3 && v.abs() < 1e7,
-    )
+    let mut out = Vec::with_capacity(24);
+    push_f64(&mut out, v);
+    // Only ASCII digits, signs, `.`, `E` and the words NaN/Infinity are ever written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Java's `Float.toString(v)`: the shortest digits that read back to the same `f32`.
 pub fn format_f32(v: f32) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    let mut out = Vec::with_capacity(16);
+    push_f32(&mut out, v);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends Java's `Double.toString(v)` to `out`, allocating nothing (the hot path of every JSON
+/// encode that carries doubles).
+pub fn push_f64(out: &mut Vec<u8>, v: f64) {
+    if !v.is_finite() {
+        return push_non_finite(out, v.is_nan(), v > 0.0);
     }
     let mut buffer = ryu::Buffer::new();
     layout(
+        out,
         buffer.format_finite(v),
         v == 0.0,
         v.abs() >= 1e-3 && v.abs() < 1e7,
-    )
+    );
 }
 
-/// Re-lays ryu's text (`-1.25e-7`, `123.5`, `1e21`) as Java does.
-fn layout(ryu_text: &str, is_zero: bool, plain: bool) -> String {
-    let (negative, text) = match ryu_text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, ryu_text),
-    };
-    let sign = if negative { "-" } else { "" };
-    if is_zero {
-        return format!("{sign}0.0");
+/// Appends Java's `Float.toString(v)` to `out`, allocating nothing.
+pub fn push_f32(out: &mut Vec<u8>, v: f32) {
+    if !v.is_finite() {
+        return push_non_finite(out, v.is_nan(), v > 0.0);
     }
-    // Split into significant digits and the decimal exponent of the first digit.
-    let (mantissa, exp) = match text.find('e') {
-        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().unwrap_or(0)),
+    let mut buffer = ryu::Buffer::new();
+    layout(
+        out,
+        buffer.format_finite(v),
+        v == 0.0,
+        v.abs() >= 1e-3 && v.abs() < 1e7,
+    );
+}
+
+fn push_non_finite(out: &mut Vec<u8>, nan: bool, positive: bool) {
+    out.extend_from_slice(match (nan, positive) {
+        (true, _) => b"NaN",
+        (false, true) => b"Infinity",
+        (false, false) => b"-Infinity",
+    });
+}
+
+/// Re-lays ryu's text (`-1.25e-7`, `123.5`, `1e21`) as Java does, onto `out`.
+fn layout(out: &mut Vec<u8>, ryu_text: &str, is_zero: bool, plain: bool) {
+    let text = ryu_text.as_bytes();
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if negative {
+        out.push(b'-');
+    }
+    if is_zero {
+        out.extend_from_slice(b"0.0");
+        return;
+    }
+    // Significant digits (at most 17) and the position of the decimal point relative to them.
+    let (mantissa, exp) = match text.iter().position(|&b| b == b'e') {
+        Some(i) => (&text[..i], parse_exponent(&text[i + 1..])),
         None => (text, 0),
     };
-    let (int_part, frac_part) = match mantissa.find('.') {
-        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
-        None => (mantissa, ""),
-    };
-    let mut digits: String = format!("{int_part}{frac_part}");
-    let mut point = int_part.len() as i32 + exp; // digits before the decimal point
-    let leading_zeros = digits.len() - digits.trim_start_matches('0').len();
-    digits.drain(..leading_zeros);
-    point -= leading_zeros as i32;
-    let digits = digits.trim_end_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    if plain {
-        let out = if point <= 0 {
-            format!("0.{}{}", "0".repeat((-point) as usize), digits)
-        } else if point as usize >= digits.len() {
-            format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
-        } else {
-            format!(
-                "{}.{}",
-                &digits[..point as usize],
-                &digits[point as usize..]
-            )
-        };
-        return format!("{sign}{out}");
+    let mut digits = [0u8; 24];
+    let mut len = 0;
+    let mut point = exp;
+    let mut seen_point = false;
+    for &b in mantissa {
+        match b {
+            b'.' => seen_point = true,
+            b'0' if len == 0 => {
+                if seen_point {
+                    point -= 1;
+                }
+            }
+            _ => {
+                if len < digits.len() {
+                    digits[len] = b;
+                    len += 1;
+                }
+                if !seen_point {
+                    point += 1;
+                }
+            }
+        }
     }
-    let rest = if digits.len() > 1 { &digits[1..] } else { "0" };
-    format!("{sign}{}.{}E{}", &digits[..1], rest, point - 1)
+    while len > 1 && digits[len - 1] == b'0' {
+        len -= 1;
+    }
+    let digits = &digits[..len.max(1)];
+    if plain {
+        if point <= 0 {
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', (-point) as usize));
+            out.extend_from_slice(digits);
+        } else if point as usize >= digits.len() {
+            out.extend_from_slice(digits);
+            out.extend(std::iter::repeat_n(b'0', point as usize - digits.len()));
+            out.extend_from_slice(b".0");
+        } else {
+            out.extend_from_slice(&digits[..point as usize]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[point as usize..]);
+        }
+        return;
+    }
+    out.push(digits[0]);
+    out.push(b'.');
+    out.extend_from_slice(if digits.len() > 1 { &digits[1..] } else { b"0" });
+    out.push(b'E');
+    let mut buffer = itoa::Buffer::new();
+    out.extend_from_slice(buffer.format(point - 1).as_bytes());
+}
+
+fn parse_exponent(text: &[u8]) -> i32 {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -106,6 +159,33 @@ mod tests {
         assert_eq!(format_f32(0.1), "0.1");
         assert_eq!(format_f32(f32::MAX), "3.4028235E38");
         assert_eq!(format_f32(1.5), "1.5");
+    }
+
+    #[test]
+    fn ryu_digit_layouts_with_leading_zeros_and_exponents() {
+        assert_eq!(format_f64(1.5e-300), "1.5E-300");
+        assert_eq!(format_f64(123456.0), "123456.0");
+        assert_eq!(format_f64(0.5), "0.5");
+        assert_eq!(format_f64(f64::INFINITY), "Infinity");
+        assert_eq!(format_f32(-1.0e-10), "-1.0E-10");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn doubles_read_back_and_match_rusts_value(bits in proptest::prelude::any::<u64>()) {
+            let v = f64::from_bits(bits);
+            proptest::prop_assume!(v.is_finite());
+            let text = format_f64(v);
+            proptest::prop_assert_eq!(text.parse::<f64>().unwrap(), v, "{}", text);
+        }
+
+        #[test]
+        fn floats_read_back(bits in proptest::prelude::any::<u32>()) {
+            let v = f32::from_bits(bits);
+            proptest::prop_assume!(v.is_finite());
+            let text = format_f32(v);
+            proptest::prop_assert_eq!(text.parse::<f32>().unwrap(), v, "{}", text);
+        }
     }
 
     #[test]

@@ -22,9 +22,7 @@ use crate::json::encode::Slot;
 use crate::json::reference::{self, JsonConfig};
 use crate::json::schema_decode::PayloadDecoder;
 use crate::json::schema_json::{parse_schema_with, try_write_schema_text};
-use crate::json::schemaless::{
-    append as append_schemaless, group_by_shape, has_duplicate_keys, write_canonical,
-};
+use crate::json::schemaless::{append as append_schemaless, write_canonical, ShapeGrouper};
 use crate::json::tape::{value_end, BatchTape, JNode, Span, TapeParser};
 use crate::schema::SchemaRef;
 use crate::value::Value;
@@ -298,22 +296,27 @@ impl JsonConverter {
         parser: &mut TapeParser,
         rows: &[(u32, Option<usize>)],
         extra: &mut Vec<u8>,
+        errors: &mut Vec<(u32, ConnectError)>,
     ) -> Vec<PartBuilder> {
         // Null values become JSON null roots, which join the first shape group as null rows.
         let null_at = tape.nodes.len();
         tape.nodes.push(JNode::Null);
-        let mut records: Vec<(u32, usize)> = Vec::with_capacity(rows.len());
+        let mut grouper = ShapeGrouper::default();
         for &(row, root) in rows {
-            let root = match root {
-                Some(root) if has_duplicate_keys(tape, root) => {
-                    reparse_canonical(tape, parser, root)
+            let root = root.unwrap_or(null_at);
+            if grouper.add(tape, row, root).is_err() {
+                let canonical = reparse_canonical(tape, parser, root);
+                // The canonical text has no repeated keys; should the reparse ever fail, the row
+                // keeps its original tape and its shape becomes raw JSON text.
+                if grouper.add(tape, row, canonical).is_err() {
+                    errors.push((
+                        row,
+                        ConnectError::data("JSON object with repeated keys could not be rewritten"),
+                    ));
                 }
-                Some(root) => root,
-                None => null_at,
-            };
-            records.push((row, root));
+            }
         }
-        let groups = group_by_shape(tape, &records);
+        let groups = grouper.finish();
         groups
             .into_iter()
             .map(|group| {
@@ -385,6 +388,7 @@ impl Converter for JsonConverter {
                     &mut parser,
                     &group.rows,
                     &mut extra,
+                    &mut errors,
                 )),
             }
         }

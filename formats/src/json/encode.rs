@@ -17,7 +17,7 @@ use base64::Engine;
 
 use crate::arrow_mapping::META_RAW_JSON;
 use crate::error::{ConnectError, Result};
-use crate::json::reference::{convert_to_json, DecimalFormat, JsonConfig};
+use crate::json::reference::{convert_to_json, write_decimal, DecimalFormat, JsonConfig};
 use crate::json::write::{write_f32, write_f64, write_i64, write_string};
 use crate::schema::{Schema, SchemaKind, SchemaRef};
 use crate::value::Decimal;
@@ -279,13 +279,12 @@ impl Writer<'_> {
             Writer::Decimal(a, scale, format) => {
                 let unscaled = a.value(row);
                 match format {
-                    DecimalFormat::Numeric => out.extend_from_slice(
-                        Decimal {
+                    DecimalFormat::Numeric => write_decimal(
+                        out,
+                        &Decimal {
                             unscaled,
                             scale: *scale,
-                        }
-                        .to_string()
-                        .as_bytes(),
+                        },
                     ),
                     DecimalFormat::Base64 => write_base64(out, &minimal_twos_complement(unscaled)),
                 }

@@ -24,6 +24,7 @@ use serde_json::{Number, Value as Json};
 use crate::error::{ConnectError, Result};
 use crate::java_number::{format_f32, format_f64};
 use crate::json::schema_json;
+pub use crate::json::write::{write_f32, write_f64};
 use crate::schema::{
     Schema, SchemaKind, SchemaRef, DATE_LOGICAL_NAME, DECIMAL_LOGICAL_NAME,
     DECIMAL_SCALE_PARAMETER, TIMESTAMP_LOGICAL_NAME, TIME_LOGICAL_NAME,
@@ -1599,27 +1600,6 @@ fn write_unicode_escape(out: &mut Vec<u8>, unit: u16) {
     out.extend_from_slice(b"\\u");
     for shift in [12, 8, 4, 0] {
         out.push(HEX[usize::from((unit >> shift) & 0xF)]);
-    }
-}
-
-/// Appends a float as Jackson writes a FloatNode: `Float.toString`, and non-finite values as the
-/// quoted strings `"NaN"`, `"Infinity"`, `"-Infinity"` (QUOTE_NON_NUMERIC_NUMBERS). Cost: one ryu call.
-pub fn write_f32(out: &mut Vec<u8>, v: f32) {
-    write_java_number(out, &format_f32(v), v.is_finite());
-}
-
-/// Appends a double as Jackson writes a DoubleNode: `Double.toString`, non-finite values quoted.
-/// Cost: one ryu call.
-pub fn write_f64(out: &mut Vec<u8>, v: f64) {
-    write_java_number(out, &format_f64(v), v.is_finite());
-}
-
-/// A Java number's text, quoted when it is not a JSON number.
-fn write_java_number(out: &mut Vec<u8>, text: &str, finite: bool) {
-    if finite {
-        out.extend_from_slice(text.as_bytes());
-    } else {
-        write_json_string(out, text);
     }
 }
 

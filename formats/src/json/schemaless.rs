@@ -151,6 +151,15 @@ fn key_text(tape: &BatchTape, at: usize) -> &str {
     }
 }
 
+/// A key's bytes: comparing bytes skips the UTF-8 check `key_text` pays (simd-json validated).
+#[inline]
+fn key_bytes(tape: &BatchTape, at: usize) -> &[u8] {
+    match tape.nodes[at] {
+        JNode::Str { start, len } => tape.bytes(start, len),
+        _ => b"",
+    }
+}
+
 /// Whether the object at `at` has exactly `fields`' keys in order.
 fn same_keys(tape: &BatchTape, at: usize, fields: &[(String, Shape)]) -> bool {
     let JNode::Object { len, .. } = tape.nodes[at] else {
@@ -161,7 +170,7 @@ fn same_keys(tape: &BatchTape, at: usize, fields: &[(String, Shape)]) -> bool {
     }
     let mut key_at = at + 1;
     for (name, _) in fields {
-        if key_text(tape, key_at) != name {
+        if key_bytes(tape, key_at) != name.as_bytes() {
             return false;
         }
         let value_at = key_at + 1;
@@ -181,34 +190,24 @@ fn for_each_value(tape: &BatchTape, at: usize, len: u32, mut f: impl FnMut(usize
     }
 }
 
-/// Whether any object inside the node at `at` repeats a key.
+/// Whether the object at `at` repeats one of its own keys (nested objects are not looked at:
+/// inference turns a nested object with repeated keys into raw JSON text, written deduplicated).
 pub fn has_duplicate_keys(tape: &BatchTape, at: usize) -> bool {
-    match tape.nodes[at] {
-        JNode::Object { len, .. } => {
-            let mut seen: Vec<&str> = Vec::with_capacity(len as usize);
-            let mut duplicate = false;
-            let mut key_at = at + 1;
-            for _ in 0..len {
-                let key = key_text(tape, key_at);
-                duplicate |= seen.contains(&key);
-                seen.push(key);
-                let value_at = key_at + 1;
-                duplicate |= has_duplicate_keys(tape, value_at);
-                key_at = value_at + tape.nodes[value_at].span();
-            }
-            duplicate
+    let JNode::Object { len, .. } = tape.nodes[at] else {
+        return false;
+    };
+    let mut seen: Vec<&[u8]> = Vec::with_capacity(len as usize);
+    let mut key_at = at + 1;
+    for _ in 0..len {
+        let key = key_bytes(tape, key_at);
+        if seen.contains(&key) {
+            return true;
         }
-        JNode::Array { len, .. } => {
-            let mut child = at + 1;
-            let mut duplicate = false;
-            for _ in 0..len {
-                duplicate |= has_duplicate_keys(tape, child);
-                child += tape.nodes[child].span();
-            }
-            duplicate
-        }
-        _ => false,
+        seen.push(key);
+        let value_at = key_at + 1;
+        key_at = value_at + tape.nodes[value_at].span();
     }
+    false
 }
 
 /// Appends the node at `at` as the canonical JSON Kafka would write for it: integers as longs
@@ -272,55 +271,90 @@ pub struct ShapeGroup {
     pub roots: Vec<usize>,
 }
 
-/// Sorts records into shape groups and merges their shapes. `roots[i]` is row `rows[i]`'s root
-/// node; JSON `null` roots (schemaless null values) join the first group.
-pub fn group_by_shape(tape: &BatchTape, records: &[(u32, usize)]) -> Vec<ShapeGroup> {
-    let mut groups: Vec<ShapeGroup> = Vec::new();
-    let mut nulls: Vec<(u32, usize)> = Vec::new();
-    let mut last = 0usize;
-    for &(row, root) in records {
+/// Sorts records into shape groups and merges their shapes as they arrive. JSON `null` roots
+/// (schemaless null values) join the first group.
+#[derive(Debug, Default)]
+pub struct ShapeGrouper {
+    groups: Vec<ShapeGroup>,
+    nulls: Vec<(u32, usize)>,
+    last: usize,
+}
+
+/// A record whose top-level object repeats a key: it must be rewritten canonically (the last value
+/// wins, as in Jackson) before it can join a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatedKeys;
+
+impl ShapeGrouper {
+    /// Adds row `row` with root node `root`. A record that starts a new group is first checked for
+    /// repeated top-level keys (records that match a group's key list cannot have any).
+    pub fn add(&mut self, tape: &BatchTape, row: u32, root: usize) -> Result<(), RepeatedKeys> {
         if tape.nodes[root] == JNode::Null {
-            nulls.push((row, root));
-            continue;
+            self.nulls.push((row, root));
+            return Ok(());
         }
-        let found = (last < groups.len() && fits_group(tape, root, &groups[last].shape))
-            .then_some(last)
-            .or_else(|| groups.iter().position(|g| fits_group(tape, root, &g.shape)));
-        let index = found.unwrap_or_else(|| {
-            groups.push(ShapeGroup {
-                shape: Shape::Unknown,
-                rows: Vec::new(),
-                roots: Vec::new(),
-            });
-            groups.len() - 1
-        });
-        let group = &mut groups[index];
+        let fits = |g: &ShapeGroup| fits_group(tape, root, &g.shape);
+        let found = (self.last < self.groups.len() && fits(&self.groups[self.last]))
+            .then_some(self.last)
+            .or_else(|| self.groups.iter().position(fits));
+        let index = match found {
+            Some(index) => index,
+            None if has_duplicate_keys(tape, root) => return Err(RepeatedKeys),
+            None => {
+                self.groups.push(ShapeGroup {
+                    shape: Shape::Unknown,
+                    rows: Vec::new(),
+                    roots: Vec::new(),
+                });
+                self.groups.len() - 1
+            }
+        };
+        let group = &mut self.groups[index];
         group.shape.merge(tape, root);
         group.rows.push(row);
         group.roots.push(root);
-        last = index;
+        self.last = index;
+        Ok(())
     }
-    if !nulls.is_empty() {
-        if groups.is_empty() {
-            groups.push(ShapeGroup {
+
+    /// The groups, each with its rows in input order.
+    pub fn finish(mut self) -> Vec<ShapeGroup> {
+        if self.nulls.is_empty() {
+            return self.groups;
+        }
+        if self.groups.is_empty() {
+            self.groups.push(ShapeGroup {
                 shape: Shape::Unknown,
                 rows: Vec::new(),
                 roots: Vec::new(),
             });
         }
-        let first = &mut groups[0];
+        let first = &mut self.groups[0];
         let mut merged: Vec<(u32, usize)> = first
             .rows
             .iter()
             .copied()
             .zip(first.roots.iter().copied())
             .collect();
-        merged.extend(nulls);
+        merged.extend(self.nulls);
         merged.sort_unstable_by_key(|(row, _)| *row);
         first.rows = merged.iter().map(|(r, _)| *r).collect();
         first.roots = merged.iter().map(|(_, n)| *n).collect();
+        self.groups
     }
-    groups
+}
+
+/// Groups `records` (row, root node) in one go; see [`ShapeGrouper`]. Records with repeated
+/// top-level keys are an error here: callers that may have them use the grouper directly.
+#[cfg(test)]
+fn group_by_shape(tape: &BatchTape, records: &[(u32, usize)]) -> Vec<ShapeGroup> {
+    let mut grouper = ShapeGrouper::default();
+    for &(row, root) in records {
+        grouper
+            .add(tape, row, root)
+            .expect("test records have no repeated keys");
+    }
+    grouper.finish()
 }
 
 /// Whether the root at `root` belongs to a group of `shape`: objects by key list, the rest by kind.
@@ -457,6 +491,10 @@ mod tests {
     fn canonical_text_keeps_the_last_duplicate_at_the_first_place() {
         let (tape, roots) = tape_of(&[r#"{"d":0,"e":[1,2.5e3],"d":1}"#]);
         assert!(has_duplicate_keys(&tape, roots[0].1));
+        assert_eq!(
+            ShapeGrouper::default().add(&tape, 0, roots[0].1),
+            Err(RepeatedKeys)
+        );
         let mut out = Vec::new();
         write_canonical(&tape, roots[0].1, &mut out);
         assert_eq!(String::from_utf8(out).unwrap(), r#"{"d":1,"e":[1,2500.0]}"#);

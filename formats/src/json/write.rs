@@ -6,7 +6,7 @@
 //! with one `extend_from_slice` each and looks at a byte only to find the next one to escape.
 //! `json::reference::write_json_string` is the oracle it is tested against.
 
-use crate::java_number::{format_f32, format_f64};
+use crate::java_number::{push_f32, push_f64};
 
 /// Whether byte `b` starts something the escaper must rewrite.
 #[inline]
@@ -14,7 +14,23 @@ fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\' || b >= 0xF0
 }
 
-/// Appends `s` as a JSON string literal, quotes included.
+/// Whether any of the 8 bytes in `x` needs the escaper: < 0x20, `"`, `\`, or a 4-byte UTF-8
+/// lead (>= 0xF0). SWAR: each test sets a byte's high bit where it holds; a false positive (borrow
+/// into a higher byte) only sends the chunk through the byte loop.
+#[inline]
+fn chunk_needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let quote = zero_byte(x ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(x ^ (ONES * u64::from(b'\\')));
+    let four_byte_lead = zero_byte((x & (ONES * 0xF0)) ^ (ONES * 0xF0));
+    (control | quote | backslash | four_byte_lead) != 0
+}
+
+/// Appends `s` as a JSON string literal, quotes included. Plain runs are found 8 bytes at a time
+/// and copied with one `extend_from_slice` each.
 #[inline]
 pub fn write_string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
@@ -23,6 +39,13 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     let mut plain_from = 0;
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if !chunk_needs_escape(word) {
+                i += 8;
+                continue;
+            }
+        }
         let b = bytes[i];
         if !needs_escape(b) {
             i += 1;
@@ -70,17 +93,31 @@ pub fn write_i64(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(buffer.format(v).as_bytes());
 }
 
-/// Appends a double as Jackson does (`Double.toString`; NaN and infinities as JSON strings would
-/// be invalid, so Jackson writes them as bare tokens — kept as is).
+/// Appends a double as Jackson writes a DoubleNode: `Double.toString`, and the non-finite values
+/// as the quoted strings `"NaN"`, `"Infinity"`, `"-Infinity"` (QUOTE_NON_NUMERIC_NUMBERS).
 #[inline]
 pub fn write_f64(out: &mut Vec<u8>, v: f64) {
-    out.extend_from_slice(format_f64(v).as_bytes());
+    let quote = !v.is_finite();
+    if quote {
+        out.push(b'"');
+    }
+    push_f64(out, v);
+    if quote {
+        out.push(b'"');
+    }
 }
 
-/// Appends a float as Jackson does (`Float.toString`).
+/// Appends a float as Jackson writes a FloatNode: `Float.toString`, non-finite values quoted.
 #[inline]
 pub fn write_f32(out: &mut Vec<u8>, v: f32) {
-    out.extend_from_slice(format_f32(v).as_bytes());
+    let quote = !v.is_finite();
+    if quote {
+        out.push(b'"');
+    }
+    push_f32(out, v);
+    if quote {
+        out.push(b'"');
+    }
 }
 
 #[cfg(test)]
