@@ -1,0 +1,86 @@
+//! `ConnectRecord`: one record as Kafka Connect's `SinkRecord` holds it, for the row-wise
+//! references (never the hot path), and the bridge from a segment's columns to records and back.
+
+use weir_formats::batch::{Column, Header};
+use weir_formats::error::ConnectError;
+use weir_formats::schema::SchemaRef;
+use weir_formats::value::Value;
+use weir_formats::value_array::{value_at, values_to_array};
+
+use crate::transform::SegmentInput;
+
+/// A record with its Connect key, value and headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectRecord {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: i32,
+    /// The offset.
+    pub offset: i64,
+    /// The timestamp in ms, if any.
+    pub timestamp: Option<i64>,
+    /// The key schema (`None`: schemaless).
+    pub key_schema: Option<SchemaRef>,
+    /// The key.
+    pub key: Value,
+    /// The value schema (`None`: schemaless).
+    pub value_schema: Option<SchemaRef>,
+    /// The value.
+    pub value: Value,
+    /// The headers in order.
+    pub headers: Vec<Header>,
+}
+
+impl ConnectRecord {
+    /// The schema and value of one side.
+    pub fn side(&self, side: crate::Side) -> (Option<&SchemaRef>, &Value) {
+        match side {
+            crate::Side::Key => (self.key_schema.as_ref(), &self.key),
+            crate::Side::Value => (self.value_schema.as_ref(), &self.value),
+        }
+    }
+
+    /// This record with one side replaced (`newRecord` of a `$Key` / `$Value` transform).
+    pub fn with_side(mut self, side: crate::Side, schema: Option<SchemaRef>, value: Value) -> ConnectRecord {
+        match side {
+            crate::Side::Key => {
+                self.key_schema = schema;
+                self.key = value;
+            }
+            crate::Side::Value => {
+                self.value_schema = schema;
+                self.value = value;
+            }
+        }
+        self
+    }
+}
+
+/// The segment's rows as records. Cost: a value tree per row — references and tests only.
+pub fn records_of(input: &SegmentInput<'_>) -> Vec<ConnectRecord> {
+    input
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, &row)| ConnectRecord {
+            topic: input.meta.topic(row).to_string(),
+            partition: input.meta.partitions[row as usize],
+            offset: input.meta.offsets[row as usize],
+            timestamp: input.meta.timestamps[row as usize],
+            key_schema: input.key.schema.clone(),
+            key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
+            value_schema: input.value.schema.clone(),
+            value: value_at(input.value.schema.as_ref(), input.value.data.as_ref(), i),
+            headers: input.meta.headers.row(row as usize).to_vec(),
+        })
+        .collect()
+}
+
+/// A column of `schema` holding `values` (one per row).
+pub fn column_of(schema: Option<&SchemaRef>, values: &[Value]) -> Result<Column, ConnectError> {
+    Ok(Column {
+        schema: schema.cloned(),
+        data: values_to_array(schema, values)?,
+    })
+}

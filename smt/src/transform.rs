@@ -1,0 +1,125 @@
+//! The interface every transform implements: a vectorized kernel over a segment, and a plain
+//! row-wise reference over one [`ConnectRecord`] (design §3). The kernel is what runs; the
+//! reference is the oracle the kernel is tested against (and what `smtbench --verify` runs).
+
+use std::fmt::Debug;
+
+use weir_formats::batch::{Column, Headers};
+use weir_formats::error::ConnectError;
+
+use crate::record::ConnectRecord;
+
+/// Batch-wide record metadata a transform may read and change for its rows.
+#[derive(Debug, Clone)]
+pub struct RecordMeta {
+    /// Each batch row's topic, as an index into `topics`.
+    pub topic_ids: Vec<u32>,
+    /// The distinct topic names (transforms add new ones with [`RecordMeta::intern_topic`]).
+    pub topics: Vec<String>,
+    /// Each batch row's partition.
+    pub partitions: Vec<i32>,
+    /// Each batch row's offset.
+    pub offsets: Vec<i64>,
+    /// Each batch row's timestamp in ms, if any.
+    pub timestamps: Vec<Option<i64>>,
+    /// Each batch row's headers.
+    pub headers: Headers,
+}
+
+impl RecordMeta {
+    /// The index of topic `name`, adding it when new. Cost: a scan of the distinct topics.
+    pub fn intern_topic(&mut self, name: &str) -> u32 {
+        match self.topics.iter().position(|t| t == name) {
+            Some(i) => i as u32,
+            None => {
+                self.topics.push(name.to_string());
+                (self.topics.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Batch row `row`'s topic.
+    pub fn topic(&self, row: u32) -> &str {
+        &self.topics[self.topic_ids[row as usize] as usize]
+    }
+}
+
+/// The rows of one segment that a transform is applied to (all of which passed the step's
+/// predicate), with the batch metadata.
+#[derive(Debug)]
+pub struct SegmentInput<'a> {
+    /// The batch positions of the rows, ascending.
+    pub rows: &'a [u32],
+    /// Their keys.
+    pub key: &'a Column,
+    /// Their values.
+    pub value: &'a Column,
+    /// Metadata of the whole batch; index it with `rows[i]`. Changes are seen by later steps.
+    pub meta: &'a mut RecordMeta,
+}
+
+/// Rows of a segment's output that share one key schema and one value schema.
+#[derive(Debug, Clone)]
+pub struct OutputPart {
+    /// Indices into the input segment's rows (`SegmentInput::rows`), ascending.
+    pub indices: Vec<u32>,
+    /// Their keys.
+    pub key: Column,
+    /// Their values.
+    pub value: Column,
+}
+
+/// What a transform made of a segment: every input row is in exactly one of `parts` (kept),
+/// `dropped` (the transform returned null) or `errors` (the transform failed for that record).
+#[derive(Debug, Clone, Default)]
+pub struct SegmentOutput {
+    /// The kept rows, by schema.
+    pub parts: Vec<OutputPart>,
+    /// Indices of rows the transform dropped.
+    pub dropped: Vec<u32>,
+    /// Indices of rows that failed, with Kafka's error.
+    pub errors: Vec<(u32, ConnectError)>,
+}
+
+impl SegmentOutput {
+    /// Every row kept, as one part of `key` and `value` (one entry per input row).
+    pub fn all(rows: usize, key: Column, value: Column) -> SegmentOutput {
+        SegmentOutput {
+            parts: vec![OutputPart {
+                indices: (0..rows as u32).collect(),
+                key,
+                value,
+            }],
+            ..SegmentOutput::default()
+        }
+    }
+
+    /// Every row failed with the same error (a schema the transform cannot handle).
+    pub fn all_failed(rows: usize, error: &ConnectError) -> SegmentOutput {
+        SegmentOutput {
+            errors: (0..rows as u32).map(|i| (i, error.clone())).collect(),
+            ..SegmentOutput::default()
+        }
+    }
+}
+
+/// A single message transform, configured and validated once.
+pub trait Transform: Send + Sync + Debug {
+    /// Applies the transform to one segment. Cost: per-schema work once per call (implementations
+    /// cache it per schema), per-row work over Arrow buffers.
+    fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput;
+
+    /// The row-wise reference: the record after the transform, `Ok(None)` when the transform drops
+    /// it (returns null), or Kafka's error.
+    fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError>;
+}
+
+/// A predicate (`predicates.<alias>.type`), evaluated once per step into a mask.
+pub trait Predicate: Send + Sync + Debug {
+    /// Whether the predicate holds for each of `input.rows` (before `negate`). Cost: per
+    /// distinct topic or per row, as cheap as the predicate allows.
+    fn test(&self, input: &SegmentInput<'_>) -> Vec<bool>;
+
+    /// The row-wise reference.
+    fn test_record(&self, record: &ConnectRecord) -> bool;
+}
