@@ -1,5 +1,5 @@
 //! The connector-config keys a pipeline reads, validated once at construction: converters in and
-//! out (design §6), error tolerance, and the transform list.
+//! out (design §6) and error tolerance. The transform chain is compiled by [`crate::plan`].
 
 use std::fmt;
 
@@ -95,8 +95,6 @@ pub struct PipelineConfig {
     pub output_header: ConverterSpec,
     /// `errors.tolerance`.
     pub tolerance: Tolerance,
-    /// `transforms`: the aliases in order.
-    pub transforms: Vec<String>,
 }
 
 const DEFAULT_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
@@ -169,7 +167,6 @@ impl PipelineConfig {
             value,
             header,
             tolerance,
-            transforms: props.get("transforms").map(list_value).unwrap_or_default(),
         })
     }
 }
@@ -206,11 +203,5 @@ mod tests {
         let e = config("key.converter=a\nvalue.converter=b\nerrors.tolerance=some\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("errors.tolerance"));
         assert!(e.message.contains("none, all"), "{e}");
-    }
-
-    #[test]
-    fn transforms_list_is_trimmed() {
-        let c = config("key.converter=a\nvalue.converter=b\ntransforms= x , y,\n").unwrap();
-        assert_eq!(c.transforms, vec!["x", "y"]);
     }
 }

@@ -6,12 +6,14 @@
 //! - [`config`]: converter and error-handling settings, validated once.
 //! - [`registry`]: converter classes by name, Kafka's built-ins and the embedder's own.
 //! - [`pipeline`]: decode → transform chain → encode.
+//! - [`plan`]: the transform chain compiled from `transforms=` and `predicates=`.
 //! - [`interchange`]: the JSON-lines interchange format of `smtbench` and the conformance cases.
 
 pub mod config;
 pub mod interchange;
 pub mod output;
 pub mod pipeline;
+pub mod plan;
 pub mod properties;
 pub mod registry;
 

@@ -15,6 +15,7 @@ use weir_formats::raw::{RawBatch, RawBatchBuilder};
 pub use crate::config::ConfigError;
 use crate::config::{ConverterSpec, PipelineConfig, Tolerance};
 use crate::output::{Output, RowError, Stage};
+use crate::plan::Plan;
 use crate::properties::{parse_properties, Properties};
 use crate::registry::Registry;
 
@@ -22,6 +23,7 @@ use crate::registry::Registry;
 #[derive(Debug)]
 pub struct Pipeline {
     config: PipelineConfig,
+    plan: Plan,
     key_in: Arc<dyn Converter>,
     value_in: Arc<dyn Converter>,
     header_in: Arc<dyn HeaderConverter>,
@@ -110,13 +112,9 @@ impl Pipeline {
     /// Compiles parsed properties with the classes of `registry`.
     pub fn from_props(props: &Properties, registry: &Registry) -> Result<Pipeline, ConfigError> {
         let config = PipelineConfig::from_properties(props)?;
-        if let Some(alias) = config.transforms.first() {
-            return Err(ConfigError::unsupported(
-                format!("transforms.{alias}.type"),
-                "transforms are not supported yet",
-            ));
-        }
+        let plan = Plan::compile(props, registry)?;
         Ok(Pipeline {
+            plan,
             key_in: build_converter(registry, &config.key)?,
             value_in: build_converter(registry, &config.value)?,
             header_in: build_header_converter(registry, &config.header)?,
@@ -154,7 +152,7 @@ impl Pipeline {
             &self.config.value.class,
         );
         let headers = self.decode_headers(raw, &mut failures);
-        let failed: Vec<bool> = failures.iter().map(Option::is_some).collect();
+        let segments = join_segments(rows, key, value, &mut failures);
         let batch = ConnectBatch {
             topic_ids: (0..rows).map(|r| raw.topic_id(r)).collect(),
             topics: raw.topics().to_vec(),
@@ -162,7 +160,7 @@ impl Pipeline {
             offset: Int64Array::from_iter_values((0..rows).map(|r| raw.offset(r))),
             timestamp: Int64Array::from_iter((0..rows).map(|r| raw.timestamp(r))),
             headers,
-            segments: join_segments(rows, key, value, &failed),
+            segments,
         };
         DecodedBatch { batch, failures }
     }
@@ -194,13 +192,21 @@ impl Pipeline {
         headers
     }
 
+    /// Decodes `raw` and runs the transform chain: the Arrow data as the output converters would
+    /// see it. Rows a transform dropped are in no segment and have no failure.
+    pub fn transform(&self, raw: &RawBatch) -> DecodedBatch {
+        let mut decoded = self.decode(raw);
+        self.plan.run(&mut decoded.batch, &mut decoded.failures);
+        decoded
+    }
+
     /// Runs the whole pipeline over `raw`. With `errors.tolerance=none` the first failing record
     /// (in input order) is the error; with `all` failing records become dead letters.
     pub fn process(&self, raw: &RawBatch) -> Result<Output, RowError> {
         let DecodedBatch {
             batch,
             mut failures,
-        } = self.decode(raw);
+        } = self.transform(raw);
         let encoded = self.encode(&batch, &mut failures);
         if self.config.tolerance == Tolerance::None {
             if let Some((row, failure)) = failures
@@ -471,7 +477,13 @@ type SegmentRows = ((u32, u32), Vec<u32>, Vec<u32>, Vec<u32>);
 /// Joins key parts and value parts into segments of rows that decoded on both sides and did not
 /// fail elsewhere. When one key part and one value part cover exactly the same rows (the common
 /// case) their columns are used as they are; otherwise rows are gathered with `take`.
-fn join_segments(rows: usize, key: Decoded, value: Decoded, failed: &[bool]) -> Vec<Segment> {
+fn join_segments(
+    rows: usize,
+    key: Decoded,
+    value: Decoded,
+    failures: &mut [Option<RowFailure>],
+) -> Vec<Segment> {
+    let failed: Vec<bool> = failures.iter().map(Option::is_some).collect();
     if key.parts.len() == 1 && value.parts.len() == 1 {
         let (k, v) = (&key.parts[0], &value.parts[0]);
         if k.rows == v.rows && k.rows.iter().all(|&r| !failed[r as usize]) {
@@ -501,29 +513,35 @@ fn join_segments(rows: usize, key: Decoded, value: Decoded, failed: &[bool]) -> 
         group.2.push(ki);
         group.3.push(vi);
     }
-    groups
-        .into_iter()
-        .map(|((kp, vp), rows, ki, vi)| Segment {
-            rows,
-            key: gather(&key.parts[kp as usize].column, ki),
-            value: gather(&value.parts[vp as usize].column, vi),
-        })
-        .collect()
+    let mut segments = Vec::with_capacity(groups.len());
+    for ((kp, vp), rows, ki, vi) in groups {
+        let key = gather(&key.parts[kp as usize].column, ki);
+        let value = gather(&value.parts[vp as usize].column, vi);
+        match (key, value) {
+            (Ok(key), Ok(value)) => segments.push(Segment { rows, key, value }),
+            (Err(error), _) | (_, Err(error)) => {
+                for row in rows {
+                    fail(failures, row, Stage::ValueConverter, "weir", &error);
+                }
+            }
+        }
+    }
+    segments
 }
 
-/// The rows `indices` of `column` (the column itself when that is all of it, in order).
-fn gather(column: &Column, indices: Vec<u32>) -> Column {
+/// The rows `indices` of `column` (the column itself when that is all of it, in order). Fails
+/// only if Arrow cannot `take` the column's type, which the design's mapping never produces.
+pub(crate) fn gather(column: &Column, indices: Vec<u32>) -> Result<Column, ConnectError> {
     let whole = indices.len() == column.data.len()
         && indices.iter().enumerate().all(|(i, &x)| i as u32 == x);
     if whole {
-        return column.clone();
+        return Ok(column.clone());
     }
     let indices = UInt32Array::from(indices);
-    // `take` only fails for out-of-range indices, which `locate` cannot produce.
-    let data: ArrayRef =
-        take(column.data.as_ref(), &indices, None).unwrap_or_else(|_| column.data.slice(0, 0));
-    Column {
+    let data: ArrayRef = take(column.data.as_ref(), &indices, None)
+        .map_err(|e| ConnectError::data(format!("weir could not gather rows: {e}")))?;
+    Ok(Column {
         schema: column.schema.clone(),
         data,
-    }
+    })
 }

@@ -1,4 +1,4 @@
-//! Converters by Kafka class name. The built-in registry knows Kafka's own classes; an embedding
+//! Converters, transforms and predicates by Kafka class name. The built-in registry knows Kafka's own classes; an embedding
 //! worker registers its own under any class name, and configs can then name them, as Kafka Connect
 //! plugins are named.
 //!
@@ -32,6 +32,7 @@ use weir_formats::converters::{
 use weir_formats::error::ConnectError;
 use weir_formats::header_converter::{SimpleHeaderConverter, SIMPLE_HEADER_CONVERTER_CLASS};
 use weir_formats::json::{JsonConverter, JSON_CONVERTER_CLASS};
+use weir_smt::{ConfigProblem, Predicate, Transform, TransformConfig};
 
 /// A converter's own settings: the keys under its prefix, with the prefix removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,11 +66,20 @@ pub type ConverterFactory =
 pub type HeaderConverterFactory =
     Arc<dyn Fn(&Settings) -> Result<Arc<dyn HeaderConverter>, ConnectError> + Send + Sync>;
 
-/// Converter classes a pipeline config may name.
+/// Builds a configured transform (`transforms.<alias>.*` settings, prefix removed).
+pub type TransformFactory =
+    Arc<dyn Fn(&TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> + Send + Sync>;
+/// Builds a configured predicate (`predicates.<alias>.*` settings, prefix removed).
+pub type PredicateFactory =
+    Arc<dyn Fn(&TransformConfig) -> Result<Arc<dyn Predicate>, ConfigProblem> + Send + Sync>;
+
+/// Converter, transform and predicate classes a pipeline config may name.
 #[derive(Clone, Default)]
 pub struct Registry {
     converters: HashMap<String, ConverterFactory>,
     header_converters: HashMap<String, HeaderConverterFactory>,
+    transforms: HashMap<String, TransformFactory>,
+    predicates: HashMap<String, PredicateFactory>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -128,7 +138,47 @@ impl Registry {
         registry.register_both(BooleanConverter::CLASS_NAME, |s| {
             BooleanConverter::from_settings(|k| s.get_owned(k))
         });
+        for (class, factory) in weir_smt::builtin_transforms() {
+            registry.register_transform(class, factory);
+        }
+        for (class, factory) in weir_smt::builtin_predicates() {
+            registry.register_predicate(class, factory);
+        }
         registry
+    }
+
+    /// Registers (or replaces) the transform called `class`.
+    pub fn register_transform(
+        &mut self,
+        class: &str,
+        factory: impl Fn(&TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem>
+            + Send
+            + Sync
+            + 'static,
+    ) {
+        self.transforms.insert(class.to_string(), Arc::new(factory));
+    }
+
+    /// Registers (or replaces) the predicate called `class`.
+    pub fn register_predicate(
+        &mut self,
+        class: &str,
+        factory: impl Fn(&TransformConfig) -> Result<Arc<dyn Predicate>, ConfigProblem>
+            + Send
+            + Sync
+            + 'static,
+    ) {
+        self.predicates.insert(class.to_string(), Arc::new(factory));
+    }
+
+    /// The transform factory for `class`.
+    pub fn transform(&self, class: &str) -> Option<&TransformFactory> {
+        self.transforms.get(class)
+    }
+
+    /// The predicate factory for `class`.
+    pub fn predicate(&self, class: &str) -> Option<&PredicateFactory> {
+        self.predicates.get(class)
     }
 
     /// Registers a Kafka class that is both a converter and a header converter; as a header
