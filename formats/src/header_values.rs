@@ -93,21 +93,46 @@ fn is_verbatim_string(text: &str) -> bool {
     if first <= b' ' || matches!(text, "null" | "true" | "false") {
         return false;
     }
-    if bytes
-        .iter()
-        .any(|b| matches!(b, b':' | b',' | b'{' | b'}' | b'[' | b']' | b'"' | b'\\'))
-    {
-        return false;
+    // One pass: any delimiter or escape ends the fast path; note letters no number has.
+    let mut non_numeric_letter = false;
+    for &b in bytes {
+        match BYTE_CLASS[usize::from(b)] {
+            DELIMITER => return false,
+            NON_NUMERIC_LETTER => non_numeric_letter = true,
+            _ => {}
+        }
     }
     if first.is_ascii_digit() || first == b'+' || first == b'-' {
         let temporal_length = matches!(bytes.len(), 10 | 13 | 24);
-        let not_a_number = bytes
-            .iter()
-            .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'));
-        return text.is_ascii() && !temporal_length && not_a_number;
+        return text.is_ascii() && !temporal_length && non_numeric_letter;
     }
     true
 }
+
+const OTHER: u8 = 0;
+const DELIMITER: u8 = 1;
+const NON_NUMERIC_LETTER: u8 = 2;
+
+/// What each byte means to [`is_verbatim_string`]: the tokenizer's delimiters and `\`, or an
+/// ASCII letter other than the exponent's `e`/`E`.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let delimiters = b":,{}[]\"\\";
+    let mut i = 0;
+    while i < delimiters.len() {
+        table[delimiters[i] as usize] = DELIMITER;
+        i += 1;
+    }
+    let mut c = 0u8;
+    while c < 26 {
+        if c != 4 {
+            table[(b'a' + c) as usize] = NON_NUMERIC_LETTER;
+            table[(b'A' + c) as usize] = NON_NUMERIC_LETTER;
+        }
+        c += 1;
+    }
+    table
+};
 
 /// `Values.parseString`: the schema and value Kafka infers from `text` (rules in the module docs).
 ///
