@@ -29,6 +29,10 @@ pub struct ApplyArgs {
     /// are counted but not written.
     #[arg(long, value_name = "DLQ.jsonl")]
     pub dlq: Option<PathBuf>,
+    /// Also run every record through the transforms' row-wise references and report each record
+    /// where they disagree with the vectorized kernels (exit 5 if any).
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// What an `apply` run did.
@@ -42,6 +46,8 @@ pub struct ApplySummary {
     pub dead_letters: usize,
     /// Records a transform dropped.
     pub dropped: usize,
+    /// With `--verify`: records where the kernels and the references disagreed.
+    pub differences: usize,
 }
 
 /// A buffered output file that remembers its path for error messages.
@@ -96,6 +102,8 @@ struct Sinks {
     records: Sink,
     dead_letters: Option<Sink>,
     summary: ApplySummary,
+    /// Whether to compare kernels with references (`--verify`).
+    verify: bool,
 }
 
 impl Sinks {
@@ -135,6 +143,7 @@ pub fn apply(args: &ApplyArgs) -> Result<ApplySummary, CliError> {
         records: Sink::create(&args.output)?,
         dead_letters: args.dlq.as_deref().map(Sink::create).transpose()?,
         summary: ApplySummary::default(),
+        verify: args.verify,
     };
     let mut lines = BufReader::new(input).lines().enumerate();
     let run = process_all(&pipeline, &mut lines, &mut sinks);
@@ -158,8 +167,23 @@ fn process_all(
             return Ok(());
         }
         sinks.summary.records_in += batch.len();
+        if sinks.verify {
+            sinks.summary.differences += report_differences(pipeline, &batch);
+        }
         process_batch(pipeline, &batch, sinks)?;
     }
+}
+
+/// Prints each record where the kernels and the references disagree; returns how many.
+fn report_differences(pipeline: &Pipeline, batch: &RawBatch) -> usize {
+    let differences = weir_engine::verify::verify(pipeline, batch);
+    for d in &differences {
+        eprintln!(
+            "verify: offset {}: kernels {:?} but references {:?}",
+            d.offset, d.columnar, d.reference
+        );
+    }
+    differences.len()
 }
 
 /// Processes one batch and writes its output; on a record failure writes the output of the

@@ -35,17 +35,21 @@ pub enum CliError {
         /// The I/O error.
         error: io::Error,
     },
+    /// `--verify` found records where kernels and references disagree.
+    #[error("verify: {0} records differ between the kernels and the references")]
+    Verify(usize),
 }
 
 impl CliError {
     /// The exit code: 1 for a config error, 2 for a record failure, 3 for bad input, 4 for an
-    /// output that cannot be written.
+    /// output that cannot be written, 5 for differences found by `--verify`.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Config { .. } => 1,
             CliError::Record(_) => 2,
             CliError::Input { .. } => 3,
             CliError::Output { .. } => 4,
+            CliError::Verify(_) => 5,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - [`registry`]: converter classes by name, Kafka's built-ins and the embedder's own.
 //! - [`pipeline`]: decode → transform chain → encode.
 //! - [`plan`]: the transform chain compiled from `transforms=` and `predicates=`.
+//! - [`verify`]: the vectorized chain checked against the row-wise references.
 //! - [`interchange`]: the JSON-lines interchange format of `smtbench` and the conformance cases.
 
 pub mod config;
@@ -16,6 +17,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod properties;
 pub mod registry;
+pub mod verify;
 
 pub use output::{Output, RowError, Stage};
 pub use pipeline::{ConfigError, Pipeline};

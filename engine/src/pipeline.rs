@@ -130,6 +130,11 @@ impl Pipeline {
         &self.config
     }
 
+    /// The compiled transform chain.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
     /// Decodes `raw` into Arrow: keys, values and headers through the input converters. Cost:
     /// one pass per converter over the batch; columns built once per distinct schema.
     pub fn decode(&self, raw: &RawBatch) -> DecodedBatch {

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use weir_formats::batch::{ConnectBatch, Segment};
 use weir_formats::error::ConnectError;
 use weir_smt::{
-    ConfigProblem, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform, TransformConfig,
+    ConfigProblem, ConnectRecord, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform,
+    TransformConfig,
 };
 
 use crate::config::{list_value, ConfigError};
@@ -137,6 +138,29 @@ impl Plan {
     /// Whether the chain has no steps.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// Runs one record through the row-wise references of every step, as Kafka's
+    /// `TransformationChain` does: each step applies when its predicate (xor `negate`) holds, and
+    /// a null result ends the chain.
+    pub fn run_record(
+        &self,
+        mut record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
+        for step in &self.steps {
+            let applies = step
+                .predicate
+                .as_ref()
+                .is_none_or(|(predicate, negate)| predicate.test_record(&record) != *negate);
+            if !applies {
+                continue;
+            }
+            match step.transform.apply_record(record)? {
+                Some(next) => record = next,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(record))
     }
 
     /// Runs the chain over `batch`'s segments in place. Rows that a step drops leave the segments;

@@ -24,7 +24,10 @@ impl ConfigProblem {
 
     /// Kafka's `Invalid value <value> for configuration <key>: <reason>`.
     pub fn invalid(key: &str, value: &str, reason: &str) -> ConfigProblem {
-        ConfigProblem::new(key, format!("Invalid value {value} for configuration {key}: {reason}"))
+        ConfigProblem::new(
+            key,
+            format!("Invalid value {value} for configuration {key}: {reason}"),
+        )
     }
 
     /// Kafka's `Missing required configuration "<key>" which has no default value.`

@@ -42,7 +42,12 @@ impl ConnectRecord {
     }
 
     /// This record with one side replaced (`newRecord` of a `$Key` / `$Value` transform).
-    pub fn with_side(mut self, side: crate::Side, schema: Option<SchemaRef>, value: Value) -> ConnectRecord {
+    pub fn with_side(
+        mut self,
+        side: crate::Side,
+        schema: Option<SchemaRef>,
+        value: Value,
+    ) -> ConnectRecord {
         match side {
             crate::Side::Key => {
                 self.key_schema = schema;

@@ -25,11 +25,21 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Apply(args) => apply(&args).map(|summary| {
+        Command::Apply(args) => apply(&args).and_then(|summary| {
             eprintln!(
                 "{} records in, {} out, {} dead letters, {} dropped",
                 summary.records_in, summary.records_out, summary.dead_letters, summary.dropped
             );
+            if args.verify {
+                eprintln!(
+                    "verify: {} records differ from the references",
+                    summary.differences
+                );
+            }
+            match summary.differences {
+                0 => Ok(()),
+                n => Err(CliError::Verify(n)),
+            }
         }),
         Command::Run(args) => run(&args),
     };

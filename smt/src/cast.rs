@@ -1,0 +1,1611 @@
+//! `Cast$Key` / `Cast$Value`: casts the whole key or value, or top-level fields of a Struct or
+//! schemaless map, to another primitive type (Kafka's `Cast.java`).
+//!
+//! Casts follow Java: numbers narrow as `Number.byteValue()` etc. do (bits dropped, floats
+//! truncated and saturated), strings parse with `Integer.parseInt` / `Double.parseDouble` (a
+//! failure is `Value (…) was out of range for requested data type`), booleans are 1/0 and
+//! `longValue() != 0`, bytes become base64 text, Decimals print as `BigDecimal.toString()`, and
+//! Date/Time/Timestamp values become their internal integers (or ISO-8601 text for `string`).
+//!
+//! Kernel: the output schema is built once per input schema (cached); per segment each cast
+//! column is read straight from its Arrow buffers and written to a builder of the target type,
+//! and the struct is reassembled from the untouched child arrays. A null key/value passes
+//! unchanged (keeping its schema).
+
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
+
+use arrow_array::builder::{BooleanBuilder, PrimitiveBuilder, StringViewBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    ArrowPrimitiveType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
+    Int64Type, Int8Type, Time32MillisecondType, TimestampMillisecondType,
+};
+use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
+use weir_formats::arrow_mapping::{arrow_type, struct_fields, META_RAW_JSON};
+use weir_formats::batch::Column;
+use weir_formats::error::ConnectError;
+use weir_formats::java_number::{format_f32, format_f64};
+use weir_formats::schema::{
+    Field, LogicalType, Schema, SchemaKind, SchemaRef, DATE_LOGICAL_NAME, TIMESTAMP_LOGICAL_NAME,
+    TIME_LOGICAL_NAME,
+};
+use weir_formats::value::{Decimal, Struct, Value};
+
+use crate::insert_field::{
+    arrow_failure, assemble, children_with_defaults, fail_non_null, field_value, map_put, per_row,
+    side_column, RowOutcome,
+};
+use crate::java_time_format::SimpleDateFormat;
+use crate::record::ConnectRecord;
+use crate::transform::{SegmentInput, SegmentOutput, Transform};
+use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
+use crate::{ConfigProblem, Side, TransformConfig};
+
+const PURPOSE: &str = "cast types";
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// `Cast$Key`.
+pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
+    Ok(Arc::new(Cast::new(config, Side::Key)?))
+}
+
+/// `Cast$Value`.
+pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
+    Ok(Arc::new(Cast::new(config, Side::Value)?))
+}
+
+/// A type Cast can produce (`SUPPORTED_CAST_OUTPUT_TYPES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Float32,
+    Float64,
+    Boolean,
+    String,
+}
+
+const OUTPUT_TYPES: &str = "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING]";
+const INPUT_TYPES: &str = "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING, BYTES]";
+
+impl Target {
+    /// `Schema.Type.valueOf(name.toUpperCase())` then `validCastType(…, OUTPUT)`.
+    fn parse(name: &str) -> Result<Target, ConfigProblem> {
+        let name = name.trim();
+        Ok(match name.to_uppercase().as_str() {
+            "INT8" => Target::Int8,
+            "INT16" => Target::Int16,
+            "INT32" => Target::Int32,
+            "INT64" => Target::Int64,
+            "FLOAT32" => Target::Float32,
+            "FLOAT64" => Target::Float64,
+            "BOOLEAN" => Target::Boolean,
+            "STRING" => Target::String,
+            other @ ("BYTES" | "ARRAY" | "MAP" | "STRUCT") => {
+                return Err(ConfigProblem::new(
+                    "spec",
+                    format!(
+                        "Cast transformation does not support casting to {other}; supported types are {OUTPUT_TYPES}"
+                    ),
+                ))
+            }
+            _ => {
+                return Err(ConfigProblem::new(
+                    "spec",
+                    format!("Invalid type found in casting spec: {name}"),
+                ))
+            }
+        })
+    }
+
+    fn kind(self) -> SchemaKind {
+        match self {
+            Target::Int8 => SchemaKind::Int8,
+            Target::Int16 => SchemaKind::Int16,
+            Target::Int32 => SchemaKind::Int32,
+            Target::Int64 => SchemaKind::Int64,
+            Target::Float32 => SchemaKind::Float32,
+            Target::Float64 => SchemaKind::Float64,
+            Target::Boolean => SchemaKind::Boolean,
+            Target::String => SchemaKind::String,
+        }
+    }
+
+    /// `castToInt8` … `castToString` of one value, as the Java object the target type holds.
+    fn cast(self, s: Scalar<'_>) -> Result<Value, ConnectError> {
+        Ok(match self {
+            Target::Int8 => Value::Int8(to_i8(s)?),
+            Target::Int16 => Value::Int16(to_i16(s)?),
+            Target::Int32 => Value::Int32(to_i32(s)?),
+            Target::Int64 => Value::Int64(to_i64(s)?),
+            Target::Float32 => Value::Float32(to_f32(s)?),
+            Target::Float64 => Value::Float64(to_f64(s)?),
+            Target::Boolean => Value::Boolean(to_bool(s)?),
+            Target::String => {
+                let mut text = String::new();
+                write_string(s, &mut text);
+                Value::String(text)
+            }
+        })
+    }
+}
+
+/// The parsed `spec`: one type for the whole value, or a type per field (a `HashMap`: a field
+/// named twice takes the last type).
+#[derive(Debug, Clone, PartialEq)]
+struct CastSpec {
+    whole: Option<Target>,
+    fields: Vec<(String, Target)>,
+}
+
+impl CastSpec {
+    /// `ConfigDef`'s LIST parsing (split on commas, empty items kept) and `parseFieldTypes`.
+    fn parse(raw: &str) -> Result<CastSpec, ConfigProblem> {
+        let trimmed = raw.trim();
+        let items: Vec<&str> = if trimmed.is_empty() {
+            Vec::new()
+        } else {
+            trimmed.split(',').map(str::trim).collect()
+        };
+        if items.is_empty() {
+            return Err(ConfigProblem::new(
+                "spec",
+                "Must specify at least one field to cast.",
+            ));
+        }
+        let mut spec = CastSpec {
+            whole: None,
+            fields: Vec::new(),
+        };
+        for item in &items {
+            let parts = java_split_colon(item);
+            match parts.as_slice() {
+                [ty] => spec.whole = Some(Target::parse(ty)?),
+                [field, ty] => {
+                    let target = Target::parse(ty)?;
+                    let field = field.trim();
+                    spec.fields.retain(|(f, _)| f != field);
+                    spec.fields.push((field.to_string(), target));
+                }
+                [] => {
+                    return Err(ConfigProblem::new(
+                        "spec",
+                        "Index 1 out of bounds for length 0",
+                    ))
+                }
+                _ => {
+                    return Err(ConfigProblem::new(
+                        "spec",
+                        format!(
+                            "Invalid value [{}] for configuration renames: Invalid rename mapping: {item}",
+                            items.join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+        if spec.whole.is_some() && items.len() > 1 {
+            return Err(ConfigProblem::new(
+                "spec",
+                "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec",
+            ));
+        }
+        Ok(spec)
+    }
+
+    fn target_of(&self, field: &str) -> Option<Target> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, t)| *t)
+    }
+}
+
+/// Java's `s.split(":")`: no match gives `[s]`; otherwise trailing empty parts are dropped.
+fn java_split_colon(s: &str) -> Vec<&str> {
+    if !s.contains(':') {
+        return vec![s];
+    }
+    let mut parts: Vec<&str> = s.split(':').collect();
+    while parts.last() == Some(&"") {
+        parts.pop();
+    }
+    parts
+}
+
+/// A configured `Cast$Key` / `Cast$Value`.
+#[derive(Debug)]
+pub struct Cast {
+    side: Side,
+    spec: CastSpec,
+    replace_null_with_default: bool,
+    plans: SchemaCache<Plan>,
+}
+
+/// What Cast does to one input schema, computed once.
+#[derive(Debug)]
+enum Plan {
+    /// The output schema cannot be built (a default that does not cast, a field cast of a
+    /// non-struct): every non-null row fails.
+    Fails(ConnectError),
+    /// The whole value becomes `schema`.
+    Whole { schema: SchemaRef, target: Target },
+    /// The struct becomes `schema`; `casts[i]` is the target of input field `i`, if cast.
+    Fields {
+        schema: SchemaRef,
+        fields: Fields,
+        casts: Vec<Option<Target>>,
+    },
+}
+
+impl Cast {
+    /// Parses and validates the config (`spec`, `replace.null.with.default`). Cost: once per
+    /// pipeline.
+    pub fn new(config: &TransformConfig, side: Side) -> Result<Cast, ConfigProblem> {
+        let raw = config
+            .get("spec")
+            .ok_or_else(|| ConfigProblem::missing("spec"))?;
+        Ok(Cast {
+            side,
+            spec: CastSpec::parse(raw)?,
+            replace_null_with_default: config.boolean_or("replace.null.with.default", true)?,
+            plans: SchemaCache::default(),
+        })
+    }
+
+    /// `getOrBuildSchema` without the cache.
+    fn updated_schema(&self, source: &Schema) -> Result<Schema, ConnectError> {
+        if let Some(target) = self.spec.whole {
+            let mut schema = copy_schema_basics(source, target.kind());
+            if let Some(default) = &source.default {
+                let cast = cast_value(Some(source), default, target)?;
+                schema.default = Some(as_logical(&schema, cast));
+            }
+            return Ok(schema);
+        }
+        if !matches!(source.kind, SchemaKind::Struct(_)) {
+            return Err(ConnectError::data("Cannot list fields on non-struct type"));
+        }
+        let mut fields = Vec::with_capacity(source.fields().len());
+        for field in source.fields() {
+            let Some(target) = self.spec.target_of(&field.name) else {
+                fields.push(field.clone());
+                continue;
+            };
+            let mut schema = Schema::new(target.kind());
+            schema.optional = field.schema.optional;
+            if let Some(default) = &field.schema.default {
+                schema.default = Some(cast_value(Some(&field.schema), default, target)?);
+            }
+            fields.push(Field {
+                name: field.name.clone(),
+                schema: schema.into_ref(),
+            });
+        }
+        if source.default.is_some() {
+            // `castValueToType(schema, default, STRUCT)`: a struct never casts.
+            return Err(unsupported_input("STRUCT"));
+        }
+        Ok(copy_schema_basics(source, SchemaKind::Struct(fields)))
+    }
+
+    fn plan(&self, schema: &SchemaRef) -> Arc<Plan> {
+        let made = self.plans.get_or_try::<Infallible>(schema, || {
+            Ok(match self.updated_schema(schema) {
+                Err(e) => Plan::Fails(e),
+                Ok(updated) => match self.spec.whole {
+                    Some(target) => Plan::Whole {
+                        schema: updated.into_ref(),
+                        target,
+                    },
+                    None => Plan::Fields {
+                        fields: struct_fields(updated.fields()),
+                        casts: schema
+                            .fields()
+                            .iter()
+                            .map(|f| self.spec.target_of(&f.name))
+                            .collect(),
+                        schema: updated.into_ref(),
+                    },
+                },
+            })
+        });
+        match made {
+            Ok(plan) => plan,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The schema'd path.
+    fn apply_schema(
+        &self,
+        input: &SegmentInput<'_>,
+        column: &Column,
+        source: &SchemaRef,
+    ) -> SegmentOutput {
+        match &*self.plan(source) {
+            Plan::Fails(e) => fail_non_null(input, self.side, column, |_| e.clone()),
+            Plan::Whole { schema, target } => {
+                let casted = cast_column(column.data.as_ref(), Some(source), *target);
+                let data = match logical_column(casted.data, schema) {
+                    Ok(data) => data,
+                    Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
+                };
+                let new = Column {
+                    schema: Some(schema.clone()),
+                    data,
+                };
+                let errors = by_row(column.data.len(), casted.errors);
+                let outcomes = outcomes(column.data.as_ref(), errors, 1);
+                assemble(input, self.side, vec![new, column.clone()], outcomes)
+            }
+            Plan::Fields {
+                schema,
+                fields,
+                casts,
+            } => {
+                let Some(array) = column.data.as_struct_opt() else {
+                    return per_row(input, self.side, self);
+                };
+                let children =
+                    children_with_defaults(source.fields(), array, self.replace_null_with_default);
+                let children = match children {
+                    Ok(children) => children,
+                    Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
+                };
+                let casts = source
+                    .fields()
+                    .iter()
+                    .zip(casts)
+                    .enumerate()
+                    .filter_map(|(i, (f, t))| t.map(|t| (i, f.schema.as_ref(), t)));
+                let (children, errors) = cast_children(array, children, casts);
+                let new = match rebuild(array, fields.clone(), children, &errors) {
+                    Ok(data) => Column {
+                        schema: Some(schema.clone()),
+                        data,
+                    },
+                    Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
+                };
+                let outcomes = outcomes(array, errors, 1);
+                assemble(input, self.side, vec![new, column.clone()], outcomes)
+            }
+        }
+    }
+
+    /// The schemaless path.
+    fn apply_schemaless(&self, input: &SegmentInput<'_>, column: &Column) -> SegmentOutput {
+        let data = column.data.as_ref();
+        if data.logical_null_count() == data.len() {
+            return SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone());
+        }
+        if let Some(target) = self.spec.whole {
+            let casted = cast_column(data, None, target);
+            let new = Column {
+                schema: None,
+                data: casted.data,
+            };
+            let errors = by_row(data.len(), casted.errors);
+            return assemble(input, self.side, vec![new], outcomes(data, errors, 0));
+        }
+        match data.as_struct_opt() {
+            Some(array) if !self.touches_raw_json(array) => self.schemaless_fields(input, array),
+            // Not a map (each row fails `requireMap`), or a cast field whose rows disagree on
+            // its type (held as raw JSON text): the per-row reference, for this segment only.
+            _ => per_row(input, self.side, self),
+        }
+    }
+
+    fn touches_raw_json(&self, array: &StructArray) -> bool {
+        array.fields().iter().any(|f| {
+            f.metadata().contains_key(META_RAW_JSON) && self.spec.target_of(f.name()).is_some()
+        })
+    }
+
+    /// The map's columns with each spec'd field cast, or added as null where absent
+    /// (`HashMap.put(field, cast(value.get(field)))`).
+    fn schemaless_fields(&self, input: &SegmentInput<'_>, array: &StructArray) -> SegmentOutput {
+        let n = array.len();
+        let mut fields: Vec<FieldRef> = array.fields().iter().cloned().collect();
+        let mut columns: Vec<ArrayRef> = array.columns().to_vec();
+        let mut errors: Vec<Option<ConnectError>> = vec![None; n];
+        for (name, target) in &self.spec.fields {
+            let position = fields.iter().position(|f| f.name() == name);
+            let data = match position {
+                Some(i) => {
+                    let casted = cast_column(columns[i].as_ref(), None, *target);
+                    keep_first_errors(array, &mut errors, casted.errors);
+                    casted.data
+                }
+                None => new_null_array(&arrow_type(&Schema::new(target.kind())), n),
+            };
+            let field = Arc::new(ArrowField::new(name, data.data_type().clone(), true));
+            match position {
+                Some(i) => {
+                    fields[i] = field;
+                    columns[i] = data;
+                }
+                None => {
+                    fields.push(field);
+                    columns.push(data);
+                }
+            }
+        }
+        let new = match rebuild(array, fields.into(), columns, &errors) {
+            Ok(data) => Column { schema: None, data },
+            Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
+        };
+        assemble(input, self.side, vec![new], outcomes(array, errors, 0))
+    }
+
+    /// The reference's `applySchemaless`.
+    fn record_schemaless(&self, value: &Value) -> Result<Value, ConnectError> {
+        if let Some(target) = self.spec.whole {
+            return cast_value(None, value, target);
+        }
+        let Value::Map(entries) = value else {
+            return Err(require_map_error(PURPOSE, value));
+        };
+        let mut updated = entries.clone();
+        for (name, target) in &self.spec.fields {
+            let original = entries
+                .iter()
+                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
+                .map_or(&Value::Null, |(_, v)| v);
+            map_put(&mut updated, name, cast_value(None, original, *target)?);
+        }
+        Ok(Value::Map(updated))
+    }
+
+    /// The reference's `applyWithSchema`.
+    fn record_with_schema(
+        &self,
+        schema: &Schema,
+        value: &Value,
+    ) -> Result<(SchemaRef, Value), ConnectError> {
+        let updated = self.updated_schema(schema)?.into_ref();
+        if let Some(target) = self.spec.whole {
+            let cast = cast_value(Some(schema), value, target)?;
+            return Ok((updated.clone(), as_logical(&updated, cast)));
+        }
+        let Value::Struct(value) = value else {
+            return Err(require_struct_error(PURPOSE, value));
+        };
+        let mut values = Vec::with_capacity(value.values.len());
+        for (field, v) in value.schema.fields().iter().zip(&value.values) {
+            let original = field_value(field, v, self.replace_null_with_default);
+            values.push(match self.spec.target_of(&field.name) {
+                Some(target) => cast_value(Some(&field.schema), &original, target)?,
+                None => original,
+            });
+        }
+        let schema = updated.clone();
+        Ok((updated, Value::Struct(Struct { schema, values })))
+    }
+}
+
+impl Transform for Cast {
+    fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
+        let column = side_column(&input, self.side).clone();
+        match &column.schema {
+            Some(schema) => self.apply_schema(&input, &column, schema),
+            None => self.apply_schemaless(&input, &column),
+        }
+    }
+
+    fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+        let (schema, value) = record.side(self.side);
+        if value.is_null() {
+            return Ok(Some(record));
+        }
+        let (schema, value) = match schema {
+            None => (None, self.record_schemaless(value)?),
+            Some(schema) => {
+                let (schema, value) = self.record_with_schema(schema, value)?;
+                (Some(schema), value)
+            }
+        };
+        Ok(Some(record.with_side(self.side, schema, value)))
+    }
+}
+
+// ---- the reference's castValueToType ----
+
+/// `castValueToType(schema, value, target)` on a value tree.
+fn cast_value(
+    schema: Option<&Schema>,
+    value: &Value,
+    target: Target,
+) -> Result<Value, ConnectError> {
+    if value.is_null() {
+        return Ok(Value::Null);
+    }
+    let problem = match schema {
+        Some(schema) => schema_input_problem(schema),
+        None => value_input_problem(value),
+    };
+    if let Some(problem) = problem {
+        return Err(problem);
+    }
+    let Some(scalar) = Scalar::of(value) else {
+        return Err(unexpected_type(value.java_class()));
+    };
+    target.cast(encode_logical(schema, scalar, target)?)
+}
+
+/// `ConnectSchema.schemaType(value.getClass())` and `validCastType(…, INPUT)` for a schemaless
+/// value.
+fn value_input_problem(value: &Value) -> Option<ConnectError> {
+    match value {
+        Value::Array(_) => Some(unsupported_input("ARRAY")),
+        Value::Map(_) => Some(unsupported_input("MAP")),
+        Value::Struct(_) => Some(unsupported_input("STRUCT")),
+        Value::Decimal(_) | Value::Date(_) => Some(not_connect_class(value.java_class())),
+        _ => None,
+    }
+}
+
+/// `validCastType(schema.type(), INPUT)`.
+fn schema_input_problem(schema: &Schema) -> Option<ConnectError> {
+    match schema.kind {
+        SchemaKind::Array(_) | SchemaKind::Map(..) | SchemaKind::Struct(_) => {
+            Some(unsupported_input(schema.type_name()))
+        }
+        _ => None,
+    }
+}
+
+/// `validCastType(schemaType(class), INPUT)` for a schemaless column of `data_type`.
+fn arrow_input_problem(data_type: &DataType) -> Option<ConnectError> {
+    match data_type {
+        DataType::Struct(_) | DataType::Map(..) => Some(unsupported_input("MAP")),
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
+            Some(unsupported_input("ARRAY"))
+        }
+        DataType::Decimal128(..) | DataType::Decimal256(..) => {
+            Some(not_connect_class("java.math.BigDecimal"))
+        }
+        DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(..) => {
+            Some(not_connect_class("java.util.Date"))
+        }
+        _ => None,
+    }
+}
+
+fn unsupported_input(type_name: &str) -> ConnectError {
+    ConnectError::data(format!(
+        "Cast transformation does not support casting from {type_name}; supported types are {INPUT_TYPES}"
+    ))
+}
+
+fn not_connect_class(class: &str) -> ConnectError {
+    ConnectError::data(format!(
+        "Cast transformation was passed a value of type class {class} which is not supported by Connect's data API"
+    ))
+}
+
+fn unexpected_type(class: &str) -> ConnectError {
+    ConnectError::data(format!(
+        "Unexpected type in Cast transformation: class {class}"
+    ))
+}
+
+fn out_of_range(text: &str) -> ConnectError {
+    ConnectError::data(format!(
+        "Value ({text}) was out of range for requested data type"
+    ))
+}
+
+/// A value cast to a schema whose logical type is kept by `copySchemaBasics` (a whole Date,
+/// Time or Timestamp cast to its own physical type), held as that logical value.
+fn as_logical(schema: &Schema, value: Value) -> Value {
+    match (schema.logical_type(), value) {
+        (Some(LogicalType::Date), Value::Int32(days)) => Value::Date(i64::from(days) * MS_PER_DAY),
+        (Some(LogicalType::Time), Value::Int32(ms)) => Value::Date(i64::from(ms)),
+        (Some(LogicalType::Timestamp), Value::Int64(ms)) => Value::Date(ms),
+        (_, value) => value,
+    }
+}
+
+/// The kernel's counterpart of [`as_logical`]: the column in the Arrow type of `schema`.
+fn logical_column(data: ArrayRef, schema: &Schema) -> Result<ArrayRef, ConnectError> {
+    let wanted = arrow_type(schema);
+    if data.data_type() == &wanted {
+        return Ok(data);
+    }
+    arrow_cast::cast(data.as_ref(), &wanted).map_err(arrow_failure)
+}
+
+// ---- one value as Java holds it ----
+
+/// One non-null value as `castValueToType` sees the Java object, borrowed from a column or a
+/// value tree.
+#[derive(Debug, Clone, Copy)]
+enum Scalar<'a> {
+    /// `Byte`, `Short`, `Integer` or `Long`.
+    Int(i64),
+    Float(f32),
+    Double(f64),
+    Bool(bool),
+    Str(&'a str),
+    Bytes(&'a [u8]),
+    Decimal(Decimal),
+    /// `java.util.Date` in ms.
+    Date(i64),
+}
+
+impl<'a> Scalar<'a> {
+    fn of(value: &'a Value) -> Option<Scalar<'a>> {
+        Some(match value {
+            Value::Int8(v) => Scalar::Int(i64::from(*v)),
+            Value::Int16(v) => Scalar::Int(i64::from(*v)),
+            Value::Int32(v) => Scalar::Int(i64::from(*v)),
+            Value::Int64(v) => Scalar::Int(*v),
+            Value::Float32(v) => Scalar::Float(*v),
+            Value::Float64(v) => Scalar::Double(*v),
+            Value::Boolean(v) => Scalar::Bool(*v),
+            Value::String(v) => Scalar::Str(v),
+            Value::Bytes(v) => Scalar::Bytes(v),
+            Value::Decimal(d) => Scalar::Decimal(*d),
+            Value::Date(ms) => Scalar::Date(*ms),
+            Value::Null | Value::Array(_) | Value::Map(_) | Value::Struct(_) => return None,
+        })
+    }
+
+    fn int_value(self) -> Result<i32, ConnectError> {
+        Ok(match self {
+            Scalar::Int(v) => v as i32,
+            Scalar::Float(f) => f as i32,
+            Scalar::Double(d) => d as i32,
+            Scalar::Decimal(d) => decimal_integer(d) as i32,
+            other => return Err(other.unexpected()),
+        })
+    }
+
+    fn long_value(self) -> Result<i64, ConnectError> {
+        Ok(match self {
+            Scalar::Int(v) => v,
+            Scalar::Float(f) => f as i64,
+            Scalar::Double(d) => d as i64,
+            Scalar::Decimal(d) => decimal_integer(d) as i64,
+            other => return Err(other.unexpected()),
+        })
+    }
+
+    fn unexpected(self) -> ConnectError {
+        unexpected_type(match self {
+            Scalar::Bytes(_) => "[B",
+            Scalar::Date(_) => "java.util.Date",
+            Scalar::Str(_) => "java.lang.String",
+            Scalar::Bool(_) => "java.lang.Boolean",
+            _ => "java.lang.Number",
+        })
+    }
+}
+
+/// `encodeLogicalType`: a Date/Time/Timestamp value becomes its internal integer unless the
+/// target is a string.
+fn encode_logical<'a>(
+    schema: Option<&Schema>,
+    scalar: Scalar<'a>,
+    target: Target,
+) -> Result<Scalar<'a>, ConnectError> {
+    let (Some(name), Scalar::Date(ms)) = (schema.and_then(|s| s.name.as_deref()), scalar) else {
+        return Ok(scalar);
+    };
+    if target == Target::String {
+        return Ok(scalar);
+    }
+    Ok(match name {
+        DATE_LOGICAL_NAME if ms.rem_euclid(MS_PER_DAY) != 0 => {
+            return Err(ConnectError::data(
+                "Kafka Connect Date type should not have any time fields set to non-zero values.",
+            ))
+        }
+        DATE_LOGICAL_NAME => Scalar::Int(i64::from((ms / MS_PER_DAY) as i32)),
+        TIME_LOGICAL_NAME if !(0..=MS_PER_DAY).contains(&ms) => {
+            return Err(ConnectError::data(
+                "Kafka Connect Time type should not have any date fields set to non-zero values.",
+            ))
+        }
+        TIME_LOGICAL_NAME => Scalar::Int(i64::from(ms as i32)),
+        TIMESTAMP_LOGICAL_NAME => Scalar::Int(ms),
+        _ => scalar,
+    })
+}
+
+/// `BigDecimal.toBigInteger()`'s low 128 bits (what `intValue()` / `longValue()` narrow).
+fn decimal_integer(d: Decimal) -> i128 {
+    if d.scale <= 0 {
+        d.unscaled
+            .wrapping_mul(10i128.wrapping_pow(d.scale.unsigned_abs()))
+    } else if d.scale > 38 {
+        0
+    } else {
+        d.unscaled / 10i128.pow(d.scale as u32)
+    }
+}
+
+fn decimal_f64(d: Decimal) -> f64 {
+    format!("{}e{}", d.unscaled, -i64::from(d.scale))
+        .parse()
+        .unwrap_or(f64::NAN)
+}
+
+fn decimal_f32(d: Decimal) -> f32 {
+    format!("{}e{}", d.unscaled, -i64::from(d.scale))
+        .parse()
+        .unwrap_or(f32::NAN)
+}
+
+fn to_i8(s: Scalar<'_>) -> Result<i8, ConnectError> {
+    Ok(match s {
+        Scalar::Bool(b) => i8::from(b),
+        Scalar::Str(t) => parse_java_integer(t, i8::MIN.into(), i8::MAX.into())? as i8,
+        other => other.int_value()? as i8,
+    })
+}
+
+fn to_i16(s: Scalar<'_>) -> Result<i16, ConnectError> {
+    Ok(match s {
+        Scalar::Bool(b) => i16::from(b),
+        Scalar::Str(t) => parse_java_integer(t, i16::MIN.into(), i16::MAX.into())? as i16,
+        other => other.int_value()? as i16,
+    })
+}
+
+fn to_i32(s: Scalar<'_>) -> Result<i32, ConnectError> {
+    Ok(match s {
+        Scalar::Bool(b) => i32::from(b),
+        Scalar::Str(t) => parse_java_integer(t, i32::MIN.into(), i32::MAX.into())? as i32,
+        other => other.int_value()?,
+    })
+}
+
+fn to_i64(s: Scalar<'_>) -> Result<i64, ConnectError> {
+    Ok(match s {
+        Scalar::Bool(b) => i64::from(b),
+        Scalar::Str(t) => parse_java_integer(t, i64::MIN, i64::MAX)?,
+        other => other.long_value()?,
+    })
+}
+
+fn to_f32(s: Scalar<'_>) -> Result<f32, ConnectError> {
+    Ok(match s {
+        Scalar::Int(v) => v as f32,
+        Scalar::Float(f) => f,
+        Scalar::Double(d) => d as f32,
+        Scalar::Decimal(d) => decimal_f32(d),
+        Scalar::Bool(b) => f32::from(u8::from(b)),
+        Scalar::Str(t) => parse_java_float(t)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| out_of_range(t))?,
+        other => return Err(other.unexpected()),
+    })
+}
+
+fn to_f64(s: Scalar<'_>) -> Result<f64, ConnectError> {
+    Ok(match s {
+        Scalar::Int(v) => v as f64,
+        Scalar::Float(f) => f64::from(f),
+        Scalar::Double(d) => d,
+        Scalar::Decimal(d) => decimal_f64(d),
+        Scalar::Bool(b) => f64::from(u8::from(b)),
+        Scalar::Str(t) => parse_java_float(t)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| out_of_range(t))?,
+        other => return Err(other.unexpected()),
+    })
+}
+
+fn to_bool(s: Scalar<'_>) -> Result<bool, ConnectError> {
+    Ok(match s {
+        Scalar::Bool(b) => b,
+        Scalar::Str(t) => t.eq_ignore_ascii_case("true"),
+        other => other.long_value()? != 0,
+    })
+}
+
+/// `castToString`: `toString()`, base64 for bytes, ISO-8601 for dates.
+fn write_string(s: Scalar<'_>, out: &mut String) {
+    use std::fmt::Write;
+    match s {
+        Scalar::Int(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Scalar::Float(f) => out.push_str(&format_f32(f)),
+        Scalar::Double(d) => out.push_str(&format_f64(d)),
+        Scalar::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Scalar::Str(t) => out.push_str(t),
+        Scalar::Bytes(b) => base64_into(b, out),
+        Scalar::Decimal(d) => out.push_str(&big_decimal_string(d)),
+        Scalar::Date(ms) => out.push_str(&iso_date(ms)),
+    }
+}
+
+/// `Values.dateFormatFor(date).format(date)` (in UTC): a time before one day, a date at
+/// midnight, else a timestamp.
+fn iso_date(ms: i64) -> String {
+    static FORMATS: OnceLock<Option<[SimpleDateFormat; 3]>> = OnceLock::new();
+    let formats = FORMATS.get_or_init(|| {
+        Some([
+            SimpleDateFormat::new("HH:mm:ss.SSS'Z'").ok()?,
+            SimpleDateFormat::new("yyyy-MM-dd").ok()?,
+            SimpleDateFormat::new("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").ok()?,
+        ])
+    });
+    let Some([time, date, timestamp]) = formats else {
+        return String::new();
+    };
+    if ms < MS_PER_DAY {
+        time.format(ms)
+    } else if ms % MS_PER_DAY == 0 {
+        date.format(ms)
+    } else {
+        timestamp.format(ms)
+    }
+}
+
+/// `BigDecimal.toString()`: plain notation unless the scale is negative or the exponent is
+/// below -6.
+fn big_decimal_string(d: Decimal) -> String {
+    let digits = d.unscaled.unsigned_abs().to_string();
+    let sign = if d.unscaled < 0 { "-" } else { "" };
+    let scale = i64::from(d.scale);
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    let adjusted = -scale + (digits.len() as i64 - 1);
+    if scale > 0 && adjusted >= -6 {
+        let scale = scale as usize;
+        return if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            format!("{sign}{int}.{frac}")
+        } else {
+            format!("{sign}0.{}{digits}", "0".repeat(scale - digits.len()))
+        };
+    }
+    let (first, rest) = digits.split_at(1);
+    let point = if rest.is_empty() { "" } else { "." };
+    let plus = if adjusted > 0 { "+" } else { "" };
+    format!("{sign}{first}{point}{rest}E{plus}{adjusted}")
+}
+
+/// `java.util.Base64.getEncoder().encodeToString(bytes)`.
+fn base64_into(bytes: &[u8], out: &mut String) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * k)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+}
+
+/// `Integer.parseInt` / `Long.parseLong` (and `Byte` / `Short`, range-checked): an optional sign
+/// and decimal digits; anything else is the NumberFormatException Kafka reports as out of range.
+fn parse_java_integer(text: &str, min: i64, max: i64) -> Result<i64, ConnectError> {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(out_of_range(text));
+    }
+    let mut value: i128 = 0;
+    for b in digits.bytes() {
+        value = value * 10 + i128::from(b - b'0');
+        if value > i128::from(i64::MAX) + 1 {
+            return Err(out_of_range(text));
+        }
+    }
+    let value = if negative { -value } else { value };
+    if value < i128::from(min) || value > i128::from(max) {
+        return Err(out_of_range(text));
+    }
+    Ok(value as i64)
+}
+
+/// `Float.parseFloat` / `Double.parseDouble`'s decimal grammar (surrounding control characters
+/// and spaces trimmed, `NaN`, `Infinity`, an `f`/`d` suffix): the text Rust's parser reads the
+/// same number from, or `None` for a NumberFormatException. Hexadecimal floats are not read.
+fn parse_java_float(text: &str) -> Option<String> {
+    let t = text.trim_matches(|c: char| c <= ' ');
+    let (sign, body) = match t.as_bytes().first() {
+        Some(b'-') => ("-", &t[1..]),
+        Some(b'+') => ("", &t[1..]),
+        _ => ("", t),
+    };
+    match body {
+        "NaN" => return Some("NaN".to_string()),
+        "Infinity" => return Some(format!("{sign}inf")),
+        _ => {}
+    }
+    let body = body.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(body);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !all_digits(int) || !all_digits(frac) {
+        return None;
+    }
+    let exponent = match exponent {
+        None => "0",
+        Some(e) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !all_digits(digits) {
+                return None;
+            }
+            e
+        }
+    };
+    let int = if int.is_empty() { "0" } else { int };
+    let frac = if frac.is_empty() { "0" } else { frac };
+    Some(format!("{sign}{int}.{frac}e{exponent}"))
+}
+
+// ---- the kernel: columns ----
+
+/// A cast column and the rows that failed.
+struct Casted {
+    data: ArrayRef,
+    errors: Vec<(usize, ConnectError)>,
+}
+
+/// Casts every row of `array` (of `source`'s Arrow type, or schemaless when `None`) to
+/// `target`. Null rows stay null; a failed row is null with its error. Cost: one pass over the
+/// column's buffers and one builder; strings are written without a per-row allocation.
+fn cast_column(array: &dyn Array, source: Option<&Schema>, target: Target) -> Casted {
+    let n = array.len();
+    if array.logical_null_count() == n {
+        return Casted {
+            data: new_null_array(&arrow_type(&Schema::new(target.kind())), n),
+            errors: Vec::new(),
+        };
+    }
+    let problem = match source {
+        Some(schema) => schema_input_problem(schema),
+        None => arrow_input_problem(array.data_type()),
+    };
+    let reader = Reader::new(array);
+    let nulls = array.logical_nulls();
+    let row = |i: usize| -> Option<Result<Scalar<'_>, ConnectError>> {
+        if nulls.as_ref().is_some_and(|b| b.is_null(i)) {
+            return None;
+        }
+        if let Some(problem) = &problem {
+            return Some(Err(problem.clone()));
+        }
+        let scalar = reader
+            .as_ref()
+            .and_then(|r| r.get(i))
+            .ok_or_else(|| unexpected_type(&format!("{:?}", array.data_type())));
+        Some(scalar.and_then(|s| encode_logical(source, s, target)))
+    };
+    match target {
+        Target::Int8 => primitive::<Int8Type>(n, row, to_i8),
+        Target::Int16 => primitive::<Int16Type>(n, row, to_i16),
+        Target::Int32 => primitive::<Int32Type>(n, row, to_i32),
+        Target::Int64 => primitive::<Int64Type>(n, row, to_i64),
+        Target::Float32 => primitive::<Float32Type>(n, row, to_f32),
+        Target::Float64 => primitive::<Float64Type>(n, row, to_f64),
+        Target::Boolean => booleans(n, row),
+        Target::String => strings(n, row),
+    }
+}
+
+fn primitive<'a, T: ArrowPrimitiveType>(
+    n: usize,
+    row: impl Fn(usize) -> Option<Result<Scalar<'a>, ConnectError>>,
+    cast: impl Fn(Scalar<'a>) -> Result<T::Native, ConnectError>,
+) -> Casted {
+    let mut builder = PrimitiveBuilder::<T>::with_capacity(n);
+    let mut errors = Vec::new();
+    for i in 0..n {
+        match row(i).map(|s| s.and_then(&cast)) {
+            None => builder.append_null(),
+            Some(Ok(v)) => builder.append_value(v),
+            Some(Err(e)) => {
+                builder.append_null();
+                errors.push((i, e));
+            }
+        }
+    }
+    Casted {
+        data: Arc::new(builder.finish()),
+        errors,
+    }
+}
+
+fn booleans<'a>(
+    n: usize,
+    row: impl Fn(usize) -> Option<Result<Scalar<'a>, ConnectError>>,
+) -> Casted {
+    let mut builder = BooleanBuilder::with_capacity(n);
+    let mut errors = Vec::new();
+    for i in 0..n {
+        match row(i).map(|s| s.and_then(to_bool)) {
+            None => builder.append_null(),
+            Some(Ok(v)) => builder.append_value(v),
+            Some(Err(e)) => {
+                builder.append_null();
+                errors.push((i, e));
+            }
+        }
+    }
+    Casted {
+        data: Arc::new(builder.finish()),
+        errors,
+    }
+}
+
+fn strings<'a>(
+    n: usize,
+    row: impl Fn(usize) -> Option<Result<Scalar<'a>, ConnectError>>,
+) -> Casted {
+    let mut builder = StringViewBuilder::with_capacity(n);
+    let mut errors = Vec::new();
+    let mut text = String::new();
+    for i in 0..n {
+        match row(i) {
+            None => builder.append_null(),
+            Some(Ok(Scalar::Str(s))) => builder.append_value(s),
+            Some(Ok(s)) => {
+                text.clear();
+                write_string(s, &mut text);
+                builder.append_value(&text);
+            }
+            Some(Err(e)) => {
+                builder.append_null();
+                errors.push((i, e));
+            }
+        }
+    }
+    Casted {
+        data: Arc::new(builder.finish()),
+        errors,
+    }
+}
+
+/// Typed access to a leaf column's rows.
+enum Reader<'a> {
+    Int8(&'a [i8]),
+    Int16(&'a [i16]),
+    Int32(&'a [i32]),
+    Int64(&'a [i64]),
+    Float32(&'a [f32]),
+    Float64(&'a [f64]),
+    Boolean(&'a arrow_array::BooleanArray),
+    StringView(&'a arrow_array::StringViewArray),
+    String(&'a arrow_array::StringArray),
+    BinaryView(&'a arrow_array::BinaryViewArray),
+    Binary(&'a arrow_array::BinaryArray),
+    Decimal(&'a [i128], i32),
+    /// Dates, times and timestamps as ms, with the unit's factor.
+    Millis(&'a [i32], i64),
+    Timestamp(&'a [i64]),
+}
+
+impl<'a> Reader<'a> {
+    fn new(array: &'a dyn Array) -> Option<Reader<'a>> {
+        fn values<T: ArrowPrimitiveType>(array: &dyn Array) -> Option<&[T::Native]> {
+            Some(array.as_primitive_opt::<T>()?.values())
+        }
+        Some(match array.data_type() {
+            DataType::Int8 => Reader::Int8(values::<Int8Type>(array)?),
+            DataType::Int16 => Reader::Int16(values::<Int16Type>(array)?),
+            DataType::Int32 => Reader::Int32(values::<Int32Type>(array)?),
+            DataType::Int64 => Reader::Int64(values::<Int64Type>(array)?),
+            DataType::Float32 => Reader::Float32(values::<Float32Type>(array)?),
+            DataType::Float64 => Reader::Float64(values::<Float64Type>(array)?),
+            DataType::Boolean => Reader::Boolean(array.as_boolean_opt()?),
+            DataType::Utf8View => Reader::StringView(array.as_string_view_opt()?),
+            DataType::Utf8 => Reader::String(array.as_string_opt::<i32>()?),
+            DataType::BinaryView => Reader::BinaryView(array.as_binary_view_opt()?),
+            DataType::Binary => Reader::Binary(array.as_binary_opt::<i32>()?),
+            DataType::Decimal128(_, scale) => {
+                Reader::Decimal(values::<Decimal128Type>(array)?, i32::from(*scale))
+            }
+            DataType::Date32 => Reader::Millis(values::<Date32Type>(array)?, MS_PER_DAY),
+            DataType::Time32(TimeUnit::Millisecond) => {
+                Reader::Millis(values::<Time32MillisecondType>(array)?, 1)
+            }
+            DataType::Timestamp(TimeUnit::Millisecond, _) => {
+                Reader::Timestamp(values::<TimestampMillisecondType>(array)?)
+            }
+            _ => return None,
+        })
+    }
+
+    /// Row `i` (known to be valid).
+    fn get(&self, i: usize) -> Option<Scalar<'a>> {
+        Some(match self {
+            Reader::Int8(v) => Scalar::Int(i64::from(*v.get(i)?)),
+            Reader::Int16(v) => Scalar::Int(i64::from(*v.get(i)?)),
+            Reader::Int32(v) => Scalar::Int(i64::from(*v.get(i)?)),
+            Reader::Int64(v) => Scalar::Int(*v.get(i)?),
+            Reader::Float32(v) => Scalar::Float(*v.get(i)?),
+            Reader::Float64(v) => Scalar::Double(*v.get(i)?),
+            Reader::Boolean(a) if i < a.len() => Scalar::Bool(a.value(i)),
+            Reader::StringView(a) if i < a.len() => Scalar::Str(a.value(i)),
+            Reader::String(a) if i < a.len() => Scalar::Str(a.value(i)),
+            Reader::BinaryView(a) if i < a.len() => Scalar::Bytes(a.value(i)),
+            Reader::Binary(a) if i < a.len() => Scalar::Bytes(a.value(i)),
+            Reader::Decimal(v, scale) => Scalar::Decimal(Decimal {
+                unscaled: *v.get(i)?,
+                scale: *scale,
+            }),
+            Reader::Millis(v, factor) => Scalar::Date(i64::from(*v.get(i)?) * factor),
+            Reader::Timestamp(v) => Scalar::Date(*v.get(i)?),
+            _ => return None,
+        })
+    }
+}
+
+/// Casts `casts` (child index, its schema, target; in field order) among `children`, with each
+/// row's first error for rows whose struct is not null.
+fn cast_children<'s>(
+    array: &StructArray,
+    mut children: Vec<ArrayRef>,
+    casts: impl Iterator<Item = (usize, &'s Schema, Target)>,
+) -> (Vec<ArrayRef>, Vec<Option<ConnectError>>) {
+    let mut errors = vec![None; array.len()];
+    for (i, schema, target) in casts {
+        if let Some(child) = children.get(i) {
+            let casted = cast_column(child.as_ref(), Some(schema), target);
+            keep_first_errors(array, &mut errors, casted.errors);
+            children[i] = casted.data;
+        }
+    }
+    (children, errors)
+}
+
+/// Records `found` as the rows' errors where the struct row is valid and has none yet.
+fn keep_first_errors(
+    array: &StructArray,
+    errors: &mut [Option<ConnectError>],
+    found: Vec<(usize, ConnectError)>,
+) {
+    for (row, e) in found {
+        if array.is_valid(row) && errors[row].is_none() {
+            errors[row] = Some(e);
+        }
+    }
+}
+
+/// The struct of `children` with `array`'s nulls, and failed rows null too (so a required
+/// child's placeholder null there is masked).
+fn rebuild(
+    array: &StructArray,
+    fields: Fields,
+    children: Vec<ArrayRef>,
+    errors: &[Option<ConnectError>],
+) -> Result<ArrayRef, ConnectError> {
+    let nulls = if errors.iter().any(Option::is_some) {
+        let valid = (0..array.len()).map(|i| array.is_valid(i) && errors[i].is_none());
+        Some(NullBuffer::from_iter(valid))
+    } else {
+        array.nulls().cloned()
+    };
+    let built = StructArray::try_new_with_length(fields, children, nulls, array.len())
+        .map_err(arrow_failure)?;
+    Ok(Arc::new(built))
+}
+
+/// Errors by row.
+fn by_row(n: usize, errors: Vec<(usize, ConnectError)>) -> Vec<Option<ConnectError>> {
+    let mut rows = vec![None; n];
+    for (row, e) in errors {
+        if let Some(slot) = rows.get_mut(row) {
+            *slot = Some(e);
+        }
+    }
+    rows
+}
+
+/// Each row's outcome: failed, unchanged (part `null_part` for a null row), or part 0.
+fn outcomes(
+    array: &dyn Array,
+    errors: Vec<Option<ConnectError>>,
+    null_part: usize,
+) -> Vec<RowOutcome> {
+    let nulls = array.logical_nulls();
+    errors
+        .into_iter()
+        .enumerate()
+        .map(|(i, error)| match error {
+            Some(e) => RowOutcome::Failed(e),
+            None if nulls.as_ref().is_some_and(|b| b.is_null(i)) => RowOutcome::Part(null_part),
+            None => RowOutcome::Part(0),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insert_field::test_support::{
+        check, config, present, schemaless_rows, struct_schema, struct_value, NAMES,
+    };
+    use proptest::prelude::*;
+
+    const TARGETS: [&str; 8] = [
+        "int8", "int16", "int32", "int64", "float32", "float64", "boolean", "string",
+    ];
+
+    fn cast(pairs: &[(&str, &str)], side: Side) -> Cast {
+        Cast::new(&config(pairs), side).unwrap()
+    }
+
+    fn spec_error(spec: &str) -> String {
+        Cast::new(&config(&[("spec", spec)]), Side::Value)
+            .unwrap_err()
+            .message
+    }
+
+    fn field_spec() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (
+                prop::sample::select(NAMES.to_vec()),
+                prop::sample::select(TARGETS.to_vec()),
+            ),
+            1..4,
+        )
+        .prop_map(|pairs| {
+            pairs
+                .iter()
+                .map(|(f, t)| format!("{f}:{t}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    }
+
+    fn leaf_schema() -> impl Strategy<Value = SchemaRef> {
+        let kinds = prop_oneof![
+            Just(Schema::new(SchemaKind::Int8)),
+            Just(Schema::new(SchemaKind::Int16)),
+            Just(Schema::new(SchemaKind::Int32)),
+            Just(Schema::new(SchemaKind::Int64)),
+            Just(Schema::new(SchemaKind::Float32)),
+            Just(Schema::new(SchemaKind::Float64)),
+            Just(Schema::new(SchemaKind::Boolean)),
+            Just(Schema::new(SchemaKind::String)),
+            Just(Schema::new(SchemaKind::Bytes)),
+            Just(Schema::decimal(2)),
+            Just(Schema::date()),
+            Just(Schema::time()),
+            Just(Schema::timestamp()),
+        ];
+        (kinds, any::<bool>())
+            .prop_map(|(s, optional)| if optional { s.optional() } else { s }.into_ref())
+    }
+
+    fn leaf_values(schema: &SchemaRef) -> BoxedStrategy<Vec<Value>> {
+        let value = if schema.logical_type() == Some(LogicalType::Time) {
+            (0i64..MS_PER_DAY).prop_map(Value::Date).boxed()
+        } else if schema.kind == SchemaKind::String {
+            prop_oneof![
+                "[a-z]{0,4}".prop_map(Value::String),
+                "[-+]?[0-9]{0,4}(\\.[0-9]{0,2})?([eE][0-9])?[fd]?".prop_map(Value::String),
+                Just(Value::String("TRUE".into())),
+            ]
+            .boxed()
+        } else {
+            present(schema)
+        };
+        let value = if schema.optional {
+            prop_oneof![1 => Just(Value::Null), 4 => value].boxed()
+        } else {
+            value
+        };
+        prop::collection::vec(value, 0..6).boxed()
+    }
+
+    fn schemaless_leaves() -> BoxedStrategy<Vec<Value>> {
+        let column = |s: BoxedStrategy<Value>| {
+            prop::collection::vec(prop_oneof![1 => Just(Value::Null), 4 => s], 0..6)
+        };
+        prop_oneof![
+            column(any::<i64>().prop_map(Value::Int64).boxed()),
+            column((-1e12f64..1e12).prop_map(Value::Float64).boxed()),
+            column(any::<bool>().prop_map(Value::Boolean).boxed()),
+            column("[-]?[0-9]{0,12}|x".prop_map(Value::String).boxed()),
+        ]
+        .boxed()
+    }
+
+    fn nulls(n: usize) -> (Option<SchemaRef>, Vec<Value>) {
+        (None, vec![Value::Null; n])
+    }
+
+    proptest! {
+        #[test]
+        fn struct_fields_agree(
+            (schema, rows) in struct_schema().prop_flat_map(|s| {
+                let rows = prop::collection::vec(
+                    prop_oneof![1 => Just(Value::Null), 6 => struct_value(&s)], 0..6);
+                (Just(s), rows)
+            }),
+            spec in field_spec(),
+            defaults in any::<bool>(),
+            key_side in any::<bool>(),
+        ) {
+            let rows: Vec<Value> = if schema.optional {
+                rows
+            } else {
+                rows.into_iter().filter(|r| !r.is_null()).collect()
+            };
+            let n = rows.len();
+            let rnwd = defaults.to_string();
+            let pairs = [("spec", spec.as_str()), ("replace.null.with.default", rnwd.as_str())];
+            if key_side {
+                check(&cast(&pairs, Side::Key), (Some(schema), rows), nulls(n), false)?;
+            } else {
+                check(&cast(&pairs, Side::Value), nulls(n), (Some(schema), rows), false)?;
+            }
+        }
+
+        #[test]
+        fn whole_values_agree(
+            (schema, rows) in leaf_schema().prop_flat_map(|s| (Just(s.clone()), leaf_values(&s))),
+            target in prop::sample::select(TARGETS.to_vec()),
+        ) {
+            let n = rows.len();
+            let t = cast(&[("spec", target)], Side::Value);
+            check(&t, nulls(n), (Some(schema), rows), false)?;
+        }
+
+        #[test]
+        fn schemaless_fields_agree(rows in schemaless_rows(), spec in field_spec()) {
+            let n = rows.len();
+            check(&cast(&[("spec", spec.as_str())], Side::Value), nulls(n), (None, rows), false)?;
+        }
+
+        #[test]
+        fn schemaless_whole_values_agree(
+            rows in schemaless_leaves(),
+            target in prop::sample::select(TARGETS.to_vec()),
+        ) {
+            let n = rows.len();
+            check(&cast(&[("spec", target)], Side::Key), (None, rows), nulls(n), false)?;
+        }
+    }
+
+    fn whole(target: &str, value: Value, schema: Option<&Schema>) -> Result<Value, ConnectError> {
+        cast_value(schema, &value, Target::parse(target).unwrap())
+    }
+
+    #[test]
+    fn numbers_narrow_like_java() {
+        assert_eq!(whole("int8", Value::Int64(300), None), Ok(Value::Int8(44)));
+        assert_eq!(
+            whole("int8", Value::Int64(1000), None),
+            Ok(Value::Int8(-24))
+        );
+        assert_eq!(
+            whole("int16", Value::Float64(1e10), None),
+            Ok(Value::Int16(-1))
+        );
+        assert_eq!(
+            whole("int32", Value::Float64(f64::NAN), None),
+            Ok(Value::Int32(0))
+        );
+        assert_eq!(
+            whole("int64", Value::Float64(-1.9), None),
+            Ok(Value::Int64(-1))
+        );
+        assert_eq!(
+            whole("boolean", Value::Float64(0.5), None),
+            Ok(Value::Boolean(false))
+        );
+        assert_eq!(
+            whole("float32", Value::Int64(16_777_217), None),
+            Ok(Value::Float32(16_777_216.0))
+        );
+        assert_eq!(
+            whole("int32", Value::Boolean(true), None),
+            Ok(Value::Int32(1))
+        );
+        assert_eq!(
+            whole("string", Value::Float64(1e7), None),
+            Ok(Value::String("1.0E7".into()))
+        );
+        assert_eq!(
+            whole("string", Value::Float32(0.1), None),
+            Ok(Value::String("0.1".into()))
+        );
+    }
+
+    #[test]
+    fn strings_parse_like_java() {
+        let s = |t: &str| Value::String(t.to_string());
+        assert_eq!(whole("int32", s("+42"), None), Ok(Value::Int32(42)));
+        assert_eq!(whole("int8", s("-128"), None), Ok(Value::Int8(-128)));
+        assert_eq!(
+            whole("int8", s("128"), None).unwrap_err().message,
+            "Value (128) was out of range for requested data type"
+        );
+        assert!(whole("int32", s(" 1"), None).is_err());
+        assert!(whole("int64", s("9223372036854775808"), None).is_err());
+        assert_eq!(
+            whole("int64", s("-9223372036854775808"), None),
+            Ok(Value::Int64(i64::MIN))
+        );
+        assert_eq!(whole("float64", s(" 1.5d "), None), Ok(Value::Float64(1.5)));
+        assert_eq!(
+            whole("float64", s("-Infinity"), None),
+            Ok(Value::Float64(f64::NEG_INFINITY))
+        );
+        assert_eq!(whole("float32", s(".5e1"), None), Ok(Value::Float32(5.0)));
+        assert!(whole("float64", s("inf"), None).is_err());
+        assert!(whole("float64", s("1e"), None).is_err());
+        assert_eq!(whole("boolean", s("TrUe"), None), Ok(Value::Boolean(true)));
+        assert_eq!(whole("boolean", s("yes"), None), Ok(Value::Boolean(false)));
+    }
+
+    #[test]
+    fn decimals_and_bytes_and_dates() {
+        let d = |unscaled, scale| Decimal { unscaled, scale };
+        assert_eq!(big_decimal_string(d(1250, 2)), "12.50");
+        assert_eq!(big_decimal_string(d(-5, 3)), "-0.005");
+        assert_eq!(big_decimal_string(d(5, -2)), "5E+2");
+        assert_eq!(big_decimal_string(d(12, 9)), "1.2E-8");
+        assert_eq!(big_decimal_string(d(0, 2)), "0.00");
+        let price = Schema::decimal(2);
+        let v = Value::Decimal(d(-1299, 2));
+        assert_eq!(
+            whole("int32", v.clone(), Some(&price)),
+            Ok(Value::Int32(-12))
+        );
+        assert_eq!(
+            whole("float64", v.clone(), Some(&price)),
+            Ok(Value::Float64(-12.99))
+        );
+        assert_eq!(whole("boolean", v, Some(&price)), Ok(Value::Boolean(true)));
+        let mut text = String::new();
+        base64_into(&[0, 255, 0, 10], &mut text);
+        assert_eq!(text, "AP8ACg==");
+        let bytes = Schema::new(SchemaKind::Bytes);
+        assert_eq!(
+            whole("int8", Value::Bytes(vec![1]), Some(&bytes))
+                .unwrap_err()
+                .message,
+            "Unexpected type in Cast transformation: class [B"
+        );
+        let date = Schema::date();
+        assert_eq!(
+            whole("int32", Value::Date(2 * MS_PER_DAY), Some(&date)),
+            Ok(Value::Int32(2))
+        );
+        assert!(whole("int32", Value::Date(5), Some(&date)).is_err());
+        assert_eq!(
+            whole(
+                "string",
+                Value::Date(1_700_000_000_000),
+                Some(&Schema::timestamp())
+            ),
+            Ok(Value::String("2023-11-14T22:13:20.000Z".into()))
+        );
+        assert_eq!(
+            whole("string", Value::Date(-MS_PER_DAY), Some(&date)),
+            Ok(Value::String("00:00:00.000Z".into()))
+        );
+        assert_eq!(
+            whole("int64", Value::Date(5), None).unwrap_err().message,
+            "Cast transformation was passed a value of type class java.util.Date which is not supported by Connect's data API"
+        );
+    }
+
+    #[test]
+    fn schemas_keep_optionality_and_cast_defaults() {
+        let t = cast(&[("spec", "a:string,b:int8")], Side::Value);
+        let source = Schema::structure([
+            (
+                "a".to_string(),
+                Schema::new(SchemaKind::Int32)
+                    .optional()
+                    .with_default(Value::Int32(7))
+                    .into_ref(),
+            ),
+            ("c".to_string(), Schema::new(SchemaKind::Boolean).into_ref()),
+        ])
+        .with_name("x.Y");
+        let updated = t.updated_schema(&source).unwrap();
+        assert_eq!(updated.name.as_deref(), Some("x.Y"));
+        let a = &updated.fields()[0].schema;
+        assert!(a.optional);
+        assert_eq!(a.default, Some(Value::String("7".into())));
+        assert_eq!(updated.fields()[1].schema, source.fields()[1].schema);
+        let with_default = source.clone().with_default(Value::Null);
+        assert!(t
+            .updated_schema(&with_default)
+            .unwrap_err()
+            .message
+            .contains("casting from STRUCT"));
+        assert_eq!(
+            t.updated_schema(&Schema::new(SchemaKind::Int32))
+                .unwrap_err()
+                .message,
+            "Cannot list fields on non-struct type"
+        );
+    }
+
+    #[test]
+    fn schemaless_absent_fields_become_null() {
+        let t = cast(&[("spec", "v:int32")], Side::Value);
+        let map = Value::Map(vec![(Value::String("w".into()), Value::Int64(1))]);
+        assert_eq!(
+            t.record_schemaless(&map),
+            Ok(Value::Map(vec![
+                (Value::String("w".into()), Value::Int64(1)),
+                (Value::String("v".into()), Value::Null),
+            ]))
+        );
+        assert_eq!(
+            t.record_schemaless(&Value::Int64(1)).unwrap_err().message,
+            "Only Map objects supported in absence of schema for [cast types], found: java.lang.Long"
+        );
+    }
+
+    #[test]
+    fn config_errors_match_kafka() {
+        assert_eq!(spec_error(""), "Must specify at least one field to cast.");
+        assert_eq!(
+            spec_error("a:b:c"),
+            "Invalid value [a:b:c] for configuration renames: Invalid rename mapping: a:b:c"
+        );
+        assert_eq!(
+            spec_error("a:long"),
+            "Invalid type found in casting spec: long"
+        );
+        assert_eq!(
+            spec_error("a:int8,,b:int8"),
+            "Invalid type found in casting spec: "
+        );
+        assert_eq!(
+            spec_error("bytes"),
+            "Cast transformation does not support casting to BYTES; supported types are [INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING]"
+        );
+        assert_eq!(
+            spec_error("int32,age:int64"),
+            "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec"
+        );
+        assert!(spec_error("::").contains("out of bounds"));
+        assert_eq!(
+            Cast::new(&config(&[]), Side::Value).unwrap_err().message,
+            "Missing required configuration \"spec\" which has no default value."
+        );
+        assert_eq!(
+            Cast::new(
+                &config(&[("spec", "int8"), ("replace.null.with.default", "x")]),
+                Side::Value
+            )
+            .unwrap_err()
+            .key,
+            "replace.null.with.default"
+        );
+        let spec = CastSpec::parse(" a : INT8 , a:Float64 ").unwrap();
+        assert_eq!(spec.fields, vec![("a".to_string(), Target::Float64)]);
+        assert_eq!(
+            CastSpec::parse("a:").unwrap_err().message,
+            "Invalid type found in casting spec: a"
+        );
+    }
+}

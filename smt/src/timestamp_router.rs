@@ -1,0 +1,290 @@
+//! `org.apache.kafka.connect.transforms.TimestampRouter`: the topic becomes `topic.format`
+//! (default `${topic}-${timestamp}`) with `${topic}` replaced by the topic, then `${timestamp}` by
+//! the record timestamp formatted with `timestamp.format` (default `yyyyMMdd`, a
+//! `SimpleDateFormat` in UTC). A record without a timestamp is Kafka's DataException.
+//!
+//! The kernel substitutes the topic once per distinct topic (design §1) and formats each row's
+//! timestamp (once per run of equal timestamps), interning each distinct new topic once.
+//!
+//! As in Kafka, a bad `timestamp.format` is not a config error: Kafka builds the
+//! `SimpleDateFormat` lazily, so every record with a timestamp fails with Java's
+//! `IllegalArgumentException` message (a DataException here). The record text in the
+//! missing-timestamp message names the record's current topic as `originalTopic`, where Kafka
+//! names the topic it was consumed from.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use weir_formats::error::ConnectError;
+use weir_formats::value_array::value_at;
+
+use crate::config::{ConfigProblem, TransformConfig};
+use crate::java_time_format::SimpleDateFormat;
+use crate::record::ConnectRecord;
+use crate::routing::{kept_except, per_topic};
+use crate::transform::{SegmentInput, SegmentOutput, Transform};
+
+/// The configured transform.
+#[derive(Debug)]
+pub struct TimestampRouter {
+    topic_format: String,
+    timestamp_format: Result<SimpleDateFormat, String>,
+}
+
+/// Builds `TimestampRouter` from `topic.format` and `timestamp.format` (both with defaults).
+pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
+    Ok(Arc::new(TimestampRouter::from_config(config)))
+}
+
+impl TimestampRouter {
+    /// Parses the settings; none can fail. Cost: compiling the date pattern.
+    pub fn from_config(config: &TransformConfig) -> TimestampRouter {
+        let topic_format = config.string_or("topic.format", "${topic}-${timestamp}");
+        let timestamp_format =
+            SimpleDateFormat::new(&config.string_or("timestamp.format", "yyyyMMdd"));
+        TimestampRouter {
+            topic_format,
+            timestamp_format,
+        }
+    }
+
+    /// The topic format with `${topic}` substituted, split at each `${timestamp}`.
+    fn pieces(&self, topic: &str) -> Vec<String> {
+        self.topic_format
+            .replace("${topic}", topic)
+            .split("${timestamp}")
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The formatted timestamp, or the error of a record with `timestamp`.
+    fn formatted(&self, timestamp: i64) -> Result<String, ConnectError> {
+        match &self.timestamp_format {
+            Ok(format) => Ok(format.format(timestamp)),
+            Err(message) => Err(ConnectError::data(message.clone())),
+        }
+    }
+}
+
+/// `pieces` joined by `timestamp`, into `out`.
+fn join_into(out: &mut String, pieces: &[String], timestamp: &str) {
+    out.clear();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            out.push_str(timestamp);
+        }
+        out.push_str(piece);
+    }
+}
+
+/// Kafka's error for a record without a timestamp, with the record as `SinkRecord.toString()`
+/// prints it.
+fn missing_timestamp(record: &ConnectRecord) -> ConnectError {
+    let schema = |s: &Option<weir_formats::schema::SchemaRef>| {
+        s.as_ref().map_or("null".to_string(), |s| s.to_string())
+    };
+    let headers: Vec<String> = record
+        .headers
+        .iter()
+        .map(|h| {
+            let s = h
+                .schema
+                .as_ref()
+                .map_or("null".to_string(), |s| s.to_string());
+            format!(
+                "ConnectHeader(key={}, value={}, schema={s})",
+                h.name, h.value
+            )
+        })
+        .collect();
+    let headers = match headers.is_empty() {
+        true => String::new(),
+        false => format!("[{}]", headers.join(", ")),
+    };
+    ConnectError::data(format!(
+        "Timestamp missing on record: SinkRecord{{kafkaOffset={offset}, timestampType=NoTimestampType, \
+         originalTopic={topic}, originalKafkaPartition={partition}, originalKafkaOffset={offset}}} \
+         ConnectRecord{{topic='{topic}', kafkaPartition={partition}, key={key}, keySchema={key_schema}, \
+         value={value}, valueSchema={value_schema}, timestamp=null, headers=ConnectHeaders(headers={headers})}}",
+        offset = record.offset,
+        topic = record.topic,
+        partition = record.partition,
+        key = record.key,
+        key_schema = schema(&record.key_schema),
+        value = record.value,
+        value_schema = schema(&record.value_schema),
+    ))
+}
+
+/// Row `i` of the segment as a record, for an error message. Cost: a value tree per side.
+fn record_at(input: &SegmentInput<'_>, i: usize) -> ConnectRecord {
+    let row = input.rows[i] as usize;
+    ConnectRecord {
+        topic: input.meta.topic(row as u32).to_string(),
+        partition: input.meta.partitions[row],
+        offset: input.meta.offsets[row],
+        timestamp: input.meta.timestamps[row],
+        key_schema: input.key.schema.clone(),
+        key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
+        value_schema: input.value.schema.clone(),
+        value: value_at(input.value.schema.as_ref(), input.value.data.as_ref(), i),
+        headers: input.meta.headers.row(row).to_vec(),
+    }
+}
+
+impl Transform for TimestampRouter {
+    /// Routes each row by its topic's substituted format and its formatted timestamp. Cost: one
+    /// substitution per distinct topic, one timestamp formatting per run of equal timestamps,
+    /// one hash lookup per row; keys and values are not touched.
+    fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
+        let pieces = per_topic(input.meta, input.rows, |topic| self.pieces(topic));
+        let mut interned: HashMap<String, u32> = HashMap::new();
+        let mut last: Option<(i64, Result<String, ConnectError>)> = None;
+        let mut topic = String::new();
+        let mut errors = Vec::new();
+        for (i, &row) in input.rows.iter().enumerate() {
+            let Some(timestamp) = input.meta.timestamps[row as usize] else {
+                errors.push((i as u32, missing_timestamp(&record_at(&input, i))));
+                continue;
+            };
+            if last.as_ref().is_none_or(|(t, _)| *t != timestamp) {
+                last = Some((timestamp, self.formatted(timestamp)));
+            }
+            let formatted = match last.as_ref().map(|(_, f)| f) {
+                Some(Ok(f)) => f.as_str(),
+                Some(Err(e)) => {
+                    errors.push((i as u32, e.clone()));
+                    continue;
+                }
+                None => continue,
+            };
+            let id = input.meta.topic_ids[row as usize] as usize;
+            let Some(Some(parts)) = pieces.get(id) else {
+                continue;
+            };
+            join_into(&mut topic, parts, formatted);
+            let new_id = match interned.get(topic.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = input.meta.intern_topic(&topic);
+                    interned.insert(topic.clone(), id);
+                    id
+                }
+            };
+            input.meta.topic_ids[row as usize] = new_id;
+        }
+        kept_except(input.rows.len(), input.key, input.value, errors)
+    }
+
+    fn apply_record(
+        &self,
+        mut record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
+        let Some(timestamp) = record.timestamp else {
+            return Err(missing_timestamp(&record));
+        };
+        let formatted = self.formatted(timestamp)?;
+        let replaced = self.topic_format.replace("${topic}", &record.topic);
+        record.topic = replaced.replace("${timestamp}", &formatted);
+        Ok(Some(record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use weir_formats::schema::{Schema, SchemaKind};
+    use weir_formats::value::Value;
+
+    use super::*;
+    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference};
+
+    fn router(pairs: &[(&str, &str)]) -> TimestampRouter {
+        TimestampRouter::from_config(&TransformConfig::new(
+            "tr",
+            "org.apache.kafka.connect.transforms.TimestampRouter",
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        ))
+    }
+
+    fn record(topic: &str, timestamp: Option<i64>) -> ConnectRecord {
+        ConnectRecord {
+            topic: topic.to_string(),
+            partition: 0,
+            offset: 3,
+            timestamp,
+            key_schema: Some(Schema::new(SchemaKind::String).into_ref()),
+            key: Value::String("k".into()),
+            value_schema: None,
+            value: Value::Map(vec![(Value::String("a".into()), Value::Int64(1))]),
+            headers: Vec::new(),
+        }
+    }
+
+    fn routed(t: &TimestampRouter, topic: &str, timestamp: i64) -> String {
+        t.apply_record(record(topic, Some(timestamp)))
+            .unwrap()
+            .unwrap()
+            .topic
+    }
+
+    proptest! {
+        #[test]
+        fn kernel_agrees_with_reference(
+            records in arb_segment(),
+            (topic_format, timestamp_format) in prop_oneof![
+                Just(("${topic}-${timestamp}", "yyyyMMdd")),
+                Just(("${timestamp}_${topic}_x", "yyyy-MM-dd'T'HH")),
+                Just(("static", "yyyy")),
+                Just(("${timestamp}${timestamp}", "HH:mm:ss.SSS")),
+                Just(("${topic}", "qq")),
+            ],
+        ) {
+            let t = router(&[("topic.format", topic_format), ("timestamp.format", timestamp_format)]);
+            assert_agree(&kernel(&t, &records), &reference(&t, &records));
+        }
+    }
+
+    #[test]
+    fn defaults_and_placeholders() {
+        assert_eq!(
+            routed(&router(&[]), "orders", 1_700_000_000_000),
+            "orders-20231114"
+        );
+        let t = router(&[
+            ("topic.format", "${timestamp}_${topic}_x"),
+            ("timestamp.format", "yyyy-MM-dd'T'HH"),
+        ]);
+        assert_eq!(
+            routed(&t, "orders", 1_700_000_000_000),
+            "2023-11-14T22_orders_x"
+        );
+        assert_eq!(routed(&t, "orders", 0), "1970-01-01T00_orders_x");
+        // The topic is substituted first, so a `${timestamp}` inside it is replaced too.
+        assert_eq!(
+            routed(&router(&[]), "a${timestamp}", 0),
+            "a19700101-19700101"
+        );
+    }
+
+    #[test]
+    fn missing_timestamp_prints_the_record_like_kafka() {
+        let e = router(&[])
+            .apply_record(record("orders", None))
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Timestamp missing on record: SinkRecord{kafkaOffset=3, timestampType=NoTimestampType, \
+             originalTopic=orders, originalKafkaPartition=0, originalKafkaOffset=3} \
+             ConnectRecord{topic='orders', kafkaPartition=0, key=k, keySchema=Schema{STRING}, \
+             value={a=1}, valueSchema=null, timestamp=null, headers=ConnectHeaders(headers=)}"
+        );
+    }
+
+    #[test]
+    fn bad_timestamp_format_fails_records_not_the_config() {
+        let t = router(&[("timestamp.format", "yyyyq")]);
+        let e = t.apply_record(record("orders", Some(0))).unwrap_err();
+        assert_eq!(e.message, "Illegal pattern character 'q'");
+    }
+}

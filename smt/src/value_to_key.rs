@@ -1,0 +1,425 @@
+//! `ValueToKey`: replaces the key with a new one made of some of the value's fields (Kafka's
+//! `ValueToKey.java`).
+//!
+//! Schema'd: the key's STRUCT schema (unnamed, the listed fields with the value's field schemas)
+//! is computed once per value schema; per segment the value's child arrays become the key's
+//! children, no row data is touched. Schemaless: the key is a map of the listed fields (a field
+//! the value lacks maps to null), its entries in the order Java's `HashMap` iterates them (which
+//! a StringConverter key shows). A null value fails (`requireMap` / `requireStruct`), as in Kafka.
+
+use std::sync::Arc;
+
+use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
+use arrow_schema::{DataType, Field as ArrowField, FieldRef};
+use weir_formats::arrow_mapping::struct_fields;
+use weir_formats::batch::Column;
+use weir_formats::error::ConnectError;
+use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
+use weir_formats::value::{Struct, Value};
+
+use crate::insert_field::{
+    arrow_failure, assemble, field_value, per_row, push_unique, struct_array, with_field_default,
+    RowOutcome,
+};
+use crate::record::ConnectRecord;
+use crate::replace_field::kafka_list;
+use crate::transform::{SegmentInput, SegmentOutput, Transform};
+use crate::util::{require_map_error, require_struct_error, SchemaCache};
+use crate::{ConfigProblem, Side, TransformConfig};
+
+const PURPOSE: &str = "copying fields from value to key";
+
+/// `ValueToKey`.
+pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
+    Ok(Arc::new(ValueToKey::new(config)?))
+}
+
+/// A required, non-empty LIST setting (`ConfigDef.NO_DEFAULT_VALUE` + `NonEmptyListValidator`).
+pub(crate) fn required_list(
+    config: &TransformConfig,
+    key: &str,
+) -> Result<Vec<String>, ConfigProblem> {
+    let raw = config.get(key).ok_or_else(|| ConfigProblem::missing(key))?;
+    let list = kafka_list(raw);
+    if list.is_empty() {
+        return Err(ConfigProblem::invalid(key, "[]", "Empty list"));
+    }
+    Ok(list)
+}
+
+/// `ValueToKey`, configured.
+#[derive(Debug)]
+pub struct ValueToKey {
+    fields: Vec<String>,
+    /// The distinct fields in Java `HashMap` iteration order (the schemaless key's order).
+    map_order: Vec<String>,
+    replace_null_with_default: bool,
+    plans: SchemaCache<SchemaPlan>,
+}
+
+/// What ValueToKey makes of one value schema, computed once.
+#[derive(Debug)]
+enum SchemaPlan {
+    /// Not a STRUCT: every row fails `requireStruct`.
+    NotStruct,
+    /// A listed field is missing, or listed twice.
+    Fails(ConnectError),
+    /// The key schema, its Arrow fields and the value field each key field comes from.
+    Key {
+        schema: SchemaRef,
+        arrow: arrow_schema::Fields,
+        sources: Vec<usize>,
+    },
+}
+
+impl ValueToKey {
+    /// Parses and validates the config. Cost: once per pipeline.
+    pub fn new(config: &TransformConfig) -> Result<ValueToKey, ConfigProblem> {
+        let fields = required_list(config, "fields")?;
+        let replace_null_with_default = config.boolean_or("replace.null.with.default", true)?;
+        let map_order = hash_map_order(&fields, fields.len())
+            .into_iter()
+            .map(|i| fields[i].clone())
+            .collect();
+        Ok(ValueToKey {
+            fields,
+            map_order,
+            replace_null_with_default,
+            plans: SchemaCache::default(),
+        })
+    }
+
+    /// The key schema for a value schema, with each key field's value-field index.
+    fn key_schema(&self, value: &Schema) -> Result<(Schema, Vec<usize>), ConnectError> {
+        let mut fields = Vec::with_capacity(self.fields.len());
+        let mut sources = Vec::with_capacity(self.fields.len());
+        for name in &self.fields {
+            let (index, from) = value
+                .field(name)
+                .ok_or_else(|| ConnectError::data(format!("Field does not exist: {name}")))?;
+            push_unique(
+                &mut fields,
+                Field {
+                    name: name.clone(),
+                    schema: from.schema.clone(),
+                },
+            )?;
+            sources.push(index);
+        }
+        Ok((Schema::new(SchemaKind::Struct(fields)), sources))
+    }
+
+    fn plan(&self, schema: &SchemaRef) -> Arc<SchemaPlan> {
+        let made = self.plans.get_or_try::<()>(schema, || {
+            if !matches!(schema.kind, SchemaKind::Struct(_)) {
+                return Ok(SchemaPlan::NotStruct);
+            }
+            Ok(match self.key_schema(schema) {
+                Ok((key, sources)) => SchemaPlan::Key {
+                    arrow: struct_fields(key.fields()),
+                    schema: key.into_ref(),
+                    sources,
+                },
+                Err(e) => SchemaPlan::Fails(e),
+            })
+        });
+        made.unwrap_or_else(|()| Arc::new(SchemaPlan::NotStruct))
+    }
+
+    /// The schema'd path: the key's children are the value's.
+    fn apply_schema(&self, input: &SegmentInput<'_>, value_schema: &SchemaRef) -> SegmentOutput {
+        let column = input.value;
+        let plan = self.plan(value_schema);
+        let (schema, arrow, sources) = match &*plan {
+            SchemaPlan::Key {
+                schema,
+                arrow,
+                sources,
+            } => (schema, arrow, sources),
+            SchemaPlan::NotStruct => return per_row(input, Side::Key, self),
+            SchemaPlan::Fails(e) => return self.fail_rows(input, e),
+        };
+        let Some(array) = column.data.as_any().downcast_ref::<StructArray>() else {
+            return per_row(input, Side::Key, self);
+        };
+        let children: Result<Vec<ArrayRef>, ConnectError> = sources
+            .iter()
+            .map(|&i| match value_schema.fields().get(i) {
+                Some(f) if self.replace_null_with_default => with_field_default(f, array.column(i)),
+                _ => Ok(array.column(i).clone()),
+            })
+            .collect();
+        let key = children.and_then(|children| {
+            struct_array(arrow.clone(), children, array.nulls().cloned(), array.len())
+                .map_err(arrow_failure)
+        });
+        match key {
+            Ok(key) => self.keyed(
+                input,
+                Column {
+                    schema: Some(schema.clone()),
+                    data: Arc::new(key),
+                },
+            ),
+            Err(e) => SegmentOutput::all_failed(input.rows.len(), &e),
+        }
+    }
+
+    /// The schemaless path over a map held as a Struct column.
+    fn apply_schemaless(&self, input: &SegmentInput<'_>, array: &StructArray) -> SegmentOutput {
+        let mut fields: Vec<FieldRef> = Vec::with_capacity(self.map_order.len());
+        let mut children: Vec<ArrayRef> = Vec::with_capacity(self.map_order.len());
+        for name in &self.map_order {
+            let found = array.fields().iter().position(|f| f.name() == name);
+            match found {
+                Some(i) => {
+                    fields.push(array.fields()[i].clone());
+                    children.push(array.column(i).clone());
+                }
+                None => {
+                    fields.push(Arc::new(ArrowField::new(name, DataType::Null, true)));
+                    children.push(new_null_array(&DataType::Null, array.len()));
+                }
+            }
+        }
+        match struct_array(fields.into(), children, array.nulls().cloned(), array.len()) {
+            Ok(key) => self.keyed(
+                input,
+                Column {
+                    schema: None,
+                    data: Arc::new(key),
+                },
+            ),
+            Err(e) => SegmentOutput::all_failed(input.rows.len(), &arrow_failure(e)),
+        }
+    }
+
+    /// Every row keyed by `key`, except null values, which fail.
+    fn keyed(&self, input: &SegmentInput<'_>, key: Column) -> SegmentOutput {
+        let schemaless = input.value.schema.is_none();
+        let outcomes = (0..input.rows.len())
+            .map(|i| match input.value.data.is_null(i) {
+                false => RowOutcome::Part(0),
+                true if schemaless => RowOutcome::Failed(require_map_error(PURPOSE, &Value::Null)),
+                true => RowOutcome::Failed(require_struct_error(PURPOSE, &Value::Null)),
+            })
+            .collect();
+        assemble(input, Side::Key, vec![key], outcomes)
+    }
+
+    /// Every row fails: null values `requireStruct`, the others with `error`.
+    fn fail_rows(&self, input: &SegmentInput<'_>, error: &ConnectError) -> SegmentOutput {
+        let outcomes = (0..input.rows.len())
+            .map(|i| match input.value.data.is_null(i) {
+                true => RowOutcome::Failed(require_struct_error(PURPOSE, &Value::Null)),
+                false => RowOutcome::Failed(error.clone()),
+            })
+            .collect();
+        assemble(input, Side::Key, Vec::new(), outcomes)
+    }
+
+    /// The reference's schemaless path.
+    fn record_schemaless(&self, value: &Value) -> Result<Value, ConnectError> {
+        let Value::Map(entries) = value else {
+            return Err(require_map_error(PURPOSE, value));
+        };
+        let get = |name: &str| {
+            entries
+                .iter()
+                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
+                .map_or(Value::Null, |(_, v)| v.clone())
+        };
+        let key = self
+            .map_order
+            .iter()
+            .map(|name| (Value::String(name.clone()), get(name)))
+            .collect();
+        Ok(Value::Map(key))
+    }
+
+    /// The reference's schema'd path.
+    fn record_with_schema(&self, value: &Value) -> Result<(SchemaRef, Value), ConnectError> {
+        let Value::Struct(value) = value else {
+            return Err(require_struct_error(PURPOSE, value));
+        };
+        let (schema, sources) = self.key_schema(&value.schema)?;
+        let schema = schema.into_ref();
+        let values = sources
+            .iter()
+            .map(|&i| {
+                let v = value.values.get(i).unwrap_or(&Value::Null);
+                match value.schema.fields().get(i) {
+                    Some(f) => field_value(f, v, self.replace_null_with_default),
+                    None => Value::Null,
+                }
+            })
+            .collect();
+        Ok((schema.clone(), Value::Struct(Struct { schema, values })))
+    }
+}
+
+impl Transform for ValueToKey {
+    fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
+        match &input.value.schema {
+            Some(schema) => self.apply_schema(&input, &schema.clone()),
+            None => match input.value.data.as_any().downcast_ref::<StructArray>() {
+                Some(array) => self.apply_schemaless(&input, array),
+                // Not a map (or all null): the reference reports each row (`requireMap`).
+                None => per_row(&input, Side::Key, self),
+            },
+        }
+    }
+
+    fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+        let (schema, key) = match &record.value_schema {
+            None => (None, self.record_schemaless(&record.value)?),
+            Some(_) => {
+                let (schema, key) = self.record_with_schema(&record.value)?;
+                (Some(schema), key)
+            }
+        };
+        Ok(Some(record.with_side(Side::Key, schema, key)))
+    }
+}
+
+/// Java's `String.hashCode()`: over UTF-16 code units.
+fn java_hash(text: &str) -> i32 {
+    text.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+/// The order in which a `new HashMap<>(initial_capacity)` that had `keys` put into it, in order,
+/// iterates them: the indices of the distinct keys (first put), by bucket of the final table,
+/// then in insertion order. Cost: O(keys), once per config.
+fn hash_map_order(keys: &[String], initial_capacity: usize) -> Vec<usize> {
+    let mut threshold = table_size_for(initial_capacity);
+    let mut capacity = 0usize;
+    let mut distinct: Vec<usize> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        if capacity == 0 {
+            (capacity, threshold) = resized(capacity, threshold);
+        }
+        if distinct.iter().any(|&j| keys[j] == *key) {
+            continue;
+        }
+        distinct.push(i);
+        if distinct.len() > threshold {
+            (capacity, threshold) = resized(capacity, threshold);
+        }
+    }
+    let bucket = |i: &usize| {
+        let h = java_hash(&keys[*i]) as u32;
+        ((h ^ (h >> 16)) as usize) & (capacity.max(1) - 1)
+    };
+    distinct.sort_by_key(|i| (bucket(i), *i));
+    distinct
+}
+
+/// `HashMap.tableSizeFor`: the next power of two.
+fn table_size_for(capacity: usize) -> usize {
+    capacity.max(1).next_power_of_two().min(1 << 30)
+}
+
+/// `HashMap.resize()`: the next capacity and threshold.
+fn resized(capacity: usize, threshold: usize) -> (usize, usize) {
+    let (new_capacity, doubled) = match (capacity, threshold) {
+        (0, 0) => (16, Some(12)),
+        (0, t) => (t, None),
+        (c, t) if c >= 16 => (c * 2, Some(t * 2)),
+        (c, _) => (c * 2, None),
+    };
+    let new_threshold = doubled.unwrap_or(new_capacity * 3 / 4);
+    (new_capacity, new_threshold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insert_field::test_support::*;
+    use proptest::prelude::*;
+
+    fn v2k(fields: &str, replace: bool) -> ValueToKey {
+        let replace = if replace { "true" } else { "false" };
+        ValueToKey::new(&config(&[
+            ("fields", fields),
+            ("replace.null.with.default", replace),
+        ]))
+        .expect("valid config")
+    }
+
+    fn field_lists() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec!["a", "id,name", "name,a,b", "c,nosuch", "a,a"])
+    }
+
+    proptest! {
+        #[test]
+        fn kernel_agrees_with_reference_schemad(
+            (schema, values) in struct_schema().prop_flat_map(|s| {
+                let row = prop_oneof![1 => Just(Value::Null), 5 => struct_value(&s)];
+                (Just(s), prop::collection::vec(row, 0..6))
+            }),
+            fields in field_lists(),
+            replace in any::<bool>(),
+        ) {
+            let t = v2k(fields, replace);
+            let keys = vec![Value::String("k".into()); values.len()];
+            check(&t, (None, keys), (Some(schema), values), false)?;
+        }
+
+        #[test]
+        fn kernel_agrees_with_reference_schemaless(rows in schemaless_rows(), fields in field_lists()) {
+            let t = v2k(fields, true);
+            let keys = vec![Value::Null; rows.len()];
+            check(&t, (None, keys), (None, rows), false)?;
+        }
+    }
+
+    #[test]
+    fn schemaless_keys_iterate_like_java_hash_maps() {
+        let order = |keys: &[&str]| -> Vec<String> {
+            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            hash_map_order(&keys, keys.len())
+                .into_iter()
+                .map(|i| keys[i].clone())
+                .collect()
+        };
+        assert_eq!(order(&["id", "name"]), vec!["name", "id"]);
+        assert_eq!(order(&["id", "nosuch"]), vec!["id", "nosuch"]);
+        assert_eq!(order(&["id", "id"]), vec!["id"]);
+        assert_eq!(java_hash("name"), 3_373_707);
+    }
+
+    #[test]
+    fn missing_and_duplicate_fields_fail_schemad_rows() {
+        let schema =
+            Schema::structure([("id".to_string(), Schema::new(SchemaKind::Int64).into_ref())])
+                .into_ref();
+        let t = v2k("id,nosuch", true);
+        assert!(
+            matches!(&*t.plan(&schema), SchemaPlan::Fails(e) if e.message == "Field does not exist: nosuch")
+        );
+        let t = v2k("id,id", true);
+        assert!(matches!(&*t.plan(&schema),
+            SchemaPlan::Fails(e) if e.message == "Cannot create field because of field name duplication id"));
+    }
+
+    #[test]
+    fn config_errors_match_kafka() {
+        let e = ValueToKey::new(&config(&[])).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Missing required configuration \"fields\" which has no default value."
+        );
+        let e = ValueToKey::new(&config(&[("fields", " ")])).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Invalid value [] for configuration fields: Empty list"
+        );
+        let e = ValueToKey::new(&config(&[
+            ("fields", "a"),
+            ("replace.null.with.default", "no"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.key, "replace.null.with.default");
+    }
+}
