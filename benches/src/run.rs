@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use weir_engine::pipeline::DecodedBatch;
+use weir_engine::verify::reference_chain;
 use weir_engine::{Pipeline, RawBatch, RawBatchBuilder};
 
 use crate::apply::read_lines;
@@ -60,6 +62,9 @@ pub enum Baseline {
     /// Parse key and value into a `serde_json::Value` and serialize them again, per record (with
     /// the workspace's serde_json features, `preserve_order` and `arbitrary_precision`).
     Serde,
+    /// Time the transform chain alone, kernels against the row-wise references, over the same
+    /// decoded batches; and the chain's share of the whole pipeline.
+    Reference,
 }
 
 /// Parses a count that must be at least 1.
@@ -120,9 +125,10 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         bytes as f64 / 1e6
     );
     let (weir, counts) = time_weir(&pipeline, &batches, args.iterations, &bar)?;
-    let serde = args
-        .baseline
-        .map(|Baseline::Serde| time_serde(&batches, args.iterations, &bar));
+    let serde = (args.baseline == Some(Baseline::Serde))
+        .then(|| time_serde(&batches, args.iterations, &bar));
+    let chain = (args.baseline == Some(Baseline::Reference))
+        .then(|| time_chain(&pipeline, &batches, args.iterations));
     bar.finish_and_clear();
     report("weir", weir, records, bytes, args.iterations);
     println!(
@@ -134,7 +140,59 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         let ratio = serde.as_secs_f64() / weir.as_secs_f64().max(1e-9);
         println!("weir/serde throughput: {ratio:.2}x");
     }
+    if let Some((kernels, references)) = chain {
+        report(
+            "transforms (kernels)",
+            kernels,
+            records,
+            bytes,
+            args.iterations,
+        );
+        report(
+            "transforms (references)",
+            references,
+            records,
+            bytes,
+            args.iterations,
+        );
+        let ratio = references.as_secs_f64() / kernels.as_secs_f64().max(1e-9);
+        println!("kernels/references throughput: {ratio:.2}x");
+        let rest = weir.saturating_sub(kernels).as_secs_f64().max(1e-9);
+        println!(
+            "transform chain adds {:.0}% to decode + encode",
+            100.0 * kernels.as_secs_f64() / rest
+        );
+    }
     Ok(())
+}
+
+/// Times the transform chain alone over pre-decoded batches (decoding is not timed): the
+/// compiled kernels, then the row-wise references. Best of `iterations` each.
+fn time_chain(
+    pipeline: &Pipeline,
+    batches: &[RawBatch],
+    iterations: usize,
+) -> (Duration, Duration) {
+    let decoded: Vec<DecodedBatch> = batches.iter().map(|b| pipeline.decode(b)).collect();
+    let best = |run: &dyn Fn(&DecodedBatch)| {
+        (0..iterations)
+            .map(|_| {
+                let start = Instant::now();
+                decoded.iter().for_each(run);
+                start.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    let kernels = best(&|d| {
+        let mut d = d.clone();
+        pipeline.plan().run(&mut d.batch, &mut d.failures);
+        black_box(&d);
+    });
+    let references = best(&|d| {
+        black_box(reference_chain(pipeline, d));
+    });
+    (kernels, references)
 }
 
 /// Whether the config leaves the value converter's `schemas.enable` on (anything but `false`).

@@ -102,8 +102,14 @@ fn outcomes(decoded: &DecodedBatch) -> Vec<Outcome> {
 
 /// Each row's outcome through the row-wise references.
 fn reference_outcomes(pipeline: &Pipeline, raw: &RawBatch) -> Vec<Outcome> {
-    let decoded = pipeline.decode(raw);
-    let mut out = outcomes(&decoded);
+    reference_chain(pipeline, &pipeline.decode(raw))
+}
+
+/// Runs the transform chain over a decoded batch record by record through the references: each
+/// row's outcome. Cost: a value tree per record (what the JVM does); `smtbench run --baseline
+/// reference` times it against the kernels.
+pub fn reference_chain(pipeline: &Pipeline, decoded: &DecodedBatch) -> Vec<Outcome> {
+    let mut out = outcomes(decoded);
     for outcome in &mut out {
         if let Outcome::Kept(record) = outcome {
             *outcome = match pipeline.plan().run_record(record.clone()) {

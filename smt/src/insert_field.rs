@@ -33,12 +33,12 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field insertion";
 
-/// `InsertField$Key`.
+/// `InsertField$Key`. Cost: parses and validates the config, once per pipeline.
 pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(InsertField::new(config, Side::Key)?))
 }
 
-/// `InsertField$Value`.
+/// `InsertField$Value`. Cost: parses and validates the config, once per pipeline.
 pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(InsertField::new(config, Side::Value)?))
 }
@@ -523,7 +523,7 @@ pub(crate) fn side_column<'a>(input: &'a SegmentInput<'_>, side: Side) -> &'a Co
 }
 
 /// The column a `side` transform leaves alone.
-fn other<'a>(input: &'a SegmentInput<'_>, side: Side) -> Column {
+fn other(input: &SegmentInput<'_>, side: Side) -> Column {
     match side {
         Side::Key => input.value.clone(),
         Side::Value => input.key.clone(),

@@ -6,6 +6,7 @@
 //! - [`config`]: a transform's settings with Kafka's types, defaults and messages.
 //! - [`util`]: what Kafka's transforms share: requirement messages, schema copies, the per-schema cache.
 
+pub mod cast;
 pub mod config;
 pub mod drop_headers;
 pub mod extract_field;
@@ -52,6 +53,14 @@ pub type PredicateFactory = fn(&TransformConfig) -> Result<Arc<dyn Predicate>, C
 /// Kafka's built-in transforms by class name.
 pub fn builtin_transforms() -> Vec<(&'static str, TransformFactory)> {
     vec![
+        (
+            "org.apache.kafka.connect.transforms.Cast$Key",
+            cast::build_key,
+        ),
+        (
+            "org.apache.kafka.connect.transforms.Cast$Value",
+            cast::build_value,
+        ),
         (
             "org.apache.kafka.connect.transforms.Flatten$Key",
             flatten::build_key,

@@ -31,12 +31,12 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "mask fields";
 
-/// `MaskField$Key`.
+/// `MaskField$Key`. Cost: parses and validates the config, once per pipeline.
 pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(MaskField::new(config, Side::Key)?))
 }
 
-/// `MaskField$Value`.
+/// `MaskField$Value`. Cost: parses and validates the config, once per pipeline.
 pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(MaskField::new(config, Side::Value)?))
 }
@@ -730,6 +730,38 @@ mod tests {
         assert!(t.record_with_schema(&value).is_err());
         let t = mask(&[("fields", "a"), ("replacement", "1.25")], Side::Value);
         assert!(t.record_with_schema(&value).is_ok());
+    }
+
+    #[test]
+    fn schemaless_absent_fields_are_put_as_null_and_tombstones_fail() {
+        let rows = vec![
+            Value::Map(vec![(Value::String("a".into()), Value::Int64(7))]),
+            Value::Null,
+        ];
+        let values = crate::record::column_of(None, &rows).unwrap();
+        let keys = crate::record::column_of(None, &[Value::Null, Value::Null]).unwrap();
+        let mut m = meta(2, false);
+        let t = mask(&[("fields", "a,b")], Side::Value);
+        let out = t.apply(SegmentInput {
+            rows: &[0, 1],
+            key: &keys,
+            value: &values,
+            meta: &mut m,
+        });
+        assert_eq!(out.errors.len(), 1);
+        assert_eq!(
+            out.errors[0].1.message,
+            "Only Map objects supported in absence of schema for [mask fields], found: null"
+        );
+        let part = &out.parts[0];
+        let value = weir_formats::value_array::value_at(None, part.value.data.as_ref(), 0);
+        assert_eq!(
+            value,
+            Value::Map(vec![
+                (Value::String("a".into()), Value::Int64(0)),
+                (Value::String("b".into()), Value::Null),
+            ])
+        );
     }
 
     #[test]

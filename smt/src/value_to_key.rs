@@ -29,7 +29,7 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "copying fields from value to key";
 
-/// `ValueToKey`.
+/// `ValueToKey`. Cost: parses and validates the config, once per pipeline.
 pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(ValueToKey::new(config)?))
 }

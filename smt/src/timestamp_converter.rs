@@ -1,0 +1,1108 @@
+//! `TimestampConverter$Key` / `TimestampConverter$Value`: converts a timestamp held as a
+//! formatted string, a Unix number, or a Connect Date/Time/Timestamp into another of those forms,
+//! for the whole key/value or one top-level field (Kafka 3.9's `TimestampConverter.java`, which
+//! has no `field.syntax.version`: a dotted `field` names a top-level field literally).
+//!
+//! Everything passes through epoch milliseconds in UTC, as Kafka passes through `java.util.Date`:
+//! strings parse and format with Java's `SimpleDateFormat` ([`SimpleDateFormat`]), `unix.precision`
+//! scales Unix numbers (truncating, saturating), Date keeps midnight and Time the time of day.
+//!
+//! Kernel: the output schema is built once per input schema (cached); per segment the converted
+//! column is read from its Arrow buffers and written to one array of the target type, and the
+//! struct is reassembled from the untouched child arrays. Unlike Cast, a null key/value with a
+//! schema takes the output schema.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use arrow_array::builder::StringViewBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Int64Type, Time32MillisecondType, TimestampMillisecondType};
+use arrow_array::{
+    new_null_array, Array, ArrayRef, Date32Array, Int64Array, StructArray, Time32MillisecondArray,
+    TimestampMillisecondArray,
+};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
+use weir_formats::arrow_mapping::{struct_fields, META_RAW_JSON};
+use weir_formats::batch::Column;
+use weir_formats::error::ConnectError;
+use weir_formats::schema::{Field, LogicalType, Schema, SchemaKind, SchemaRef};
+use weir_formats::value::{Struct, Value};
+
+use crate::insert_field::{
+    arrow_failure, assemble, children_with_defaults, field_value, map_put, per_row, side_column,
+    RowOutcome,
+};
+use crate::java_time_format::SimpleDateFormat;
+use crate::record::ConnectRecord;
+use crate::transform::{SegmentInput, SegmentOutput, Transform};
+use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
+use crate::{ConfigProblem, Side, TransformConfig};
+
+const PURPOSE: &str = "converting timestamp formats";
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// `TimestampConverter$Key`.
+pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
+    Ok(Arc::new(TimestampConverter::new(config, Side::Key)?))
+}
+
+/// `TimestampConverter$Value`.
+pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
+    Ok(Arc::new(TimestampConverter::new(config, Side::Value)?))
+}
+
+/// A timestamp representation (`TYPE_STRING` … `TYPE_TIMESTAMP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    String,
+    Unix,
+    Date,
+    Time,
+    Timestamp,
+}
+
+impl Kind {
+    /// `typeSchema(isOptional)`.
+    fn schema(self, optional: bool) -> Schema {
+        let schema = match self {
+            Kind::String => Schema::new(SchemaKind::String),
+            Kind::Unix => Schema::new(SchemaKind::Int64),
+            Kind::Date => Schema::date(),
+            Kind::Time => Schema::time(),
+            Kind::Timestamp => Schema::timestamp(),
+        };
+        if optional {
+            schema.optional()
+        } else {
+            schema
+        }
+    }
+
+    /// `timestampTypeFromSchema`.
+    fn of_schema(schema: &Schema) -> Result<Kind, ConnectError> {
+        match (schema.logical_type(), &schema.kind) {
+            (Some(LogicalType::Timestamp), _) => Ok(Kind::Timestamp),
+            (Some(LogicalType::Date), _) => Ok(Kind::Date),
+            (Some(LogicalType::Time), _) => Ok(Kind::Time),
+            (_, SchemaKind::String) => Ok(Kind::String),
+            (_, SchemaKind::Int64) => Ok(Kind::Unix),
+            _ => Err(ConnectError::data(format!(
+                "Schema {schema} does not correspond to a known timestamp type format"
+            ))),
+        }
+    }
+}
+
+/// `unix.precision`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Precision {
+    Seconds,
+    Milliseconds,
+    Microseconds,
+    Nanoseconds,
+}
+
+/// The validated settings.
+#[derive(Debug)]
+struct Settings {
+    field: String,
+    target: Kind,
+    format: Option<(SimpleDateFormat, String)>,
+    precision: Precision,
+    replace_null_with_default: bool,
+}
+
+impl Settings {
+    /// `CONFIG_DEF` in definition order, then `configure`'s checks.
+    fn parse(config: &TransformConfig) -> Result<Settings, ConfigProblem> {
+        let field = config.string_or("field", "");
+        let target = match config.required_string("target.type")?.as_str() {
+            "string" => Kind::String,
+            "unix" => Kind::Unix,
+            "Date" => Kind::Date,
+            "Time" => Kind::Time,
+            "Timestamp" => Kind::Timestamp,
+            other => {
+                return Err(ConfigProblem::invalid(
+                    "target.type",
+                    other,
+                    "String must be one of: string, unix, Date, Time, Timestamp",
+                ))
+            }
+        };
+        let pattern = config.string_or("format", "");
+        let precision = match config.string_or("unix.precision", "milliseconds").as_str() {
+            "seconds" => Precision::Seconds,
+            "milliseconds" => Precision::Milliseconds,
+            "microseconds" => Precision::Microseconds,
+            "nanoseconds" => Precision::Nanoseconds,
+            other => {
+                return Err(ConfigProblem::invalid(
+                    "unix.precision",
+                    other,
+                    "String must be one of: nanoseconds, microseconds, milliseconds, seconds",
+                ))
+            }
+        };
+        let replace_null_with_default = config.boolean_or("replace.null.with.default", true)?;
+        if target == Kind::String && pattern.is_empty() {
+            return Err(ConfigProblem::new(
+                "format",
+                "TimestampConverter requires format option to be specified when using string timestamps",
+            ));
+        }
+        let format = if pattern.is_empty() {
+            None
+        } else {
+            let compiled = SimpleDateFormat::new(&pattern).map_err(|e| {
+                ConfigProblem::new(
+                    "format",
+                    format!(
+                        "Invalid value java.lang.IllegalArgumentException: {e} for configuration TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: {pattern}"
+                    ),
+                )
+            })?;
+            Some((compiled, pattern))
+        };
+        Ok(Settings {
+            field,
+            target,
+            format,
+            precision,
+            replace_null_with_default,
+        })
+    }
+
+    /// `sourceTranslator.toRaw`: the instant in ms.
+    fn to_raw(&self, kind: Kind, input: Input<'_>) -> Result<i64, ConnectError> {
+        match (kind, input) {
+            (Kind::String, Input::Str(text)) => {
+                let Some((format, pattern)) = &self.format else {
+                    return Err(ConnectError::data(
+                        "Cannot invoke \"java.text.SimpleDateFormat.parse(String)\" because \"config.format\" is null",
+                    ));
+                };
+                format.parse(text).ok_or_else(|| {
+                    ConnectError::data(format!(
+                        "Could not parse timestamp: value ({text}) does not match pattern ({pattern})"
+                    ))
+                })
+            }
+            (Kind::Unix, Input::Long(n)) => Ok(match self.precision {
+                Precision::Seconds => n.saturating_mul(1000),
+                Precision::Milliseconds => n,
+                Precision::Microseconds => n / 1000,
+                Precision::Nanoseconds => n / 1_000_000,
+            }),
+            (Kind::Date | Kind::Time | Kind::Timestamp, Input::Date(ms)) => Ok(ms),
+            (kind, input) => Err(mismatch(kind, input.class())),
+        }
+    }
+
+    /// `targetTranslator.toType`.
+    fn to_type(&self, ms: i64) -> Output {
+        match self.target {
+            Kind::String => Output::Text(
+                self.format
+                    .as_ref()
+                    .map_or_else(String::new, |(f, _)| f.format(ms)),
+            ),
+            Kind::Unix => Output::Long(match self.precision {
+                Precision::Seconds => ms / 1000,
+                Precision::Milliseconds => ms,
+                Precision::Microseconds => ms.saturating_mul(1000),
+                Precision::Nanoseconds => ms.saturating_mul(1_000_000),
+            }),
+            Kind::Date => Output::Millis(ms.wrapping_sub(ms.rem_euclid(MS_PER_DAY))),
+            Kind::Time => Output::Millis(ms.rem_euclid(MS_PER_DAY)),
+            Kind::Timestamp => Output::Millis(ms),
+        }
+    }
+
+    /// `convertTimestamp(value, kind)`, the kind inferred from the value when `None`.
+    fn convert(&self, input: Input<'_>, kind: Option<Kind>) -> Result<Output, ConnectError> {
+        let kind = kind.unwrap_or(match input {
+            Input::Str(_) => Kind::String,
+            Input::Long(_) => Kind::Unix,
+            Input::Date(_) => Kind::Timestamp,
+        });
+        Ok(self.to_type(self.to_raw(kind, input)?))
+    }
+
+    /// `convertTimestamp` on a value tree (`null` stays `null`).
+    fn convert_value(&self, value: &Value, kind: Option<Kind>) -> Result<Value, ConnectError> {
+        if value.is_null() {
+            return Ok(Value::Null);
+        }
+        let input = match value {
+            Value::String(s) => Input::Str(s),
+            Value::Int64(n) => Input::Long(*n),
+            Value::Date(ms) => Input::Date(*ms),
+            other => {
+                return Err(match kind {
+                    None => unsupported_class(other.java_class()),
+                    Some(kind) => mismatch(kind, other.java_class()),
+                })
+            }
+        };
+        Ok(match self.convert(input, kind)? {
+            Output::Text(s) => Value::String(s),
+            Output::Long(n) => Value::Int64(n),
+            Output::Millis(ms) => Value::Date(ms),
+        })
+    }
+}
+
+/// `toRaw`'s error for a value of the wrong class.
+fn mismatch(kind: Kind, class: &str) -> ConnectError {
+    let (what, expected) = match kind {
+        Kind::String => ("string timestamp", "a String"),
+        Kind::Unix => ("Unix timestamp", "a Long"),
+        Kind::Date => ("Date", "a java.util.Date"),
+        Kind::Time => ("Time", "a java.util.Date"),
+        Kind::Timestamp => ("Timestamp", "a java.util.Date"),
+    };
+    ConnectError::data(format!(
+        "Expected {what} to be {expected}, but found class {class}"
+    ))
+}
+
+fn unsupported_class(class: &str) -> ConnectError {
+    ConnectError::data(format!(
+        "TimestampConverter does not support class {class} objects as timestamps"
+    ))
+}
+
+/// One non-null timestamp as the Java object: `String`, `Long` or `java.util.Date` (ms).
+#[derive(Debug, Clone, Copy)]
+enum Input<'a> {
+    Str(&'a str),
+    Long(i64),
+    Date(i64),
+}
+
+impl Input<'_> {
+    fn class(self) -> &'static str {
+        match self {
+            Input::Str(_) => "java.lang.String",
+            Input::Long(_) => "java.lang.Long",
+            Input::Date(_) => "java.util.Date",
+        }
+    }
+}
+
+/// Where a column's timestamps come from.
+#[derive(Debug, Clone)]
+enum Source {
+    /// The schema says.
+    Known(Kind),
+    /// Inferred per value (schemaless).
+    Inferred,
+    /// The schema is no timestamp: every non-null row fails.
+    Invalid(ConnectError),
+}
+
+/// A converted timestamp.
+#[derive(Debug, Clone, PartialEq)]
+enum Output {
+    Text(String),
+    Long(i64),
+    Millis(i64),
+}
+
+/// A configured `TimestampConverter$Key` / `$Value`.
+#[derive(Debug)]
+pub struct TimestampConverter {
+    side: Side,
+    settings: Settings,
+    plans: SchemaCache<Plan>,
+}
+
+/// What TimestampConverter does to one input schema, computed once.
+#[derive(Debug)]
+enum Plan {
+    /// Every row fails with this error, null rows too (`timestampTypeFromSchema` of the whole
+    /// value's schema, or a struct default that does not convert).
+    AllFail(ConnectError),
+    /// `field` is set but the schema is no STRUCT: non-null rows fail `requireStruct`, null
+    /// rows fail listing the fields.
+    NotStruct,
+    /// The whole value becomes `schema`.
+    Whole { schema: SchemaRef, source: Kind },
+    /// The struct becomes `schema`; input field `index` is converted from `source` (an error
+    /// for each non-null row when its schema is no timestamp).
+    Fields {
+        schema: SchemaRef,
+        fields: Fields,
+        index: Option<usize>,
+        source: Source,
+    },
+}
+
+impl TimestampConverter {
+    /// Parses and validates the config. Cost: once per pipeline (compiles the pattern).
+    pub fn new(config: &TransformConfig, side: Side) -> Result<TimestampConverter, ConfigProblem> {
+        Ok(TimestampConverter {
+            side,
+            settings: Settings::parse(config)?,
+            plans: SchemaCache::default(),
+        })
+    }
+
+    /// The STRUCT schema of `applyWithSchema` with a field set (without the cache).
+    fn updated_struct(&self, source: &Schema) -> Result<Schema, ConnectError> {
+        let fields = source
+            .fields()
+            .iter()
+            .map(|f| Field {
+                name: f.name.clone(),
+                schema: if f.name == self.settings.field {
+                    self.settings.target.schema(f.schema.optional).into_ref()
+                } else {
+                    f.schema.clone()
+                },
+            })
+            .collect();
+        let mut schema = copy_schema_basics(source, SchemaKind::Struct(fields));
+        if let Some(Value::Struct(default)) = &source.default {
+            let converted = self.convert_struct(default, &schema.clone().into_ref())?;
+            schema.default = Some(Value::Struct(converted));
+        }
+        Ok(schema)
+    }
+
+    /// `applyValueWithSchema`.
+    fn convert_struct(&self, value: &Struct, updated: &SchemaRef) -> Result<Struct, ConnectError> {
+        let mut values = Vec::with_capacity(value.values.len());
+        for (field, v) in value.schema.fields().iter().zip(&value.values) {
+            let original = field_value(field, v, self.settings.replace_null_with_default);
+            values.push(if field.name == self.settings.field {
+                let kind = Kind::of_schema(&field.schema)?;
+                self.settings.convert_value(&original, Some(kind))?
+            } else {
+                original
+            });
+        }
+        Ok(Struct {
+            schema: updated.clone(),
+            values,
+        })
+    }
+
+    fn plan(&self, schema: &SchemaRef) -> Arc<Plan> {
+        let made = self
+            .plans
+            .get_or_try::<Infallible>(schema, || Ok(self.make_plan(schema)));
+        match made {
+            Ok(plan) => plan,
+            Err(never) => match never {},
+        }
+    }
+
+    fn make_plan(&self, schema: &SchemaRef) -> Plan {
+        if self.settings.field.is_empty() {
+            return match Kind::of_schema(schema) {
+                Ok(source) => Plan::Whole {
+                    schema: self.settings.target.schema(schema.optional).into_ref(),
+                    source,
+                },
+                Err(e) => Plan::AllFail(e),
+            };
+        }
+        if !matches!(schema.kind, SchemaKind::Struct(_)) {
+            return Plan::NotStruct;
+        }
+        match self.updated_struct(schema) {
+            Err(e) => Plan::AllFail(e),
+            Ok(updated) => {
+                let index = schema.field(&self.settings.field).map(|(i, _)| i);
+                let source = match index.map(|i| Kind::of_schema(&schema.fields()[i].schema)) {
+                    Some(Ok(kind)) => Source::Known(kind),
+                    Some(Err(e)) => Source::Invalid(e),
+                    None => Source::Inferred,
+                };
+                Plan::Fields {
+                    fields: struct_fields(updated.fields()),
+                    schema: updated.into_ref(),
+                    index,
+                    source,
+                }
+            }
+        }
+    }
+
+    /// The schema'd path.
+    fn apply_schema(
+        &self,
+        input: &SegmentInput<'_>,
+        column: &Column,
+        source: &SchemaRef,
+    ) -> SegmentOutput {
+        let n = input.rows.len();
+        match &*self.plan(source) {
+            Plan::AllFail(e) => SegmentOutput::all_failed(n, e),
+            Plan::NotStruct => per_row(input, self.side, self),
+            Plan::Whole { schema, source } => {
+                let converted =
+                    self.convert_column(column.data.as_ref(), &Source::Known(*source), false);
+                let new = Column {
+                    schema: Some(schema.clone()),
+                    data: converted.data,
+                };
+                assemble(input, self.side, vec![new], outcomes(converted.errors))
+            }
+            Plan::Fields {
+                schema,
+                fields,
+                index,
+                source: kind,
+            } => {
+                let Some(array) = column.data.as_struct_opt() else {
+                    return per_row(input, self.side, self);
+                };
+                let children = children_with_defaults(
+                    source.fields(),
+                    array,
+                    self.settings.replace_null_with_default,
+                );
+                let mut children = match children {
+                    Ok(children) => children,
+                    Err(e) => return SegmentOutput::all_failed(n, &e),
+                };
+                let mut errors = vec![None; n];
+                if let Some(i) = *index {
+                    let converted = self.convert_column(children[i].as_ref(), kind, false);
+                    keep_valid_errors(array, &mut errors, converted.errors);
+                    children[i] = converted.data;
+                }
+                match rebuild(array, fields.clone(), children, &errors) {
+                    Ok(data) => {
+                        let new = Column {
+                            schema: Some(schema.clone()),
+                            data,
+                        };
+                        assemble(input, self.side, vec![new], outcomes(errors))
+                    }
+                    Err(e) => SegmentOutput::all_failed(n, &e),
+                }
+            }
+        }
+    }
+
+    /// The schemaless path.
+    fn apply_schemaless(&self, input: &SegmentInput<'_>, column: &Column) -> SegmentOutput {
+        let data = column.data.as_ref();
+        if data.logical_null_count() == data.len() {
+            return SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone());
+        }
+        if self.settings.field.is_empty() {
+            let converted = self.convert_column(data, &Source::Inferred, true);
+            let new = Column {
+                schema: None,
+                data: converted.data,
+            };
+            return assemble(input, self.side, vec![new], outcomes(converted.errors));
+        }
+        match data.as_struct_opt() {
+            Some(array) if !self.is_raw_json(array) => self.schemaless_field(input, array),
+            // Not a map (each row fails `requireMap`), or a field whose rows disagree on its
+            // type (held as raw JSON text): the per-row reference, for this segment only.
+            _ => per_row(input, self.side, self),
+        }
+    }
+
+    fn is_raw_json(&self, array: &StructArray) -> bool {
+        array
+            .fields()
+            .iter()
+            .any(|f| f.name() == &self.settings.field && f.metadata().contains_key(META_RAW_JSON))
+    }
+
+    /// `updatedValue.put(field, convertTimestamp(value.get(field)))` over the map's columns.
+    fn schemaless_field(&self, input: &SegmentInput<'_>, array: &StructArray) -> SegmentOutput {
+        let n = array.len();
+        let name = &self.settings.field;
+        let mut fields: Vec<FieldRef> = array.fields().iter().cloned().collect();
+        let mut columns: Vec<ArrayRef> = array.columns().to_vec();
+        let mut errors = vec![None; n];
+        let position = fields.iter().position(|f| f.name() == name);
+        let data = match position {
+            Some(i) => {
+                let converted = self.convert_column(columns[i].as_ref(), &Source::Inferred, true);
+                keep_valid_errors(array, &mut errors, converted.errors);
+                converted.data
+            }
+            None => new_null_array(&self.output_type(true), n),
+        };
+        let field = Arc::new(ArrowField::new(name, data.data_type().clone(), true));
+        match position {
+            Some(i) => {
+                fields[i] = field;
+                columns[i] = data;
+            }
+            None => {
+                fields.push(field);
+                columns.push(data);
+            }
+        }
+        match rebuild(array, fields.into(), columns, &errors) {
+            Ok(data) => {
+                let new = Column { schema: None, data };
+                assemble(input, self.side, vec![new], outcomes(errors))
+            }
+            Err(e) => SegmentOutput::all_failed(n, &e),
+        }
+    }
+
+    /// The Arrow type of converted values (schemaless dates are `Timestamp(ms)`, as
+    /// `java.util.Date` values are).
+    fn output_type(&self, schemaless: bool) -> DataType {
+        match self.settings.target {
+            Kind::String => DataType::Utf8View,
+            Kind::Unix => DataType::Int64,
+            Kind::Date if !schemaless => DataType::Date32,
+            Kind::Time if !schemaless => DataType::Time32(TimeUnit::Millisecond),
+            _ => DataType::Timestamp(TimeUnit::Millisecond, None),
+        }
+    }
+
+    /// Converts every row of `array` from `source`. Null rows stay null; a failed row is null
+    /// with its error. Cost: one pass over the column's buffers; one string per row when
+    /// formatting.
+    fn convert_column(&self, array: &dyn Array, source: &Source, schemaless: bool) -> Converted {
+        let n = array.len();
+        let nulls = array.logical_nulls();
+        let reader = Reader::new(array);
+        let mut errors = vec![None; n];
+        let mut outputs: Vec<Option<Output>> = Vec::with_capacity(n);
+        for (i, error) in errors.iter_mut().enumerate() {
+            // `timestampTypeFromSchema` fails before the null check of `convertTimestamp`.
+            let invalid = matches!(source, Source::Invalid(_));
+            if !invalid && nulls.as_ref().is_some_and(|b| b.is_null(i)) {
+                outputs.push(None);
+                continue;
+            }
+            let result = match (source, &reader) {
+                (Source::Invalid(e), _) => Err(e.clone()),
+                (Source::Known(kind), Err(class)) => Err(mismatch(*kind, class)),
+                (Source::Inferred, Err(class)) => Err(unsupported_class(class)),
+                (Source::Known(kind), Ok(r)) => self.settings.convert(r.get(i), Some(*kind)),
+                (Source::Inferred, Ok(r)) => self.settings.convert(r.get(i), None),
+            };
+            match result {
+                Ok(output) => outputs.push(Some(output)),
+                Err(e) => {
+                    outputs.push(None);
+                    *error = Some(e);
+                }
+            }
+        }
+        Converted {
+            data: self.build(outputs, schemaless),
+            errors,
+        }
+    }
+
+    /// The array of converted values, of [`Self::output_type`].
+    fn build(&self, outputs: Vec<Option<Output>>, schemaless: bool) -> ArrayRef {
+        let millis = |o: Option<Output>| match o {
+            Some(Output::Millis(ms) | Output::Long(ms)) => Some(ms),
+            _ => None,
+        };
+        match self.output_type(schemaless) {
+            DataType::Utf8View => {
+                let mut builder = StringViewBuilder::with_capacity(outputs.len());
+                for output in outputs {
+                    match output {
+                        Some(Output::Text(text)) => builder.append_value(text),
+                        _ => builder.append_null(),
+                    }
+                }
+                Arc::new(builder.finish())
+            }
+            DataType::Int64 => Arc::new(outputs.into_iter().map(millis).collect::<Int64Array>()),
+            DataType::Date32 => Arc::new(
+                outputs
+                    .into_iter()
+                    .map(|o| millis(o).map(|ms| (ms / MS_PER_DAY) as i32))
+                    .collect::<Date32Array>(),
+            ),
+            DataType::Time32(_) => Arc::new(
+                outputs
+                    .into_iter()
+                    .map(|o| millis(o).map(|ms| ms as i32))
+                    .collect::<Time32MillisecondArray>(),
+            ),
+            _ => Arc::new(
+                outputs
+                    .into_iter()
+                    .map(millis)
+                    .collect::<TimestampMillisecondArray>(),
+            ),
+        }
+    }
+
+    /// The reference's `applyWithSchema`.
+    fn record_with_schema(
+        &self,
+        schema: &SchemaRef,
+        value: &Value,
+    ) -> Result<(SchemaRef, Value), ConnectError> {
+        if self.settings.field.is_empty() {
+            let kind = Kind::of_schema(schema)?;
+            let updated = self.settings.target.schema(schema.optional).into_ref();
+            return Ok((updated, self.settings.convert_value(value, Some(kind))?));
+        }
+        let value = match value {
+            Value::Null => None,
+            Value::Struct(s) => Some(s),
+            other => return Err(require_struct_error(PURPOSE, other)),
+        };
+        if !matches!(schema.kind, SchemaKind::Struct(_)) {
+            return Err(ConnectError::data("Cannot list fields on non-struct type"));
+        }
+        let updated = self.updated_struct(schema)?.into_ref();
+        let converted = match value {
+            None => Value::Null,
+            Some(s) => Value::Struct(self.convert_struct(s, &updated)?),
+        };
+        Ok((updated, converted))
+    }
+
+    /// The reference's `applySchemaless`.
+    fn record_schemaless(&self, value: &Value) -> Result<Value, ConnectError> {
+        if value.is_null() || self.settings.field.is_empty() {
+            return self.settings.convert_value(value, None);
+        }
+        let Value::Map(entries) = value else {
+            return Err(require_map_error(PURPOSE, value));
+        };
+        let name = &self.settings.field;
+        let original = entries
+            .iter()
+            .find(|(k, _)| matches!(k, Value::String(s) if s == name))
+            .map_or(&Value::Null, |(_, v)| v);
+        let converted = self.settings.convert_value(original, None)?;
+        let mut updated = entries.clone();
+        map_put(&mut updated, name, converted);
+        Ok(Value::Map(updated))
+    }
+}
+
+impl Transform for TimestampConverter {
+    fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
+        let column = side_column(&input, self.side).clone();
+        match &column.schema {
+            Some(schema) => self.apply_schema(&input, &column, schema),
+            None => self.apply_schemaless(&input, &column),
+        }
+    }
+
+    fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+        let (schema, value) = record.side(self.side);
+        let (schema, value) = match schema {
+            None => (None, self.record_schemaless(value)?),
+            Some(schema) => {
+                let (schema, value) = self.record_with_schema(schema, value)?;
+                (Some(schema), value)
+            }
+        };
+        Ok(Some(record.with_side(self.side, schema, value)))
+    }
+}
+
+/// A converted column and each row's error.
+struct Converted {
+    data: ArrayRef,
+    errors: Vec<Option<ConnectError>>,
+}
+
+/// Typed access to a timestamp column's rows.
+enum Reader<'a> {
+    StrView(&'a arrow_array::StringViewArray),
+    Str(&'a arrow_array::StringArray),
+    Long(&'a [i64]),
+    /// Date32 days or Time32 ms, with the factor to ms.
+    Millis32(&'a [i32], i64),
+    Millis(&'a [i64]),
+}
+
+impl<'a> Reader<'a> {
+    /// The reader of `array`, or the Java class its values would have.
+    fn new(array: &'a dyn Array) -> Result<Reader<'a>, &'static str> {
+        let class = java_class(array.data_type());
+        let fail = || class;
+        Ok(match array.data_type() {
+            DataType::Utf8View => Reader::StrView(array.as_string_view_opt().ok_or_else(fail)?),
+            DataType::Utf8 => Reader::Str(array.as_string_opt::<i32>().ok_or_else(fail)?),
+            DataType::Int64 => Reader::Long(
+                array
+                    .as_primitive_opt::<Int64Type>()
+                    .ok_or_else(fail)?
+                    .values(),
+            ),
+            DataType::Date32 => Reader::Millis32(
+                array
+                    .as_primitive_opt::<Date32Type>()
+                    .ok_or_else(fail)?
+                    .values(),
+                MS_PER_DAY,
+            ),
+            DataType::Time32(TimeUnit::Millisecond) => Reader::Millis32(
+                array
+                    .as_primitive_opt::<Time32MillisecondType>()
+                    .ok_or_else(fail)?
+                    .values(),
+                1,
+            ),
+            DataType::Timestamp(TimeUnit::Millisecond, _) => Reader::Millis(
+                array
+                    .as_primitive_opt::<TimestampMillisecondType>()
+                    .ok_or_else(fail)?
+                    .values(),
+            ),
+            _ => return Err(class),
+        })
+    }
+
+    /// Row `i` (known to be valid and in bounds).
+    fn get(&self, i: usize) -> Input<'a> {
+        match self {
+            Reader::StrView(a) => Input::Str(a.value(i)),
+            Reader::Str(a) => Input::Str(a.value(i)),
+            Reader::Long(v) => Input::Long(v[i]),
+            Reader::Millis32(v, factor) => Input::Date(i64::from(v[i]) * factor),
+            Reader::Millis(v) => Input::Date(v[i]),
+        }
+    }
+}
+
+/// The Java class of a schemaless column's values (for Kafka's messages).
+fn java_class(data_type: &DataType) -> &'static str {
+    match data_type {
+        DataType::Int8 => "java.lang.Byte",
+        DataType::Int16 => "java.lang.Short",
+        DataType::Int32 => "java.lang.Integer",
+        DataType::Int64 => "java.lang.Long",
+        DataType::Float32 => "java.lang.Float",
+        DataType::Float64 => "java.lang.Double",
+        DataType::Boolean => "java.lang.Boolean",
+        DataType::Utf8 | DataType::Utf8View => "java.lang.String",
+        DataType::Binary | DataType::BinaryView => "[B",
+        DataType::List(_) => "java.util.ArrayList",
+        DataType::Struct(_) | DataType::Map(..) => "java.util.HashMap",
+        DataType::Decimal128(..) => "java.math.BigDecimal",
+        DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(..) => "java.util.Date",
+        _ => "java.lang.Object",
+    }
+}
+
+/// Records `found` where the struct row is valid.
+fn keep_valid_errors(
+    array: &StructArray,
+    errors: &mut [Option<ConnectError>],
+    found: Vec<Option<ConnectError>>,
+) {
+    for (row, e) in found.into_iter().enumerate() {
+        if e.is_some() && array.is_valid(row) {
+            errors[row] = e;
+        }
+    }
+}
+
+/// The struct of `children` with `array`'s nulls, failed rows null too (masking the
+/// placeholder nulls of a required child there).
+fn rebuild(
+    array: &StructArray,
+    fields: Fields,
+    children: Vec<ArrayRef>,
+    errors: &[Option<ConnectError>],
+) -> Result<ArrayRef, ConnectError> {
+    let nulls = if errors.iter().any(Option::is_some) {
+        let valid = (0..array.len()).map(|i| array.is_valid(i) && errors[i].is_none());
+        Some(NullBuffer::from_iter(valid))
+    } else {
+        array.nulls().cloned()
+    };
+    let built = StructArray::try_new_with_length(fields, children, nulls, array.len())
+        .map_err(arrow_failure)?;
+    Ok(Arc::new(built))
+}
+
+/// Each row: failed, or the single output part.
+fn outcomes(errors: Vec<Option<ConnectError>>) -> Vec<RowOutcome> {
+    errors
+        .into_iter()
+        .map(|e| e.map_or(RowOutcome::Part(0), RowOutcome::Failed))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insert_field::test_support::{
+        check, config, schemaless_rows, struct_schema, struct_value, NAMES,
+    };
+    use proptest::prelude::*;
+
+    const TARGETS: [&str; 5] = ["string", "unix", "Date", "Time", "Timestamp"];
+    const PRECISIONS: [&str; 4] = ["seconds", "milliseconds", "microseconds", "nanoseconds"];
+
+    fn converter(pairs: &[(&str, &str)]) -> TimestampConverter {
+        TimestampConverter::new(&config(pairs), Side::Value).unwrap()
+    }
+
+    fn settings() -> impl Strategy<Value = (String, &'static str, &'static str)> {
+        (
+            prop::sample::select(NAMES.to_vec()),
+            prop::sample::select(TARGETS.to_vec()),
+            prop::sample::select(PRECISIONS.to_vec()),
+        )
+            .prop_map(|(f, t, p)| (f.to_string(), t, p))
+    }
+
+    fn pairs<'a>(field: &'a str, target: &'a str, precision: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("field", field),
+            ("target.type", target),
+            ("unix.precision", precision),
+            ("format", "yyyy-MM-dd HH:mm"),
+        ]
+    }
+
+    fn nulls(n: usize) -> (Option<SchemaRef>, Vec<Value>) {
+        (None, vec![Value::Null; n])
+    }
+
+    fn timestamp_texts() -> BoxedStrategy<Value> {
+        prop_oneof![
+            "20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]".prop_map(Value::String),
+            "[a-z0-9 :-]{0,8}".prop_map(Value::String),
+        ]
+        .boxed()
+    }
+
+    fn whole_column() -> impl Strategy<Value = (SchemaRef, Vec<Value>)> {
+        let ms = -100_000_000_000_000i64..100_000_000_000_000;
+        prop_oneof![
+            Just((Schema::new(SchemaKind::String), timestamp_texts())),
+            Just((
+                Schema::new(SchemaKind::Int64),
+                ms.clone().prop_map(Value::Int64).boxed()
+            )),
+            Just((Schema::timestamp(), ms.prop_map(Value::Date).boxed())),
+            Just((
+                Schema::date(),
+                (-100_000i64..100_000)
+                    .prop_map(|d| Value::Date(d * MS_PER_DAY))
+                    .boxed()
+            )),
+            Just((
+                Schema::time(),
+                (0..MS_PER_DAY).prop_map(Value::Date).boxed()
+            )),
+            Just((
+                Schema::new(SchemaKind::Int32),
+                any::<i32>().prop_map(Value::Int32).boxed()
+            )),
+        ]
+        .prop_flat_map(|(schema, value)| {
+            let schema = schema.optional().into_ref();
+            let rows = prop::collection::vec(prop_oneof![1 => Just(Value::Null), 4 => value], 0..6);
+            (Just(schema), rows)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn struct_fields_agree(
+            (schema, rows) in struct_schema().prop_flat_map(|s| {
+                let rows = prop::collection::vec(
+                    prop_oneof![1 => Just(Value::Null), 6 => struct_value(&s)], 0..6);
+                (Just(s), rows)
+            }),
+            (field, target, precision) in settings(),
+        ) {
+            let rows: Vec<Value> = if schema.optional {
+                rows
+            } else {
+                rows.into_iter().filter(|r| !r.is_null()).collect()
+            };
+            let n = rows.len();
+            let t = converter(&pairs(&field, target, precision));
+            check(&t, nulls(n), (Some(schema), rows), false)?;
+        }
+
+        #[test]
+        fn whole_values_agree(
+            (schema, rows) in whole_column(),
+            (_, target, precision) in settings(),
+            schemaless in any::<bool>(),
+        ) {
+            let n = rows.len();
+            let t = converter(&pairs("", target, precision));
+            let schema = if schemaless { None } else { Some(schema) };
+            let rows = if schemaless {
+                rows.into_iter().filter(|v| !matches!(v, Value::Date(_) | Value::Int32(_))).collect()
+            } else {
+                rows
+            };
+            check(&t, nulls(n), (schema, rows), false)?;
+        }
+
+        #[test]
+        fn schemaless_fields_agree(rows in schemaless_rows(), (field, target, precision) in settings()) {
+            let n = rows.len();
+            let t = converter(&pairs(&field, target, precision));
+            check(&t, nulls(n), (None, rows), false)?;
+        }
+    }
+
+    fn convert(t: &TimestampConverter, value: Value) -> Result<Value, ConnectError> {
+        t.settings.convert_value(&value, None)
+    }
+
+    #[test]
+    fn unix_precision_truncates_and_saturates() {
+        let to_seconds = converter(&[("target.type", "unix"), ("unix.precision", "seconds")]);
+        assert_eq!(
+            convert(&to_seconds, Value::Int64(i64::MAX)),
+            Ok(Value::Int64(i64::MAX / 1000 * 1000 / 1000))
+        );
+        let nanos = converter(&[("target.type", "unix"), ("unix.precision", "nanoseconds")]);
+        assert_eq!(
+            convert(&nanos, Value::Int64(-1_500_000)),
+            Ok(Value::Int64(-1_000_000))
+        );
+        assert_eq!(
+            convert(&nanos, Value::Date(i64::MAX / 10)),
+            Ok(Value::Int64(i64::MAX))
+        );
+        let date = converter(&[("target.type", "Date")]);
+        assert_eq!(
+            convert(&date, Value::Int64(-1)),
+            Ok(Value::Date(-MS_PER_DAY))
+        );
+        let time = converter(&[("target.type", "Time")]);
+        assert_eq!(
+            convert(&time, Value::Int64(-1)),
+            Ok(Value::Date(MS_PER_DAY - 1))
+        );
+    }
+
+    #[test]
+    fn strings_parse_and_format_in_utc() {
+        let t = converter(&[
+            ("target.type", "string"),
+            ("format", "EEE, d MMM yyyy HH:mm:ss Z"),
+        ]);
+        assert_eq!(
+            convert(&t, Value::Int64(1_700_000_000_000)),
+            Ok(Value::String("Tue, 14 Nov 2023 22:13:20 +0000".into()))
+        );
+        let unix = converter(&[("target.type", "unix"), ("format", "yyyy-MM-dd")]);
+        assert_eq!(
+            convert(&unix, Value::String("alice".into()))
+                .unwrap_err()
+                .message,
+            "Could not parse timestamp: value (alice) does not match pattern (yyyy-MM-dd)"
+        );
+        assert_eq!(
+            convert(&unix, Value::String("1970-01-02".into())),
+            Ok(Value::Int64(MS_PER_DAY))
+        );
+        let no_format = converter(&[("target.type", "unix")]);
+        assert!(convert(&no_format, Value::String("1970-01-02".into())).is_err());
+        assert_eq!(
+            convert(&unix, Value::Int32(5)).unwrap_err().message,
+            "TimestampConverter does not support class java.lang.Integer objects as timestamps"
+        );
+    }
+
+    #[test]
+    fn schemas_follow_kafka() {
+        let t = converter(&[("target.type", "Date"), ("field", "ts")]);
+        let source = Schema::structure([
+            (
+                "ts".to_string(),
+                Schema::new(SchemaKind::Int64).optional().into_ref(),
+            ),
+            ("x".to_string(), Schema::new(SchemaKind::Int8).into_ref()),
+        ])
+        .with_name("r")
+        .into_ref();
+        let (schema, value) = t.record_with_schema(&source, &Value::Null).unwrap();
+        assert_eq!(value, Value::Null);
+        assert_eq!(
+            schema.fields()[0].schema,
+            Schema::date().optional().into_ref()
+        );
+        assert_eq!(schema.name.as_deref(), Some("r"));
+        let whole = converter(&[("target.type", "unix")]);
+        assert_eq!(
+            whole
+                .record_with_schema(&Schema::new(SchemaKind::Int32).into_ref(), &Value::Null)
+                .unwrap_err()
+                .message,
+            "Schema Schema{INT32} does not correspond to a known timestamp type format"
+        );
+        assert_eq!(
+            t.record_with_schema(&Schema::new(SchemaKind::Int64).into_ref(), &Value::Int64(1))
+                .unwrap_err()
+                .message,
+            "Only Struct objects supported for [converting timestamp formats], found: java.lang.Long"
+        );
+    }
+
+    #[test]
+    fn dotted_fields_are_literal_and_absent_fields_become_null() {
+        let t = converter(&[
+            ("target.type", "string"),
+            ("format", "yyyy"),
+            ("field", "outer.ts"),
+        ]);
+        let inner = Value::Map(vec![(Value::String("ts".into()), Value::Int64(0))]);
+        let map = Value::Map(vec![(Value::String("outer".into()), inner.clone())]);
+        assert_eq!(
+            t.record_schemaless(&map),
+            Ok(Value::Map(vec![
+                (Value::String("outer".into()), inner),
+                (Value::String("outer.ts".into()), Value::Null),
+            ]))
+        );
+    }
+
+    fn error(pairs: &[(&str, &str)]) -> ConfigProblem {
+        TimestampConverter::new(&config(pairs), Side::Value).unwrap_err()
+    }
+
+    #[test]
+    fn config_errors_match_kafka() {
+        assert_eq!(
+            error(&[("field", "a")]).message,
+            "Missing required configuration \"target.type\" which has no default value."
+        );
+        assert_eq!(
+            error(&[("target.type", "timestamp")]).message,
+            "Invalid value timestamp for configuration target.type: String must be one of: string, unix, Date, Time, Timestamp"
+        );
+        assert_eq!(
+            error(&[("target.type", "unix"), ("unix.precision", "ms")]).message,
+            "Invalid value ms for configuration unix.precision: String must be one of: nanoseconds, microseconds, milliseconds, seconds"
+        );
+        assert_eq!(
+            error(&[("target.type", "string"), ("format", "  ")]).message,
+            "TimestampConverter requires format option to be specified when using string timestamps"
+        );
+        assert_eq!(
+            error(&[("target.type", "string"), ("format", "yyyy-qq")]).message,
+            "Invalid value java.lang.IllegalArgumentException: Illegal pattern character 'q' for configuration TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: yyyy-qq"
+        );
+        assert_eq!(
+            error(&[("target.type", "unix"), ("replace.null.with.default", "no")]).key,
+            "replace.null.with.default"
+        );
+    }
+}
