@@ -21,12 +21,15 @@ use crate::pipeline::{gather, RowFailure};
 use crate::properties::Properties;
 use crate::registry::Registry;
 
+/// A step's predicate and whether it is negated.
+type StepPredicate = (Arc<dyn Predicate>, bool);
+
 /// One step of the chain.
 #[derive(Debug)]
 struct Step {
     class: String,
     transform: Arc<dyn Transform>,
-    predicate: Option<(Arc<dyn Predicate>, bool)>,
+    predicate: Option<StepPredicate>,
 }
 
 /// The compiled chain. Immutable; shared between threads with its pipeline.
@@ -203,7 +206,7 @@ fn step_predicate(
     props: &Properties,
     alias: &str,
     predicates: &[(String, Arc<dyn Predicate>)],
-) -> Result<Option<(Arc<dyn Predicate>, bool)>, ConfigError> {
+) -> Result<Option<StepPredicate>, ConfigError> {
     let predicate_key = format!("transforms.{alias}.predicate");
     let negate_key = format!("transforms.{alias}.negate");
     let negate = match props.get(&negate_key).map(str::trim) {

@@ -215,7 +215,8 @@ impl Settings {
                 Precision::Microseconds => ms.saturating_mul(1000),
                 Precision::Nanoseconds => ms.saturating_mul(1_000_000),
             }),
-            Kind::Date => Output::Millis(ms.wrapping_sub(ms.rem_euclid(MS_PER_DAY))),
+            // Midnight; the day wraps to an int as `Date.fromLogical` does when it is written.
+            Kind::Date => Output::Millis(i64::from(ms.div_euclid(MS_PER_DAY) as i32) * MS_PER_DAY),
             Kind::Time => Output::Millis(ms.rem_euclid(MS_PER_DAY)),
             Kind::Timestamp => Output::Millis(ms),
         }
@@ -626,7 +627,7 @@ impl TimestampConverter {
             DataType::Date32 => Arc::new(
                 outputs
                     .into_iter()
-                    .map(|o| millis(o).map(|ms| (ms / MS_PER_DAY) as i32))
+                    .map(|o| millis(o).map(|ms| ms.div_euclid(MS_PER_DAY) as i32))
                     .collect::<Date32Array>(),
             ),
             DataType::Time32(_) => Arc::new(
