@@ -57,11 +57,12 @@ fn builtin_registry() -> &'static Registry {
     REGISTRY.get_or_init(Registry::builtin)
 }
 
-fn build_converter(
-    registry: &Registry,
+/// Builds the converter `spec` names with `factory` (`None`: the class is unknown).
+fn build<T: ?Sized>(
     spec: &ConverterSpec,
-) -> Result<Arc<dyn Converter>, ConfigError> {
-    let factory = registry.converter(&spec.class).ok_or_else(|| {
+    factory: Option<&crate::registry::Factory<T>>,
+) -> Result<Arc<T>, ConfigError> {
+    let factory = factory.ok_or_else(|| {
         ConfigError::for_key(
             &spec.key,
             format!(
@@ -73,20 +74,18 @@ fn build_converter(
     factory(&spec.settings).map_err(|e| ConfigError::for_key(&spec.key, e.message))
 }
 
+fn build_converter(
+    registry: &Registry,
+    spec: &ConverterSpec,
+) -> Result<Arc<dyn Converter>, ConfigError> {
+    build(spec, registry.converter(&spec.class))
+}
+
 fn build_header_converter(
     registry: &Registry,
     spec: &ConverterSpec,
 ) -> Result<Arc<dyn HeaderConverter>, ConfigError> {
-    let factory = registry.header_converter(&spec.class).ok_or_else(|| {
-        ConfigError::for_key(
-            &spec.key,
-            format!(
-                "Invalid value {} for configuration {}: Class {} could not be found.",
-                spec.class, spec.key, spec.class
-            ),
-        )
-    })?;
-    factory(&spec.settings).map_err(|e| ConfigError::for_key(&spec.key, e.message))
+    build(spec, registry.header_converter(&spec.class))
 }
 
 impl Pipeline {

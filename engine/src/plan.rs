@@ -172,19 +172,7 @@ impl Plan {
         if self.steps.is_empty() {
             return;
         }
-        let mut meta = RecordMeta {
-            topic_ids: std::mem::take(&mut batch.topic_ids),
-            topics: std::mem::take(&mut batch.topics),
-            partitions: batch.partition.values().to_vec(),
-            offsets: batch.offset.values().to_vec(),
-            timestamps: (0..batch.len())
-                .map(|r| {
-                    (!arrow_array::Array::is_null(&batch.timestamp, r))
-                        .then(|| batch.timestamp.value(r))
-                })
-                .collect(),
-            headers: std::mem::take(&mut batch.headers),
-        };
+        let mut meta = take_meta(batch);
         let mut segments = std::mem::take(&mut batch.segments);
         for step in &self.steps {
             let mut next = Vec::with_capacity(segments.len());
@@ -198,6 +186,18 @@ impl Plan {
         batch.topics = meta.topics;
         batch.timestamp = arrow_array::Int64Array::from(meta.timestamps);
         batch.headers = meta.headers;
+    }
+}
+
+/// Moves `batch`'s metadata columns into the row-wise [`RecordMeta`] transforms edit.
+pub(crate) fn take_meta(batch: &mut ConnectBatch) -> RecordMeta {
+    RecordMeta {
+        topic_ids: std::mem::take(&mut batch.topic_ids),
+        topics: std::mem::take(&mut batch.topics),
+        partitions: batch.partition.values().to_vec(),
+        offsets: batch.offset.values().to_vec(),
+        timestamps: batch.timestamp.iter().collect(),
+        headers: std::mem::take(&mut batch.headers),
     }
 }
 

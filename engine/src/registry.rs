@@ -59,12 +59,12 @@ impl Settings {
     }
 }
 
+/// Builds a `T` (a converter of some kind) from its settings.
+pub type Factory<T> = Arc<dyn Fn(&Settings) -> Result<Arc<T>, ConnectError> + Send + Sync>;
 /// Builds a key/value converter from its settings.
-pub type ConverterFactory =
-    Arc<dyn Fn(&Settings) -> Result<Arc<dyn Converter>, ConnectError> + Send + Sync>;
+pub type ConverterFactory = Factory<dyn Converter>;
 /// Builds a header converter from its settings.
-pub type HeaderConverterFactory =
-    Arc<dyn Fn(&Settings) -> Result<Arc<dyn HeaderConverter>, ConnectError> + Send + Sync>;
+pub type HeaderConverterFactory = Factory<dyn HeaderConverter>;
 
 /// Builds a configured transform (`transforms.<alias>.*` settings, prefix removed).
 pub type TransformFactory =

@@ -5,9 +5,10 @@
 
 use weir_formats::raw::RawBatch;
 use weir_smt::record::records_of;
-use weir_smt::{ConnectRecord, RecordMeta, SegmentInput};
+use weir_smt::{ConnectRecord, SegmentInput};
 
 use crate::pipeline::{DecodedBatch, Pipeline};
+use crate::plan::take_meta;
 
 /// What became of one record.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,26 +59,9 @@ fn same(a: &Outcome, b: &Outcome) -> bool {
     }
 }
 
-fn meta_of(decoded: &DecodedBatch) -> RecordMeta {
-    let batch = &decoded.batch;
-    RecordMeta {
-        topic_ids: batch.topic_ids.clone(),
-        topics: batch.topics.clone(),
-        partitions: batch.partition.values().to_vec(),
-        offsets: batch.offset.values().to_vec(),
-        timestamps: (0..batch.len())
-            .map(|r| {
-                (!arrow_array::Array::is_null(&batch.timestamp, r))
-                    .then(|| batch.timestamp.value(r))
-            })
-            .collect(),
-        headers: batch.headers.clone(),
-    }
-}
-
 /// Each row's outcome in a transformed batch.
 fn outcomes(decoded: &DecodedBatch) -> Vec<Outcome> {
-    let mut meta = meta_of(decoded);
+    let mut meta = take_meta(&mut decoded.batch.clone());
     let mut out: Vec<Outcome> = decoded
         .failures
         .iter()

@@ -575,10 +575,10 @@ impl Builder {
                 week += dow / 7;
                 dow = dow % 7 + 1;
             } else {
-                while dow <= 0 {
-                    dow += 7;
-                    week -= 1;
-                }
+                // Java adds a week at a time until positive.
+                let weeks = -dow / 7 + 1;
+                dow += 7 * weeks;
+                week -= weeks;
             }
             dow = if dow == 7 { 1 } else { dow + 1 };
         }

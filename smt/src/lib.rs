@@ -25,6 +25,7 @@ pub mod regex_router;
 pub mod replace_field;
 pub mod routing;
 pub mod set_schema_metadata;
+pub mod timestamp_converter;
 pub mod timestamp_router;
 pub mod transform;
 pub mod util;
@@ -53,6 +54,14 @@ pub type PredicateFactory = fn(&TransformConfig) -> Result<Arc<dyn Predicate>, C
 /// Kafka's built-in transforms by class name.
 pub fn builtin_transforms() -> Vec<(&'static str, TransformFactory)> {
     vec![
+        (
+            "org.apache.kafka.connect.transforms.TimestampConverter$Key",
+            timestamp_converter::build_key,
+        ),
+        (
+            "org.apache.kafka.connect.transforms.TimestampConverter$Value",
+            timestamp_converter::build_value,
+        ),
         (
             "org.apache.kafka.connect.transforms.Cast$Key",
             cast::build_key,

@@ -473,8 +473,8 @@ impl TimestampConverter {
                     Err(e) => return SegmentOutput::all_failed(n, &e),
                 };
                 let mut errors = vec![None; n];
-                if let Some(i) = *index {
-                    let converted = self.convert_column(children[i].as_ref(), kind, false);
+                if let Some((i, child)) = index.and_then(|i| Some((i, children.get(i)?.clone()))) {
+                    let converted = self.convert_column(child.as_ref(), kind, false);
                     keep_valid_errors(array, &mut errors, converted.errors);
                     children[i] = converted.data;
                 }

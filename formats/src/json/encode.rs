@@ -61,6 +61,9 @@ pub enum Writer<'a> {
     Map(&'a MapArray, Box<Slot<'a>>, Box<Slot<'a>>, bool),
     /// Structs: one slot per field, with its `"name":` prefix.
     Struct(&'a StructArray, Vec<(Vec<u8>, Slot<'a>)>),
+    /// Schemaless values of a Java class the JsonConverter cannot write without a schema
+    /// (`java.util.Date`, `java.math.BigDecimal`): every non-null row fails, as in Kafka.
+    Unwritable(&'a dyn Array, &'static str),
 }
 
 /// A writer plus what to do with a null: write a default, write `null`, or fail (required).
@@ -81,16 +84,7 @@ impl<'a> Slot<'a> {
         array: &'a dyn Array,
         config: &JsonConfig,
     ) -> Result<Slot<'a>> {
-        let writer = bind_writer(schema, array, config, false)?;
-        let (default, required) = match schema {
-            Some(s) => (default_text(s, config)?, !s.optional),
-            None => (None, false),
-        };
-        Ok(Slot {
-            writer,
-            default,
-            required,
-        })
+        bind_child(schema, array, config, false)
     }
 
     /// Writes row `row`.
@@ -146,6 +140,18 @@ fn bind_writer<'a>(
     config: &JsonConfig,
     raw: bool,
 ) -> Result<Writer<'a>> {
+    if schema.is_none() {
+        let java_class = match array.data_type() {
+            DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(_, _) => {
+                Some("java.util.Date")
+            }
+            DataType::Decimal128(_, _) => Some("java.math.BigDecimal"),
+            _ => None,
+        };
+        if let Some(class) = java_class {
+            return Ok(Writer::Unwritable(array, class));
+        }
+    }
     Ok(match array.data_type() {
         DataType::Null => Writer::Null,
         DataType::Boolean => Writer::Bool(array.as_boolean()),
@@ -257,6 +263,7 @@ impl Writer<'_> {
             Writer::List(a, _) => a.is_null(row),
             Writer::Map(a, _, _, _) => a.is_null(row),
             Writer::Struct(a, _) => a.is_null(row),
+            Writer::Unwritable(a, _) => a.is_null(row),
         }
     }
 
@@ -321,6 +328,11 @@ impl Writer<'_> {
                     }
                 }
                 out.push(if *string_keys { b'}' } else { b']' });
+            }
+            Writer::Unwritable(_, class) => {
+                return Err(ConnectError::data(format!(
+                    "Java class class {class} does not have corresponding schema type."
+                )))
             }
             Writer::Struct(_, slots) => {
                 out.push(b'{');
