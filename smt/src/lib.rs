@@ -10,6 +10,7 @@ pub mod cast;
 pub mod config;
 pub mod drop_headers;
 pub mod extract_field;
+pub mod extract_new_record_state;
 pub mod field_path;
 pub mod filter;
 pub mod flatten;
@@ -113,6 +114,10 @@ pub fn builtin_transforms() -> Vec<(&'static str, TransformFactory)> {
         (
             "org.apache.kafka.connect.transforms.ExtractField$Value",
             extract_field::build_value,
+        ),
+        (
+            "io.debezium.transforms.ExtractNewRecordState",
+            extract_new_record_state::build,
         ),
         (
             "org.apache.kafka.connect.transforms.InsertHeader",

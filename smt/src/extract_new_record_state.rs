@@ -1,0 +1,1529 @@
+//! `io.debezium.transforms.ExtractNewRecordState` ("unwrap", event flattening): replaces a
+//! Debezium change-event envelope (`before`, `after`, `source`, `op`, `ts_ms`, `transaction`)
+//! with its `after` state (Debezium's `ExtractNewRecordState.java` /
+//! `AbstractExtractNewRecordState.java` and the delete-handling strategies).
+//!
+//! As in Debezium, a record is an envelope when its value schema's name ends with `.Envelope`;
+//! anything else that is not null (heartbeats, schema changes, schemaless values) passes
+//! unchanged. Tombstones (null values) are dropped or kept per the delete handling; rows whose
+//! `after` is null are deletes (or truncates when `before` is null too, always dropped), decided
+//! from the null masks of `after` / `before`, not from `op`, exactly as Debezium decides.
+//!
+//! Kernel: per envelope schema a plan is computed once (child indices, output schemas with
+//! `__deleted` and `add.fields`, header sources, routing field). Per segment the `after` child
+//! array is moved out of the envelope with the envelope's nulls merged (no row data copied),
+//! appended columns are the envelope's own child arrays, and each row goes to one candidate
+//! column (after, rewritten before, null after, schemaless null, unchanged) by masks; only
+//! headers and `route.by.field` read values per row. Envelope schemas the plan does not cover
+//! (no or non-struct `before`/`after`, add.fields of STRUCT/MAP fields, names clashing, routing
+//! fields that fail) go through the per-row fallback over the reference, which has Debezium's
+//! errors for them.
+
+use std::sync::Arc;
+
+use arrow_array::builder::StringViewBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, NullArray, StructArray, UInt32Array};
+use weir_formats::arrow_mapping::arrow_type;
+use weir_formats::batch::{Column, Header};
+use weir_formats::error::ConnectError;
+use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
+use weir_formats::value::{Struct, Value};
+use weir_formats::value_array::value_at;
+
+use crate::extract_field::{fill_default, part_with, with_nulls};
+use crate::insert_field::{
+    arrow_failure, children_with_defaults, field_value, per_row, push_unique, struct_array,
+};
+use crate::record::{records_of, ConnectRecord};
+use crate::transform::{RecordMeta, SegmentInput, SegmentOutput, Transform};
+use crate::util::{copy_schema_basics, require_struct_error, SchemaCache};
+use crate::{ConfigProblem, Side, TransformConfig};
+
+const ENVELOPE_SUFFIX: &str = ".Envelope";
+const DELETED_FIELD: &str = "__deleted";
+const OPERATION: &str = "op";
+const PURPOSE: &str = "source field insertion";
+const EXTRACT_PURPOSE: &str = "field extraction";
+const NEW_MODE: &str = "delete.tombstone.handling.mode";
+const LEGACY_MODE: &str = "delete.handling.mode";
+/// Debezium's `EnumRecommender` lists the literals of a `HashSet`, in its iteration order.
+const NEW_LITERALS: &str = "drop, tombstone, rewrite-with-tombstone, rewrite, delete-to-tombstone";
+const LEGACY_LITERALS: &str = "drop, none, rewrite";
+/// `ConnectSchema.field` on a non-struct parent (`source.x` where `source` is not a struct).
+const NON_STRUCT_LOOKUP: &str = "Cannot look up fields on non-struct type";
+/// Debezium dereferences the missing hosting struct's field (`transaction.id` without one).
+const MISSING_STRUCT_NPE: &str = "Cannot invoke \"org.apache.kafka.connect.data.Field.schema()\" \
+     because the return value of \"org.apache.kafka.connect.data.Schema.field(String)\" is null";
+
+/// `ExtractNewRecordState`. Cost: parses and validates the config, once per pipeline.
+pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
+    Ok(Arc::new(ExtractNewRecordState::new(config)?))
+}
+
+/// What becomes of a delete event (`after` null, `before` not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeleteAction {
+    /// Dropped (`drop`).
+    Drop,
+    /// `after` (null) with the `after` schema (`tombstone`, legacy `none`).
+    NullAfter,
+    /// A tombstone without a value schema (`delete-to-tombstone`).
+    NullNoSchema,
+    /// `before` with `__deleted` = `true` (`rewrite`, `rewrite-with-tombstone`).
+    Rewrite,
+}
+
+/// The delete and tombstone handling of `delete.tombstone.handling.mode` or its deprecated
+/// `drop.tombstones` + `delete.handling.mode` pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Handling {
+    keep_tombstones: bool,
+    delete: DeleteAction,
+    /// Whether kept records get `__deleted` (rewrite modes).
+    rewrite: bool,
+}
+
+impl Handling {
+    /// Debezium's precedence: the new key when set and not blank, else the deprecated pair when
+    /// either of its keys is set (Debezium 2.5–3.0), else the new key's default `tombstone`
+    /// (current Debezium, which no longer has the deprecated keys).
+    fn parse(config: &TransformConfig) -> Result<Handling, ConfigProblem> {
+        let legacy = config.get("drop.tombstones").is_some() || config.get(LEGACY_MODE).is_some();
+        match config
+            .get(NEW_MODE)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            Some(mode) => Handling::new_mode(mode),
+            None if legacy => Handling::legacy(config),
+            None => Handling::new_mode("tombstone"),
+        }
+    }
+
+    fn new_mode(mode: &str) -> Result<Handling, ConfigProblem> {
+        let (keep_tombstones, delete) = match mode.to_ascii_lowercase().as_str() {
+            "drop" => (false, DeleteAction::Drop),
+            "tombstone" => (false, DeleteAction::NullAfter),
+            "rewrite" => (false, DeleteAction::Rewrite),
+            "rewrite-with-tombstone" => (true, DeleteAction::Rewrite),
+            "delete-to-tombstone" => (false, DeleteAction::NullNoSchema),
+            _ => {
+                let reason = format!("Value must be one of {NEW_LITERALS}");
+                return Err(ConfigProblem::invalid(NEW_MODE, mode, &reason));
+            }
+        };
+        Ok(Handling {
+            keep_tombstones,
+            delete,
+            rewrite: delete == DeleteAction::Rewrite,
+        })
+    }
+
+    fn legacy(config: &TransformConfig) -> Result<Handling, ConfigProblem> {
+        let drop_tombstones = config.boolean_or("drop.tombstones", true)?;
+        let mode = config.string_or(LEGACY_MODE, "drop");
+        let delete = match mode.to_ascii_lowercase().as_str() {
+            "drop" => DeleteAction::Drop,
+            "none" => DeleteAction::NullAfter,
+            "rewrite" => DeleteAction::Rewrite,
+            _ => {
+                let reason = format!("Value must be one of {LEGACY_LITERALS}");
+                return Err(ConfigProblem::invalid(LEGACY_MODE, &mode, &reason));
+            }
+        };
+        Ok(Handling {
+            keep_tombstones: !drop_tombstones,
+            delete,
+            rewrite: delete == DeleteAction::Rewrite,
+        })
+    }
+}
+
+/// One entry of `add.fields` / `add.headers` (Debezium's `FieldReference`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FieldReference {
+    /// The hosting struct (`source`, `transaction`), `None` for `op` and `ts_ms`.
+    parent: Option<String>,
+    field: String,
+    new_field: String,
+}
+
+impl FieldReference {
+    fn parse(prefix: &str, spec: &str, key: &str) -> Result<FieldReference, ConfigProblem> {
+        let parts = java_split(spec, ':');
+        let splits = java_split(parts.first().copied().unwrap_or(""), '.');
+        let field = splits.get(1).or(splits.first()).copied().unwrap_or("");
+        let parent = match splits.len() {
+            1 | 0 => determine_struct(field).map(str::to_string),
+            _ => Some(splits[0].to_string()),
+        };
+        let new_field = match (parts.len(), &parent) {
+            (0 | 1, Some(p)) if splits.len() > 1 => format!("{prefix}{p}_{field}"),
+            (0 | 1, _) => format!("{prefix}{field}"),
+            (2, _) => format!("{prefix}{}", parts[1]),
+            _ => {
+                let message = format!("Unexpected field name: {spec}");
+                return Err(ConfigProblem::new(key, message));
+            }
+        };
+        Ok(FieldReference {
+            parent,
+            field: field.to_string(),
+            new_field,
+        })
+    }
+
+    fn list(
+        config: &TransformConfig,
+        key: &str,
+        prefix_key: &str,
+    ) -> Result<Vec<Self>, ConfigProblem> {
+        let prefix = config.get(prefix_key).unwrap_or("__").to_string();
+        config
+            .list(key)
+            .unwrap_or_default()
+            .iter()
+            .map(|spec| FieldReference::parse(&prefix, spec, key))
+            .collect()
+    }
+
+    /// `getSchema`: where the value comes from and its (optional) schema, `None` when absent.
+    fn resolve(&self, envelope: &Schema) -> Result<Option<(Source, SchemaRef)>, ConnectError> {
+        let top = envelope.field(&self.field);
+        let Some(parent_name) = &self.parent else {
+            return top
+                .map(|(i, f)| {
+                    Ok((
+                        Source {
+                            parent: None,
+                            index: i,
+                            in_parent: false,
+                        },
+                        copied(f)?,
+                    ))
+                })
+                .transpose();
+        };
+        let (p, parent) = envelope
+            .field(parent_name)
+            .ok_or_else(|| ConnectError::data(MISSING_STRUCT_NPE))?;
+        let SchemaKind::Struct(fields) = &parent.schema.kind else {
+            return Err(ConnectError::data(NON_STRUCT_LOOKUP));
+        };
+        let found = match fields.iter().position(|f| f.name == self.field) {
+            Some(c) => Some((c, true, &fields[c])),
+            None => top.map(|(i, f)| (i, false, f)),
+        };
+        found
+            .map(|(index, in_parent, f)| {
+                let source = Source {
+                    parent: Some(p),
+                    index,
+                    in_parent,
+                };
+                Ok((source, copied(f)?))
+            })
+            .transpose()
+    }
+}
+
+/// Java's `String.split` on one character: trailing empty strings removed.
+fn java_split(text: &str, separator: char) -> Vec<&str> {
+    let mut parts: Vec<&str> = text.split(separator).collect();
+    while parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
+    }
+    parts
+}
+
+/// `FieldReference.determineStruct`.
+fn determine_struct(field: &str) -> Option<&'static str> {
+    match field {
+        "id" | "data_collection_order" | "total_order" => Some("transaction"),
+        OPERATION | "ts_ms" => None,
+        "updateDescription" => Some("updateDescription"),
+        _ => Some("source"),
+    }
+}
+
+/// `SchemaUtil.copySchemaBasics(field.schema()).optional()`. Kafka's copy of a STRUCT has no
+/// fields and of a MAP no key/value schemas, which no value then fits; weir refuses those.
+fn copied(field: &Field) -> Result<SchemaRef, ConnectError> {
+    match &field.schema.kind {
+        SchemaKind::Struct(_) | SchemaKind::Map(..) => Err(ConnectError::data(format!(
+            "weir: add.fields / add.headers of the {} field {} are not supported",
+            field.schema.type_name(),
+            field.name
+        ))),
+        kind => Ok(copy_schema_basics(&field.schema, kind.clone())
+            .optional()
+            .into_ref()),
+    }
+}
+
+/// Where a referenced value is in the envelope: `parent`'s child `index` when `in_parent`, else
+/// the envelope's own child `index` (null whenever `parent` is null).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Source {
+    parent: Option<usize>,
+    index: usize,
+    in_parent: bool,
+}
+
+impl Source {
+    /// `FieldReference.getValue` over a value tree.
+    fn value(&self, envelope: &Struct) -> Value {
+        let at = |s: &Struct, i: usize| s.values.get(i).cloned().unwrap_or(Value::Null);
+        match self.parent.map(|p| at(envelope, p)) {
+            None => at(envelope, self.index),
+            Some(Value::Struct(parent)) if self.in_parent => at(&parent, self.index),
+            Some(Value::Null) => Value::Null,
+            Some(_) => at(envelope, self.index),
+        }
+    }
+
+    /// The same over the envelope's arrays. Cost: at most one null-mask union.
+    fn array(&self, envelope: &StructArray) -> Result<ArrayRef, ConnectError> {
+        let Some(p) = self.parent else {
+            return Ok(envelope.column(self.index).clone());
+        };
+        let parent = envelope.column(p);
+        let base = match (self.in_parent, parent.as_struct_opt()) {
+            (true, Some(s)) => s.column(self.index).clone(),
+            (true, None) => return Err(ConnectError::data(NON_STRUCT_LOOKUP)),
+            (false, _) => envelope.column(self.index).clone(),
+        };
+        with_nulls(&base, parent.logical_nulls().as_ref())
+    }
+}
+
+/// `ExtractNewRecordState`, configured.
+#[derive(Debug)]
+pub struct ExtractNewRecordState {
+    handling: Handling,
+    fields: Vec<FieldReference>,
+    headers: Vec<FieldReference>,
+    route_by_field: Option<String>,
+    replace_null_with_default: bool,
+    plans: SchemaCache<Option<Plan>>,
+}
+
+/// The per-envelope-schema work of the columnar path.
+#[derive(Debug)]
+struct Plan {
+    after: usize,
+    before: usize,
+    after_schema: SchemaRef,
+    before_schema: SchemaRef,
+    /// Header name, source and schema of every present `add.headers` entry.
+    headers: Vec<(Arc<str>, Source, SchemaRef)>,
+    /// Source of every present `add.fields` entry (in the output schemas' order).
+    fields: Vec<Source>,
+    upsert_schema: SchemaRef,
+    deleted_schema: SchemaRef,
+    route_after: Option<usize>,
+    route_before: Option<usize>,
+}
+
+impl ExtractNewRecordState {
+    /// Parses Debezium's keys with Debezium's defaults and messages.
+    pub fn new(config: &TransformConfig) -> Result<ExtractNewRecordState, ConfigProblem> {
+        let route = config.string_or("route.by.field", "");
+        Ok(ExtractNewRecordState {
+            handling: Handling::parse(config)?,
+            fields: FieldReference::list(config, "add.fields", "add.fields.prefix")?,
+            headers: FieldReference::list(config, "add.headers", "add.headers.prefix")?,
+            route_by_field: (!route.is_empty()).then_some(route),
+            replace_null_with_default: config.boolean_or("replace.null.with.default", true)?,
+            plans: SchemaCache::default(),
+        })
+    }
+
+    /// The headers a tombstone gets: `d` for every `op` reference.
+    fn tombstone_headers(&self) -> Vec<Header> {
+        self.headers
+            .iter()
+            .filter(|r| r.field == OPERATION)
+            .map(|r| Header {
+                name: r.new_field.as_str().into(),
+                schema: Some(Schema::new(SchemaKind::String).into_ref()),
+                value: Value::String("d".to_string()),
+            })
+            .collect()
+    }
+
+    /// `makeHeaders` for an envelope.
+    fn envelope_headers(
+        &self,
+        schema: &Schema,
+        envelope: &Struct,
+    ) -> Result<Vec<Header>, ConnectError> {
+        let mut out = Vec::new();
+        for reference in &self.headers {
+            if let Some((source, schema)) = reference.resolve(schema)? {
+                out.push(Header {
+                    name: reference.new_field.as_str().into(),
+                    schema: Some(schema),
+                    value: source.value(envelope),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The schema `InsertField` gives `schema` plus `__deleted` (optional string).
+    fn deleted_schema(schema: &Schema) -> Result<Schema, ConnectError> {
+        let mut fields = schema.fields().to_vec();
+        let deleted = Schema::new(SchemaKind::String).optional().into_ref();
+        push_unique(
+            &mut fields,
+            Field {
+                name: DELETED_FIELD.to_string(),
+                schema: deleted,
+            },
+        )?;
+        Ok(copy_schema_basics(schema, SchemaKind::Struct(fields)))
+    }
+
+    /// `removedDelegate` / `updatedDelegate`: `__deleted` = `flag` (Struct values only).
+    fn with_deleted(
+        &self,
+        schema: &SchemaRef,
+        value: Value,
+        flag: &str,
+    ) -> Result<(SchemaRef, Value), ConnectError> {
+        let Value::Struct(s) = value else {
+            return Ok((schema.clone(), value));
+        };
+        let updated = Self::deleted_schema(schema)?.into_ref();
+        let mut values: Vec<Value> = schema
+            .fields()
+            .iter()
+            .zip(&s.values)
+            .map(|(f, v)| field_value(f, v, self.replace_null_with_default))
+            .collect();
+        values.push(Value::String(flag.to_string()));
+        Ok((
+            updated.clone(),
+            Value::Struct(Struct {
+                schema: updated,
+                values,
+            }),
+        ))
+    }
+
+    /// The schema `addFields` gives `schema` with the present `add.fields` of `envelope`.
+    fn added_schema(
+        &self,
+        schema: &Schema,
+        envelope: &Schema,
+    ) -> Result<(Schema, Vec<Source>), ConnectError> {
+        let mut fields = schema.fields().to_vec();
+        let mut sources = Vec::new();
+        for reference in &self.fields {
+            if let Some((source, field_schema)) = reference.resolve(envelope)? {
+                push_unique(
+                    &mut fields,
+                    Field {
+                        name: reference.new_field.clone(),
+                        schema: field_schema,
+                    },
+                )?;
+                sources.push(source);
+            }
+        }
+        Ok((
+            copy_schema_basics(schema, SchemaKind::Struct(fields)),
+            sources,
+        ))
+    }
+
+    /// `addFields` over a value tree.
+    fn add_fields(
+        &self,
+        record: ConnectRecord,
+        envelope: &Struct,
+    ) -> Result<ConnectRecord, ConnectError> {
+        let Value::Struct(value) = &record.value else {
+            return Err(require_struct_error(PURPOSE, &record.value));
+        };
+        let (schema, sources) = self.added_schema(&value.schema, &envelope.schema)?;
+        let schema = schema.into_ref();
+        let mut values = value.values.clone();
+        values.extend(sources.iter().map(|s| s.value(envelope)));
+        let value = Value::Struct(Struct {
+            schema: schema.clone(),
+            values,
+        });
+        Ok(record.with_side(Side::Value, Some(schema), value))
+    }
+
+    /// `setTopic` from `Struct.getString(route.by.field)` of `value`.
+    fn route(&self, record: &mut ConnectRecord, value: &Struct) -> Result<(), ConnectError> {
+        let Some(route) = &self.route_by_field else {
+            return Ok(());
+        };
+        let (i, field) = value
+            .schema
+            .field(route)
+            .ok_or_else(|| ConnectError::data(format!("{route} is not a valid field name")))?;
+        if field.schema.kind != SchemaKind::String {
+            return Err(ConnectError::data(format!(
+                "Field '{route}' is not of type STRING"
+            )));
+        }
+        if let Value::String(topic) =
+            field_value(field, value.values.get(i).unwrap_or(&Value::Null), true)
+        {
+            if !topic.trim().is_empty() {
+                record.topic = topic;
+            }
+        }
+        Ok(())
+    }
+
+    /// `ExtractField$Value` of `name` (with the field's default).
+    fn extract(envelope: &Struct, name: &str) -> Result<(SchemaRef, Value), ConnectError> {
+        let (i, field) = envelope
+            .schema
+            .field(name)
+            .ok_or_else(|| ConnectError::data(format!("Unknown field: {name}")))?;
+        Ok((
+            field.schema.clone(),
+            field_value(field, envelope.values.get(i).unwrap_or(&Value::Null), true),
+        ))
+    }
+
+    /// The delete path of `doApply`.
+    fn delete(
+        &self,
+        mut record: ConnectRecord,
+        envelope: &Struct,
+        before: (SchemaRef, Value),
+        after: SchemaRef,
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
+        record = match self.handling.delete {
+            DeleteAction::Drop => return Ok(None),
+            DeleteAction::NullAfter => record.with_side(Side::Value, Some(after), Value::Null),
+            DeleteAction::NullNoSchema => record.with_side(Side::Value, None, Value::Null),
+            DeleteAction::Rewrite => {
+                let (schema, value) = self.with_deleted(&before.0, before.1.clone(), "true")?;
+                record.with_side(Side::Value, Some(schema), value)
+            }
+        };
+        if self.route_by_field.is_some() {
+            match &before {
+                (_, Value::Struct(b)) => self.route(&mut record, b)?,
+                _ => return Err(ConnectError::data("Field 'before' is not of type STRUCT")),
+            }
+        }
+        match record.value.is_null() {
+            true => Ok(Some(record)),
+            false => self.add_fields(record, envelope).map(Some),
+        }
+    }
+
+    /// The create / update / read path of `doApply`.
+    fn upsert(
+        &self,
+        mut record: ConnectRecord,
+        envelope: &Struct,
+        after: (SchemaRef, Value),
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
+        let (schema, value) = match self.handling.rewrite {
+            true => self.with_deleted(&after.0, after.1, "false")?,
+            false => after,
+        };
+        record = record.with_side(Side::Value, Some(schema), value);
+        if self.route_by_field.is_some() {
+            let Value::Struct(v) = record.value.clone() else {
+                let purpose = "Read record to set topic routing for CREATE / UPDATE";
+                return Err(require_struct_error(purpose, &record.value));
+            };
+            self.route(&mut record, &v)?;
+        }
+        self.add_fields(record, envelope).map(Some)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The kernel.
+
+    /// The plan of an envelope schema, `None` where the per-row fallback must run.
+    fn plan(&self, schema: &Schema) -> Option<Plan> {
+        let struct_field = |name: &str| {
+            let (i, f) = schema.field(name)?;
+            matches!(f.schema.kind, SchemaKind::Struct(_)).then(|| (i, f.schema.clone()))
+        };
+        let (after, after_schema) = struct_field("after")?;
+        let (before, before_schema) = struct_field("before")?;
+        let mut headers = Vec::new();
+        for r in &self.headers {
+            if let Some((source, s)) = r.resolve(schema).ok()? {
+                headers.push((r.new_field.as_str().into(), source, s));
+            }
+        }
+        let deleted = Self::deleted_schema(&before_schema).ok()?;
+        let (deleted_schema, fields) = self.added_schema(&deleted, schema).ok()?;
+        let upsert_base = match self.handling.rewrite {
+            true => Self::deleted_schema(&after_schema).ok()?,
+            false => (*after_schema).clone(),
+        };
+        let (upsert_schema, _) = self.added_schema(&upsert_base, schema).ok()?;
+        let route_index = |s: &Schema| match &self.route_by_field {
+            None => Some(None),
+            Some(route) => s
+                .field(route)
+                .filter(|(_, f)| f.schema.kind == SchemaKind::String)
+                .map(|(i, _)| Some(i)),
+        };
+        Some(Plan {
+            route_after: route_index(&after_schema)?,
+            route_before: route_index(&before_schema)?,
+            after,
+            before,
+            after_schema,
+            before_schema,
+            headers,
+            fields,
+            upsert_schema: upsert_schema.into_ref(),
+            deleted_schema: deleted_schema.into_ref(),
+        })
+    }
+
+    /// The columnar path over a STRUCT envelope column.
+    fn apply_envelope(
+        &self,
+        input: SegmentInput<'_>,
+        plan: &Plan,
+        envelope: &StructArray,
+    ) -> Result<SegmentOutput, ConnectError> {
+        let n = input.rows.len();
+        let nulls = envelope.nulls();
+        let after = fill_default(
+            &plan.after_schema,
+            &with_nulls(envelope.column(plan.after), nulls)?,
+        )?;
+        let before = fill_default(
+            &plan.before_schema,
+            &with_nulls(envelope.column(plan.before), nulls)?,
+        )?;
+        let rows: Vec<Row> = (0..n)
+            .map(
+                |i| match (envelope.is_null(i), after.is_null(i), before.is_null(i)) {
+                    (true, _, _) if self.handling.keep_tombstones => Row::Unchanged,
+                    (true, _, _) => Row::Dropped,
+                    (false, false, _) => Row::Upsert,
+                    (false, true, true) => Row::Dropped,
+                    (false, true, false) => Row::Delete(self.handling.delete),
+                },
+            )
+            .collect();
+        let sources = plan
+            .fields
+            .iter()
+            .map(|s| s.array(envelope))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut output = SegmentOutput::default();
+        let mut groups: [Vec<u32>; 5] = Default::default();
+        for (i, row) in rows.iter().enumerate() {
+            match row.candidate() {
+                Some(k) => groups[k].push(i as u32),
+                None => output.dropped.push(i as u32),
+            }
+        }
+        self.edit_meta(
+            input.rows,
+            &mut *input.meta,
+            plan,
+            envelope,
+            &rows,
+            (&after, &before),
+        )?;
+        for (k, indices) in groups.into_iter().enumerate() {
+            if indices.is_empty() {
+                continue;
+            }
+            let column = match k {
+                0 => input.value.clone(),
+                1 => self.built(
+                    &plan.upsert_schema,
+                    &after,
+                    &sources,
+                    "false",
+                    self.handling.rewrite,
+                )?,
+                2 => Column {
+                    schema: Some(plan.after_schema.clone()),
+                    data: after.clone(),
+                },
+                3 => Column {
+                    schema: None,
+                    data: Arc::new(NullArray::new(n)),
+                },
+                _ => self.built(&plan.deleted_schema, &before, &sources, "true", true)?,
+            };
+            output.parts.push(part_with(
+                &input,
+                Side::Value,
+                indices.clone(),
+                take(column, &indices, n)?,
+            )?);
+        }
+        Ok(output)
+    }
+
+    /// A candidate output column: `base`'s children (with defaults under rewrite), `__deleted`
+    /// = `flag` when `deleted`, then the `add.fields` columns; `base`'s nulls.
+    fn built(
+        &self,
+        schema: &SchemaRef,
+        base: &ArrayRef,
+        sources: &[ArrayRef],
+        flag: &str,
+        deleted: bool,
+    ) -> Result<Column, ConnectError> {
+        let base = base
+            .as_struct_opt()
+            .ok_or_else(|| ConnectError::data("the state column is not a struct"))?;
+        let with_default = deleted && self.replace_null_with_default;
+        let mut children =
+            children_with_defaults(&base_fields(schema, base.num_columns()), base, with_default)?;
+        if deleted {
+            let mut builder = StringViewBuilder::with_capacity(base.len());
+            (0..base.len()).for_each(|_| builder.append_value(flag));
+            children.push(Arc::new(builder.finish()));
+        }
+        children.extend(sources.iter().cloned());
+        let fields = match arrow_type(schema) {
+            arrow_schema::DataType::Struct(fields) => fields,
+            _ => return Err(ConnectError::data("the output schema is not a struct")),
+        };
+        let array = struct_array(fields, children, base.nulls().cloned(), base.len())
+            .map_err(arrow_failure)?;
+        Ok(Column {
+            schema: Some(schema.clone()),
+            data: Arc::new(array),
+        })
+    }
+
+    /// Headers and `route.by.field` topics of the kept rows. Cost: one value per header and
+    /// routed row.
+    fn edit_meta(
+        &self,
+        segment_rows: &[u32],
+        meta: &mut RecordMeta,
+        plan: &Plan,
+        envelope: &StructArray,
+        rows: &[Row],
+        states: (&ArrayRef, &ArrayRef),
+    ) -> Result<(), ConnectError> {
+        let tombstone = self.tombstone_headers();
+        let header_arrays = plan
+            .headers
+            .iter()
+            .map(|(_, s, _)| s.array(envelope))
+            .collect::<Result<Vec<_>, _>>()?;
+        let kept: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].candidate().is_some())
+            .collect();
+        let mut added = kept.iter().map(|&i| match envelope.is_null(i) {
+            true => tombstone.clone(),
+            false => plan
+                .headers
+                .iter()
+                .zip(&header_arrays)
+                .map(|((name, _, schema), array)| Header {
+                    name: name.clone(),
+                    schema: Some(schema.clone()),
+                    value: value_at(Some(schema), array.as_ref(), i),
+                })
+                .collect(),
+        });
+        let batch_rows: Vec<u32> = kept.iter().map(|&i| segment_rows[i]).collect();
+        if !self.headers.is_empty() {
+            meta.headers.edit_rows(&batch_rows, |_, h| {
+                h.extend(added.next().unwrap_or_default())
+            });
+        }
+        for &i in &kept {
+            let (state, index, schema) = match rows[i] {
+                Row::Upsert => (states.0, plan.route_after, &plan.after_schema),
+                Row::Delete(_) => (states.1, plan.route_before, &plan.before_schema),
+                _ => continue,
+            };
+            if let Some(topic) = route_value(state, index, schema, i) {
+                let id = meta.intern_topic(&topic);
+                meta.topic_ids[segment_rows[i] as usize] = id;
+            }
+        }
+        Ok(())
+    }
+
+    /// A segment that is not of envelopes: tombstones handled, everything else unchanged.
+    fn apply_other(&self, input: SegmentInput<'_>) -> SegmentOutput {
+        let nulls = input.value.data.logical_nulls();
+        let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+        let n = input.rows.len();
+        let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            match is_null(i) && !self.handling.keep_tombstones {
+                true => dropped.push(i as u32),
+                false => kept.push(i as u32),
+            }
+        }
+        let tombstone = self.tombstone_headers();
+        if !tombstone.is_empty() {
+            let rows: Vec<u32> = kept
+                .iter()
+                .filter(|&&i| is_null(i as usize))
+                .map(|&i| input.rows[i as usize])
+                .collect();
+            input
+                .meta
+                .headers
+                .edit_rows(&rows, |_, h| h.extend(tombstone.iter().cloned()));
+        }
+        let mut output = SegmentOutput {
+            dropped,
+            ..SegmentOutput::default()
+        };
+        if kept.is_empty() {
+            return output;
+        }
+        let part = take(input.value.clone(), &kept, n)
+            .and_then(|c| part_with(&input, Side::Value, kept.clone(), c));
+        match part {
+            Ok(part) => output.parts.push(part),
+            Err(e) => output
+                .errors
+                .extend(kept.into_iter().map(|i| (i, e.clone()))),
+        }
+        output
+    }
+
+    /// The per-row fallback through the reference, for envelope schemas the plan does not
+    /// cover; the reference's topics and headers are written back. Cost: two value trees per
+    /// row (one for the values, one for the metadata).
+    fn apply_rows(&self, input: SegmentInput<'_>) -> SegmentOutput {
+        let records = records_of(&input);
+        let output = per_row(&input, Side::Value, self);
+        let mut rows = Vec::new();
+        let mut updates = Vec::new();
+        for (i, record) in records.into_iter().enumerate() {
+            if let Ok(Some(r)) = self.apply_record(record) {
+                rows.push(input.rows[i]);
+                updates.push(r);
+            }
+        }
+        for (row, r) in rows.iter().zip(&updates) {
+            let id = input.meta.intern_topic(&r.topic);
+            input.meta.topic_ids[*row as usize] = id;
+        }
+        let mut headers = updates.into_iter().map(|r| r.headers);
+        input
+            .meta
+            .headers
+            .edit_rows(&rows, |_, h| *h = headers.next().unwrap_or_default());
+        output
+    }
+}
+
+/// How one envelope-segment row ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Row {
+    Dropped,
+    Unchanged,
+    Upsert,
+    Delete(DeleteAction),
+}
+
+impl Row {
+    /// The candidate column of a kept row (0 unchanged, 1 after, 2 null after, 3 schemaless
+    /// null, 4 rewritten before).
+    fn candidate(self) -> Option<usize> {
+        match self {
+            Row::Dropped | Row::Delete(DeleteAction::Drop) => None,
+            Row::Unchanged => Some(0),
+            Row::Upsert => Some(1),
+            Row::Delete(DeleteAction::NullAfter) => Some(2),
+            Row::Delete(DeleteAction::NullNoSchema) => Some(3),
+            Row::Delete(DeleteAction::Rewrite) => Some(4),
+        }
+    }
+}
+
+/// The fields of `schema` that come from a base struct of `count` children.
+fn base_fields(schema: &Schema, count: usize) -> Vec<Field> {
+    schema.fields().iter().take(count).cloned().collect()
+}
+
+/// The non-blank routing value of row `i` of `state` (field `index`, with its default).
+fn route_value(
+    state: &ArrayRef,
+    index: Option<usize>,
+    schema: &Schema,
+    i: usize,
+) -> Option<String> {
+    let field = schema.fields().get(index?)?;
+    let child = state.as_struct_opt()?.column(index?);
+    match field_value(
+        field,
+        &value_at(Some(&field.schema), child.as_ref(), i),
+        true,
+    ) {
+        Value::String(topic) if !topic.trim().is_empty() => Some(topic),
+        _ => None,
+    }
+}
+
+/// Rows `indices` of a segment-length column. Cost: nothing when every row is taken.
+fn take(column: Column, indices: &[u32], n: usize) -> Result<Column, ConnectError> {
+    if indices.len() == n {
+        return Ok(column);
+    }
+    let positions = UInt32Array::from(indices.to_vec());
+    let data =
+        arrow_select::take::take(column.data.as_ref(), &positions, None).map_err(arrow_failure)?;
+    Ok(Column {
+        schema: column.schema,
+        data,
+    })
+}
+
+fn is_envelope(schema: Option<&SchemaRef>) -> bool {
+    schema
+        .and_then(|s| s.name.as_deref())
+        .is_some_and(|n| n.ends_with(ENVELOPE_SUFFIX))
+}
+
+impl Transform for ExtractNewRecordState {
+    /// Envelope segments: the columnar path (or the per-row fallback where the plan does not
+    /// cover the schema); other segments: tombstones handled, the rest unchanged.
+    fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
+        let Some(schema) = input.value.schema.clone().filter(|s| is_envelope(Some(s))) else {
+            return self.apply_other(input);
+        };
+        let plan = self
+            .plans
+            .get_or_try::<std::convert::Infallible>(&schema, || Ok(self.plan(&schema)));
+        let envelope = input.value.data.as_struct_opt().cloned();
+        match (plan.ok().as_deref(), envelope) {
+            (Some(Some(plan)), Some(envelope)) => {
+                let n = input.rows.len();
+                self.apply_envelope(input, plan, &envelope)
+                    .unwrap_or_else(|e| SegmentOutput::all_failed(n, &e))
+            }
+            _ => self.apply_rows(input),
+        }
+    }
+
+    /// Debezium's `doApply`.
+    fn apply_record(
+        &self,
+        mut record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
+        if record.value.is_null() {
+            record.headers.extend(self.tombstone_headers());
+            return Ok(self.handling.keep_tombstones.then_some(record));
+        }
+        let Some(schema) = record.value_schema.clone().filter(|s| is_envelope(Some(s))) else {
+            return Ok(Some(record));
+        };
+        let Value::Struct(envelope) = record.value.clone() else {
+            return Err(require_struct_error(EXTRACT_PURPOSE, &record.value));
+        };
+        let headers = self.envelope_headers(&schema, &envelope)?;
+        record.headers.extend(headers);
+        let after = Self::extract(&envelope, "after")?;
+        if !after.1.is_null() {
+            return self.upsert(record, &envelope, after);
+        }
+        let before = Self::extract(&envelope, "before")?;
+        if before.1.is_null() {
+            return Ok(None);
+        }
+        self.delete(record, &envelope, before, after.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insert_field::test_support::{check, config, meta};
+    use crate::record::column_of;
+    use proptest::prelude::*;
+
+    fn s(kind: SchemaKind) -> Schema {
+        Schema::new(kind)
+    }
+
+    fn structure(name: &str, fields: &[(&str, Schema)]) -> Schema {
+        Schema::structure(
+            fields
+                .iter()
+                .map(|(n, f)| (n.to_string(), f.clone().into_ref())),
+        )
+        .with_name(name)
+    }
+
+    fn row_schema() -> SchemaRef {
+        let name = s(SchemaKind::String)
+            .optional()
+            .with_default(Value::String("anon".into()));
+        structure(
+            "srv.db.t.Value",
+            &[("id", s(SchemaKind::Int32)), ("name", name)],
+        )
+        .optional()
+        .into_ref()
+    }
+
+    fn envelope_schema() -> SchemaRef {
+        let source = structure(
+            "io.debezium.connector.postgresql.Source",
+            &[
+                ("version", s(SchemaKind::String)),
+                ("ts_ms", s(SchemaKind::Int64)),
+                ("db", s(SchemaKind::String)),
+                ("table", s(SchemaKind::String).optional()),
+            ],
+        );
+        let transaction = structure(
+            "event.block",
+            &[
+                ("id", s(SchemaKind::String)),
+                ("total_order", s(SchemaKind::Int64)),
+            ],
+        )
+        .optional();
+        let row = (*row_schema()).clone();
+        structure(
+            "srv.db.t.Envelope",
+            &[
+                ("before", row.clone()),
+                ("after", row),
+                ("source", source),
+                ("op", s(SchemaKind::String)),
+                ("ts_ms", s(SchemaKind::Int64).optional()),
+                ("transaction", transaction),
+            ],
+        )
+        .into_ref()
+    }
+
+    fn row(id: i32, name: Option<&str>) -> Value {
+        Value::Struct(Struct {
+            schema: row_schema(),
+            values: vec![
+                Value::Int32(id),
+                name.map_or(Value::Null, |n| Value::String(n.into())),
+            ],
+        })
+    }
+
+    fn field_of(schema: &SchemaRef, name: &str) -> SchemaRef {
+        schema
+            .field(name)
+            .map(|(_, f)| f.schema.clone())
+            .expect("field")
+    }
+
+    fn envelope(op: &str, before: Value, after: Value, tx: bool) -> Value {
+        let schema = envelope_schema();
+        let source = Value::Struct(Struct {
+            schema: field_of(&schema, "source"),
+            values: vec![
+                Value::String("2.7".into()),
+                Value::Int64(1_700_000_000_000),
+                Value::String("inventory".into()),
+                Value::String("customers".into()),
+            ],
+        });
+        let transaction = match tx {
+            true => Value::Struct(Struct {
+                schema: field_of(&schema, "transaction"),
+                values: vec![Value::String("tx-1".into()), Value::Int64(3)],
+            }),
+            false => Value::Null,
+        };
+        let values = vec![
+            before,
+            after,
+            source,
+            Value::String(op.into()),
+            Value::Int64(1_700_000_000_500),
+            transaction,
+        ];
+        Value::Struct(Struct { schema, values })
+    }
+
+    fn create(id: i32) -> Value {
+        envelope("c", Value::Null, row(id, Some("ann")), false)
+    }
+    fn update(id: i32) -> Value {
+        envelope("u", row(id, Some("ann")), row(id, None), true)
+    }
+    fn delete(id: i32) -> Value {
+        envelope("d", row(id, None), Value::Null, false)
+    }
+    fn truncate() -> Value {
+        envelope("t", Value::Null, Value::Null, false)
+    }
+
+    fn unwrap(pairs: &[(&str, &str)]) -> ExtractNewRecordState {
+        ExtractNewRecordState::new(&config(pairs)).expect("valid config")
+    }
+
+    fn record(value: Value) -> ConnectRecord {
+        ConnectRecord {
+            topic: "srv.db.t".into(),
+            partition: 0,
+            offset: 1,
+            timestamp: None,
+            key_schema: None,
+            key: Value::Null,
+            value_schema: Some(envelope_schema()),
+            value,
+            headers: Vec::new(),
+        }
+    }
+
+    fn apply(t: &ExtractNewRecordState, value: Value) -> Option<ConnectRecord> {
+        t.apply_record(record(value)).expect("no error")
+    }
+
+    /// Kernel and reference agree on `values` (one envelope segment).
+    fn agree(t: &ExtractNewRecordState, values: Vec<Value>) {
+        let n = values.len();
+        let key = (None, vec![Value::Null; n]);
+        check(t, key, (Some(envelope_schema()), values), false).expect("kernel = reference");
+    }
+
+    fn struct_of(record: &ConnectRecord) -> &Struct {
+        match &record.value {
+            Value::Struct(s) => s,
+            other => panic!("not a struct: {other:?}"),
+        }
+    }
+
+    fn all_kinds() -> Vec<Value> {
+        vec![
+            create(1),
+            update(2),
+            delete(3),
+            truncate(),
+            Value::Null,
+            create(4),
+        ]
+    }
+
+    #[test]
+    fn standard_envelopes_take_the_columnar_path() {
+        for pairs in [
+            vec![],
+            vec![
+                ("delete.tombstone.handling.mode", "rewrite"),
+                ("add.fields", "op,table,source.ts_ms,id"),
+            ],
+            vec![("add.headers", "op,db"), ("route.by.field", "name")],
+        ] {
+            assert!(
+                unwrap(&pairs).plan(&envelope_schema()).is_some(),
+                "{pairs:?}"
+            );
+        }
+        assert!(unwrap(&[("route.by.field", "id")])
+            .plan(&envelope_schema())
+            .is_none());
+    }
+
+    #[test]
+    fn default_mode_unwraps_and_turns_deletes_into_tombstones() {
+        let t = unwrap(&[]);
+        let created = apply(&t, create(1)).expect("kept");
+        assert_eq!(created.value, row(1, Some("ann")));
+        assert_eq!(created.value_schema.as_ref(), Some(&row_schema()));
+        let deleted = apply(&t, delete(3)).expect("kept");
+        assert_eq!(
+            (deleted.value_schema, deleted.value),
+            (Some(row_schema()), Value::Null)
+        );
+        assert_eq!(apply(&t, Value::Null), None);
+        assert_eq!(apply(&t, truncate()), None);
+        agree(&t, all_kinds());
+    }
+
+    #[test]
+    fn rewrite_modes_add_deleted_and_keep_tombstones_on_request() {
+        let t = unwrap(&[("delete.tombstone.handling.mode", "rewrite")]);
+        let updated = apply(&t, update(2)).expect("kept");
+        let s = struct_of(&updated);
+        // replace.null.with.default: the null name becomes its default when rewriting.
+        assert_eq!(s.values[1], Value::String("anon".into()));
+        assert_eq!(s.get(DELETED_FIELD), Some(&Value::String("false".into())));
+        let deleted = apply(&t, delete(3)).expect("kept");
+        assert_eq!(
+            struct_of(&deleted).get(DELETED_FIELD),
+            Some(&Value::String("true".into()))
+        );
+        assert_eq!(struct_of(&deleted).values[0], Value::Int32(3));
+        assert_eq!(apply(&t, Value::Null), None);
+        agree(&t, all_kinds());
+        let kept = unwrap(&[("delete.tombstone.handling.mode", "Rewrite-With-Tombstone")]);
+        assert!(apply(&kept, Value::Null).is_some());
+        agree(&kept, all_kinds());
+        let raw = unwrap(&[
+            ("delete.tombstone.handling.mode", "rewrite"),
+            ("replace.null.with.default", "false"),
+        ]);
+        assert_eq!(
+            struct_of(&apply(&raw, update(2)).expect("kept")).values[1],
+            Value::Null
+        );
+        agree(&raw, all_kinds());
+    }
+
+    #[test]
+    fn drop_and_delete_to_tombstone() {
+        let t = unwrap(&[("delete.tombstone.handling.mode", "drop")]);
+        assert_eq!(apply(&t, delete(3)), None);
+        agree(&t, all_kinds());
+        let t = unwrap(&[("delete.tombstone.handling.mode", "delete-to-tombstone")]);
+        let deleted = apply(&t, delete(3)).expect("kept");
+        assert_eq!((deleted.value_schema, deleted.value), (None, Value::Null));
+        assert_eq!(apply(&t, Value::Null), None);
+        agree(&t, all_kinds());
+    }
+
+    #[test]
+    fn deprecated_keys_apply_only_without_the_new_one() {
+        let legacy = unwrap(&[
+            ("drop.tombstones", "false"),
+            ("delete.handling.mode", "none"),
+        ]);
+        assert!(apply(&legacy, Value::Null).is_some());
+        assert_eq!(apply(&legacy, delete(3)).expect("kept").value, Value::Null);
+        agree(&legacy, all_kinds());
+        let default_legacy = unwrap(&[("drop.tombstones", "true")]);
+        assert_eq!(apply(&default_legacy, delete(3)), None);
+        let rewrite = unwrap(&[("delete.handling.mode", "rewrite")]);
+        assert!(struct_of(&apply(&rewrite, delete(3)).expect("kept"))
+            .get(DELETED_FIELD)
+            .is_some());
+        agree(&rewrite, all_kinds());
+        let both = unwrap(&[
+            ("delete.tombstone.handling.mode", "rewrite-with-tombstone"),
+            ("drop.tombstones", "true"),
+            ("delete.handling.mode", "drop"),
+        ]);
+        assert!(apply(&both, Value::Null).is_some());
+        // A blank new key falls back to the deprecated pair.
+        let blank = unwrap(&[
+            ("delete.tombstone.handling.mode", " "),
+            ("delete.handling.mode", "drop"),
+        ]);
+        assert_eq!(apply(&blank, delete(3)), None);
+    }
+
+    #[test]
+    fn add_fields_appends_optional_copies_with_renames_and_prefix() {
+        let t = unwrap(&[("add.fields", "op,table,source.ts_ms:event_ts,id,missing")]);
+        let created = apply(&t, create(1)).expect("kept");
+        let s = struct_of(&created);
+        let names: Vec<&str> = s.schema.fields().iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["id", "name", "__op", "__table", "__event_ts", "__id"]
+        );
+        assert!(s.schema.fields()[2..].iter().all(|f| f.schema.optional));
+        assert_eq!(s.values[2], Value::String("c".into()));
+        assert_eq!(s.values[4], Value::Int64(1_700_000_000_000));
+        // `id` is the transaction's: null without a transaction.
+        assert_eq!(s.values[5], Value::Null);
+        agree(&t, all_kinds());
+        let prefixed = unwrap(&[
+            ("add.fields", "op,id"),
+            ("add.fields.prefix", "cdc_"),
+            ("delete.tombstone.handling.mode", "rewrite"),
+        ]);
+        let updated = apply(&prefixed, update(2)).expect("kept");
+        let names: Vec<String> = struct_of(&updated)
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        assert_eq!(names, ["id", "name", "__deleted", "cdc_op", "cdc_id"]);
+        assert_eq!(struct_of(&updated).values[4], Value::String("tx-1".into()));
+        agree(&prefixed, all_kinds());
+    }
+
+    #[test]
+    fn add_headers_on_envelopes_and_tombstones_in_the_kernel() {
+        let t = unwrap(&[
+            ("add.headers", "op,db,source.ts_ms"),
+            ("delete.tombstone.handling.mode", "rewrite-with-tombstone"),
+        ]);
+        let values = vec![create(1), Value::Null, delete(2)];
+        let column = column_of(Some(&envelope_schema()), &values).expect("column");
+        let key = column_of(None, &[Value::Null, Value::Null, Value::Null]).expect("key");
+        let mut m = meta(3, false);
+        let rows = [0u32, 1, 2];
+        let output = t.apply(SegmentInput {
+            rows: &rows,
+            key: &key,
+            value: &column,
+            meta: &mut m,
+        });
+        assert!(output.errors.is_empty() && output.dropped.is_empty());
+        let names = |r: usize| {
+            m.headers
+                .row(r)
+                .iter()
+                .map(|h| h.name.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(0), ["__op", "__db", "__source_ts_ms"]);
+        assert_eq!(names(1), ["__op"]);
+        assert_eq!(m.headers.row(1)[0].value, Value::String("d".into()));
+        assert_eq!(m.headers.row(2)[0].value, Value::String("d".into()));
+        assert_eq!(m.headers.row(0)[2].value, Value::Int64(1_700_000_000_000));
+        assert_eq!(
+            m.headers.row(0)[2].schema.as_ref().map(|s| s.optional),
+            Some(true)
+        );
+        let reference = t
+            .apply_record(record(create(1)))
+            .expect("ok")
+            .expect("kept");
+        assert_eq!(reference.headers, m.headers.row(0).to_vec());
+    }
+
+    #[test]
+    fn route_by_field_sets_topics_from_after_or_before() {
+        let t = unwrap(&[
+            ("route.by.field", "name"),
+            ("delete.tombstone.handling.mode", "rewrite"),
+        ]);
+        assert_eq!(apply(&t, create(1)).expect("kept").topic, "ann");
+        assert_eq!(apply(&t, update(1)).expect("kept").topic, "anon");
+        let values = vec![
+            create(1),
+            update(2),
+            envelope("d", row(3, Some("gone")), Value::Null, false),
+        ];
+        let column = column_of(Some(&envelope_schema()), &values).expect("column");
+        let key = column_of(None, &[Value::Null, Value::Null, Value::Null]).expect("key");
+        let mut m = meta(3, false);
+        let rows = [0u32, 1, 2];
+        t.apply(SegmentInput {
+            rows: &rows,
+            key: &key,
+            value: &column,
+            meta: &mut m,
+        });
+        assert_eq!(
+            [m.topic(0), m.topic(1), m.topic(2)],
+            ["ann", "anon", "gone"]
+        );
+        let bad = unwrap(&[("route.by.field", "id")]);
+        let error = bad
+            .apply_record(record(create(1)))
+            .expect_err("not a string");
+        assert_eq!(error.message, "Field 'id' is not of type STRING");
+        agree(&bad, all_kinds());
+        let missing = unwrap(&[("route.by.field", "nope")]);
+        assert_eq!(
+            missing
+                .apply_record(record(create(1)))
+                .expect_err("missing")
+                .message,
+            "nope is not a valid field name"
+        );
+        agree(&missing, all_kinds());
+    }
+
+    #[test]
+    fn non_envelopes_pass_and_odd_envelopes_fail_like_debezium() {
+        let t = unwrap(&[("add.fields", "op")]);
+        let heartbeat = structure(
+            "io.debezium.connector.common.Heartbeat",
+            &[("ts_ms", s(SchemaKind::Int64))],
+        )
+        .into_ref();
+        let value = Value::Struct(Struct {
+            schema: heartbeat.clone(),
+            values: vec![Value::Int64(5)],
+        });
+        let r = ConnectRecord {
+            value_schema: Some(heartbeat.clone()),
+            value: value.clone(),
+            ..record(Value::Null)
+        };
+        assert_eq!(t.apply_record(r.clone()).expect("ok"), Some(r));
+        check(
+            &t,
+            (None, vec![Value::Null; 2]),
+            (Some(heartbeat), vec![value, Value::Null]),
+            false,
+        )
+        .expect("agree");
+        let schemaless = Value::Map(vec![(
+            Value::String("op".into()),
+            Value::String("c".into()),
+        )]);
+        check(
+            &t,
+            (None, vec![Value::Null; 2]),
+            (None, vec![schemaless, Value::Null]),
+            false,
+        )
+        .expect("agree");
+        let no_after = structure("x.Envelope", &[("op", s(SchemaKind::String))]).into_ref();
+        let v = Value::Struct(Struct {
+            schema: no_after.clone(),
+            values: vec![Value::String("c".into())],
+        });
+        let r = ConnectRecord {
+            value_schema: Some(no_after.clone()),
+            value: v.clone(),
+            ..record(Value::Null)
+        };
+        assert_eq!(
+            t.apply_record(r).expect_err("no after").message,
+            "Unknown field: after"
+        );
+        check(
+            &t,
+            (None, vec![Value::Null]),
+            (Some(no_after), vec![v]),
+            false,
+        )
+        .expect("agree");
+        let clash = unwrap(&[("add.fields", "id:id"), ("add.fields.prefix", "")]);
+        assert!(clash.apply_record(record(create(1))).is_err());
+        agree(&clash, all_kinds());
+        let whole = unwrap(&[("add.headers", "source")]);
+        agree(&whole, all_kinds());
+    }
+
+    #[test]
+    fn config_errors_use_debeziums_messages() {
+        let error = |pairs: &[(&str, &str)]| {
+            ExtractNewRecordState::new(&config(pairs)).expect_err("invalid")
+        };
+        let e = error(&[("delete.tombstone.handling.mode", "bogus")]);
+        assert_eq!((e.key.as_str(), e.message.as_str()), (NEW_MODE, "Invalid value bogus for configuration delete.tombstone.handling.mode: Value must be one of drop, tombstone, rewrite-with-tombstone, rewrite, delete-to-tombstone"));
+        let e = error(&[("delete.handling.mode", "keep")]);
+        assert_eq!(e.message, "Invalid value keep for configuration delete.handling.mode: Value must be one of drop, none, rewrite");
+        assert_eq!(
+            error(&[("drop.tombstones", "maybe")]).key,
+            "drop.tombstones"
+        );
+        assert_eq!(
+            error(&[("replace.null.with.default", "x")]).key,
+            "replace.null.with.default"
+        );
+        let e = error(&[("add.fields", "op:a:b")]);
+        assert_eq!(
+            (e.key.as_str(), e.message.as_str()),
+            ("add.fields", "Unexpected field name: op:a:b")
+        );
+        assert_eq!(error(&[("add.headers", "a:b:c")]).key, "add.headers");
+    }
+
+    fn arb_row() -> impl Strategy<Value = Value> {
+        (
+            0..4i32,
+            prop_oneof![Just(None), Just(Some("ann")), Just(Some(""))],
+        )
+            .prop_map(|(id, n)| row(id, n))
+    }
+
+    fn arb_event() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            arb_row().prop_map(|r| envelope("c", Value::Null, r, false)),
+            (arb_row(), arb_row(), any::<bool>()).prop_map(|(b, a, tx)| envelope("u", b, a, tx)),
+            arb_row().prop_map(|r| envelope("r", Value::Null, r, false)),
+            arb_row().prop_map(|r| envelope("d", r, Value::Null, true)),
+            Just(truncate()),
+            Just(Value::Null),
+        ]
+    }
+
+    fn arb_config() -> impl Strategy<Value = Vec<(&'static str, &'static str)>> {
+        let mode = prop_oneof![
+            Just(vec![]),
+            Just(vec![("delete.tombstone.handling.mode", "drop")]),
+            Just(vec![("delete.tombstone.handling.mode", "rewrite")]),
+            Just(vec![(
+                "delete.tombstone.handling.mode",
+                "rewrite-with-tombstone"
+            )]),
+            Just(vec![(
+                "delete.tombstone.handling.mode",
+                "delete-to-tombstone"
+            )]),
+            Just(vec![
+                ("drop.tombstones", "false"),
+                ("delete.handling.mode", "none")
+            ]),
+            Just(vec![("delete.handling.mode", "rewrite")]),
+        ];
+        let extra = prop_oneof![
+            Just(vec![]),
+            Just(vec![("add.fields", "op,table,source.ts_ms,id")]),
+            Just(vec![("add.headers", "op,ts_ms,total_order")]),
+            Just(vec![("route.by.field", "name"), ("add.headers", "op,db")]),
+            Just(vec![("route.by.field", "id"), ("add.headers", "source")]),
+            Just(vec![
+                ("replace.null.with.default", "false"),
+                ("add.fields", "db:database")
+            ]),
+        ];
+        (mode, extra).prop_map(|(mut m, e)| {
+            m.extend(e);
+            m
+        })
+    }
+
+    /// Kernel and reference agree on the kept rows' topics and headers.
+    fn meta_agrees(t: &ExtractNewRecordState, values: &[Value]) -> Result<(), TestCaseError> {
+        let n = values.len();
+        let column = column_of(Some(&envelope_schema()), values).expect("column");
+        let key = column_of(None, &vec![Value::Null; n]).expect("key");
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let mut m = meta(n, false);
+        let input = SegmentInput {
+            rows: &rows,
+            key: &key,
+            value: &column,
+            meta: &mut m,
+        };
+        let expected: Vec<Option<ConnectRecord>> = records_of(&input)
+            .into_iter()
+            .map(|r| t.apply_record(r).ok().flatten())
+            .collect();
+        t.apply(input);
+        for (i, e) in expected.iter().enumerate() {
+            if let Some(e) = e {
+                prop_assert_eq!(m.topic(i as u32), e.topic.as_str(), "row {}", i);
+                prop_assert_eq!(m.headers.row(i), e.headers.as_slice(), "row {}", i);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn kernel_agrees_with_reference(pairs in arb_config(), values in prop::collection::vec(arb_event(), 0..12)) {
+            let t = unwrap(&pairs);
+            let n = values.len();
+            let keys: Vec<Value> = (0..n as i32).map(Value::Int32).collect();
+            let key_schema = s(SchemaKind::Int32).optional().into_ref();
+            check(&t, (Some(key_schema), keys), (Some(envelope_schema()), values.clone()), true)?;
+            meta_agrees(&t, &values)?;
+        }
+    }
+}
