@@ -1,10 +1,13 @@
 //! `smtbench apply` end to end on two conformance cases: the output file must hold the expected
 //! records and the dead-letter file the records expected to fail.
 
+// The conformance comparison the weir-tests crate uses; this file uses only part of it.
+#[allow(dead_code)]
+#[path = "../../tests/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use support::{conformance_root, parse_expected, record_difference, Expected};
@@ -50,24 +53,10 @@ fn check_case(dir: &Path, out: &Path) -> Option<String> {
     }
 }
 
-/// `cargo run -p weir-benches --bin smtbench -- apply ...` from the workspace root, with the
-/// test profile so the libraries built for this test are reused.
+/// The `smtbench` binary cargo built for this test, run as `smtbench apply ...`.
 fn run_smtbench(dir: &Path, output: &Path, dlq: &Path) -> Result<(), String> {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let result = Command::new(env!("CARGO"))
-        .current_dir(workspace)
-        .args([
-            "run",
-            "-q",
-            "--profile",
-            "test",
-            "-p",
-            "weir-benches",
-            "--bin",
-            "smtbench",
-            "--",
-            "apply",
-        ])
+    let result = Command::new(env!("CARGO_BIN_EXE_smtbench"))
+        .arg("apply")
         .arg("--config")
         .arg(dir.join("pipeline.properties"))
         .arg("--input")
@@ -77,7 +66,7 @@ fn run_smtbench(dir: &Path, output: &Path, dlq: &Path) -> Result<(), String> {
         .arg("--dlq")
         .arg(dlq)
         .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .map_err(|e| format!("cannot run smtbench: {e}"))?;
     if result.status.success() {
         Ok(())
     } else {
