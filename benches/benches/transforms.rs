@@ -38,18 +38,8 @@ fn batch() -> RawBatch {
         ..GeneratorConfig::default()
     };
     let mut builder = RawBatchBuilder::new();
-    for r in generate(&config) {
-        builder.push_parts(
-            &r.topic,
-            r.partition,
-            r.offset,
-            Some(r.timestamp),
-            Some(r.key.as_bytes()),
-            Some(r.value.as_bytes()),
-            r.headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), Some(v.as_bytes()))),
-        );
+    for record in generate(&config) {
+        record.push_to(&mut builder);
     }
     builder.finish()
 }

@@ -138,6 +138,22 @@ pub struct GeneratedRecord {
 }
 
 impl GeneratedRecord {
+    /// Appends the record to `builder` as raw Kafka record bytes (key and value as their UTF-8
+    /// text, every header with a value).
+    pub fn push_to(&self, builder: &mut weir_engine::RawBatchBuilder) {
+        builder.push_parts(
+            &self.topic,
+            self.partition,
+            self.offset,
+            Some(self.timestamp),
+            Some(self.key.as_bytes()),
+            Some(self.value.as_bytes()),
+            self.headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), Some(value.as_bytes()))),
+        );
+    }
+
     /// The record as one interchange-format line (no trailing newline), byte-identical to the
     /// script's output line: keys `topic, partition, offset, timestamp, key, value, headers`.
     ///

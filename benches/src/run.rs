@@ -249,18 +249,7 @@ fn generated_batches(
     let mut builder = RawBatchBuilder::new();
     let mut pending = 0;
     for record in generate(&config) {
-        builder.push_parts(
-            &record.topic,
-            record.partition,
-            record.offset,
-            Some(record.timestamp),
-            Some(record.key.as_bytes()),
-            Some(record.value.as_bytes()),
-            record
-                .headers
-                .iter()
-                .map(|(name, value)| (name.as_str(), Some(value.as_bytes()))),
-        );
+        record.push_to(&mut builder);
         pending += 1;
         if pending == batch_size {
             batches.push(std::mem::take(&mut builder).finish());
