@@ -8,9 +8,9 @@
 
 pub mod cast;
 pub mod config;
+pub mod debezium;
 pub mod drop_headers;
 pub mod extract_field;
-pub mod extract_new_record_state;
 pub mod field_path;
 pub mod filter;
 pub mod flatten;
@@ -52,8 +52,15 @@ pub type TransformFactory = fn(&TransformConfig) -> Result<Arc<dyn Transform>, C
 /// Builds a configured predicate.
 pub type PredicateFactory = fn(&TransformConfig) -> Result<Arc<dyn Predicate>, ConfigProblem>;
 
-/// Kafka's built-in transforms by class name.
+/// The built-in transforms by class name: Kafka's own and Debezium's ([`debezium::transforms`]).
 pub fn builtin_transforms() -> Vec<(&'static str, TransformFactory)> {
+    let mut transforms = kafka_transforms();
+    transforms.extend(debezium::transforms());
+    transforms
+}
+
+/// Kafka's built-in transforms by class name.
+fn kafka_transforms() -> Vec<(&'static str, TransformFactory)> {
     vec![
         (
             "org.apache.kafka.connect.transforms.TimestampConverter$Key",
@@ -114,10 +121,6 @@ pub fn builtin_transforms() -> Vec<(&'static str, TransformFactory)> {
         (
             "org.apache.kafka.connect.transforms.ExtractField$Value",
             extract_field::build_value,
-        ),
-        (
-            "io.debezium.transforms.ExtractNewRecordState",
-            extract_new_record_state::build,
         ),
         (
             "org.apache.kafka.connect.transforms.InsertHeader",
