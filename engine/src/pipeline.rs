@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock};
 use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, UInt32Array};
 use arrow_select::take::take;
 use weir_formats::batch::{Column, ConnectBatch, Header, Headers, Segment};
-use weir_formats::converter::{Converter, Decoded, Encoded, HeaderConverter};
+use weir_formats::converter::{
+    Converter, ConverterContext, Decoded, Encoded, HeaderConverter, Side,
+};
 use weir_formats::error::{ConnectError, ErrorClass};
 use weir_formats::raw::{RawBatch, RawBatchBuilder};
 
@@ -141,8 +143,12 @@ impl Pipeline {
         let mut failures: Vec<Option<RowFailure>> = vec![None; rows];
         let keys: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.key(r)).collect();
         let values: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.value(r)).collect();
-        let key = self.key_in.decode(&keys);
-        let value = self.value_in.decode(&values);
+        let key = self
+            .key_in
+            .decode(&keys, &ConverterContext::decoding(Side::Key, raw));
+        let value = self
+            .value_in
+            .decode(&values, &ConverterContext::decoding(Side::Value, raw));
         record_failures(
             &mut failures,
             &key,
@@ -230,8 +236,19 @@ impl Pipeline {
         for (s, segment) in batch.segments.iter().enumerate() {
             let mut key = Encoded::with_capacity(segment.rows.len(), 16);
             let mut value = Encoded::with_capacity(segment.rows.len(), 256);
-            self.key_out.encode(&segment.key, &mut key);
-            self.value_out.encode(&segment.value, &mut value);
+            let context = |side| {
+                ConverterContext::encoding(
+                    side,
+                    &segment.rows,
+                    &batch.topic_ids,
+                    &batch.topics,
+                    &batch.headers,
+                )
+            };
+            self.key_out
+                .encode(&segment.key, &context(Side::Key), &mut key);
+            self.value_out
+                .encode(&segment.value, &context(Side::Value), &mut value);
             for (i, &row) in segment.rows.iter().enumerate() {
                 location[row as usize] = Some((s, i));
             }

@@ -5,6 +5,7 @@ use std::fmt::Debug;
 use std::ops::Range;
 
 use crate::batch::Column;
+pub use crate::converter_context::{ConverterContext, Side};
 use crate::error::ConnectError;
 use crate::schema::SchemaRef;
 use crate::value::Value;
@@ -106,11 +107,14 @@ impl Encoded {
 /// Implementations are immutable after construction and shared between threads; caches they
 /// keep (schemas by bytes, encoders by schema) must be concurrent.
 pub trait Converter: Send + Sync + Debug {
-    /// Decodes one side of a batch: `inputs[i]` is row `i`'s bytes (`None` for a null).
-    fn decode(&self, inputs: &[Option<&[u8]>]) -> Decoded;
+    /// Decodes one side of a batch: `inputs[i]` is row `i`'s bytes (`None` for a null);
+    /// `context` gives the side and each row's topic and headers.
+    fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded;
 
-    /// Encodes every row of `column`, appending one row each to `out`.
-    fn encode(&self, column: &Column, out: &mut Encoded);
+    /// Encodes every row of `column`, appending one row each to `out`; `context` gives the side
+    /// and each row's (output) topic and headers, so a converter whose bytes depend on the topic
+    /// (a registry subject) splits the work by [`ConverterContext::topic_id`].
+    fn encode(&self, column: &Column, context: &ConverterContext<'_>, out: &mut Encoded);
 }
 
 /// A header converter: one header value at a time (headers are few and small).

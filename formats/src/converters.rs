@@ -154,7 +154,7 @@ mod test_support {
     use arrow_array::ArrayRef;
 
     use crate::batch::Column;
-    use crate::converter::{Converter, Decoded, Encoded};
+    use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
     use crate::schema::SchemaRef;
     use crate::value::Value;
     use crate::value_array::{value_at, values_to_array};
@@ -164,7 +164,7 @@ mod test_support {
         converter: &dyn Converter,
         inputs: &[Option<&[u8]>],
     ) -> Vec<Result<Value, String>> {
-        let Decoded { parts, errors } = converter.decode(inputs);
+        let Decoded { parts, errors } = converter.decode(inputs, &ConverterContext::single_topic(Side::Value, "t"));
         let mut rows: Vec<Option<Result<Value, String>>> = vec![None; inputs.len()];
         for part in parts {
             for (i, &row) in part.rows.iter().enumerate() {
@@ -187,7 +187,7 @@ mod test_support {
         data: ArrayRef,
     ) -> Vec<Result<Option<Vec<u8>>, String>> {
         let mut out = Encoded::default();
-        converter.encode(&Column { schema, data }, &mut out);
+        converter.encode(&Column { schema, data }, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
         let mut rows: Vec<_> = (0..out.len())
             .map(|i| Ok(out.row(i).map(<[u8]>::to_vec)))
             .collect();

@@ -1,7 +1,7 @@
 //! Entry points shared by the cargo-fuzz targets (`fuzz/`) and the property tests that run the
 //! same checks in CI: hostile bytes in, no panic, every row accounted for.
 
-use crate::converter::{Converter, Encoded};
+use crate::converter::{Converter, ConverterContext, Encoded, Side};
 use crate::json::reference::JsonConfig;
 use crate::json::JsonConverter;
 
@@ -16,7 +16,7 @@ pub fn json_round_trip(data: &[u8]) {
             schemas_enable,
             ..JsonConfig::default()
         });
-        let decoded = converter.decode(&inputs);
+        let decoded = converter.decode(&inputs, &ConverterContext::single_topic(Side::Value, "t"));
         let decoded_rows: usize = decoded.parts.iter().map(|p| p.rows.len()).sum();
         assert_eq!(
             decoded_rows + decoded.errors.len(),
@@ -25,7 +25,7 @@ pub fn json_round_trip(data: &[u8]) {
         );
         for part in &decoded.parts {
             let mut out = Encoded::default();
-            converter.encode(&part.column, &mut out);
+            converter.encode(&part.column, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
             assert_eq!(out.len(), part.rows.len(), "rows lost in encode");
         }
     }

@@ -10,6 +10,7 @@ pub mod arrow_mapping;
 pub mod batch;
 pub mod column_builder;
 pub mod converter;
+pub mod converter_context;
 pub mod converters;
 pub mod error;
 pub mod fuzzing;

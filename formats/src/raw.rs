@@ -96,7 +96,12 @@ impl RawBatch {
         &self.topics
     }
 
-    /// The index into [`RawBatch::topics`] of record `row`'s topic.
+    /// Every record's topic as an index into [`RawBatch::topics`].
+    pub fn topic_ids(&self) -> &[u32] {
+        &self.topic_ids
+    }
+
+    /// Record `row`'s topic as an index into [`RawBatch::topics`].
     pub fn topic_id(&self, row: usize) -> u32 {
         self.topic_ids[row]
     }

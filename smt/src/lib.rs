@@ -38,14 +38,8 @@ pub use config::{ConfigProblem, TransformConfig};
 pub use record::ConnectRecord;
 pub use transform::{OutputPart, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform};
 
-/// Which half of the record a `$Key` / `$Value` transform works on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// The key (`…$Key`).
-    Key,
-    /// The value (`…$Value`).
-    Value,
-}
+/// Which half of the record a `$Key` / `$Value` transform works on (the converters' side).
+pub use weir_formats::converter::Side;
 
 /// Builds a configured transform.
 pub type TransformFactory = fn(&TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem>;

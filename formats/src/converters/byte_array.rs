@@ -11,7 +11,7 @@ use super::{
     not_compatible, optional_schema,
 };
 use crate::batch::Column;
-use crate::converter::{Converter, Decoded, Encoded, HeaderConverter};
+use crate::converter::{Converter, ConverterContext, Decoded, Encoded, HeaderConverter};
 use crate::error::ConnectError;
 use crate::schema::{Schema, SchemaKind, SchemaRef};
 use crate::value::Value;
@@ -57,14 +57,14 @@ impl ByteArrayConverter {
 impl Converter for ByteArrayConverter {
     /// Every row decodes (null stays null). Cost: one copy of each value longer than 12 bytes
     /// into the view array's buffers.
-    fn decode(&self, inputs: &[Option<&[u8]>]) -> Decoded {
+    fn decode(&self, inputs: &[Option<&[u8]>], _context: &ConverterContext<'_>) -> Decoded {
         let bytes: BinaryViewArray = inputs.iter().copied().collect();
         decoded_all(&OPTIONAL_BYTES, inputs.len(), Arc::new(bytes))
     }
 
     /// BinaryView and Binary columns are copied out directly; any other column goes through its
     /// values, which must be `byte[]`. A schema other than BYTES fails every row.
-    fn encode(&self, column: &Column, out: &mut Encoded) {
+    fn encode(&self, column: &Column, _context: &ConverterContext<'_>, out: &mut Encoded) {
         let data = column.data.as_ref();
         if let Err(error) = Self::check_schema(column.schema.as_deref()) {
             return fail_all(data.len(), out, &error);
@@ -106,6 +106,7 @@ impl HeaderConverter for ByteArrayConverter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::converter::Side;
     use crate::converters::test_support::{decode_rows, encode_array, encode_values};
     use crate::value::Decimal;
     use arrow_array::{ArrayRef, BinaryArray};
@@ -119,7 +120,7 @@ mod tests {
 
     #[test]
     fn decode_keeps_bytes_with_the_optional_bytes_schema() {
-        let decoded = ByteArrayConverter.decode(&[Some(b"\x00\x01"), None]);
+        let decoded = ByteArrayConverter.decode(&[Some(b"\x00\x01"), None], &ConverterContext::single_topic(Side::Value, "t"));
         let schema = decoded.parts[0].column.schema.clone().unwrap();
         assert_eq!(*schema, Schema::new(SchemaKind::Bytes).optional());
         assert_eq!(
@@ -198,9 +199,9 @@ mod tests {
         let inputs = [b64("AAH/"), b64(""), b64("dGV4dA==")];
         let mut refs: Vec<Option<&[u8]>> = inputs.iter().map(|b| Some(b.as_slice())).collect();
         refs.push(None);
-        let decoded = ByteArrayConverter.decode(&refs);
+        let decoded = ByteArrayConverter.decode(&refs, &ConverterContext::single_topic(Side::Value, "t"));
         let mut out = Encoded::default();
-        ByteArrayConverter.encode(&decoded.parts[0].column, &mut out);
+        ByteArrayConverter.encode(&decoded.parts[0].column, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
         assert_eq!(out.row(0), Some(&[0x00, 0x01, 0xFF][..]));
         assert_eq!(out.row(1), Some(&b""[..]));
         assert_eq!(out.row(2), Some(&b"text"[..]));

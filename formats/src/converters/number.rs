@@ -16,7 +16,7 @@ use super::{
     not_compatible, optional_schema,
 };
 use crate::batch::Column;
-use crate::converter::{Converter, Decoded, Encoded, HeaderConverter};
+use crate::converter::{Converter, ConverterContext, Decoded, Encoded, HeaderConverter};
 use crate::error::ConnectError;
 use crate::schema::{Schema, SchemaKind, SchemaRef};
 use crate::value::Value;
@@ -275,7 +275,7 @@ where
     for<'a> &'a P::Array: ArrayAccessor<Item = P>,
 {
     /// Rows of the right width decode into one part; the others fail. Cost: one pass.
-    fn decode(&self, inputs: &[Option<&[u8]>]) -> Decoded {
+    fn decode(&self, inputs: &[Option<&[u8]>], _context: &ConverterContext<'_>) -> Decoded {
         let mut rows = Vec::with_capacity(inputs.len());
         let mut values = Vec::with_capacity(inputs.len());
         let mut errors = Vec::new();
@@ -294,7 +294,7 @@ where
 
     /// A column of `P`'s own Arrow type is written without building values; any other goes
     /// through its values, which must then be of `P`'s Java class.
-    fn encode(&self, column: &Column, out: &mut Encoded) {
+    fn encode(&self, column: &Column, _context: &ConverterContext<'_>, out: &mut Encoded) {
         if let Err(error) = P::check_schema(column.schema.as_deref()) {
             return fail_all(column.data.len(), out, &error);
         }
@@ -331,6 +331,7 @@ impl<P: JavaPrimitive> HeaderConverter for FixedConverter<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::converter::Side;
     use crate::converters::test_support::{decode_rows, encode_array, encode_values};
     use arrow_array::{ArrayRef, Date32Array};
     use base64::Engine;
@@ -448,13 +449,13 @@ mod tests {
 
     #[test]
     fn decode_splits_good_rows_from_bad_ones() {
-        let decoded = IntegerConverter::new().decode(&[Some(&[0, 0, 0, 1]), Some(&[1]), None]);
+        let decoded = IntegerConverter::new().decode(&[Some(&[0, 0, 0, 1]), Some(&[1]), None], &ConverterContext::single_topic(Side::Value, "t"));
         assert_eq!(decoded.parts.len(), 1);
         assert_eq!(decoded.parts[0].rows, [0, 2]);
         assert_eq!(decoded.errors.len(), 1);
         assert_eq!(decoded.errors[0].0, 1);
         assert!(IntegerConverter::new()
-            .decode(&[Some(&[1])])
+            .decode(&[Some(&[1])], &ConverterContext::single_topic(Side::Value, "t"))
             .parts
             .is_empty());
     }
@@ -608,11 +609,11 @@ mod tests {
         let converter = FixedConverter::<P>::new();
         let bytes: Vec<Option<Vec<u8>>> = inputs.iter().map(|i| i.map(b64)).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        let decoded = converter.decode(&refs);
+        let decoded = converter.decode(&refs, &ConverterContext::single_topic(Side::Value, "t"));
         let mut rows: Vec<Result<Option<Vec<u8>>, String>> = vec![Ok(None); inputs.len()];
         for part in &decoded.parts {
             let mut out = Encoded::default();
-            converter.encode(&part.column, &mut out);
+            converter.encode(&part.column, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
             for (i, &row) in part.rows.iter().enumerate() {
                 rows[row as usize] = Ok(out.row(i).map(<[u8]>::to_vec));
             }
@@ -682,9 +683,9 @@ mod tests {
     fn conformance_string_to_long() {
         let strings =
             crate::converters::StringConverter::new(crate::converters::StringEncoding::Utf8);
-        let decoded = strings.decode(&[Some(b"7"), Some(b"x")]);
+        let decoded = strings.decode(&[Some(b"7"), Some(b"x")], &ConverterContext::single_topic(Side::Value, "t"));
         let mut out = Encoded::default();
-        LongConverter::new().encode(&decoded.parts[0].column, &mut out);
+        LongConverter::new().encode(&decoded.parts[0].column, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
         let expected = "DataException: Failed to serialize to long (was class java.lang.String): ";
         assert_eq!(out.errors().len(), 2);
         assert!(out.errors().iter().all(|(_, e)| e.kafka_text() == expected));

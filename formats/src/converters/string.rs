@@ -9,7 +9,7 @@ use arrow_array::StringViewArray;
 
 use super::{decoded_all, encode_accessor, encode_values, header_bytes, optional_schema};
 use crate::batch::Column;
-use crate::converter::{Converter, Decoded, Encoded, HeaderConverter};
+use crate::converter::{Converter, ConverterContext, Decoded, Encoded, HeaderConverter};
 use crate::error::ConnectError;
 use crate::schema::{SchemaKind, SchemaRef};
 use crate::value::Value;
@@ -310,7 +310,7 @@ impl StringConverter {
 impl Converter for StringConverter {
     /// Every row decodes (null stays null). Cost: one copy of each string longer than 12 bytes
     /// into the view array's buffers, plus the transcoding of non-UTF-8 charsets.
-    fn decode(&self, inputs: &[Option<&[u8]>]) -> Decoded {
+    fn decode(&self, inputs: &[Option<&[u8]>], _context: &ConverterContext<'_>) -> Decoded {
         let strings: StringViewArray = inputs
             .iter()
             .map(|input| input.map(|bytes| self.encoding.decode(bytes)))
@@ -320,7 +320,7 @@ impl Converter for StringConverter {
 
     /// Strings (Utf8View, Utf8) are written straight from the column; any other column goes
     /// through its values' `toString()`. Never fails.
-    fn encode(&self, column: &Column, out: &mut Encoded) {
+    fn encode(&self, column: &Column, _context: &ConverterContext<'_>, out: &mut Encoded) {
         let data = column.data.as_ref();
         let write = |text: &str, buf: &mut Vec<u8>| self.encoding.encode(text, buf);
         if let Some(strings) = data.as_string_view_opt() {
@@ -360,6 +360,7 @@ impl HeaderConverter for StringConverter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::converter::Side;
     use crate::converters::test_support::{decode_rows, encode_array, encode_values};
     use crate::schema::Schema;
     use crate::value::Struct;
@@ -414,11 +415,14 @@ mod tests {
 
     #[test]
     fn decode_gives_optional_strings_and_keeps_nulls() {
-        let decoded = utf8().decode(&[
-            Some(b"7"),
-            None,
-            Some("a string over twelve bytes".as_bytes()),
-        ]);
+        let decoded = utf8().decode(
+            &[
+                Some(b"7"),
+                None,
+                Some("a string over twelve bytes".as_bytes()),
+            ],
+            &ConverterContext::single_topic(Side::Value, "t"),
+        );
         assert!(decoded.errors.is_empty());
         let part = &decoded.parts[0];
         assert_eq!(part.rows, [0, 1, 2]);
@@ -429,7 +433,7 @@ mod tests {
             decode_rows(&utf8(), &[Some(b"7"), None]),
             [Ok(text("7")), Ok(Value::Null)]
         );
-        assert!(utf8().decode(&[]).parts.is_empty());
+        assert!(utf8().decode(&[], &ConverterContext::single_topic(Side::Value, "t")).parts.is_empty());
     }
 
     #[test]

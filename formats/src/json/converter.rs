@@ -16,7 +16,7 @@ use arrow_buffer::Buffer;
 use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
-use crate::converter::{Converter, Decoded, DecodedPart, Encoded, HeaderConverter};
+use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, HeaderConverter};
 use crate::error::{ConnectError, Result};
 use crate::json::encode::Slot;
 use crate::json::reference::{self, JsonConfig};
@@ -356,7 +356,7 @@ fn reparse_canonical(tape: &mut BatchTape, parser: &mut TapeParser, root: usize)
 }
 
 impl Converter for JsonConverter {
-    fn decode(&self, inputs: &[Option<&[u8]>]) -> Decoded {
+    fn decode(&self, inputs: &[Option<&[u8]>], _context: &ConverterContext<'_>) -> Decoded {
         let (mut tape, spans) = copy_inputs(inputs);
         let mut parser = TapeParser::default();
         let mut errors = Vec::new();
@@ -411,7 +411,7 @@ impl Converter for JsonConverter {
         }
     }
 
-    fn encode(&self, column: &Column, out: &mut Encoded) {
+    fn encode(&self, column: &Column, _context: &ConverterContext<'_>, out: &mut Encoded) {
         let schema = column.schema.as_deref();
         let slot = match Slot::bind(schema, column.data.as_ref(), &self.config) {
             Ok(slot) => slot,
@@ -481,6 +481,7 @@ impl HeaderConverter for JsonConverter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::converter::Side;
     use crate::json::reference::{from_connect, to_connect, DecimalFormat};
     use crate::schema::{Schema, SchemaKind};
     use proptest::prelude::*;
@@ -493,14 +494,14 @@ mod tests {
     ) -> Vec<std::result::Result<Option<Vec<u8>>, String>> {
         let converter = JsonConverter::new(config.clone());
         let inputs: Vec<Option<&[u8]>> = docs.iter().map(|d| d.as_deref()).collect();
-        let decoded = converter.decode(&inputs);
+        let decoded = converter.decode(&inputs, &ConverterContext::single_topic(Side::Value, "t"));
         let mut out = vec![Err("row lost".to_string()); docs.len()];
         for (row, e) in &decoded.errors {
             out[*row as usize] = Err(e.kafka_text());
         }
         for part in &decoded.parts {
             let mut encoded = Encoded::default();
-            converter.encode(&part.column, &mut encoded);
+            converter.encode(&part.column, &ConverterContext::single_topic(Side::Value, "t"), &mut encoded);
             let failed: HashMap<usize, String> = encoded
                 .errors()
                 .iter()
@@ -722,7 +723,7 @@ mod tests {
     fn an_envelope_schema_is_parsed_once_per_distinct_text() {
         let converter = JsonConverter::new(JsonConfig::default());
         let doc = br#"{"schema":{"type":"string","optional":false},"payload":"x"}"#;
-        let decoded = converter.decode(&[Some(doc.as_slice()), Some(doc.as_slice())]);
+        let decoded = converter.decode(&[Some(doc.as_slice()), Some(doc.as_slice())], &ConverterContext::single_topic(Side::Value, "t"));
         assert_eq!(decoded.parts.len(), 1);
         assert_eq!(converter.schemas.lock().unwrap().len(), 1);
     }
