@@ -8,16 +8,21 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use support::{conformance_root, parse_expected, record_difference, Expected};
+use support::{
+    conformance_root, corpus_dir, deliberate_offsets, parse_expected, record_difference, Expected,
+};
 use weir_engine::interchange::read_batch;
 use weir_engine::{ConfigError, Output, Pipeline, RawBatch, RowError};
 
+/// The corpora run, each a folder under the conformance root.
+const CORPORA: &[&str] = &["kafka-connect"];
+
 /// Groups whose every case must pass (none may be skipped).
-const REQUIRED_GROUPS: &[&str] = &["converters"];
+const REQUIRED_GROUPS: &[&str] = &["kafka-connect/converters"];
 
 /// A case folder and the group it belongs to.
 struct Case {
@@ -37,30 +42,34 @@ enum Outcome {
 }
 
 #[test]
-fn kafka_connect_conformance() {
+fn conformance() {
     let root = conformance_root();
-    if !root.is_dir() {
+    let deliberate = deliberate_offsets();
+    let mut cases = Vec::new();
+    for corpus in CORPORA {
+        let dir = corpus_dir(corpus);
         assert!(
-            std::env::var_os("WEIR_CONFORMANCE_DIR").is_none(),
-            "WEIR_CONFORMANCE_DIR={} is not a folder",
-            root.display()
+            dir.is_dir(),
+            "no {corpus} corpus at {}: the repository's copy is tests/conformance, \
+             or set WEIR_CONFORMANCE_DIR to a folder of the same layout",
+            dir.display()
         );
-        println!(
-            "note: no conformance cases at {}; nothing to check",
-            root.display()
+        let found = discover(corpus, &dir);
+        assert!(
+            !found.is_empty(),
+            "no case folder (with pipeline.properties) under {}",
+            dir.display()
         );
-        return;
+        cases.extend(found);
     }
-    let cases = discover(&root);
-    assert!(
-        !cases.is_empty(),
-        "no case folder (with pipeline.properties) under {}",
-        root.display()
-    );
     let results: Vec<(Case, Outcome)> = cases
         .into_iter()
         .map(|case| {
-            let outcome = run_case_catching_panics(&case.dir);
+            let swapped = case
+                .dir
+                .file_name()
+                .and_then(|name| deliberate.get(name.to_string_lossy().as_ref()));
+            let outcome = run_case_catching_panics(&case.dir, swapped);
             (case, outcome)
         })
         .collect();
@@ -82,8 +91,9 @@ fn kafka_connect_conformance() {
     );
 }
 
-/// Every case folder under `root`, sorted by path; a case folder's subfolders are not searched.
-fn discover(root: &Path) -> Vec<Case> {
+/// Every case folder of `corpus` under `root`, sorted by path, grouped as `corpus/first-folder`;
+/// a case folder's subfolders are not searched.
+fn discover(corpus: &str, root: &Path) -> Vec<Case> {
     let mut dirs = Vec::new();
     collect_case_dirs(root, &mut dirs);
     dirs.sort();
@@ -94,7 +104,7 @@ fn discover(root: &Path) -> Vec<Case> {
             let group = relative
                 .components()
                 .next()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .map(|c| format!("{corpus}/{}", c.as_os_str().to_string_lossy()))
                 .unwrap_or_else(|| name.clone());
             Case { group, name, dir }
         })
@@ -119,8 +129,9 @@ fn collect_case_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Runs one case folder; a panic (which no input may cause) fails the case, not the whole run.
-fn run_case_catching_panics(dir: &Path) -> Outcome {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(dir))).unwrap_or_else(
+fn run_case_catching_panics(dir: &Path, deliberate: Option<&HashSet<i64>>) -> Outcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(dir, deliberate)))
+        .unwrap_or_else(
         |panic| {
             let message = panic
                 .downcast_ref::<String>()
@@ -132,8 +143,8 @@ fn run_case_catching_panics(dir: &Path) -> Outcome {
     )
 }
 
-/// Runs one case folder.
-fn run_case(dir: &Path) -> Outcome {
+/// Runs one case folder; the `deliberate` offsets must fail where Kafka wrote a record.
+fn run_case(dir: &Path, deliberate: Option<&HashSet<i64>>) -> Outcome {
     let properties = match read(dir, "pipeline.properties") {
         Ok(text) => text,
         Err(why) => return Outcome::Failed(why),
@@ -146,7 +157,7 @@ fn run_case(dir: &Path) -> Outcome {
         };
     }
     match built {
-        Ok(pipeline) => match run_records(dir, &pipeline, tolerates_errors(&properties)) {
+        Ok(pipeline) => match run_records(dir, &pipeline, tolerates_errors(&properties), deliberate) {
             Ok(()) => Outcome::Passed(None),
             Err(why) => Outcome::Failed(why),
         },
@@ -191,9 +202,23 @@ fn read(dir: &Path, file: &str) -> Result<String, String> {
 }
 
 /// Processes `input.jsonl` in one batch and compares the result with `expected.jsonl`.
-fn run_records(dir: &Path, pipeline: &Pipeline, tolerate: bool) -> Result<(), String> {
+fn run_records(
+    dir: &Path,
+    pipeline: &Pipeline,
+    tolerate: bool,
+    deliberate: Option<&HashSet<i64>>,
+) -> Result<(), String> {
     let input = read_batch(&read(dir, "input.jsonl")?).map_err(|e| format!("input.jsonl {e}"))?;
-    let expected = parse_expected(&read(dir, "expected.jsonl")?)?;
+    let mut expected = parse_expected(&read(dir, "expected.jsonl")?)?;
+    for line in &mut expected {
+        let offset = line.offset();
+        if deliberate.is_some_and(|offsets| offsets.contains(&offset)) {
+            *line = Expected::Error {
+                offset,
+                message: "deliberate difference (deliberate.txt)".to_string(),
+            };
+        }
+    }
     let stop = expected
         .iter()
         .position(|line| matches!(line, Expected::Error { .. }));

@@ -2,6 +2,7 @@
 //! comparison of an output record with an expected one as the cases' README describes it
 //! (`shared/conformance/kafka-connect/README.md`, "Comparing").
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -9,15 +10,34 @@ use serde_json::{Number, Value};
 use weir_engine::interchange::{self, OwnedRecord};
 use weir_engine::RawRecord;
 
-/// The folder holding the case folders: `$WEIR_CONFORMANCE_DIR` when set, else the Kafka Connect
-/// cases next to the workspace.
+/// The conformance corpus root, laid out as `shared/conformance` is (`kafka-connect/`,
+/// `debezium/`, `confluent-connect/`, `confluent/`, `deliberate.txt`): `$WEIR_CONFORMANCE_DIR`
+/// when set, else the repository's own copy in `tests/conformance`.
 pub fn conformance_root() -> PathBuf {
     match std::env::var_os("WEIR_CONFORMANCE_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kafka-connect")
-        }
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance"),
     }
+}
+
+/// The folder of one corpus (`kafka-connect`, `debezium`, …) under [`conformance_root`].
+pub fn corpus_dir(corpus: &str) -> PathBuf {
+    conformance_root().join(corpus)
+}
+
+/// The records where weir deliberately fails instead of reproducing Kafka silently altering data
+/// (`deliberate.txt` at the root: case folder name, then comma-separated offsets, `#` comments):
+/// case folder name → offsets that must go to the dead letters.
+pub fn deliberate_offsets() -> HashMap<String, HashSet<i64>> {
+    let text = std::fs::read_to_string(conformance_root().join("deliberate.txt")).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let mut words = line.split('#').next()?.split_whitespace();
+            let case = words.next()?;
+            let offsets = words.next()?.split(',').filter_map(|o| o.parse().ok());
+            Some((case.to_string(), offsets.collect()))
+        })
+        .collect()
 }
 
 /// One line of `expected.jsonl`.
