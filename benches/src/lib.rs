@@ -3,8 +3,10 @@
 //! - [`apply`]: `smtbench apply`, a pipeline over interchange-format records.
 //! - [`run`]: `smtbench run`, throughput of a pipeline (and of a serde baseline).
 //! - [`cli`]: what both share (loading the pipeline, exit codes).
+//! - [`allocations`]: the counting allocator behind `smtbench run`'s allocations per record.
 //! - [`generator`]: the port of `shared/bench/gen_records.py`.
 
+pub mod allocations;
 pub mod apply;
 pub mod cli;
 pub mod generator;

@@ -12,6 +12,7 @@ use weir_engine::pipeline::DecodedBatch;
 use weir_engine::verify::reference_chain;
 use weir_engine::{Pipeline, RawBatch, RawBatchBuilder};
 
+use crate::allocations::allocations;
 use crate::apply::read_lines;
 use crate::cli::{build_pipeline, read_config, CliError};
 use crate::generator::{generate, GeneratorConfig, Mode};
@@ -45,6 +46,10 @@ pub struct RunArgs {
     /// Also time this baseline over the same batches and print the ratio.
     #[arg(long, value_enum)]
     pub baseline: Option<Baseline>,
+    /// Worker threads: batches (as partitions) are processed this many at a time, each batch
+    /// whole by one thread.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = positive)]
+    pub threads: usize,
 }
 
 /// `--mode`: the generator's record shape.
@@ -62,6 +67,8 @@ pub enum Baseline {
     /// Parse key and value into a `serde_json::Value` and serialize them again, per record (with
     /// the workspace's serde_json features, `preserve_order` and `arbitrary_precision`).
     Serde,
+    /// The same round trip of the value alone (no key, no headers).
+    SerdeValue,
     /// Time the transform chain alone, kernels against the row-wise references, over the same
     /// decoded batches; and the chain's share of the whole pipeline.
     Reference,
@@ -124,19 +131,43 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         args.batch_size,
         bytes as f64 / 1e6
     );
-    let (weir, counts) = time_weir(&pipeline, &batches, args.iterations, &bar)?;
-    let serde = (args.baseline == Some(Baseline::Serde))
-        .then(|| time_serde(&batches, args.iterations, &bar));
+    let timed = time_weir(&pipeline, &batches, args.iterations, args.threads, &bar)?;
+    let (weir, counts) = (timed.best, timed.counts);
+    let serde = match args.baseline {
+        Some(Baseline::Serde) => Some(time_serde(&batches, args.iterations, true, &bar)),
+        Some(Baseline::SerdeValue) => Some(time_serde(&batches, args.iterations, false, &bar)),
+        _ => None,
+    };
     let chain = (args.baseline == Some(Baseline::Reference))
         .then(|| time_chain(&pipeline, &batches, args.iterations));
     bar.finish_and_clear();
-    report("weir", weir, records, bytes, args.iterations);
+    report(
+        &format!(
+            "weir ({} thread{})",
+            args.threads,
+            if args.threads == 1 { "" } else { "s" }
+        ),
+        weir,
+        records,
+        bytes,
+        args.iterations,
+    );
     println!(
         "  output: {} records, {} dead letters, {} dropped",
         counts.records, counts.dead_letters, counts.dropped
     );
+    if let Some(allocations) = timed.allocations {
+        println!(
+            "  heap allocations: {:.2} per record ({allocations} in the last pass)",
+            allocations as f64 / records.max(1) as f64
+        );
+    }
     if let Some(serde) = serde {
-        report("serde", serde, records, bytes, args.iterations);
+        let label = match args.baseline {
+            Some(Baseline::SerdeValue) => "serde (value only)",
+            _ => "serde",
+        };
+        report(label, serde, records, bytes, args.iterations);
         let ratio = serde.as_secs_f64() / weir.as_secs_f64().max(1e-9);
         println!("weir/serde throughput: {ratio:.2}x");
     }
@@ -292,36 +323,65 @@ fn file_batches(
     Ok(batches)
 }
 
-/// Times `iterations` passes of the pipeline over every batch; the counts are those of a pass.
+/// What the timed weir passes gave.
+struct WeirTiming {
+    /// The best pass.
+    best: Duration,
+    /// What a pass produced.
+    counts: Counts,
+    /// Heap allocations during the last pass, when the counting allocator is installed.
+    allocations: Option<u64>,
+}
+
+/// Times `iterations` passes of the pipeline over every batch, `threads` batches at a time
+/// ([`Pipeline::process_partitions`] on a pool of that many threads).
 fn time_weir(
     pipeline: &Pipeline,
     batches: &[RawBatch],
     iterations: usize,
+    threads: usize,
     bar: &ProgressBar,
-) -> Result<(Duration, Counts), CliError> {
-    let mut best = Duration::MAX;
-    let mut counts = Counts::default();
+) -> Result<WeirTiming, CliError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::Config {
+            path: PathBuf::from("--threads"),
+            message: e.to_string(),
+        })?;
+    let mut timing = WeirTiming {
+        best: Duration::MAX,
+        counts: Counts::default(),
+        allocations: None,
+    };
     for pass in 1..=iterations {
         bar.set_message(format!("weir {pass}/{iterations}"));
-        counts = Counts::default();
+        let before = allocations();
         let start = Instant::now();
-        for batch in batches {
-            let output = pipeline
-                .process(batch)
-                .map_err(|e| CliError::Record(Box::new(e)))?;
-            counts.records += output.records.len();
-            counts.dead_letters += output.dead_letters.len();
-            counts.dropped += output.dropped;
+        let outputs = pool.install(|| pipeline.process_partitions(batches));
+        let elapsed = start.elapsed();
+        timing.allocations = before.zip(allocations()).map(|(b, a)| a - b);
+        timing.best = timing.best.min(elapsed);
+        timing.counts = Counts::default();
+        for (output, batch) in outputs.into_iter().zip(batches) {
+            let output = output.map_err(|e| CliError::Record(Box::new(e)))?;
+            timing.counts.records += output.records.len();
+            timing.counts.dead_letters += output.dead_letters.len();
+            timing.counts.dropped += output.dropped;
             bar.inc(batch.len() as u64);
-            black_box(&output);
         }
-        best = best.min(start.elapsed());
     }
-    Ok((best, counts))
+    Ok(timing)
 }
 
-/// Times `iterations` passes of the serde baseline over every batch.
-fn time_serde(batches: &[RawBatch], iterations: usize, bar: &ProgressBar) -> Duration {
+/// Times `iterations` passes of the serde baseline over every batch: the value of each record,
+/// and its key too when `with_key`.
+fn time_serde(
+    batches: &[RawBatch],
+    iterations: usize,
+    with_key: bool,
+    bar: &ProgressBar,
+) -> Duration {
     let mut best = Duration::MAX;
     for pass in 1..=iterations {
         bar.set_message(format!("serde {pass}/{iterations}"));
@@ -329,7 +389,10 @@ fn time_serde(batches: &[RawBatch], iterations: usize, bar: &ProgressBar) -> Dur
         for batch in batches {
             let mut written = 0;
             for row in 0..batch.len() {
-                written += serde_round_trip(batch.value(row)) + serde_round_trip(batch.key(row));
+                written += serde_round_trip(batch.value(row));
+                if with_key {
+                    written += serde_round_trip(batch.key(row));
+                }
             }
             black_box(written);
             bar.inc(batch.len() as u64);

@@ -210,6 +210,19 @@ impl Pipeline {
         decoded
     }
 
+    /// Runs the pipeline over several batches at once — typically one per partition — on the
+    /// current rayon thread pool (`ThreadPool::install` chooses it). Each batch is processed whole
+    /// by one thread, so the order within a batch (a partition) is kept; result `i` is batch `i`'s,
+    /// the same bytes [`Pipeline::process`] gives. Cost: that of `process` per batch, spread over
+    /// the pool's threads.
+    pub fn process_partitions(&self, batches: &[RawBatch]) -> Vec<Result<Output, RowError>> {
+        use rayon::prelude::*;
+        batches
+            .par_iter()
+            .map(|batch| self.process(batch))
+            .collect()
+    }
+
     /// Runs the whole pipeline over `raw`. With `errors.tolerance=none` the first failing record
     /// (in input order) is the error; with `all` failing records become dead letters.
     pub fn process(&self, raw: &RawBatch) -> Result<Output, RowError> {

@@ -3,9 +3,14 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use weir_benches::allocations::CountingAllocator;
 use weir_benches::apply::{apply, ApplyArgs};
 use weir_benches::cli::CliError;
 use weir_benches::run::{run, RunArgs};
+
+/// Counts heap allocations so `smtbench run` can print them per record.
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Apply a weir pipeline to records, or benchmark one.
 #[derive(Debug, Parser)]

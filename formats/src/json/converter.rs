@@ -16,7 +16,9 @@ use arrow_buffer::Buffer;
 use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
-use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, HeaderConverter};
+use crate::converter::{
+    Converter, ConverterContext, Decoded, DecodedPart, Encoded, HeaderConverter,
+};
 use crate::error::{ConnectError, Result};
 use crate::json::encode::Slot;
 use crate::json::reference::{self, JsonConfig};
@@ -259,8 +261,14 @@ struct PartBuilder {
 }
 
 impl JsonConverter {
+    /// Decodes the payloads of `rows` (input row, payload root on the tape) of one envelope
+    /// schema into one column. A row with a fractional Decimal number (`decimal.format=NUMERIC`
+    /// data), which the tape holds only as a double, is read again from its exact text in
+    /// `inputs` by the row-wise reference, so no digit is lost; that costs a serde_json parse of
+    /// the row (integral and BASE64 decimals stay on the tape path).
     fn build_schema_part(
         &self,
+        inputs: &[Option<&[u8]>],
         tape: &BatchTape,
         extra: &mut Vec<u8>,
         schema: SchemaRef,
@@ -273,10 +281,17 @@ impl JsonConverter {
             tape,
             extra,
             config: &self.config,
+            needs_exact_text: false,
         };
         for &(row, root) in rows {
             let len = builder.len();
-            match decoder.append(&schema, root, &mut builder) {
+            let mut appended = decoder.append(&schema, root, &mut builder);
+            if appended.is_err() && std::mem::take(&mut decoder.needs_exact_text) {
+                builder.truncate(len);
+                appended = reference::to_connect(inputs[row as usize], &self.config)
+                    .and_then(|(_, value)| decoder.append_value(&schema, &value, &mut builder));
+            }
+            match appended {
                 Ok(()) => kept.push(row),
                 Err(e) => {
                     builder.truncate(len);
@@ -377,6 +392,7 @@ impl Converter for JsonConverter {
         for group in group_by_schema(plans) {
             match group.schema {
                 Some(schema) => parts.push(self.build_schema_part(
+                    inputs,
                     &tape,
                     &mut extra,
                     schema,
@@ -501,7 +517,11 @@ mod tests {
         }
         for part in &decoded.parts {
             let mut encoded = Encoded::default();
-            converter.encode(&part.column, &ConverterContext::single_topic(Side::Value, "t"), &mut encoded);
+            converter.encode(
+                &part.column,
+                &ConverterContext::single_topic(Side::Value, "t"),
+                &mut encoded,
+            );
             let failed: HashMap<usize, String> = encoded
                 .errors()
                 .iter()
@@ -705,6 +725,40 @@ mod tests {
     /// Deliberate difference (README): Kafka silently wraps integers beyond 64 bits and turns
     /// numbers beyond the double range into Infinity; weir refuses to alter them and fails the row.
     #[test]
+    fn numeric_decimals_keep_every_digit() {
+        let config = JsonConfig {
+            decimal_format: DecimalFormat::Numeric,
+            ..JsonConfig::default()
+        };
+        let envelope = |number: &str| {
+            Some(
+                format!(
+                    r#"{{"schema":{{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{{"scale":"4"}}}},"payload":{number}}}"#
+                )
+                .into_bytes(),
+            )
+        };
+        let docs = [
+            envelope("12345678901234567890.1234"),
+            envelope("1.5"),
+            envelope("-9999999999999999.9999"),
+        ];
+        let out = columnar(&config, &docs);
+        let payload = |row: usize| {
+            let bytes = out[row].clone().expect("decodes").expect("not null");
+            let text = String::from_utf8(bytes).expect("utf-8");
+            text[text.find("\"payload\":").expect("payload") + 10..text.len() - 1].to_string()
+        };
+        assert_eq!(payload(0), "12345678901234567890.1234");
+        // Held at the column's scale (a deliberate difference in the README: Kafka writes `1.5`).
+        assert_eq!(payload(1), "1.5000");
+        assert_eq!(payload(2), "-9999999999999999.9999");
+        for row in [0, 2] {
+            assert_eq!(out[row], reference(&config, docs[row].as_deref()));
+        }
+    }
+
+    #[test]
     fn numbers_beyond_64_bit_range_are_row_errors() {
         let config = JsonConfig {
             schemas_enable: false,
@@ -723,7 +777,10 @@ mod tests {
     fn an_envelope_schema_is_parsed_once_per_distinct_text() {
         let converter = JsonConverter::new(JsonConfig::default());
         let doc = br#"{"schema":{"type":"string","optional":false},"payload":"x"}"#;
-        let decoded = converter.decode(&[Some(doc.as_slice()), Some(doc.as_slice())], &ConverterContext::single_topic(Side::Value, "t"));
+        let decoded = converter.decode(
+            &[Some(doc.as_slice()), Some(doc.as_slice())],
+            &ConverterContext::single_topic(Side::Value, "t"),
+        );
         assert_eq!(decoded.parts.len(), 1);
         assert_eq!(converter.schemas.lock().unwrap().len(), 1);
     }

@@ -34,6 +34,10 @@ pub struct PayloadDecoder<'a> {
     pub extra: &'a mut Vec<u8>,
     /// The converter settings.
     pub config: &'a JsonConfig,
+    /// Set when a Decimal came as a fractional number, which the tape holds only as an `f64`
+    /// (a double keeps about 16 significant digits): the row failed and must be read again from
+    /// its exact text (see `JsonConverter`'s decode), never rounded.
+    pub needs_exact_text: bool,
 }
 
 impl PayloadDecoder<'_> {
@@ -182,8 +186,9 @@ impl PayloadDecoder<'_> {
         }
     }
 
-    /// Appends a row-wise value (a schema default) to the column of `schema`.
-    fn append_value(
+    /// Appends a row-wise value (a schema default, or a row read from its exact text) to the
+    /// column of `schema`.
+    pub fn append_value(
         &mut self,
         schema: &Schema,
         value: &Value,
@@ -390,10 +395,17 @@ impl PayloadDecoder<'_> {
         Ok(())
     }
 
-    /// A Decimal's unscaled value at the schema's scale, from a number or base64 bytes.
-    fn decimal(&self, node: JNode, scale: i32) -> Result<i128> {
+    /// A Decimal's unscaled value at the schema's scale, from an integer or base64 bytes. A
+    /// fractional number sets [`Self::needs_exact_text`]: its double may have lost digits.
+    fn decimal(&mut self, node: JNode, scale: i32) -> Result<i128> {
         match node {
-            JNode::I64(_) | JNode::U64(_) | JNode::F64(_) => number_at_scale(node, scale),
+            JNode::F64(_) => {
+                self.needs_exact_text = true;
+                Err(ConnectError::data(
+                    "Decimal number must be read from its exact text",
+                ))
+            }
+            JNode::I64(_) | JNode::U64(_) => integer_at_scale(node, scale),
             JNode::Str { start, len } => {
                 let bytes = self.base64(start, len, "Invalid bytes for Decimal field")?;
                 unscaled_from_bytes(&bytes)
@@ -449,23 +461,16 @@ fn int_only(node: JNode, what: &str) -> Result<i32> {
     }
 }
 
-/// A JSON number as an unscaled integer at `scale`, exactly (a number with more fraction digits
-/// than the scale cannot be held by a fixed-scale Decimal128 without rounding: an error).
-fn number_at_scale(node: JNode, scale: i32) -> Result<i128> {
-    let text = match node {
-        JNode::I64(v) => v.to_string(),
-        JNode::U64(v) => v.to_string(),
-        JNode::F64(v) => {
-            let mut buffer = ryu::Buffer::new();
-            buffer.format(v).to_string()
-        }
-        _ => String::new(),
+/// A JSON integer as an unscaled integer at `scale`, exactly (beyond 38 digits: an error).
+fn integer_at_scale(node: JNode, scale: i32) -> Result<i128> {
+    let unscaled = match node {
+        JNode::I64(v) => i128::from(v),
+        JNode::U64(v) => i128::from(v),
+        _ => return Err(ConnectError::data("Decimal number is not an integer")),
     };
-    let decimal = parse_decimal(&text)
-        .ok_or_else(|| ConnectError::data(format!("Invalid decimal number {text}")))?;
-    rescale(decimal, scale).ok_or_else(|| {
+    rescale(Decimal { unscaled, scale: 0 }, scale).ok_or_else(|| {
         ConnectError::data(format!(
-            "Decimal value {text} does not fit scale {scale} within 38 digits"
+            "Decimal value {unscaled} does not fit scale {scale} within 38 digits"
         ))
     })
 }
