@@ -1,8 +1,7 @@
 //! What Kafka's transforms share (`transforms/util/*.java`): the messages of `Requirements`,
 //! `SchemaUtil.copySchemaBasics`, and the per-schema cache every schema-changing transform keeps.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
@@ -48,49 +47,54 @@ pub fn copy_schema_basics(source: &Schema, kind: SchemaKind) -> Schema {
     }
 }
 
-/// A per-schema cache: work computed once per distinct input schema (by `Arc` identity, which
-/// the converters keep stable per schema text) and shared by every segment with that schema.
-/// Concurrent: pipelines are shared between threads. Bounded: cleared when it holds `capacity`
-/// entries (Kafka's transforms keep a 16-entry LRU).
+/// A per-schema cache: work computed once per distinct input schema and shared by every segment
+/// with that schema. A schema is found by `Arc` identity first (the converters keep one `Arc` per
+/// schema text), then by value, so the same schema arriving in a new `Arc` (after a converter's
+/// own cache dropped it) is still a hit. Concurrent: pipelines are shared between threads, and
+/// hits take only a read lock. Bounded: at `capacity` entries the oldest is evicted, one at a
+/// time (Kafka's transforms keep a 16-entry LRU).
 #[derive(Debug)]
 pub struct SchemaCache<V> {
-    entries: Mutex<HashMap<usize, (SchemaRef, Arc<V>)>>,
+    entries: RwLock<Vec<(SchemaRef, Arc<V>)>>,
     capacity: usize,
 }
 
 impl<V> Default for SchemaCache<V> {
     fn default() -> Self {
         SchemaCache {
-            entries: Mutex::new(HashMap::new()),
+            entries: RwLock::new(Vec::new()),
             capacity: 64,
         }
     }
 }
 
 impl<V> SchemaCache<V> {
-    /// The cached value for `schema`, computing it with `make` on a miss. Cost: one lock and one
-    /// hash lookup per call (per segment, not per row).
+    /// The cached value for `schema`, computing it with `make` on a miss. Cost per call (per
+    /// segment, not per row): a read lock and a scan of at most `capacity` pointers; when the
+    /// `Arc` is new, schema comparisons until one matches; on a miss, `make` and a write lock.
     pub fn get_or_try<E>(
         &self,
         schema: &SchemaRef,
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<Arc<V>, E> {
-        let key = Arc::as_ptr(schema) as usize;
-        if let Some((_, hit)) = self.lock().get(&key) {
-            return Ok(hit.clone());
+        if let Some(hit) = self.find(schema) {
+            return Ok(hit);
         }
         let value = Arc::new(make()?);
-        let mut entries = self.lock();
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity {
-            entries.clear();
+            entries.remove(0);
         }
-        // The schema is kept alive with its entry, so its address cannot be reused meanwhile.
-        entries.insert(key, (schema.clone(), value.clone()));
+        entries.push((schema.clone(), value.clone()));
         Ok(value)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<usize, (SchemaRef, Arc<V>)>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    fn find(&self, schema: &SchemaRef) -> Option<Arc<V>> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let by_identity = entries.iter().find(|(s, _)| Arc::ptr_eq(s, schema));
+        by_identity
+            .or_else(|| entries.iter().find(|(s, _)| **s == **schema))
+            .map(|(_, value)| value.clone())
     }
 }
 
@@ -99,12 +103,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cache_computes_once_per_schema_identity() {
+    fn cache_computes_once_per_schema_value() {
         let cache: SchemaCache<usize> = SchemaCache::default();
         let a = Schema::new(SchemaKind::Int32).into_ref();
-        let b = Schema::new(SchemaKind::Int32).into_ref();
+        let same_in_new_arc = Schema::new(SchemaKind::Int32).into_ref();
+        let other = Schema::new(SchemaKind::Int64).into_ref();
         let mut calls = 0;
-        for schema in [&a, &a, &b] {
+        for schema in [&a, &a, &same_in_new_arc, &other] {
             cache
                 .get_or_try::<()>(schema, || {
                     calls += 1;
@@ -113,6 +118,38 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn a_full_cache_evicts_its_oldest_entry_only() {
+        let cache: SchemaCache<usize> = SchemaCache {
+            entries: RwLock::new(Vec::new()),
+            capacity: 2,
+        };
+        let schemas: Vec<SchemaRef> = [SchemaKind::Int8, SchemaKind::Int16, SchemaKind::Int32]
+            .into_iter()
+            .map(|kind| Schema::new(kind).into_ref())
+            .collect();
+        let mut calls = 0;
+        let mut get = |schema: &SchemaRef| {
+            cache
+                .get_or_try::<()>(schema, || {
+                    calls += 1;
+                    Ok(0)
+                })
+                .unwrap();
+        };
+        for schema in [
+            &schemas[0],
+            &schemas[1],
+            &schemas[2],
+            &schemas[1],
+            &schemas[0],
+        ] {
+            get(schema);
+        }
+        // Int8 was evicted by Int32 and computed again; Int16 stayed.
+        assert_eq!(calls, 4);
     }
 
     #[test]
