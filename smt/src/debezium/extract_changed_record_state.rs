@@ -156,7 +156,11 @@ impl ExtractChangedRecordState {
         )?;
         let (after_struct, before_struct) = match (after.as_struct_opt(), before.as_struct_opt()) {
             (Some(a), Some(b)) => (a, b),
-            _ => return Err(ConnectError::data("the before / after columns are not structs")),
+            _ => {
+                return Err(ConnectError::data(
+                    "the before / after columns are not structs",
+                ))
+            }
         };
         let comparators: Vec<Option<Comparator>> = plan
             .pairs
@@ -437,7 +441,10 @@ impl Transform for ExtractChangedRecordState {
         let (mut changed, mut unchanged) = (Vec::new(), Vec::new());
         if !after.is_null() && !before.is_null() {
             let Value::Struct(after) = after else {
-                return Err(require_struct_error("After value should be struct.", &after));
+                return Err(require_struct_error(
+                    "After value should be struct.",
+                    &after,
+                ));
             };
             let Value::Struct(before) = before else {
                 return Err(require_struct_error(
@@ -509,7 +516,14 @@ mod tests {
         .into_ref()
     }
 
-    type Cells = (i32, Option<&'static str>, Option<u8>, Option<f64>, Option<i128>, bool);
+    type Cells = (
+        i32,
+        Option<&'static str>,
+        Option<u8>,
+        Option<f64>,
+        Option<i128>,
+        bool,
+    );
 
     fn row((id, name, blob, score, price, tags): Cells) -> Value {
         Value::Struct(Struct {
@@ -599,14 +613,25 @@ mod tests {
             .expect("ok")
             .expect("kept");
         assert!(read.headers.iter().all(|h| names(h).is_empty()));
-        let tombstone = t.apply_record(record(Value::Null)).expect("ok").expect("kept");
+        let tombstone = t
+            .apply_record(record(Value::Null))
+            .expect("ok")
+            .expect("kept");
         assert!(tombstone.headers.is_empty());
     }
 
     #[test]
     fn zero_and_negative_zero_differ() {
-        assert!(!java_equals(&Value::Float64(0.0), &Value::Float64(-0.0), false));
-        assert!(java_equals(&Value::Float32(f32::NAN), &Value::Float32(-f32::NAN), false));
+        assert!(!java_equals(
+            &Value::Float64(0.0),
+            &Value::Float64(-0.0),
+            false
+        ));
+        assert!(java_equals(
+            &Value::Float32(f32::NAN),
+            &Value::Float32(-f32::NAN),
+            false
+        ));
     }
 
     #[test]
@@ -624,7 +649,12 @@ mod tests {
             0..2i32,
             prop_oneof![Just(None), Just(Some("a")), Just(Some("b"))],
             prop_oneof![Just(None), Just(Some(1u8))],
-            prop_oneof![Just(None), Just(Some(0.0)), Just(Some(-0.0)), Just(Some(f64::NAN))],
+            prop_oneof![
+                Just(None),
+                Just(Some(0.0)),
+                Just(Some(-0.0)),
+                Just(Some(f64::NAN))
+            ],
             prop_oneof![Just(None), Just(Some(1i128)), Just(Some(2i128))],
             any::<bool>(),
         )

@@ -42,8 +42,8 @@ use crate::insert_field::{
     arrow_failure, children_with_defaults, field_value, per_row, push_unique, struct_array,
 };
 use crate::record::{records_of, ConnectRecord};
-use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
 use crate::replace_field::ReplaceField;
+use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
 use crate::util::{copy_schema_basics, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
@@ -819,7 +819,12 @@ impl ExtractNewRecordState {
                 },
                 _ => self.built(&plan.deleted_schema, &before, &sources, "true", true)?,
             };
-            let part = part_with(&input, Side::Value, indices.clone(), take(column, &indices, n)?)?;
+            let part = part_with(
+                &input,
+                Side::Value,
+                indices.clone(),
+                take(column, &indices, n)?,
+            )?;
             match (&self.drop, k) {
                 (Some(drop), 1..) => {
                     let filter = match k {
@@ -918,7 +923,12 @@ impl ExtractNewRecordState {
         for &i in &kept {
             let upsert_default = self.handling.rewrite && self.replace_null_with_default;
             let (state, index, schema, with_default) = match rows[i] {
-                Row::Upsert => (states.0, plan.route_after, &plan.after_schema, upsert_default),
+                Row::Upsert => (
+                    states.0,
+                    plan.route_after,
+                    &plan.after_schema,
+                    upsert_default,
+                ),
                 Row::Delete(_) => (states.1, plan.route_before, &plan.before_schema, false),
                 _ => continue,
             };
@@ -1057,7 +1067,14 @@ impl DropRows<'_> {
             false => Vec::new(),
         };
         let value = drop.to_drop(self.filter, &names)?;
-        Ok((key, if self.value_is_null { Vec::new() } else { value }))
+        Ok((
+            key,
+            if self.value_is_null {
+                Vec::new()
+            } else {
+                value
+            },
+        ))
     }
 
     /// Pushes `part`'s rows, with their columns dropped, into `output`.
@@ -1082,7 +1099,9 @@ impl DropRows<'_> {
             let sub = match sub_part(&part, &members) {
                 Ok(sub) => sub,
                 Err(e) => {
-                    let failed = members.iter().map(|&m| (part.indices[m as usize], e.clone()));
+                    let failed = members
+                        .iter()
+                        .map(|&m| (part.indices[m as usize], e.clone()));
                     output.errors.extend(failed);
                     continue;
                 }
@@ -1353,7 +1372,11 @@ mod tests {
         let transaction = match tx {
             true => Value::Struct(Struct {
                 schema: field_of(&schema, "transaction"),
-                values: vec![Value::String("tx-1".into()), Value::Int64(3), Value::Int64(1)],
+                values: vec![
+                    Value::String("tx-1".into()),
+                    Value::Int64(3),
+                    Value::Int64(1),
+                ],
             }),
             false => Value::Null,
         };
@@ -1461,7 +1484,10 @@ mod tests {
         }
         .into_ref();
         assert_eq!(created.value_schema.as_ref(), Some(&required));
-        assert_eq!(struct_of(&created).values, vec![Value::Int32(1), Value::String("ann".into())]);
+        assert_eq!(
+            struct_of(&created).values,
+            vec![Value::Int32(1), Value::String("ann".into())]
+        );
         // The delete keeps `after`'s optional schema, with a null value.
         let deleted = apply(&t, delete(3)).expect("kept");
         assert_eq!(
@@ -1535,7 +1561,11 @@ mod tests {
 
     #[test]
     fn modes_match_ignoring_case_and_blanks() {
-        for (raw, mode) in [(" drop ", "drop"), ("REWRITE", "rewrite"), ("Tombstone", "tombstone")] {
+        for (raw, mode) in [
+            (" drop ", "drop"),
+            ("REWRITE", "rewrite"),
+            ("Tombstone", "tombstone"),
+        ] {
             let a = unwrap(&[("delete.tombstone.handling.mode", raw)]);
             let b = unwrap(&[("delete.tombstone.handling.mode", mode)]);
             assert_eq!(a.handling, b.handling, "{raw}");
@@ -1552,7 +1582,10 @@ mod tests {
         ]);
         let key_schema = structure(
             "k.Key",
-            &[("id", s(SchemaKind::Int32)), ("name", s(SchemaKind::String).optional())],
+            &[
+                ("id", s(SchemaKind::Int32)),
+                ("name", s(SchemaKind::String).optional()),
+            ],
         )
         .into_ref();
         let key = Value::Struct(Struct {
@@ -1575,7 +1608,13 @@ mod tests {
             .expect("ok")
             .expect("kept");
         let names = |schema: &Option<SchemaRef>| -> Vec<String> {
-            schema.as_ref().expect("schema").fields().iter().map(|f| f.name.clone()).collect()
+            schema
+                .as_ref()
+                .expect("schema")
+                .fields()
+                .iter()
+                .map(|f| f.name.clone())
+                .collect()
         };
         // `id` is required (kept); `name` and the added `__op` are optional (dropped).
         assert_eq!(names(&out.value_schema), ["id", "__deleted"]);
@@ -1596,7 +1635,13 @@ mod tests {
         };
         assert!(t.apply_record(not_a_list).is_err());
         let values = vec![create(1), update(2), delete(3), create(4), Value::Null];
-        let headers = [&["name"][..], &[], &["name", "__op"], &["id", "nope"], &["name"]];
+        let headers = [
+            &["name"][..],
+            &[],
+            &["name", "__op"],
+            &["id", "nope"],
+            &["name"],
+        ];
         kernel_agrees_with_headers(&t, Some(&key_schema), key.clone(), &values, &headers)
             .expect("agree");
         let incompatible = unwrap(&[
@@ -1604,8 +1649,14 @@ mod tests {
             ("drop.fields.keep.schema.compatible", "false"),
             ("drop.fields.from.key", "true"),
         ]);
-        kernel_agrees_with_headers(&incompatible, Some(&key_schema), key.clone(), &values, &headers)
-            .expect("agree");
+        kernel_agrees_with_headers(
+            &incompatible,
+            Some(&key_schema),
+            key.clone(),
+            &values,
+            &headers,
+        )
+        .expect("agree");
         let to_tombstone = unwrap(&[
             ("drop.fields.header.name", "dropped"),
             ("delete.tombstone.handling.mode", "delete-to-tombstone"),
@@ -1872,7 +1923,10 @@ mod tests {
                 ("replace.null.with.default", "false"),
                 ("add.fields", "db:database")
             ]),
-            Just(vec![("add.fields", "ts_us,ts_ns,data_collection_order,transaction.id")]),
+            Just(vec![(
+                "add.fields",
+                "ts_us,ts_ns,data_collection_order,transaction.id"
+            )]),
             Just(vec![("route.by.field", "name"), ("add.fields", "op")]),
             Just(vec![
                 ("drop.fields.header.name", "dropped"),
@@ -1917,7 +1971,17 @@ mod tests {
     }
 
     /// One row's outcome with everything a transform may change.
-    type Full = Result<Option<(String, Option<SchemaRef>, Value, Option<SchemaRef>, Value, Vec<Header>)>, String>;
+    type Full = Result<
+        Option<(
+            String,
+            Option<SchemaRef>,
+            Value,
+            Option<SchemaRef>,
+            Value,
+            Vec<Header>,
+        )>,
+        String,
+    >;
 
     /// Kernel and reference agree on every row (topic, key, value, schemas, headers, drops,
     /// errors), with the input rows carrying a `dropped` header listing `drops[i]`.
@@ -1942,11 +2006,23 @@ mod tests {
                 value: Value::Array(names.iter().map(|s| Value::String(s.to_string())).collect()),
             }]);
         }
-        let input = SegmentInput { rows: &rows, key: &keys, value: &column, meta: &mut m };
+        let input = SegmentInput {
+            rows: &rows,
+            key: &keys,
+            value: &column,
+            meta: &mut m,
+        };
         let expected: Vec<Full> = records_of(&input)
             .into_iter()
             .map(|r| match t.apply_record(r) {
-                Ok(Some(r)) => Ok(Some((r.topic, r.key_schema, r.key, r.value_schema, r.value, r.headers))),
+                Ok(Some(r)) => Ok(Some((
+                    r.topic,
+                    r.key_schema,
+                    r.key,
+                    r.value_schema,
+                    r.value,
+                    r.headers,
+                ))),
                 Ok(None) => Ok(None),
                 Err(e) => Err(e.message),
             })

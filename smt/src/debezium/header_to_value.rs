@@ -82,10 +82,17 @@ fn validated_list(config: &TransformConfig, key: &str) -> Result<Vec<String>, Co
     let items: Vec<String> = match raw {
         None => Vec::new(),
         Some("") => vec![String::new()],
-        Some(v) => java_split(v, ',').iter().map(|s| s.trim().to_string()).collect(),
+        Some(v) => java_split(v, ',')
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect(),
     };
     if items.iter().any(|i| i.contains(' ')) {
-        return Err(invalid(key, raw, "Element(s) containing space not permitted"));
+        return Err(invalid(
+            key,
+            raw,
+            "Element(s) containing space not permitted",
+        ));
     }
     if items.iter().any(String::is_empty) {
         return Err(invalid(key, raw, "Empty string element(s) not permitted"));
@@ -188,7 +195,11 @@ impl HeaderToValue {
             return None;
         }
         let Some(first) = entries.iter().find(|e| !e.is_empty()) else {
-            return Some(SegmentOutput::all(n, input.key.clone(), input.value.clone()));
+            return Some(SegmentOutput::all(
+                n,
+                input.key.clone(),
+                input.value.clone(),
+            ));
         };
         // A schema Debezium fails to make fails each record differently: the reference.
         let updated = self.updated_schema(schema, first).ok()?;
@@ -200,7 +211,10 @@ impl HeaderToValue {
             .collect();
         // Two levels of nesting, or a field both rebuilt and replaced: the reference.
         let deep = contained.iter().any(|f| {
-            f.schema.fields().iter().any(|g| is_contained(&g.name, &nested))
+            f.schema
+                .fields()
+                .iter()
+                .any(|g| is_contained(&g.name, &nested))
                 || entries.iter().flatten().any(|e| e.name == f.name)
         });
         if deep {
@@ -229,7 +243,10 @@ impl HeaderToValue {
             Err(e) => return Some(fail_rows(input, &entries, &e)),
         };
         if self.move_headers {
-            let moved: Vec<u32> = (0..n).filter(|&i| valid[i]).map(|i| input.rows[i]).collect();
+            let moved: Vec<u32> = (0..n)
+                .filter(|&i| valid[i])
+                .map(|i| input.rows[i])
+                .collect();
             input.meta.headers.edit_rows(&moved, |_, h| self.moved(h));
         }
         Some(assemble(
@@ -242,7 +259,11 @@ impl HeaderToValue {
 }
 
 /// Every row with entries fails with `error`; the others pass unchanged.
-fn fail_rows(input: &SegmentInput<'_>, entries: &[Vec<Entry>], error: &ConnectError) -> SegmentOutput {
+fn fail_rows(
+    input: &SegmentInput<'_>,
+    entries: &[Vec<Entry>],
+    error: &ConnectError,
+) -> SegmentOutput {
     let outcomes = entries
         .iter()
         .map(|e| match e.is_empty() {
@@ -344,7 +365,9 @@ fn make_new_schema(old: &Schema, entries: &[Entry]) -> Result<Schema, ConnectErr
         let mut current = old;
         for part in &parts[..parts.len().saturating_sub(1)] {
             if !matches!(current.kind, SchemaKind::Struct(_)) {
-                return Err(ConnectError::data("Cannot look up fields on non-struct type"));
+                return Err(ConnectError::data(
+                    "Cannot look up fields on non-struct type",
+                ));
             }
             let Some((_, field)) = current.field(part) else {
                 break;
@@ -377,8 +400,9 @@ fn build_new_schema(
     let mut fields = Vec::new();
     for field in old.fields() {
         let schema = match is_contained(&field.name, nested) {
-            true => build_new_schema(&field.name, &field.schema, entries, nested, level + 1)?
-                .into_ref(),
+            true => {
+                build_new_schema(&field.name, &field.schema, entries, nested, level + 1)?.into_ref()
+            }
             false => field.schema.clone(),
         };
         fields.push(Field {
@@ -495,8 +519,14 @@ fn build_updated_value(
             let (_, target) = updated
                 .field(&field.name)
                 .ok_or_else(|| not_a_field(&field.name))?;
-            let built =
-                build_updated_value(&field.name, inner, entries, &target.schema, nested, level + 1)?;
+            let built = build_updated_value(
+                &field.name,
+                inner,
+                entries,
+                &target.schema,
+                nested,
+                level + 1,
+            )?;
             put(&mut values, updated, &field.name, Value::Struct(built))?;
         } else {
             put(&mut values, updated, &field.name, value)?;
@@ -568,19 +598,28 @@ fn check_row(
     for entry in row {
         let parts = java_split(&entry.name, '.');
         if parts.len() == 1 {
-            let (_, field) = updated.field(parts[0]).ok_or_else(|| not_a_field(parts[0]))?;
+            let (_, field) = updated
+                .field(parts[0])
+                .ok_or_else(|| not_a_field(parts[0]))?;
             check_put(field, &entry.value)?;
             continue;
         }
         let (parent, child) = (parts[0], parts[1]);
         if let Some((p, original)) = schema.field(parent) {
-            let cell = field_value(original, &value_at(Some(&original.schema), values.column(p).as_ref(), i), true);
+            let cell = field_value(
+                original,
+                &value_at(Some(&original.schema), values.column(p).as_ref(), i),
+                true,
+            );
             if cell.is_null() {
                 continue;
             }
         }
         if let Some((_, target)) = updated.field(parent) {
-            let (_, field) = target.schema.field(child).ok_or_else(|| not_a_field(child))?;
+            let (_, field) = target
+                .schema
+                .field(child)
+                .ok_or_else(|| not_a_field(child))?;
             check_put(field, &entry.value)?;
         }
     }
@@ -593,7 +632,12 @@ fn check_row(
             return Err(required_null(field));
         }
         let non_null_parent = match original {
-            Some((p, o)) => !field_value(o, &value_at(Some(&o.schema), values.column(p).as_ref(), i), true).is_null(),
+            Some((p, o)) => !field_value(
+                o,
+                &value_at(Some(&o.schema), values.column(p).as_ref(), i),
+                true,
+            )
+            .is_null(),
             None => has_nested(row, &field.name),
         };
         if !non_null_parent || !matches!(field.schema.kind, SchemaKind::Struct(_)) {
@@ -626,25 +670,30 @@ fn build_level(
     let mut children = Vec::with_capacity(updated.fields().len());
     for field in updated.fields() {
         let original = schema.field(&field.name);
-        let targeted = entries.iter().any(|row| root_target(row, &field.name).is_some());
+        let targeted = entries
+            .iter()
+            .any(|row| root_target(row, &field.name).is_some());
         let child = match original {
             _ if targeted => {
                 let cells: Vec<Value> = (0..n)
-                    .map(|i| match (valid[i], root_target(&entries[i], &field.name), original) {
-                        (false, _, _) => Value::Null,
-                        (true, Some(v), _) => v.clone(),
-                        (true, None, Some((p, o))) => field_value(
-                            o,
-                            &value_at(Some(&o.schema), values.column(p).as_ref(), i),
-                            true,
-                        ),
-                        (true, None, None) => Value::Null,
-                    })
+                    .map(
+                        |i| match (valid[i], root_target(&entries[i], &field.name), original) {
+                            (false, _, _) => Value::Null,
+                            (true, Some(v), _) => v.clone(),
+                            (true, None, Some((p, o))) => field_value(
+                                o,
+                                &value_at(Some(&o.schema), values.column(p).as_ref(), i),
+                                true,
+                            ),
+                            (true, None, None) => Value::Null,
+                        },
+                    )
                     .collect();
                 values_to_array(Some(&field.schema), &cells)?
             }
-            Some((p, o)) if matches!(field.schema.kind, SchemaKind::Struct(_))
-                && entries.iter().any(|row| has_nested(row, &field.name)) =>
+            Some((p, o))
+                if matches!(field.schema.kind, SchemaKind::Struct(_))
+                    && entries.iter().any(|row| has_nested(row, &field.name)) =>
             {
                 let inner = with_field_default(o, values.column(p))?;
                 let inner = inner
@@ -683,7 +732,8 @@ fn nested_column(
     let n = rows.len();
     let mut children = Vec::new();
     for child in field.schema.fields() {
-        let source = original.and_then(|(s, a)| s.field(&child.name).map(|(c, f)| (f, a.column(c))));
+        let source =
+            original.and_then(|(s, a)| s.field(&child.name).map(|(c, f)| (f, a.column(c))));
         let targeted = entries
             .iter()
             .any(|row| nested_target(row, &field.name, &child.name).is_some());
@@ -691,15 +741,19 @@ fn nested_column(
             Some((f, array)) if !targeted => with_field_default(f, array)?,
             _ => {
                 let cells: Vec<Value> = (0..n)
-                    .map(|i| match (rows[i], nested_target(&entries[i], &field.name, &child.name), &source) {
-                        (false, _, _) => Value::Null,
-                        (true, Some(v), _) => v.clone(),
-                        (true, None, Some((f, array))) => field_value(
-                            f,
-                            &value_at(Some(&f.schema), array.as_ref(), i),
-                            true,
-                        ),
-                        (true, None, None) => Value::Null,
+                    .map(|i| {
+                        match (
+                            rows[i],
+                            nested_target(&entries[i], &field.name, &child.name),
+                            &source,
+                        ) {
+                            (false, _, _) => Value::Null,
+                            (true, Some(v), _) => v.clone(),
+                            (true, None, Some((f, array))) => {
+                                field_value(f, &value_at(Some(&f.schema), array.as_ref(), i), true)
+                            }
+                            (true, None, None) => Value::Null,
+                        }
                     })
                     .collect();
                 values_to_array(Some(&child.schema), &cells)?
@@ -795,11 +849,9 @@ mod tests {
     }
 
     fn value_schema() -> SchemaRef {
-        let source = Schema::structure([(
-            "db".to_string(),
-            Schema::new(SchemaKind::String).into_ref(),
-        )])
-        .with_name("Source");
+        let source =
+            Schema::structure([("db".to_string(), Schema::new(SchemaKind::String).into_ref())])
+                .with_name("Source");
         Schema::structure(
             [
                 ("id", Schema::new(SchemaKind::Int32)),
@@ -871,7 +923,10 @@ mod tests {
             error(&[("headers", "a,b"), ("fields", "a"), ("operation", "copy")]).message,
             "'fields' config must have the same number of elements as 'headers' config."
         );
-        assert_eq!(error(&[("fields", "a"), ("operation", "copy")]).key, "headers");
+        assert_eq!(
+            error(&[("fields", "a"), ("operation", "copy")]).key,
+            "headers"
+        );
         assert_eq!(
             error(&[("headers", "a b"), ("fields", "a"), ("operation", "copy")]).key,
             "headers"
@@ -918,7 +973,10 @@ mod tests {
         let Value::Struct(source) = &s.values[2] else {
             panic!("not a struct")
         };
-        assert_eq!(source.values, vec![Value::String("inv".into()), Value::String("k".into())]);
+        assert_eq!(
+            source.values,
+            vec![Value::String("inv".into()), Value::String("k".into())]
+        );
         assert_eq!(out.headers.len(), 1);
         assert_eq!(&*out.headers[0].name, "other");
         let tombstone = t.apply_record(record(Value::Null, vec![])).expect("ok");
@@ -927,7 +985,11 @@ mod tests {
 
     #[test]
     fn new_parent_structs_and_cached_schemas() {
-        let t = h2v(&[("headers", "a,b"), ("fields", "meta.a,b"), ("operation", "copy")]);
+        let t = h2v(&[
+            ("headers", "a,b"),
+            ("fields", "meta.a,b"),
+            ("operation", "copy"),
+        ]);
         let both = vec![
             header("a", Value::String("1".into())),
             header("b", Value::String("2".into())),
@@ -980,7 +1042,10 @@ mod tests {
     fn arb_config() -> impl Strategy<Value = Vec<(&'static str, &'static str)>> {
         prop_oneof![
             Just(vec![("headers", "trace,ts"), ("fields", "trace,ts")]),
-            Just(vec![("headers", "trace,key"), ("fields", "trace,source.key")]),
+            Just(vec![
+                ("headers", "trace,key"),
+                ("fields", "trace,source.key")
+            ]),
             Just(vec![("headers", "key,ts"), ("fields", "meta.key,meta.ts")]),
             Just(vec![("headers", "id,trace"), ("fields", "id,status")]),
             Just(vec![("headers", "ts"), ("fields", "a.b.c")]),
