@@ -649,11 +649,13 @@ mod tests {
             0..2i32,
             prop_oneof![Just(None), Just(Some("a")), Just(Some("b"))],
             prop_oneof![Just(None), Just(Some(1u8))],
+            // No NaN: the check compares records with `==`, where NaN differs from itself
+            // (the unit test covers NaN).
             prop_oneof![
                 Just(None),
                 Just(Some(0.0)),
                 Just(Some(-0.0)),
-                Just(Some(f64::NAN))
+                Just(Some(1.5))
             ],
             prop_oneof![Just(None), Just(Some(1i128)), Just(Some(2i128))],
             any::<bool>(),
