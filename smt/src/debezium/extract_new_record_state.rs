@@ -1,23 +1,29 @@
 //! `io.debezium.transforms.ExtractNewRecordState` ("unwrap", event flattening): replaces a
 //! Debezium change-event envelope (`before`, `after`, `source`, `op`, `ts_ms`, `transaction`)
-//! with its `after` state (Debezium's `ExtractNewRecordState.java` /
-//! `AbstractExtractNewRecordState.java` and the delete-handling strategies).
+//! with its `after` state, as Debezium 3.6.1 does (`ExtractNewRecordState.java`,
+//! `AbstractExtractNewRecordState.java`, `DefaultDeleteHandlingStrategy.java`).
 //!
 //! As in Debezium, a record is an envelope when its value schema's name ends with `.Envelope`;
 //! anything else that is not null (heartbeats, schema changes, schemaless values) passes
 //! unchanged. Tombstones (null values) are dropped or kept per the delete handling; rows whose
 //! `after` is null are deletes (or truncates when `before` is null too, always dropped), decided
-//! from the null masks of `after` / `before`, not from `op`, exactly as Debezium decides.
+//! from the null masks of `after` / `before`, not from `op`, exactly as Debezium decides. The
+//! unwrapped value's schema is required: every kept value passes through the add-fields step,
+//! whose `SchemaUtil.copySchemaBasics` copy drops the optionality of `after`; only a
+//! `tombstone`-mode delete (a null value) keeps `after`'s optional schema. The options 3.x
+//! removed (`drop.tombstones`, `delete.handling.mode`, `operation.header`,
+//! `add.source.fields`) are ignored, with a warning on stderr.
 //!
 //! Kernel: per envelope schema a plan is computed once (child indices, output schemas with
 //! `__deleted` and `add.fields`, header sources, routing field). Per segment the `after` child
 //! array is moved out of the envelope with the envelope's nulls merged (no row data copied),
 //! appended columns are the envelope's own child arrays, and each row goes to one candidate
 //! column (after, rewritten before, null after, schemaless null, unchanged) by masks; only
-//! headers and `route.by.field` read values per row. Envelope schemas the plan does not cover
-//! (no or non-struct `before`/`after`, add.fields of STRUCT/MAP fields, names clashing, routing
-//! fields that fail) go through the per-row fallback over the reference, which has Debezium's
-//! errors for them.
+//! headers, `route.by.field` and `drop.fields.header.name` read values per row (the dropped
+//! columns go through `ReplaceField`'s kernel once per distinct list). Envelope schemas the
+//! plan does not cover (no or non-struct `before`/`after`, add.fields of STRUCT/MAP fields,
+//! names clashing, routing fields that fail) go through the per-row fallback over the
+//! reference, which has Debezium's errors for them.
 
 use std::sync::Arc;
 
@@ -36,7 +42,8 @@ use crate::insert_field::{
     arrow_failure, children_with_defaults, field_value, per_row, push_unique, struct_array,
 };
 use crate::record::{records_of, ConnectRecord};
-use crate::transform::{RecordMeta, SegmentInput, SegmentOutput, Transform};
+use crate::replace_field::ReplaceField;
+use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
 use crate::util::{copy_schema_basics, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
@@ -46,15 +53,23 @@ const OPERATION: &str = "op";
 const PURPOSE: &str = "source field insertion";
 const EXTRACT_PURPOSE: &str = "field extraction";
 const NEW_MODE: &str = "delete.tombstone.handling.mode";
-const LEGACY_MODE: &str = "delete.handling.mode";
 /// Debezium's `EnumRecommender` lists the literals of a `HashSet`, in its iteration order.
 const NEW_LITERALS: &str = "drop, tombstone, rewrite-with-tombstone, rewrite, delete-to-tombstone";
-const LEGACY_LITERALS: &str = "drop, none, rewrite";
+/// The options Debezium 3.x removed (ignored, with a warning) and the keys that replaced them.
+const REMOVED: [(&str, &str); 4] = [
+    ("drop.tombstones", NEW_MODE),
+    ("delete.handling.mode", NEW_MODE),
+    ("operation.header", "add.headers"),
+    ("add.source.fields", "add.fields"),
+];
 /// `ConnectSchema.field` on a non-struct parent (`source.x` where `source` is not a struct).
 const NON_STRUCT_LOOKUP: &str = "Cannot look up fields on non-struct type";
 /// Debezium dereferences the missing hosting struct's field (`transaction.id` without one).
 const MISSING_STRUCT_NPE: &str = "Cannot invoke \"org.apache.kafka.connect.data.Field.schema()\" \
      because the return value of \"org.apache.kafka.connect.data.Schema.field(String)\" is null";
+/// `getFieldsToDropFromSchema` on a record without a schema (a `delete-to-tombstone` delete).
+const NULL_SCHEMA_NPE: &str = "Cannot invoke \"org.apache.kafka.connect.data.Schema.fields()\" \
+     because \"schema\" is null";
 
 /// `ExtractNewRecordState`. Cost: parses and validates the config, once per pipeline.
 pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
@@ -66,7 +81,7 @@ pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProbl
 enum DeleteAction {
     /// Dropped (`drop`).
     Drop,
-    /// `after` (null) with the `after` schema (`tombstone`, legacy `none`).
+    /// `after` (null) with the `after` schema (`tombstone`).
     NullAfter,
     /// A tombstone without a value schema (`delete-to-tombstone`).
     NullNoSchema,
@@ -74,8 +89,7 @@ enum DeleteAction {
     Rewrite,
 }
 
-/// The delete and tombstone handling of `delete.tombstone.handling.mode` or its deprecated
-/// `drop.tombstones` + `delete.handling.mode` pair.
+/// The delete and tombstone handling of `delete.tombstone.handling.mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Handling {
     keep_tombstones: bool,
@@ -85,24 +99,12 @@ struct Handling {
 }
 
 impl Handling {
-    /// Debezium's precedence: the new key when set and not blank, else the deprecated pair when
-    /// either of its keys is set (Debezium 2.5–3.0), else the new key's default `tombstone`
-    /// (current Debezium, which no longer has the deprecated keys).
+    /// `DeleteTombstoneHandling.parse` after Debezium's `EnumRecommender` validation: the value
+    /// trimmed and matched ignoring case; unset means `tombstone`; anything else (blank too)
+    /// fails `configure()` with `Unable to validate config.`
     fn parse(config: &TransformConfig) -> Result<Handling, ConfigProblem> {
-        let legacy = config.get("drop.tombstones").is_some() || config.get(LEGACY_MODE).is_some();
-        match config
-            .get(NEW_MODE)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            Some(mode) => Handling::new_mode(mode),
-            None if legacy => Handling::legacy(config),
-            None => Handling::new_mode("tombstone"),
-        }
-    }
-
-    fn new_mode(mode: &str) -> Result<Handling, ConfigProblem> {
-        let (keep_tombstones, delete) = match mode.to_ascii_lowercase().as_str() {
+        let raw = config.get(NEW_MODE).unwrap_or("tombstone");
+        let (keep_tombstones, delete) = match raw.trim().to_ascii_lowercase().as_str() {
             "drop" => (false, DeleteAction::Drop),
             "tombstone" => (false, DeleteAction::NullAfter),
             "rewrite" => (false, DeleteAction::Rewrite),
@@ -110,7 +112,7 @@ impl Handling {
             "delete-to-tombstone" => (false, DeleteAction::NullNoSchema),
             _ => {
                 let reason = format!("Value must be one of {NEW_LITERALS}");
-                return Err(ConfigProblem::invalid(NEW_MODE, mode, &reason));
+                return Err(unable_to_validate(NEW_MODE, raw, &reason));
             }
         };
         Ok(Handling {
@@ -119,31 +121,158 @@ impl Handling {
             rewrite: delete == DeleteAction::Rewrite,
         })
     }
+}
 
-    fn legacy(config: &TransformConfig) -> Result<Handling, ConfigProblem> {
-        let drop_tombstones = config.boolean_or("drop.tombstones", true)?;
-        let mode = config.string_or(LEGACY_MODE, "drop");
-        let delete = match mode.to_ascii_lowercase().as_str() {
-            "drop" => DeleteAction::Drop,
-            "none" => DeleteAction::NullAfter,
-            "rewrite" => DeleteAction::Rewrite,
-            _ => {
-                let reason = format!("Value must be one of {LEGACY_LITERALS}");
-                return Err(ConfigProblem::invalid(LEGACY_MODE, &mode, &reason));
-            }
+/// Debezium's `configure()` failure after `Field.validate`: `ConnectException: Unable to
+/// validate config.`, with the reason Debezium only logs.
+pub(crate) fn unable_to_validate(key: &str, value: &str, reason: &str) -> ConfigProblem {
+    ConfigProblem::new(
+        key,
+        format!("Unable to validate config. The '{key}' value '{value}' is invalid: {reason}"),
+    )
+}
+
+/// A BOOLEAN key of Debezium's validated field set (`Field.isBoolean`: `true`/`false` ignoring
+/// case and blanks), or `default` when unset.
+fn validated_boolean(
+    config: &TransformConfig,
+    key: &str,
+    default: bool,
+) -> Result<bool, ConfigProblem> {
+    match config.get(key) {
+        None => Ok(default),
+        Some(v) if v.trim().eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.trim().eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(unable_to_validate(
+            key,
+            v,
+            "Either 'true' or 'false' is expected",
+        )),
+    }
+}
+
+/// Prints a warning for each option Debezium 3.x removed that `config` still sets: Debezium
+/// ignores them silently, which surprises users whose deletes then behave differently.
+fn warn_removed(config: &TransformConfig) {
+    for (key, replacement) in REMOVED {
+        if config.get(key).is_some() {
+            eprintln!(
+                "weir: warning: transforms.{}.{key} was removed in Debezium 3.x and is ignored \
+                 (as Debezium 3.6.1 ignores it); use {replacement} instead",
+                config.alias
+            );
+        }
+    }
+}
+
+/// `drop.fields.header.name` and its companions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DropFields {
+    /// The header listing the columns to drop.
+    header: String,
+    /// `drop.fields.from.key`: the key loses them too.
+    from_key: bool,
+    /// `drop.fields.keep.schema.compatible`: only optional columns go.
+    keep_schema_compatible: bool,
+}
+
+impl DropFields {
+    fn parse(config: &TransformConfig) -> Result<Option<DropFields>, ConfigProblem> {
+        let from_key = validated_boolean(config, "drop.fields.from.key", false)?;
+        let keep_schema_compatible =
+            validated_boolean(config, "drop.fields.keep.schema.compatible", true)?;
+        Ok(config
+            .get("drop.fields.header.name")
+            .filter(|h| !h.trim().is_empty())
+            .map(|header| DropFields {
+                header: header.to_string(),
+                from_key,
+                keep_schema_compatible,
+            }))
+    }
+
+    /// The header's list of names for a record with `headers` (the first header of that name):
+    /// `None` when absent, null or empty (nothing dropped); an error when it is not a list.
+    fn names(&self, headers: &[Header]) -> Result<Option<Vec<String>>, ConnectError> {
+        let Some(header) = headers.iter().find(|h| *h.name == *self.header) else {
+            return Ok(None);
         };
-        Ok(Handling {
-            keep_tombstones: !drop_tombstones,
-            delete,
-            rewrite: delete == DeleteAction::Rewrite,
-        })
+        match &header.value {
+            Value::Null => Ok(None),
+            Value::Array(items) if items.is_empty() => Ok(None),
+            Value::Array(items) => Ok(Some(
+                items
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::String(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            )),
+            other => Err(ConnectError::data(format!(
+                "class {} cannot be cast to class java.util.List",
+                other.java_class()
+            ))),
+        }
+    }
+
+    /// `getFieldsToDropFromSchema`: `names`, or only the optional columns of `schema` they
+    /// name when keeping schemas compatible.
+    fn to_drop(
+        &self,
+        schema: Option<&Schema>,
+        names: &[String],
+    ) -> Result<Vec<String>, ConnectError> {
+        if !self.keep_schema_compatible {
+            return Ok(names.to_vec());
+        }
+        let schema = schema.ok_or_else(|| ConnectError::data(NULL_SCHEMA_NPE))?;
+        Ok(schema
+            .fields()
+            .iter()
+            .filter(|f| f.schema.optional && names.contains(&f.name))
+            .map(|f| f.name.clone())
+            .collect())
+    }
+
+    /// The `ReplaceField` delegate Debezium configures with `exclude` = `fields`.
+    fn delegate(fields: &[String], side: Side) -> Result<ReplaceField, ConnectError> {
+        let config = TransformConfig::new(
+            "drop.fields",
+            "org.apache.kafka.connect.transforms.ReplaceField",
+            [("exclude".to_string(), fields.join(","))],
+        );
+        ReplaceField::new(&config, side).map_err(|p| ConnectError::data(p.message))
+    }
+
+    /// `dropFields` over a record (the key first, then the value).
+    fn apply(&self, mut record: ConnectRecord) -> Result<ConnectRecord, ConnectError> {
+        let Some(names) = self.names(&record.headers)? else {
+            return Ok(record);
+        };
+        if self.from_key && !record.key.is_null() {
+            let fields = self.to_drop(record.key_schema.as_deref(), &names)?;
+            if !fields.is_empty() {
+                record = Self::delegate(&fields, Side::Key)?
+                    .apply_record(record)?
+                    .ok_or_else(|| ConnectError::data("ReplaceField dropped the record"))?;
+            }
+        }
+        let fields = self.to_drop(record.value_schema.as_deref(), &names)?;
+        if fields.is_empty() {
+            return Ok(record);
+        }
+        Self::delegate(&fields, Side::Value)?
+            .apply_record(record)?
+            .ok_or_else(|| ConnectError::data("ReplaceField dropped the record"))
     }
 }
 
 /// One entry of `add.fields` / `add.headers` (Debezium's `FieldReference`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FieldReference {
-    /// The hosting struct (`source`, `transaction`), `None` for `op` and `ts_ms`.
+    /// The hosting struct (`source`, `transaction`), `None` for the envelope's own `op`,
+    /// `ts_ms`, `ts_us` and `ts_ns`.
     parent: Option<String>,
     field: String,
     new_field: String,
@@ -229,7 +358,7 @@ impl FieldReference {
 }
 
 /// Java's `String.split` on one character: trailing empty strings removed.
-fn java_split(text: &str, separator: char) -> Vec<&str> {
+pub(crate) fn java_split(text: &str, separator: char) -> Vec<&str> {
     let mut parts: Vec<&str> = text.split(separator).collect();
     while parts.last().is_some_and(|p| p.is_empty()) {
         parts.pop();
@@ -241,7 +370,7 @@ fn java_split(text: &str, separator: char) -> Vec<&str> {
 fn determine_struct(field: &str) -> Option<&'static str> {
     match field {
         "id" | "data_collection_order" | "total_order" => Some("transaction"),
-        OPERATION | "ts_ms" => None,
+        OPERATION | "ts_ms" | "ts_us" | "ts_ns" => None,
         "updateDescription" => Some("updateDescription"),
         _ => Some("source"),
     }
@@ -259,6 +388,16 @@ fn copied(field: &Field) -> Result<SchemaRef, ConnectError> {
         kind => Ok(copy_schema_basics(&field.schema, kind.clone())
             .optional()
             .into_ref()),
+    }
+}
+
+/// Kafka's `SchemaUtil.copySchemaBasics(schema, SchemaBuilder.struct())` with `fields`: the
+/// name, version, doc and parameters, but not the optionality (the copy is required), which is
+/// why Debezium's unwrapped values are required although `after` is optional.
+pub(crate) fn struct_copy(schema: &Schema, fields: Vec<Field>) -> Schema {
+    Schema {
+        optional: false,
+        ..copy_schema_basics(schema, SchemaKind::Struct(fields))
     }
 }
 
@@ -306,6 +445,7 @@ pub struct ExtractNewRecordState {
     headers: Vec<FieldReference>,
     route_by_field: Option<String>,
     replace_null_with_default: bool,
+    drop: Option<DropFields>,
     plans: SchemaCache<Option<Plan>>,
 }
 
@@ -321,21 +461,34 @@ struct Plan {
     /// Source of every present `add.fields` entry (in the output schemas' order).
     fields: Vec<Source>,
     upsert_schema: SchemaRef,
+    /// The rewritten delete's schema before `add.fields` (what `drop.fields` sees on deletes).
+    deleted_base: SchemaRef,
     deleted_schema: SchemaRef,
     route_after: Option<usize>,
     route_before: Option<usize>,
 }
 
 impl ExtractNewRecordState {
-    /// Parses Debezium's keys with Debezium's defaults and messages.
+    /// Parses Debezium 3.6.1's keys with its defaults and validation (`configure()`); prints a
+    /// warning for each removed option the config still sets (they are ignored, as Debezium
+    /// ignores them).
     pub fn new(config: &TransformConfig) -> Result<ExtractNewRecordState, ConfigProblem> {
+        let handling = Handling::parse(config)?;
+        let drop = DropFields::parse(config)?;
+        warn_removed(config);
         let route = config.string_or("route.by.field", "");
+        // Read with `Configuration.getBoolean`: anything but `false` (ignoring case and blanks)
+        // is the default, as Debezium leaves this key out of its validated set.
+        let replace_null_with_default = !config
+            .get("replace.null.with.default")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
         Ok(ExtractNewRecordState {
-            handling: Handling::parse(config)?,
+            handling,
             fields: FieldReference::list(config, "add.fields", "add.fields.prefix")?,
             headers: FieldReference::list(config, "add.headers", "add.headers.prefix")?,
             route_by_field: (!route.is_empty()).then_some(route),
-            replace_null_with_default: config.boolean_or("replace.null.with.default", true)?,
+            replace_null_with_default,
+            drop,
             plans: SchemaCache::default(),
         })
     }
@@ -383,7 +536,7 @@ impl ExtractNewRecordState {
                 schema: deleted,
             },
         )?;
-        Ok(copy_schema_basics(schema, SchemaKind::Struct(fields)))
+        Ok(struct_copy(schema, fields))
     }
 
     /// `removedDelegate` / `updatedDelegate`: `__deleted` = `flag` (Struct values only).
@@ -433,10 +586,7 @@ impl ExtractNewRecordState {
                 sources.push(source);
             }
         }
-        Ok((
-            copy_schema_basics(schema, SchemaKind::Struct(fields)),
-            sources,
-        ))
+        Ok((struct_copy(schema, fields), sources))
     }
 
     /// `addFields` over a value tree.
@@ -459,7 +609,7 @@ impl ExtractNewRecordState {
         Ok(record.with_side(Side::Value, Some(schema), value))
     }
 
-    /// `setTopic` from `Struct.getString(route.by.field)` of `value`.
+    /// `setTopic` from `Struct.getString(route.by.field)` of `value` (no default applied).
     fn route(&self, record: &mut ConnectRecord, value: &Struct) -> Result<(), ConnectError> {
         let Some(route) = &self.route_by_field else {
             return Ok(());
@@ -473,9 +623,7 @@ impl ExtractNewRecordState {
                 "Field '{route}' is not of type STRING"
             )));
         }
-        if let Value::String(topic) =
-            field_value(field, value.values.get(i).unwrap_or(&Value::Null), true)
-        {
+        if let Some(Value::String(topic)) = value.values.get(i).cloned() {
             if !topic.trim().is_empty() {
                 record.topic = topic;
             }
@@ -518,6 +666,9 @@ impl ExtractNewRecordState {
                 _ => return Err(ConnectError::data("Field 'before' is not of type STRUCT")),
             }
         }
+        if let Some(drop) = &self.drop {
+            record = drop.apply(record)?;
+        }
         match record.value.is_null() {
             true => Ok(Some(record)),
             false => self.add_fields(record, envelope).map(Some),
@@ -543,7 +694,11 @@ impl ExtractNewRecordState {
             };
             self.route(&mut record, &v)?;
         }
-        self.add_fields(record, envelope).map(Some)
+        record = self.add_fields(record, envelope)?;
+        match &self.drop {
+            Some(drop) => drop.apply(record).map(Some),
+            None => Ok(Some(record)),
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -587,6 +742,7 @@ impl ExtractNewRecordState {
             headers,
             fields,
             upsert_schema: upsert_schema.into_ref(),
+            deleted_base: deleted.into_ref(),
             deleted_schema: deleted_schema.into_ref(),
         })
     }
@@ -663,13 +819,31 @@ impl ExtractNewRecordState {
                 },
                 _ => self.built(&plan.deleted_schema, &before, &sources, "true", true)?,
             };
-            output.parts.push(part_with(
+            let part = part_with(
                 &input,
                 Side::Value,
                 indices.clone(),
                 take(column, &indices, n)?,
-            )?);
+            )?;
+            match (&self.drop, k) {
+                (Some(drop), 1..) => {
+                    let filter = match k {
+                        1 => Some(&plan.upsert_schema),
+                        2 => Some(&plan.after_schema),
+                        3 => None,
+                        _ => Some(&plan.deleted_base),
+                    };
+                    let rows = DropRows {
+                        batch_rows: input.rows,
+                        filter: filter.map(|s| &**s),
+                        value_is_null: k == 2 || k == 3,
+                    };
+                    rows.apply(drop, part, &mut *input.meta, &mut output);
+                }
+                _ => output.parts.push(part),
+            }
         }
+        output.errors.sort_by_key(|(i, _)| *i);
         Ok(output)
     }
 
@@ -747,12 +921,18 @@ impl ExtractNewRecordState {
             });
         }
         for &i in &kept {
-            let (state, index, schema) = match rows[i] {
-                Row::Upsert => (states.0, plan.route_after, &plan.after_schema),
-                Row::Delete(_) => (states.1, plan.route_before, &plan.before_schema),
+            let upsert_default = self.handling.rewrite && self.replace_null_with_default;
+            let (state, index, schema, with_default) = match rows[i] {
+                Row::Upsert => (
+                    states.0,
+                    plan.route_after,
+                    &plan.after_schema,
+                    upsert_default,
+                ),
+                Row::Delete(_) => (states.1, plan.route_before, &plan.before_schema, false),
                 _ => continue,
             };
-            if let Some(topic) = route_value(state, index, schema, i) {
+            if let Some(topic) = route_value(state, index, schema, i, with_default) {
                 let id = meta.intern_topic(&topic);
                 meta.topic_ids[segment_rows[i] as usize] = id;
             }
@@ -853,24 +1033,170 @@ impl Row {
     }
 }
 
+/// `drop.fields.header.name` over one output part of the kernel: rows are grouped by the
+/// columns they drop (their header's list, filtered as Debezium filters it), and each group
+/// that drops any goes through `ReplaceField`'s own kernels (`$Key`, then `$Value`). Cost: one
+/// header scan per row, one `take` and one `ReplaceField` run per distinct list.
+struct DropRows<'a> {
+    /// The segment's batch rows (`SegmentInput::rows`), for the headers.
+    batch_rows: &'a [u32],
+    /// The schema the value's drop list is filtered against (`None`: a schemaless tombstone).
+    filter: Option<&'a Schema>,
+    /// Whether the part's values are null (the value delegate then changes nothing).
+    value_is_null: bool,
+}
+
+/// The columns one row drops from its key and from its value.
+type DropLists = (Vec<String>, Vec<String>);
+
+impl DropRows<'_> {
+    /// The key's and value's columns row `i` of `part` drops.
+    fn lists(
+        &self,
+        drop: &DropFields,
+        part: &OutputPart,
+        i: usize,
+        meta: &RecordMeta,
+    ) -> Result<DropLists, ConnectError> {
+        let row = self.batch_rows[part.indices[i] as usize];
+        let Some(names) = drop.names(meta.headers.row(row as usize))? else {
+            return Ok(Default::default());
+        };
+        let key = match drop.from_key && !part.key.data.is_null(i) {
+            true => drop.to_drop(part.key.schema.as_deref(), &names)?,
+            false => Vec::new(),
+        };
+        let value = drop.to_drop(self.filter, &names)?;
+        Ok((
+            key,
+            if self.value_is_null {
+                Vec::new()
+            } else {
+                value
+            },
+        ))
+    }
+
+    /// Pushes `part`'s rows, with their columns dropped, into `output`.
+    fn apply(
+        &self,
+        drop: &DropFields,
+        part: OutputPart,
+        meta: &mut RecordMeta,
+        output: &mut SegmentOutput,
+    ) {
+        let mut groups: Vec<(DropLists, Vec<u32>)> = Vec::new();
+        for i in 0..part.indices.len() {
+            match self.lists(drop, &part, i, meta) {
+                Ok(lists) => match groups.iter_mut().find(|(l, _)| *l == lists) {
+                    Some((_, members)) => members.push(i as u32),
+                    None => groups.push((lists, vec![i as u32])),
+                },
+                Err(e) => output.errors.push((part.indices[i], e)),
+            }
+        }
+        for ((key_drop, value_drop), members) in groups {
+            let sub = match sub_part(&part, &members) {
+                Ok(sub) => sub,
+                Err(e) => {
+                    let failed = members
+                        .iter()
+                        .map(|&m| (part.indices[m as usize], e.clone()));
+                    output.errors.extend(failed);
+                    continue;
+                }
+            };
+            let mut parts = vec![sub];
+            for (fields, side) in [(key_drop, Side::Key), (value_drop, Side::Value)] {
+                if fields.is_empty() {
+                    continue;
+                }
+                parts = parts
+                    .into_iter()
+                    .flat_map(|p| self.replace(&fields, side, p, meta, output))
+                    .collect();
+            }
+            output.parts.extend(parts);
+        }
+    }
+
+    /// `ReplaceField` (`exclude` = `fields`) on `side` of `part`, whose indices are segment
+    /// indices; failed rows go to `output`.
+    fn replace(
+        &self,
+        fields: &[String],
+        side: Side,
+        part: OutputPart,
+        meta: &mut RecordMeta,
+        output: &mut SegmentOutput,
+    ) -> Vec<OutputPart> {
+        let delegate = match DropFields::delegate(fields, side) {
+            Ok(d) => d,
+            Err(e) => {
+                output
+                    .errors
+                    .extend(part.indices.iter().map(|&i| (i, e.clone())));
+                return Vec::new();
+            }
+        };
+        let rows: Vec<u32> = part
+            .indices
+            .iter()
+            .map(|&i| self.batch_rows[i as usize])
+            .collect();
+        let result = delegate.apply(SegmentInput {
+            rows: &rows,
+            key: &part.key,
+            value: &part.value,
+            meta: &mut *meta,
+        });
+        let back = |i: u32| part.indices[i as usize];
+        output
+            .errors
+            .extend(result.errors.into_iter().map(|(i, e)| (back(i), e)));
+        output.dropped.extend(result.dropped.into_iter().map(back));
+        result
+            .parts
+            .into_iter()
+            .map(|p| OutputPart {
+                indices: p.indices.into_iter().map(back).collect(),
+                key: p.key,
+                value: p.value,
+            })
+            .collect()
+    }
+}
+
+/// Rows `members` (positions in `part`) of `part`. Cost: nothing when all are taken.
+fn sub_part(part: &OutputPart, members: &[u32]) -> Result<OutputPart, ConnectError> {
+    let n = part.indices.len();
+    Ok(OutputPart {
+        indices: members.iter().map(|&m| part.indices[m as usize]).collect(),
+        key: take(part.key.clone(), members, n)?,
+        value: take(part.value.clone(), members, n)?,
+    })
+}
+
 /// The fields of `schema` that come from a base struct of `count` children.
 fn base_fields(schema: &Schema, count: usize) -> Vec<Field> {
     schema.fields().iter().take(count).cloned().collect()
 }
 
-/// The non-blank routing value of row `i` of `state` (field `index`, with its default).
+/// The non-blank routing value of row `i` of `state` (field `index`, with its default when
+/// `with_default`: the rewrite's `InsertField` put the defaults in before Debezium reads it).
 fn route_value(
     state: &ArrayRef,
     index: Option<usize>,
     schema: &Schema,
     i: usize,
+    with_default: bool,
 ) -> Option<String> {
     let field = schema.fields().get(index?)?;
     let child = state.as_struct_opt()?.column(index?);
     match field_value(
         field,
         &value_at(Some(&field.schema), child.as_ref(), i),
-        true,
+        with_default,
     ) {
         Value::String(topic) if !topic.trim().is_empty() => Some(topic),
         _ => None,
@@ -994,6 +1320,7 @@ mod tests {
             &[
                 ("id", s(SchemaKind::String)),
                 ("total_order", s(SchemaKind::Int64)),
+                ("data_collection_order", s(SchemaKind::Int64)),
             ],
         )
         .optional();
@@ -1007,6 +1334,8 @@ mod tests {
                 ("op", s(SchemaKind::String)),
                 ("ts_ms", s(SchemaKind::Int64).optional()),
                 ("transaction", transaction),
+                ("ts_us", s(SchemaKind::Int64).optional()),
+                ("ts_ns", s(SchemaKind::Int64).optional()),
             ],
         )
         .into_ref()
@@ -1043,7 +1372,11 @@ mod tests {
         let transaction = match tx {
             true => Value::Struct(Struct {
                 schema: field_of(&schema, "transaction"),
-                values: vec![Value::String("tx-1".into()), Value::Int64(3)],
+                values: vec![
+                    Value::String("tx-1".into()),
+                    Value::Int64(3),
+                    Value::Int64(1),
+                ],
             }),
             false => Value::Null,
         };
@@ -1054,6 +1387,8 @@ mod tests {
             Value::String(op.into()),
             Value::Int64(1_700_000_000_500),
             transaction,
+            Value::Int64(1_700_000_000_500_000),
+            Value::Null,
         ];
         Value::Struct(Struct { schema, values })
     }
@@ -1142,8 +1477,18 @@ mod tests {
     fn default_mode_unwraps_and_turns_deletes_into_tombstones() {
         let t = unwrap(&[]);
         let created = apply(&t, create(1)).expect("kept");
-        assert_eq!(created.value, row(1, Some("ann")));
-        assert_eq!(created.value_schema.as_ref(), Some(&row_schema()));
+        // The add-fields step copies the schema without its optionality: required.
+        let required = Schema {
+            optional: false,
+            ..(*row_schema()).clone()
+        }
+        .into_ref();
+        assert_eq!(created.value_schema.as_ref(), Some(&required));
+        assert_eq!(
+            struct_of(&created).values,
+            vec![Value::Int32(1), Value::String("ann".into())]
+        );
+        // The delete keeps `after`'s optional schema, with a null value.
         let deleted = apply(&t, delete(3)).expect("kept");
         assert_eq!(
             (deleted.value_schema, deleted.value),
@@ -1197,33 +1542,131 @@ mod tests {
     }
 
     #[test]
-    fn deprecated_keys_apply_only_without_the_new_one() {
+    fn removed_keys_are_ignored() {
         let legacy = unwrap(&[
             ("drop.tombstones", "false"),
             ("delete.handling.mode", "none"),
+            ("operation.header", "true"),
+            ("add.source.fields", "db"),
         ]);
-        assert!(apply(&legacy, Value::Null).is_some());
-        assert_eq!(apply(&legacy, delete(3)).expect("kept").value, Value::Null);
-        agree(&legacy, all_kinds());
-        let default_legacy = unwrap(&[("drop.tombstones", "true")]);
-        assert_eq!(apply(&default_legacy, delete(3)), None);
+        let default = unwrap(&[]);
+        assert_eq!(legacy.handling, default.handling);
+        assert!(legacy.fields.is_empty() && legacy.headers.is_empty());
+        assert_eq!(apply(&legacy, Value::Null), None);
+        // The default mode wins over the removed pair, even when they ask for rewrites.
         let rewrite = unwrap(&[("delete.handling.mode", "rewrite")]);
-        assert!(struct_of(&apply(&rewrite, delete(3)).expect("kept"))
-            .get(DELETED_FIELD)
-            .is_some());
-        agree(&rewrite, all_kinds());
-        let both = unwrap(&[
-            ("delete.tombstone.handling.mode", "rewrite-with-tombstone"),
-            ("drop.tombstones", "true"),
-            ("delete.handling.mode", "drop"),
+        assert_eq!(apply(&rewrite, delete(3)).expect("kept").value, Value::Null);
+        agree(&legacy, all_kinds());
+    }
+
+    #[test]
+    fn modes_match_ignoring_case_and_blanks() {
+        for (raw, mode) in [
+            (" drop ", "drop"),
+            ("REWRITE", "rewrite"),
+            ("Tombstone", "tombstone"),
+        ] {
+            let a = unwrap(&[("delete.tombstone.handling.mode", raw)]);
+            let b = unwrap(&[("delete.tombstone.handling.mode", mode)]);
+            assert_eq!(a.handling, b.handling, "{raw}");
+        }
+    }
+
+    #[test]
+    fn drop_fields_header_drops_optional_columns_of_value_and_key() {
+        let t = unwrap(&[
+            ("drop.fields.header.name", "dropped"),
+            ("drop.fields.from.key", "true"),
+            ("delete.tombstone.handling.mode", "rewrite"),
+            ("add.fields", "op"),
         ]);
-        assert!(apply(&both, Value::Null).is_some());
-        // A blank new key falls back to the deprecated pair.
-        let blank = unwrap(&[
-            ("delete.tombstone.handling.mode", " "),
-            ("delete.handling.mode", "drop"),
+        let key_schema = structure(
+            "k.Key",
+            &[
+                ("id", s(SchemaKind::Int32)),
+                ("name", s(SchemaKind::String).optional()),
+            ],
+        )
+        .into_ref();
+        let key = Value::Struct(Struct {
+            schema: key_schema.clone(),
+            values: vec![Value::Int32(1), Value::String("k".into())],
+        });
+        let list = |names: &[&str]| Header {
+            name: "dropped".into(),
+            schema: None,
+            value: Value::Array(names.iter().map(|n| Value::String(n.to_string())).collect()),
+        };
+        let with = |value: Value, names: &[&str]| ConnectRecord {
+            key_schema: Some(key_schema.clone()),
+            key: key.clone(),
+            headers: vec![list(names)],
+            ..record(value)
+        };
+        let out = t
+            .apply_record(with(update(2), &["id", "name", "__op", "nope"]))
+            .expect("ok")
+            .expect("kept");
+        let names = |schema: &Option<SchemaRef>| -> Vec<String> {
+            schema
+                .as_ref()
+                .expect("schema")
+                .fields()
+                .iter()
+                .map(|f| f.name.clone())
+                .collect()
+        };
+        // `id` is required (kept); `name` and the added `__op` are optional (dropped).
+        assert_eq!(names(&out.value_schema), ["id", "__deleted"]);
+        assert_eq!(names(&out.key_schema), ["id"]);
+        // On deletes the columns go before add.fields runs: `__op` stays.
+        let out = t
+            .apply_record(with(delete(3), &["name", "__op"]))
+            .expect("ok")
+            .expect("kept");
+        assert_eq!(names(&out.value_schema), ["id", "__deleted", "__op"]);
+        let not_a_list = ConnectRecord {
+            headers: vec![Header {
+                name: "dropped".into(),
+                schema: None,
+                value: Value::String("name".into()),
+            }],
+            ..record(create(1))
+        };
+        assert!(t.apply_record(not_a_list).is_err());
+        let values = vec![create(1), update(2), delete(3), create(4), Value::Null];
+        let headers = [
+            &["name"][..],
+            &[],
+            &["name", "__op"],
+            &["id", "nope"],
+            &["name"],
+        ];
+        kernel_agrees_with_headers(&t, Some(&key_schema), key.clone(), &values, &headers)
+            .expect("agree");
+        let incompatible = unwrap(&[
+            ("drop.fields.header.name", "dropped"),
+            ("drop.fields.keep.schema.compatible", "false"),
+            ("drop.fields.from.key", "true"),
         ]);
-        assert_eq!(apply(&blank, delete(3)), None);
+        kernel_agrees_with_headers(
+            &incompatible,
+            Some(&key_schema),
+            key.clone(),
+            &values,
+            &headers,
+        )
+        .expect("agree");
+        let to_tombstone = unwrap(&[
+            ("drop.fields.header.name", "dropped"),
+            ("delete.tombstone.handling.mode", "delete-to-tombstone"),
+        ]);
+        let error = to_tombstone
+            .apply_record(with(delete(3), &["name"]))
+            .expect_err("no schema to filter against");
+        assert_eq!(error.message, NULL_SCHEMA_NPE);
+        kernel_agrees_with_headers(&to_tombstone, Some(&key_schema), key, &values, &headers)
+            .expect("agree");
     }
 
     #[test]
@@ -1414,17 +1857,19 @@ mod tests {
             ExtractNewRecordState::new(&config(pairs)).expect_err("invalid")
         };
         let e = error(&[("delete.tombstone.handling.mode", "bogus")]);
-        assert_eq!((e.key.as_str(), e.message.as_str()), (NEW_MODE, "Invalid value bogus for configuration delete.tombstone.handling.mode: Value must be one of drop, tombstone, rewrite-with-tombstone, rewrite, delete-to-tombstone"));
-        let e = error(&[("delete.handling.mode", "keep")]);
-        assert_eq!(e.message, "Invalid value keep for configuration delete.handling.mode: Value must be one of drop, none, rewrite");
+        assert_eq!((e.key.as_str(), e.message.as_str()), (NEW_MODE, "Unable to validate config. The 'delete.tombstone.handling.mode' value 'bogus' is invalid: Value must be one of drop, tombstone, rewrite-with-tombstone, rewrite, delete-to-tombstone"));
+        assert_eq!(error(&[(NEW_MODE, "")]).key, NEW_MODE);
+        assert_eq!(error(&[(NEW_MODE, "none")]).key, NEW_MODE);
+        let e = error(&[("drop.fields.from.key", "maybe")]);
+        assert!(e.message.starts_with("Unable to validate config."));
+        assert_eq!(e.key, "drop.fields.from.key");
         assert_eq!(
-            error(&[("drop.tombstones", "maybe")]).key,
-            "drop.tombstones"
+            error(&[("drop.fields.keep.schema.compatible", "")]).key,
+            "drop.fields.keep.schema.compatible"
         );
-        assert_eq!(
-            error(&[("replace.null.with.default", "x")]).key,
-            "replace.null.with.default"
-        );
+        // Not in Debezium's validated set: a non-boolean is the default.
+        let lenient = unwrap(&[("replace.null.with.default", "x")]);
+        assert!(lenient.replace_null_with_default);
         let e = error(&[("add.fields", "op:a:b")]);
         assert_eq!(
             (e.key.as_str(), e.message.as_str()),
@@ -1465,10 +1910,7 @@ mod tests {
                 "delete.tombstone.handling.mode",
                 "delete-to-tombstone"
             )]),
-            Just(vec![
-                ("drop.tombstones", "false"),
-                ("delete.handling.mode", "none")
-            ]),
+            Just(vec![("delete.tombstone.handling.mode", "REWRITE ")]),
             Just(vec![("delete.handling.mode", "rewrite")]),
         ];
         let extra = prop_oneof![
@@ -1480,6 +1922,19 @@ mod tests {
             Just(vec![
                 ("replace.null.with.default", "false"),
                 ("add.fields", "db:database")
+            ]),
+            Just(vec![(
+                "add.fields",
+                "ts_us,ts_ns,data_collection_order,transaction.id"
+            )]),
+            Just(vec![("route.by.field", "name"), ("add.fields", "op")]),
+            Just(vec![
+                ("drop.fields.header.name", "dropped"),
+                ("add.fields", "op,table")
+            ]),
+            Just(vec![
+                ("drop.fields.header.name", "dropped"),
+                ("drop.fields.keep.schema.compatible", "false")
             ]),
         ];
         (mode, extra).prop_map(|(mut m, e)| {
@@ -1515,6 +1970,92 @@ mod tests {
         Ok(())
     }
 
+    /// One row's outcome with everything a transform may change.
+    type Full = Result<
+        Option<(
+            String,
+            Option<SchemaRef>,
+            Value,
+            Option<SchemaRef>,
+            Value,
+            Vec<Header>,
+        )>,
+        String,
+    >;
+
+    /// Kernel and reference agree on every row (topic, key, value, schemas, headers, drops,
+    /// errors), with the input rows carrying a `dropped` header listing `drops[i]`.
+    fn kernel_agrees_with_headers(
+        t: &ExtractNewRecordState,
+        key_schema: Option<&SchemaRef>,
+        key: Value,
+        values: &[Value],
+        drops: &[&[&str]],
+    ) -> Result<(), TestCaseError> {
+        let n = values.len();
+        let column = column_of(Some(&envelope_schema()), values).expect("column");
+        let keys = column_of(key_schema, &vec![key; n]).expect("key");
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let mut m = meta(n, false);
+        m.headers = Default::default();
+        for i in 0..n {
+            let names = drops[i % drops.len()];
+            m.headers.push_row([Header {
+                name: "dropped".into(),
+                schema: None,
+                value: Value::Array(names.iter().map(|s| Value::String(s.to_string())).collect()),
+            }]);
+        }
+        let input = SegmentInput {
+            rows: &rows,
+            key: &keys,
+            value: &column,
+            meta: &mut m,
+        };
+        let expected: Vec<Full> = records_of(&input)
+            .into_iter()
+            .map(|r| match t.apply_record(r) {
+                Ok(Some(r)) => Ok(Some((
+                    r.topic,
+                    r.key_schema,
+                    r.key,
+                    r.value_schema,
+                    r.value,
+                    r.headers,
+                ))),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e.message),
+            })
+            .collect();
+        let output = t.apply(input);
+        let mut actual: Vec<Option<Full>> = vec![None; n];
+        for part in &output.parts {
+            for (k, &i) in part.indices.iter().enumerate() {
+                let row = i as usize;
+                let record = (
+                    m.topic(i).to_string(),
+                    part.key.schema.clone(),
+                    value_at(part.key.schema.as_ref(), part.key.data.as_ref(), k),
+                    part.value.schema.clone(),
+                    value_at(part.value.schema.as_ref(), part.value.data.as_ref(), k),
+                    m.headers.row(row).to_vec(),
+                );
+                prop_assert!(actual[row].is_none(), "row {} twice", row);
+                actual[row] = Some(Ok(Some(record)));
+            }
+        }
+        for &i in &output.dropped {
+            actual[i as usize] = Some(Ok(None));
+        }
+        for (i, e) in &output.errors {
+            actual[*i as usize] = Some(Err(e.message.clone()));
+        }
+        for (i, (a, e)) in actual.into_iter().zip(expected).enumerate() {
+            prop_assert_eq!(a.expect("every row has an outcome"), e, "row {}", i);
+        }
+        Ok(())
+    }
+
     proptest! {
         #[test]
         fn kernel_agrees_with_reference(pairs in arb_config(), values in prop::collection::vec(arb_event(), 0..12)) {
@@ -1524,6 +2065,32 @@ mod tests {
             let key_schema = s(SchemaKind::Int32).optional().into_ref();
             check(&t, (Some(key_schema), keys), (Some(envelope_schema()), values.clone()), true)?;
             meta_agrees(&t, &values)?;
+        }
+
+        #[test]
+        fn kernel_agrees_with_reference_on_drop_lists(
+            pairs in arb_config(),
+            from_key in any::<bool>(),
+            values in prop::collection::vec(arb_event(), 1..10),
+            drops in prop::collection::vec(prop::sample::subsequence(vec!["id", "name", "__op", "__deleted", "nope"], 0..4), 1..4),
+        ) {
+            let mut pairs = pairs;
+            pairs.push(("drop.fields.header.name", "dropped"));
+            if from_key {
+                pairs.push(("drop.fields.from.key", "true"));
+            }
+            let t = unwrap(&pairs);
+            let key_schema = structure(
+                "k.Key",
+                &[("id", s(SchemaKind::Int32)), ("name", s(SchemaKind::String).optional())],
+            )
+            .into_ref();
+            let key = Value::Struct(Struct {
+                schema: key_schema.clone(),
+                values: vec![Value::Int32(1), Value::Null],
+            });
+            let drops: Vec<&[&str]> = drops.iter().map(|d| d.as_slice()).collect();
+            kernel_agrees_with_headers(&t, Some(&key_schema), key, &values, &drops)?;
         }
     }
 }
