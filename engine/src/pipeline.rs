@@ -160,7 +160,7 @@ impl Pipeline {
         let batch = ConnectBatch {
             topic_ids: (0..rows).map(|r| raw.topic_id(r)).collect(),
             topics: raw.topics().to_vec(),
-            partition: Int32Array::from_iter_values((0..rows).map(|r| raw.partition(r))),
+            partition: Int32Array::from_iter((0..rows).map(|r| raw.partition(r))),
             offset: Int64Array::from_iter_values((0..rows).map(|r| raw.offset(r))),
             timestamp: Int64Array::from_iter((0..rows).map(|r| raw.timestamp(r))),
             headers,
@@ -416,7 +416,7 @@ fn assemble(
         let timestamp = (!batch.timestamp.is_null(row)).then(|| batch.timestamp.value(row));
         records.push_parts(
             batch.topic(row),
-            batch.partition.value(row),
+            (!batch.partition.is_null(row)).then(|| batch.partition.value(row)),
             batch.offset.value(row),
             timestamp,
             key.row(i),
@@ -434,7 +434,9 @@ fn assemble(
 
 /// The failed record's original bytes plus Kafka's `__connect.errors.*` context headers.
 fn push_dead_letter(out: &mut RawBatchBuilder, raw: &RawBatch, row: usize, error: &RowError) {
-    let partition = error.partition.to_string();
+    let partition = error
+        .partition
+        .map_or_else(|| "null".to_string(), |p| p.to_string());
     let offset = error.offset.to_string();
     let context = [
         ("__connect.errors.topic", error.topic.as_str()),
