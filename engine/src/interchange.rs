@@ -215,10 +215,7 @@ fn required_i64(object: &Map<String, Value>, name: &str) -> Result<i64, Intercha
 }
 
 /// A field that must be present and holds a 32-bit integer or `null`.
-fn nullable_i32(
-    object: &Map<String, Value>,
-    name: &str,
-) -> Result<Option<i32>, InterchangeError> {
+fn nullable_i32(object: &Map<String, Value>, name: &str) -> Result<Option<i32>, InterchangeError> {
     match required(object, name)? {
         Value::Null => Ok(None),
         value => value

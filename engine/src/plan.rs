@@ -11,8 +11,8 @@ use std::sync::Arc;
 use weir_formats::batch::{ConnectBatch, Segment};
 use weir_formats::error::ConnectError;
 use weir_smt::{
-    ConfigProblem, ConnectRecord, NO_PARTITION, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform,
-    TransformConfig,
+    ConfigProblem, ConnectRecord, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform,
+    TransformConfig, NO_PARTITION,
 };
 
 use crate::config::{list_value, ConfigError};

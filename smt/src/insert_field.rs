@@ -221,9 +221,11 @@ impl InsertField {
                 }
                 Arc::new(builder.finish())
             }
-            Source::Partition => Arc::new(Int32Array::from_iter(
-                rows.map(|r| Some(meta.partitions[r]).filter(|&p| p != NO_PARTITION)),
-            )),
+            Source::Partition => {
+                Arc::new(Int32Array::from_iter(rows.map(|r| {
+                    Some(meta.partitions[r]).filter(|&p| p != NO_PARTITION)
+                })))
+            }
             Source::Offset => Arc::new(Int64Array::from_iter_values(rows.map(|r| meta.offsets[r]))),
             Source::Timestamp => {
                 let stamps: Vec<Option<i64>> = rows.map(|r| meta.timestamps[r]).collect();

@@ -123,7 +123,10 @@ impl ByLogicalTableRouter {
         let topic_regex = required("topic.regex")?;
         let topic_replacement = required("topic.replacement")?;
         let topic = router("topic.regex", topic_regex.trim(), topic_replacement.trim())?;
-        let key_regex = config.get("key.field.regex").map(str::trim).filter(|r| !r.is_empty());
+        let key_regex = config
+            .get("key.field.regex")
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
         let key_replacement = config
             .get("key.field.replacement")
             .map(str::trim)
@@ -140,12 +143,15 @@ impl ByLogicalTableRouter {
             }
             (None, _) => None,
         };
-        let enforce_uniqueness = config
-            .boolean_or("key.enforce.uniqueness", true)
-            .map_err(|p| ConfigProblem::new(&p.key, format!("Unable to validate config. {}", p.message)))?;
-        let capacity = config
-            .int_or("logical.table.cache.size", 16)
-            .map_err(|p| ConfigProblem::new(&p.key, format!("Unable to validate config. {}", p.message)))?;
+        let enforce_uniqueness =
+            config
+                .boolean_or("key.enforce.uniqueness", true)
+                .map_err(|p| {
+                    ConfigProblem::new(&p.key, format!("Unable to validate config. {}", p.message))
+                })?;
+        let capacity = config.int_or("logical.table.cache.size", 16).map_err(|p| {
+            ConfigProblem::new(&p.key, format!("Unable to validate config. {}", p.message))
+        })?;
         let adjuster = SchemaNameAdjuster::parse(
             "schema.name.adjustment.mode",
             config.get("schema.name.adjustment.mode"),
@@ -172,7 +178,9 @@ impl ByLogicalTableRouter {
     /// The physical table identifier written into the key.
     fn physical_table(&self, old_topic: &str) -> Result<String, ConnectError> {
         match &self.key_field {
-            Some(router) => Ok(router.route(old_topic)?.unwrap_or_else(|| old_topic.to_string())),
+            Some(router) => Ok(router
+                .route(old_topic)?
+                .unwrap_or_else(|| old_topic.to_string())),
             None => Ok(old_topic.to_string()),
         }
     }
@@ -261,12 +269,20 @@ fn rebuilt(schema: &SchemaRef, old: &Struct, with_default: bool) -> Result<Value
 }
 
 /// The StructArray `old` relabelled with `schema`'s fields and `extra` columns appended.
-fn relabelled(old: &StructArray, schema: &SchemaRef, extra: Vec<ArrayRef>) -> Result<ArrayRef, ConnectError> {
+fn relabelled(
+    old: &StructArray,
+    schema: &SchemaRef,
+    extra: Vec<ArrayRef>,
+) -> Result<ArrayRef, ConnectError> {
     let mut columns = old.columns().to_vec();
     columns.extend(extra);
-    StructArray::try_new(struct_fields(schema.fields()), columns, old.nulls().cloned())
-        .map(|a| Arc::new(a) as ArrayRef)
-        .map_err(|e| ConnectError::data(format!("Could not rebuild struct: {e}")))
+    StructArray::try_new(
+        struct_fields(schema.fields()),
+        columns,
+        old.nulls().cloned(),
+    )
+    .map(|a| Arc::new(a) as ArrayRef)
+    .map_err(|e| ConnectError::data(format!("Could not rebuild struct: {e}")))
 }
 
 impl Transform for ByLogicalTableRouter {
@@ -293,11 +309,25 @@ impl Transform for ByLogicalTableRouter {
         }
         let envelope = is_envelope(input.value.schema.as_ref());
         let movable = !envelope || input.value.schema.as_ref().is_some_and(Self::movable);
-        let key_struct = input.key.data.as_any().downcast_ref::<StructArray>().cloned();
+        let key_struct = input
+            .key
+            .data
+            .as_any()
+            .downcast_ref::<StructArray>()
+            .cloned();
         let key_ok = (0..n).all(|i| is_null_at(input.key.data.as_ref(), i))
             || (key_struct.is_some()
-                && input.key.schema.as_ref().is_some_and(|s| matches!(s.kind, SchemaKind::Struct(_))));
-        let value_struct = input.value.data.as_any().downcast_ref::<StructArray>().cloned();
+                && input
+                    .key
+                    .schema
+                    .as_ref()
+                    .is_some_and(|s| matches!(s.kind, SchemaKind::Struct(_))));
+        let value_struct = input
+            .value
+            .data
+            .as_any()
+            .downcast_ref::<StructArray>()
+            .cloned();
         if !routed.is_empty() && (!movable || !key_ok || (envelope && value_struct.is_none())) {
             whole_record::apply_rows(&mut input, &routed, |r| self.apply_record(r), &mut output);
             routed.clear();
@@ -309,9 +339,9 @@ impl Transform for ByLogicalTableRouter {
                     key,
                     value,
                 }),
-                (Err(e), _) | (_, Err(e)) => {
-                    output.errors.extend(unrouted.into_iter().map(|i| (i, e.clone())))
-                }
+                (Err(e), _) | (_, Err(e)) => output
+                    .errors
+                    .extend(unrouted.into_iter().map(|i| (i, e.clone()))),
             }
         }
         if routed.is_empty() {
@@ -333,21 +363,27 @@ impl Transform for ByLogicalTableRouter {
             .find(|&&i| !is_null_at(input.key.data.as_ref(), i as usize))
             .and_then(|&i| route_of(i));
         let key_column = match (&key_struct, input.key.schema.as_ref(), first_topic) {
-            (Some(keys), Some(old), Some((topic, _))) => self.key_schema(old, &topic).and_then(|schema| {
-                let extra = if self.enforce_uniqueness {
-                    // Rows not routed are never read from this column; they hold "".
-                    let ids: Vec<String> = (0..n as u32)
-                        .map(|i| route_of(i).map(|(_, physical)| physical).unwrap_or_default())
-                        .collect();
-                    vec![Arc::new(StringViewArray::from_iter_values(ids)) as ArrayRef]
-                } else {
-                    Vec::new()
-                };
-                Ok(Some(Column {
-                    data: relabelled(keys, &schema, extra)?,
-                    schema: Some(schema),
-                }))
-            }),
+            (Some(keys), Some(old), Some((topic, _))) => {
+                self.key_schema(old, &topic).and_then(|schema| {
+                    let extra = if self.enforce_uniqueness {
+                        // Rows not routed are never read from this column; they hold "".
+                        let ids: Vec<String> = (0..n as u32)
+                            .map(|i| {
+                                route_of(i)
+                                    .map(|(_, physical)| physical)
+                                    .unwrap_or_default()
+                            })
+                            .collect();
+                        vec![Arc::new(StringViewArray::from_iter_values(ids)) as ArrayRef]
+                    } else {
+                        Vec::new()
+                    };
+                    Ok(Some(Column {
+                        data: relabelled(keys, &schema, extra)?,
+                        schema: Some(schema),
+                    }))
+                })
+            }
             _ => Ok(None),
         };
         let first_envelope = routed
@@ -368,8 +404,12 @@ impl Transform for ByLogicalTableRouter {
                             columns[index] = relabelled(&child, &field.schema, Vec::new())?;
                         }
                     }
-                    let data = StructArray::try_new(struct_fields(schema.fields()), columns, values.nulls().cloned())
-                        .map_err(|e| ConnectError::data(format!("Could not rebuild struct: {e}")))?;
+                    let data = StructArray::try_new(
+                        struct_fields(schema.fields()),
+                        columns,
+                        values.nulls().cloned(),
+                    )
+                    .map_err(|e| ConnectError::data(format!("Could not rebuild struct: {e}")))?;
                     Ok(Some(Column {
                         data: Arc::new(data),
                         schema: Some(schema),
@@ -381,7 +421,9 @@ impl Transform for ByLogicalTableRouter {
         let (key_column, value_column) = match (key_column, value_column) {
             (Ok(k), Ok(v)) => (k, v),
             (Err(e), _) | (_, Err(e)) => {
-                output.errors.extend(routed.into_iter().map(|i| (i, e.clone())));
+                output
+                    .errors
+                    .extend(routed.into_iter().map(|i| (i, e.clone())));
                 return whole_record::finish(output);
             }
         };
@@ -401,13 +443,25 @@ impl Transform for ByLogicalTableRouter {
             data: arrow_array::new_null_array(&arrow_schema::DataType::Null, n),
         };
         for ((key_null, value_null), indices) in groups {
-            let key = if key_null { &null_key } else { key_column.as_ref().unwrap_or(input.key) };
-            let value = if value_null { input.value } else { value_column.as_ref().unwrap_or(input.value) };
+            let key = if key_null {
+                &null_key
+            } else {
+                key_column.as_ref().unwrap_or(input.key)
+            };
+            let value = if value_null {
+                input.value
+            } else {
+                value_column.as_ref().unwrap_or(input.value)
+            };
             match (subset(key, &indices), subset(value, &indices)) {
-                (Ok(key), Ok(value)) => output.parts.push(OutputPart { indices, key, value }),
-                (Err(e), _) | (_, Err(e)) => {
-                    output.errors.extend(indices.into_iter().map(|i| (i, e.clone())))
-                }
+                (Ok(key), Ok(value)) => output.parts.push(OutputPart {
+                    indices,
+                    key,
+                    value,
+                }),
+                (Err(e), _) | (_, Err(e)) => output
+                    .errors
+                    .extend(indices.into_iter().map(|i| (i, e.clone()))),
             }
         }
         whole_record::finish(output)
@@ -428,11 +482,16 @@ impl Transform for ByLogicalTableRouter {
                 if self.enforce_uniqueness {
                     values.push(Value::String(self.physical_table(&record.topic)?));
                 }
-                (Some(schema.clone()), Value::Struct(Struct { schema, values }))
+                (
+                    Some(schema.clone()),
+                    Value::Struct(Struct { schema, values }),
+                )
             }
             other => return Err(require_struct_error("Updating schema", other)),
         };
-        let (value_schema, value) = if record.value.is_null() || !is_envelope(record.value_schema.as_ref()) {
+        let (value_schema, value) = if record.value.is_null()
+            || !is_envelope(record.value_schema.as_ref())
+        {
             (record.value_schema.clone(), record.value.clone())
         } else {
             let Value::Struct(old) = &record.value else {
@@ -449,11 +508,16 @@ impl Transform for ByLogicalTableRouter {
                 values.push(match (&value, field.name.as_str()) {
                     (Value::Struct(row), "before" | "after") => rebuilt(&row_schema, row, false)?,
                     (Value::Null, _) => Value::Null,
-                    (other, "before" | "after") => return Err(require_struct_error("Updating schema", other)),
+                    (other, "before" | "after") => {
+                        return Err(require_struct_error("Updating schema", other))
+                    }
                     _ => value,
                 });
             }
-            (Some(schema.clone()), Value::Struct(Struct { schema, values }))
+            (
+                Some(schema.clone()),
+                Value::Struct(Struct { schema, values }),
+            )
         };
         Ok(Some(ConnectRecord {
             topic: new_topic,
@@ -463,5 +527,165 @@ impl Transform for ByLogicalTableRouter {
             value,
             ..record
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::routing::testkit::{assert_agree, kernel, reference};
+
+    fn row_schema() -> SchemaRef {
+        Schema::structure([
+            ("id".to_string(), Schema::new(SchemaKind::Int64).into_ref()),
+            (
+                "name".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
+        ])
+        .with_name("srv.db_shard1.orders_1.Value")
+        .optional()
+        .into_ref()
+    }
+
+    fn envelope_schema() -> SchemaRef {
+        Schema::structure([
+            ("before".to_string(), row_schema()),
+            ("after".to_string(), row_schema()),
+            ("op".to_string(), Schema::new(SchemaKind::String).into_ref()),
+        ])
+        .with_name("srv.db_shard1.orders_1.Envelope")
+        .into_ref()
+    }
+
+    fn key_schema() -> SchemaRef {
+        Schema::structure([("id".to_string(), Schema::new(SchemaKind::Int64).into_ref())])
+            .with_name("srv.db_shard1.orders_1.Key")
+            .optional()
+            .into_ref()
+    }
+
+    fn records(rows: Vec<(usize, bool, bool, Option<String>)>) -> Vec<ConnectRecord> {
+        let topics = [
+            "srv.db_shard1.orders_1",
+            "srv.db_shard2.orders_7",
+            "other",
+            "srv.db_shard3.orders_",
+        ];
+        rows.into_iter()
+            .enumerate()
+            .map(|(n, (topic, null_key, tombstone, name))| {
+                let row = Value::Struct(Struct {
+                    schema: row_schema(),
+                    values: vec![
+                        Value::Int64(n as i64),
+                        name.map_or(Value::Null, Value::String),
+                    ],
+                });
+                ConnectRecord {
+                    topic: topics[topic].into(),
+                    partition: 0,
+                    offset: n as i64,
+                    timestamp: None,
+                    key_schema: Some(key_schema()),
+                    key: if null_key {
+                        Value::Null
+                    } else {
+                        Value::Struct(Struct {
+                            schema: key_schema(),
+                            values: vec![Value::Int64(n as i64)],
+                        })
+                    },
+                    value_schema: Some(envelope_schema()),
+                    value: if tombstone {
+                        Value::Null
+                    } else {
+                        Value::Struct(Struct {
+                            schema: envelope_schema(),
+                            values: vec![Value::Null, row, Value::String("c".into())],
+                        })
+                    },
+                    headers: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
+    fn router(pairs: &[(&str, &str)]) -> Result<ByLogicalTableRouter, ConfigProblem> {
+        ByLogicalTableRouter::from_config(&TransformConfig::new(
+            "route",
+            "io.debezium.transforms.ByLogicalTableRouter",
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        ))
+    }
+
+    proptest! {
+        #[test]
+        fn kernel_agrees_with_reference(
+            rows in prop::collection::vec(
+                (0usize..4, prop::bool::weighted(0.2), prop::bool::weighted(0.2), prop::option::of("[a-z]{0,3}")),
+                0..12,
+            ),
+            extra in prop_oneof![
+                Just(vec![]),
+                Just(vec![("key.enforce.uniqueness", "false")]),
+                Just(vec![("key.field.regex", r".*shard(\d+)\.orders_(\d*)"), ("key.field.replacement", "$1-$2"), ("key.field.name", "shard")]),
+                Just(vec![("schema.name.adjustment.mode", "avro")]),
+            ],
+        ) {
+            let mut config = vec![("topic.regex", r"srv\.db_shard\d+\.orders_(\d*)"), ("topic.replacement", "all-orders$1")];
+            config.extend(extra);
+            let t = router(&config).unwrap();
+            let records = records(rows);
+            let r = router(&config).unwrap();
+            assert_agree(&kernel(&t, &records), &reference(&r, &records));
+        }
+    }
+
+    #[test]
+    fn routes_and_renames_schemas() {
+        let t = router(&[
+            ("topic.regex", r"srv\.db_shard\d+\.orders_(\d+)"),
+            ("topic.replacement", "all-orders.$1"),
+            ("schema.name.adjustment.mode", "avro"),
+        ])
+        .unwrap();
+        let record = records(vec![(1, false, false, Some("x".into()))]).remove(0);
+        let out = t.apply_record(record).unwrap().unwrap();
+        assert_eq!(out.topic, "all-orders.7");
+        assert_eq!(
+            out.key_schema.unwrap().name.as_deref(),
+            Some("all_orders.7.Key")
+        );
+        let Value::Struct(key) = &out.key else {
+            panic!()
+        };
+        assert_eq!(
+            key.values[1],
+            Value::String("srv.db_shard2.orders_7".into())
+        );
+        let schema = out.value_schema.unwrap();
+        assert_eq!(schema.name.as_deref(), Some("all_orders.7.Envelope"));
+        assert_eq!(
+            schema.fields()[1].schema.name.as_deref(),
+            Some("all_orders.7.Value")
+        );
+    }
+
+    #[test]
+    fn config_problems() {
+        assert!(router(&[("topic.replacement", "x")]).is_err());
+        assert_eq!(
+            router(&[
+                ("topic.regex", "(.*)"),
+                ("topic.replacement", "x"),
+                ("key.field.regex", "(.*)")
+            ])
+            .unwrap_err()
+            .key,
+            "key.field.replacement"
+        );
     }
 }

@@ -55,8 +55,9 @@ pub fn java_hash_code(value: &Value) -> Option<i32> {
 
 /// `String.hashCode()`.
 pub fn string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+    s.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    })
 }
 
 /// `Long.hashCode(v)`.
@@ -79,7 +80,9 @@ fn decimal_hash(d: Decimal) -> i32 {
         h = h.wrapping_mul(31).wrapping_add(word as i32);
     }
     let signum = d.unscaled.signum() as i32;
-    31i32.wrapping_mul(h.wrapping_mul(signum)).wrapping_add(d.scale)
+    31i32
+        .wrapping_mul(h.wrapping_mul(signum))
+        .wrapping_add(d.scale)
 }
 
 #[cfg(test)]
@@ -105,5 +108,17 @@ mod tests {
             Some(994)
         );
         assert_eq!(java_hash_code(&Value::Bytes(vec![1])), None);
+        // Printed by a JVM: Long.valueOf(123456789012L), Double.valueOf(2.5),
+        // new BigDecimal("-123456789012345678901234.50").
+        assert_eq!(
+            java_hash_code(&Value::Int64(123_456_789_012)),
+            Some(-1_097_262_584)
+        );
+        assert_eq!(java_hash_code(&Value::Float64(2.5)), Some(1_074_003_968));
+        let big = Decimal {
+            unscaled: -12_345_678_901_234_567_890_123_450,
+            scale: 2,
+        };
+        assert_eq!(java_hash_code(&Value::Decimal(big)), Some(1_365_463_326));
     }
 }

@@ -103,14 +103,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn int_hash_is_the_four_byte_hash() {
-        // hash(int) inlines MurmurHash3_x64_32 over the int's little-endian bytes.
-        assert_eq!(hash_int(0), hash_bytes(&[0, 0, 0, 0]));
-        assert_ne!(hash_bytes(b"eu-west"), hash_bytes(b"eu-east"));
-        // Lengths on both sides of a 16-byte block, with bytes above 0x7f in the tail.
-        for len in [0usize, 1, 7, 8, 9, 15, 16, 17, 31, 33] {
-            let bytes: Vec<u8> = (0..len as u8).map(|b| b.wrapping_mul(37) | 0x80).collect();
-            let _ = hash_bytes(&bytes);
+    fn matches_debeziums_java_implementation() {
+        // Printed by Debezium 3.6.1's MurmurHash3.getInstance().hash(Object) on a JVM.
+        let strings = [
+            ("", 89_125_410),
+            ("a", -1_119_243_492),
+            ("eu-west", -453_615_782),
+            ("héllo wörld ünïcode strings!", 1_645_403_671),
+            ("0123456789abcdef", 26_898_387),
+            ("0123456789abcdefX", 166_285_569),
+            (
+                "\u{ff}\u{fe}\u{fd}\u{fc}\u{fb}\u{fa}\u{f9}\u{f8}\u{f7}",
+                600_786_802,
+            ),
+        ];
+        for (text, expected) in strings {
+            assert_eq!(hash_bytes(text.as_bytes()), expected, "{text:?}");
         }
+        assert_eq!(hash_int(-7), -1_990_014_637);
+        // Long.valueOf(123456789012L).hashCode() == -1097262584
+        assert_eq!(hash_int(-1_097_262_584), -1_471_995_676);
     }
 }

@@ -79,7 +79,9 @@ impl JsonPayloadExpander {
             Json::Array(items) => {
                 let element = self.element_schema(key, items)?;
                 Ok(Some(
-                    Schema::new(SchemaKind::Array(element)).optional().into_ref(),
+                    Schema::new(SchemaKind::Array(element))
+                        .optional()
+                        .into_ref(),
                 ))
             }
             Json::Object(entries) => {
@@ -283,7 +285,10 @@ mod tests {
 
     #[test]
     fn objects_become_named_optional_structs() {
-        let (schema, value) = expanded(r#"{"id":1,"big":5000000000,"x":1.5,"a":{"b":"c"},"n":null}"#, false);
+        let (schema, value) = expanded(
+            r#"{"id":1,"big":5000000000,"x":1.5,"a":{"b":"c"},"n":null}"#,
+            false,
+        );
         let schema = schema.unwrap();
         assert_eq!(schema.name.as_deref(), Some("payload"));
         assert!(schema.optional);
@@ -307,7 +312,10 @@ mod tests {
         let e = expander(false);
         assert_eq!(e.expand("payload", " {}"), Expansion::Unchanged);
         assert_eq!(e.expand("payload", "{oops"), Expansion::Unchanged);
-        assert_eq!(e.expand("payload", r#"{"a":[1,"x"]}"#), Expansion::Unchanged);
+        assert_eq!(
+            e.expand("payload", r#"{"a":[1,"x"]}"#),
+            Expansion::Unchanged
+        );
         assert_eq!(e.expand("payload", r#"{"a":[null]}"#), Expansion::Unchanged);
     }
 
@@ -321,7 +329,9 @@ mod tests {
         assert_eq!(element.fields().len(), 2);
         assert!(!element.optional);
         let Value::Struct(s) = value else { panic!() };
-        let Value::Array(items) = &s.values[0] else { panic!() };
+        let Value::Array(items) = &s.values[0] else {
+            panic!()
+        };
         assert_eq!(items.len(), 2);
     }
 

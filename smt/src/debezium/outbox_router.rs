@@ -24,9 +24,7 @@ use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
-use super::change_event::{
-    get, get_typed, is_envelope, java_split, java_trim, TypedGet,
-};
+use super::change_event::{get, get_typed, is_envelope, java_split, java_trim, TypedGet};
 use super::outbox_json_payload::{Expansion, JsonPayloadExpander};
 use super::schema_name_adjuster::{NameKind, SchemaNameAdjuster};
 use super::whole_record::{self, is_null_at};
@@ -209,7 +207,8 @@ impl OutboxSettings {
             enum_value(config, keys.missing, &["error", "ignore"], "error")? == "ignore";
         let nulls_as_bytes = match keys.json_null_behavior {
             Some(key) => {
-                enum_value(config, key, &["ignore", "optional_bytes"], "ignore")? == "optional_bytes"
+                enum_value(config, key, &["ignore", "optional_bytes"], "ignore")?
+                    == "optional_bytes"
             }
             None => false,
         };
@@ -225,7 +224,8 @@ impl OutboxSettings {
             _ => None,
         };
         let additional = additional_fields(config, keys.placement)?;
-        let string = |key: &str, default: &str| config.get(key).unwrap_or(default).trim().to_string();
+        let string =
+            |key: &str, default: &str| config.get(key).unwrap_or(default).trim().to_string();
         let optional = |key: &str| config.get(key).map(|v| v.trim().to_string());
         Ok(OutboxSettings {
             field_event_id: string(keys.event_id.0, keys.event_id.1),
@@ -240,7 +240,9 @@ impl OutboxSettings {
                 false,
             )?,
             invalid_operation,
-            only_headers: !additional.iter().any(|f| f.placement == Placement::Envelope),
+            only_headers: !additional
+                .iter()
+                .any(|f| f.placement == Placement::Envelope),
             additional,
             ignore_missing,
             expand,
@@ -372,11 +374,7 @@ impl OutboxRouter {
         let routed = routed.unwrap_or("null");
         let name = match event_schema.name.as_deref() {
             Some(original) => match original.rfind('.') {
-                Some(dot) => format!(
-                    "{}{routed}.{}",
-                    &original[..=dot],
-                    &original[dot + 1..]
-                ),
+                Some(dot) => format!("{}{routed}.{}", &original[..=dot], &original[dot + 1..]),
                 None => format!("{routed}.{original}"),
             },
             None => routed.to_string(),
@@ -385,7 +383,12 @@ impl OutboxRouter {
             name: "payload".to_string(),
             schema: payload_schema.clone(),
         }];
-        for extra in self.settings.additional.iter().filter(|f| f.placement == Placement::Envelope) {
+        for extra in self
+            .settings
+            .additional
+            .iter()
+            .filter(|f| f.placement == Placement::Envelope)
+        {
             match event_schema.field(&extra.field) {
                 Some((_, field)) => {
                     if fields.iter().any(|f| f.name == extra.alias) {
@@ -412,7 +415,10 @@ impl OutboxRouter {
     }
 
     /// The row-wise reference (`EventRouterDelegate.apply`).
-    pub fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+    pub fn apply_record(
+        &self,
+        record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
         let s = &self.settings;
         if record.value.is_null() {
             return Ok(None);
@@ -421,11 +427,18 @@ impl OutboxRouter {
             return Ok(Some(record));
         }
         let Value::Struct(envelope) = &record.value else {
-            return Err(require_struct_error("Detect Debezium Operation", &record.value));
+            return Err(require_struct_error(
+                "Detect Debezium Operation",
+                &record.value,
+            ));
         };
         let op = match get_typed(envelope, "op", TypedGet::String)? {
             Value::String(op) => op,
-            _ => return Err(ConnectError::data("Cannot invoke \"String.equals(Object)\" because \"op\" is null")),
+            _ => {
+                return Err(ConnectError::data(
+                    "Cannot invoke \"String.equals(Object)\" because \"op\" is null",
+                ))
+            }
         };
         if op == "d" {
             return Ok(None);
@@ -446,7 +459,10 @@ impl OutboxRouter {
         let Value::Struct(envelope) = &record.value else {
             return Err(require_struct_error("Outbox converter", &record.value));
         };
-        let envelope_schema = record.value_schema.clone().unwrap_or_else(|| envelope.schema.clone());
+        let envelope_schema = record
+            .value_schema
+            .clone()
+            .unwrap_or_else(|| envelope.schema.clone());
         let (_, after_field) = envelope_schema
             .field("after")
             .ok_or_else(|| ConnectError::data("Unknown field: after"))?;
@@ -499,7 +515,12 @@ impl OutboxRouter {
                 None => None,
             };
             let routed = route_value(&event, &s.route_by_field)?;
-            Some(self.value_schema(payload_schema.as_ref(), &event_schema, version, routed.as_deref())?)
+            Some(self.value_schema(
+                payload_schema.as_ref(),
+                &event_schema,
+                version,
+                routed.as_deref(),
+            )?)
         };
         let mut struct_values = match &struct_schema {
             Some(schema) => {
@@ -570,7 +591,9 @@ impl OutboxRouter {
             .field(&s.field_event_key)
             .map(|(_, f)| f.schema.clone());
         let topic = route_value(&event, &s.route_by_field)?.ok_or_else(|| {
-            ConnectError::data("Cannot invoke \"java.lang.CharSequence.length()\" because \"this.text\" is null")
+            ConnectError::data(
+                "Cannot invoke \"java.lang.CharSequence.length()\" because \"this.text\" is null",
+            )
         })?;
         let topic = self.router.route(&topic)?.unwrap_or(topic);
         Ok(Some(ConnectRecord {
@@ -587,7 +610,11 @@ impl OutboxRouter {
     }
 
     /// `getEventTimestampMs`.
-    fn event_timestamp(&self, envelope: &Struct, event: &Struct) -> Result<Option<i64>, ConnectError> {
+    fn event_timestamp(
+        &self,
+        envelope: &Struct,
+        event: &Struct,
+    ) -> Result<Option<i64>, ConnectError> {
         let ts_ms = || match get_typed(envelope, "ts_ms", TypedGet::Int64)? {
             Value::Int64(ts) => Ok(Some(ts)),
             _ => Ok(None),
@@ -706,9 +733,9 @@ impl OutboxRouter {
                         key,
                         value,
                     }),
-                    (Err(e), _) | (_, Err(e)) => {
-                        output.errors.extend(kept.into_iter().map(|i| (i, e.clone())))
-                    }
+                    (Err(e), _) | (_, Err(e)) => output
+                        .errors
+                        .extend(kept.into_iter().map(|i| (i, e.clone()))),
                 }
             }
             return whole_record::finish(output);
@@ -811,16 +838,22 @@ impl OutboxRouter {
             input.meta.topic_ids[row] = topic;
             input.meta.partitions[row] = plan
                 .partition
-                .and_then(|p| match value_at(None, event.column(p).as_ref(), i as usize) {
-                    Value::Int32(v) => Some(v),
-                    _ => None,
-                })
+                .and_then(
+                    |p| match value_at(None, event.column(p).as_ref(), i as usize) {
+                        Value::Int32(v) => Some(v),
+                        _ => None,
+                    },
+                )
                 .unwrap_or(NO_PARTITION);
             input.meta.timestamps[row] = self.planned_timestamp(plan, envelope, event, i as usize);
             let mut added = vec![Header {
                 name: "id".into(),
                 schema: Some(plan.id_schema.clone()),
-                value: value_at(Some(&plan.id_schema), event.column(plan.id).as_ref(), i as usize),
+                value: value_at(
+                    Some(&plan.id_schema),
+                    event.column(plan.id).as_ref(),
+                    i as usize,
+                ),
             }];
             for (alias, column, schema) in &plan.headers {
                 added.push(Header {
@@ -871,9 +904,9 @@ impl OutboxRouter {
                     key,
                     value,
                 }),
-                (Err(e), _) | (_, Err(e)) => {
-                    output.errors.extend(indices.into_iter().map(|i| (i, e.clone())))
-                }
+                (Err(e), _) | (_, Err(e)) => output
+                    .errors
+                    .extend(indices.into_iter().map(|i| (i, e.clone()))),
             }
         }
         whole_record::apply_rows(input, &slow, |r| self.apply_record(r), &mut output);
@@ -929,7 +962,9 @@ fn timestamp_divisor(schema: &Schema) -> Result<i64, ConnectError> {
 /// `Struct.put`'s check of a top-level value against its field schema.
 fn check_fits(value: &Value, schema: Option<&SchemaRef>, field: &str) -> Result<(), ConnectError> {
     let Some(schema) = schema else {
-        return Err(ConnectError::data(format!("Invalid schema for field \"{field}\": null")));
+        return Err(ConnectError::data(format!(
+            "Invalid schema for field \"{field}\": null"
+        )));
     };
     let fits = match (value, &schema.kind) {
         (Value::Null, _) => schema.optional,
@@ -946,5 +981,274 @@ fn check_fits(value: &Value, schema: Option<&SchemaRef>, field: &str) -> Result<
             schema.type_name().to_uppercase(),
             value.java_class()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use weir_formats::schema::Field;
+
+    use super::*;
+    use crate::debezium::outbox_event_router::build;
+    use crate::routing::testkit::{assert_agree, kernel, reference};
+    use crate::transform::Transform;
+
+    fn s(kind: SchemaKind) -> SchemaRef {
+        Schema::new(kind).into_ref()
+    }
+
+    fn event_schema() -> SchemaRef {
+        let named = |kind, name: &str| Schema::new(kind).with_name(name).into_ref();
+        Schema::structure([
+            (
+                "id".to_string(),
+                named(SchemaKind::String, "io.debezium.data.Uuid"),
+            ),
+            ("aggregatetype".to_string(), s(SchemaKind::String)),
+            ("aggregateid".to_string(), s(SchemaKind::String)),
+            ("type".to_string(), s(SchemaKind::String)),
+            (
+                "timestamp".to_string(),
+                named(SchemaKind::Int64, "io.debezium.time.MicroTimestamp"),
+            ),
+            (
+                "payload".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
+            (
+                "tenant".to_string(),
+                Schema::new(SchemaKind::Int32).optional().into_ref(),
+            ),
+        ])
+        .with_name("srv.public.outbox.Value")
+        .optional()
+        .into_ref()
+    }
+
+    fn envelope_schema() -> SchemaRef {
+        Schema::new(SchemaKind::Struct(vec![
+            Field {
+                name: "before".into(),
+                schema: event_schema(),
+            },
+            Field {
+                name: "after".into(),
+                schema: event_schema(),
+            },
+            Field {
+                name: "op".into(),
+                schema: s(SchemaKind::String),
+            },
+            Field {
+                name: "ts_ms".into(),
+                schema: Schema::new(SchemaKind::Int64).optional().into_ref(),
+            },
+        ]))
+        .with_name("srv.public.outbox.Envelope")
+        .into_ref()
+    }
+
+    type Row = (String, String, Option<String>, Option<i32>, i64);
+
+    fn event(row: &Row, n: i64) -> Value {
+        let (op, route, payload, tenant, ts) = row;
+        let _ = op;
+        Value::Struct(Struct {
+            schema: event_schema(),
+            values: vec![
+                Value::String(format!("uuid-{n}")),
+                Value::String(route.clone()),
+                Value::String(format!("agg-{}", n % 3)),
+                Value::String("Created".into()),
+                Value::Int64(*ts),
+                payload.clone().map_or(Value::Null, Value::String),
+                tenant.map_or(Value::Null, Value::Int32),
+            ],
+        })
+    }
+
+    fn records(rows: Vec<(Row, bool)>) -> Vec<ConnectRecord> {
+        let schema = envelope_schema();
+        rows.into_iter()
+            .enumerate()
+            .map(|(n, (row, tombstone))| {
+                let after = if row.0 == "d" {
+                    Value::Null
+                } else {
+                    event(&row, n as i64)
+                };
+                let value = if tombstone {
+                    Value::Null
+                } else {
+                    Value::Struct(Struct {
+                        schema: schema.clone(),
+                        values: vec![
+                            Value::Null,
+                            after,
+                            Value::String(row.0.clone()),
+                            Value::Int64(1_700_000_000_000 + n as i64),
+                        ],
+                    })
+                };
+                ConnectRecord {
+                    topic: "srv.public.outbox".into(),
+                    partition: 0,
+                    offset: n as i64,
+                    timestamp: Some(1),
+                    key_schema: None,
+                    key: Value::Null,
+                    value_schema: Some(schema.clone()),
+                    value,
+                    headers: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
+    fn arb_rows() -> impl Strategy<Value = Vec<(Row, bool)>> {
+        let row = (
+            prop_oneof![Just("c"), Just("r"), Just("u"), Just("d")].prop_map(String::from),
+            prop_oneof![Just("Order"), Just("Customer"), Just("a.b")].prop_map(String::from),
+            prop_oneof![
+                Just(Some(r#"{"id":1,"lines":[{"q":2}],"n":null}"#.to_string())),
+                Just(Some("  ".to_string())),
+                Just(Some("not json".to_string())),
+                Just(None),
+            ],
+            prop::option::of(0i32..8),
+            0i64..5_000_000_000_000_000,
+        );
+        prop::collection::vec((row, prop::bool::weighted(0.15)), 0..12)
+    }
+
+    fn router(pairs: &[(&str, &str)]) -> Arc<dyn Transform> {
+        build(&TransformConfig::new(
+            "outbox",
+            "io.debezium.transforms.outbox.EventRouter",
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        ))
+        .unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn kernel_agrees_with_reference(
+            rows in arb_rows(),
+            config in prop_oneof![
+                Just(vec![]),
+                Just(vec![("table.fields.additional.placement", "type:header:eventType,tenant:partition")]),
+                Just(vec![("route.tombstone.on.empty.payload", "true"), ("table.field.event.timestamp", "timestamp")]),
+                Just(vec![("table.fields.additional.placement", "type:envelope,aggregateid:header")]),
+                Just(vec![("table.expand.json.payload", "true")]),
+                Just(vec![("table.op.invalid.behavior", "fatal"), ("route.topic.replacement", "x.${routedByValue}")]),
+                Just(vec![("table.fields.additional.placement", "missing:header"), ("table.field.additional.missing", "ignore")]),
+                Just(vec![("table.fields.additional.placement", "missing:header")]),
+            ],
+        ) {
+            let t = router(&config);
+            let records = records(rows);
+            assert_agree(&kernel(t.as_ref(), &records), &reference(t.as_ref(), &records));
+        }
+    }
+
+    fn one(config: &[(&str, &str)], row: Row) -> Result<Option<ConnectRecord>, ConnectError> {
+        let t = router(config);
+        let record = records(vec![(row, false)]).remove(0);
+        t.apply_record(record)
+    }
+
+    fn row(op: &str, payload: Option<&str>) -> Row {
+        (
+            "".to_string() + op,
+            "Order".into(),
+            payload.map(str::to_string),
+            Some(3),
+            5_000_000,
+        )
+    }
+
+    #[test]
+    fn creates_become_events_and_other_operations_are_dropped() {
+        let r = one(&[], row("c", Some("{}"))).unwrap().unwrap();
+        assert_eq!(r.topic, "outbox.event.Order");
+        assert_eq!(r.partition, NO_PARTITION);
+        assert_eq!(r.key, Value::String("agg-0".into()));
+        assert_eq!(r.value, Value::String("{}".into()));
+        assert_eq!(r.timestamp, Some(1_700_000_000_000));
+        assert_eq!(&*r.headers[0].name, "id");
+        assert_eq!(one(&[], row("d", None)).unwrap(), None);
+        assert_eq!(one(&[], row("u", Some("{}"))).unwrap(), None);
+        assert!(one(
+            &[("table.op.invalid.behavior", "fatal")],
+            row("u", Some("{}"))
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn placements_timestamps_and_tombstones() {
+        let config = [
+            (
+                "table.fields.additional.placement",
+                "type:envelope:eventType,tenant:partition,aggregateid:header:agg",
+            ),
+            ("table.field.event.timestamp", "timestamp"),
+            ("route.tombstone.on.empty.payload", "true"),
+        ];
+        let r = one(&config, row("c", Some("{}"))).unwrap().unwrap();
+        assert_eq!(r.partition, 3);
+        assert_eq!(r.timestamp, Some(5_000));
+        let schema = r.value_schema.unwrap();
+        assert_eq!(
+            schema.name.as_deref(),
+            Some("srv.public.outbox.Order.Value")
+        );
+        assert_eq!(schema.fields()[1].name, "eventType");
+        assert_eq!(&*r.headers[1].name, "agg");
+        let t = one(&config, row("c", Some(" \t"))).unwrap().unwrap();
+        assert_eq!((t.value_schema, t.value), (None, Value::Null));
+    }
+
+    #[test]
+    fn unknown_placements_fail_events_and_bad_settings_fail_configuration() {
+        assert!(one(
+            &[("table.fields.additional.placement", "type:nowhere")],
+            row("c", Some("{}"))
+        )
+        .is_err());
+        let problem = |pairs: &[(&str, &str)]| {
+            build(&TransformConfig::new(
+                "o",
+                "io.debezium.transforms.outbox.EventRouter",
+                pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+            ))
+            .unwrap_err()
+        };
+        assert_eq!(
+            problem(&[("table.op.invalid.behavior", "explode")]).message,
+            "Invalid value explode for configuration table.op.invalid.behavior: The 'table.op.invalid.behavior' value is invalid: Value must be one of warn, error, fatal"
+        );
+        assert_eq!(
+            problem(&[("table.fields.additional.placement", "a")]).key,
+            "table.fields.additional.placement"
+        );
+        assert_eq!(
+            problem(&[("route.topic.regex", "(")]).key,
+            "route.topic.regex"
+        );
+    }
+
+    #[test]
+    fn expanded_payloads_get_an_inferred_schema() {
+        let r = one(
+            &[("table.expand.json.payload", "true")],
+            row("c", Some(r#"{"a":1}"#)),
+        )
+        .unwrap()
+        .unwrap();
+        let schema = r.value_schema.unwrap();
+        assert_eq!(schema.name.as_deref(), Some("payload"));
+        assert!(matches!(r.value, Value::Struct(_)));
     }
 }

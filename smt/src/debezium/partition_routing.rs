@@ -61,7 +61,11 @@ impl PartitionRouting {
         const FIELDS: &str = "partition.payload.fields";
         const NUM: &str = "partition.topic.num";
         let invalid = |key: &str, value: &str, reason: &str| {
-            ConfigProblem::invalid(key, value, &format!("The '{key}' value is invalid: {reason}"))
+            ConfigProblem::invalid(
+                key,
+                value,
+                &format!("The '{key}' value is invalid: {reason}"),
+            )
         };
         let raw_fields = config
             .get(FIELDS)
@@ -206,7 +210,12 @@ fn resolve(schema: &SchemaRef, parts: &[String], change_to: &str) -> Resolved {
 }
 
 /// The leaf value of row `i` along `positions`, `Err(())` where a struct on the way is null.
-fn leaf(envelope: &StructArray, positions: &[usize], leaf_schema: Option<&SchemaRef>, i: usize) -> Result<Value, ()> {
+fn leaf(
+    envelope: &StructArray,
+    positions: &[usize],
+    leaf_schema: Option<&SchemaRef>,
+    i: usize,
+) -> Result<Value, ()> {
     let mut current: &StructArray = envelope;
     let (last, parents) = positions.split_last().ok_or(())?;
     for &p in parents {
@@ -234,7 +243,11 @@ impl Transform for PartitionRouting {
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let n = input.rows.len();
         let (Some(schema), Some(envelope)) = (
-            input.value.schema.as_ref().filter(|_| is_envelope(input.value.schema.as_ref())),
+            input
+                .value
+                .schema
+                .as_ref()
+                .filter(|_| is_envelope(input.value.schema.as_ref())),
             input.value.data.as_any().downcast_ref::<StructArray>(),
         ) else {
             return SegmentOutput::all(n, input.key.clone(), input.value.clone());
@@ -259,10 +272,12 @@ impl Transform for PartitionRouting {
             if envelope.is_null(i) {
                 continue;
             }
-            let op = op.as_ref().and_then(|a| match value_at(None, a.as_ref(), i) {
-                Value::String(s) => Some(s),
-                _ => None,
-            });
+            let op = op
+                .as_ref()
+                .and_then(|a| match value_at(None, a.as_ref(), i) {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                });
             if matches!(op.as_deref(), Some("t" | "m")) {
                 continue;
             }
@@ -292,15 +307,16 @@ impl Transform for PartitionRouting {
             match failed {
                 Some(e) => errors.push((i as u32, e)),
                 None if hashes.is_empty() => {}
-                None => {
-                    input.meta.partitions[input.rows[i] as usize] = self.partition_of(&hashes)
-                }
+                None => input.meta.partitions[input.rows[i] as usize] = self.partition_of(&hashes),
             }
         }
         kept_except(n, input.key, input.value, errors)
     }
 
-    fn apply_record(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+    fn apply_record(
+        &self,
+        mut record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
         if record.value.is_null() || !is_envelope(record.value_schema.as_ref()) {
             return Ok(Some(record));
         }
@@ -320,4 +336,132 @@ impl Transform for PartitionRouting {
 /// Debezium's wrapper of a failure: `Unprocessable message <envelope>`.
 fn unprocessable(envelope: &Value) -> ConnectError {
     ConnectError::data(format!("Unprocessable message {envelope}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use weir_formats::schema::Schema;
+
+    use super::*;
+    use crate::routing::testkit::{assert_agree, kernel, reference};
+
+    fn row_schema() -> SchemaRef {
+        Schema::structure([
+            ("id".to_string(), Schema::new(SchemaKind::Int64).into_ref()),
+            (
+                "name".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
+        ])
+        .optional()
+        .into_ref()
+    }
+
+    fn envelope_schema() -> SchemaRef {
+        Schema::structure([
+            ("before".to_string(), row_schema()),
+            ("after".to_string(), row_schema()),
+            ("op".to_string(), Schema::new(SchemaKind::String).into_ref()),
+        ])
+        .with_name("srv.db.t.Envelope")
+        .into_ref()
+    }
+
+    fn records(rows: Vec<(String, bool, Option<String>)>) -> Vec<ConnectRecord> {
+        rows.into_iter()
+            .enumerate()
+            .map(|(n, (op, tombstone, name))| {
+                let row = Value::Struct(Struct {
+                    schema: row_schema(),
+                    values: vec![
+                        Value::Int64(n as i64 * 7919),
+                        name.map_or(Value::Null, Value::String),
+                    ],
+                });
+                let (before, after) = match op.as_str() {
+                    "d" => (row, Value::Null),
+                    "t" => (Value::Null, Value::Null),
+                    _ => (Value::Null, row),
+                };
+                ConnectRecord {
+                    topic: "t".into(),
+                    partition: 0,
+                    offset: n as i64,
+                    timestamp: None,
+                    key_schema: None,
+                    key: Value::Null,
+                    value_schema: Some(envelope_schema()),
+                    value: if tombstone {
+                        Value::Null
+                    } else {
+                        Value::Struct(Struct {
+                            schema: envelope_schema(),
+                            values: vec![before, after, Value::String(op)],
+                        })
+                    },
+                    headers: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
+    fn routing(fields: &str, hash: &str) -> PartitionRouting {
+        PartitionRouting::from_config(&TransformConfig::new(
+            "pr",
+            "io.debezium.transforms.partitions.PartitionRouting",
+            [
+                ("partition.payload.fields".to_string(), fields.to_string()),
+                ("partition.topic.num".to_string(), "5".to_string()),
+                ("partition.hash.function".to_string(), hash.to_string()),
+            ],
+        ))
+        .unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn kernel_agrees_with_reference(
+            rows in prop::collection::vec(
+                (prop_oneof![Just("c"), Just("u"), Just("d"), Just("t"), Just("r")].prop_map(String::from),
+                 prop::bool::weighted(0.15), prop::option::of("[a-zé]{0,4}")),
+                0..12,
+            ),
+            fields in prop_oneof![Just("change.name"), Just("after.id,op"), Just("change.id,nothing.x,after.name"), Just("op")],
+            hash in prop_oneof![Just("java"), Just("murmur")],
+        ) {
+            let t = routing(fields, hash);
+            let records = records(rows);
+            assert_agree(&kernel(&t, &records), &reference(&t, &records));
+        }
+    }
+
+    #[test]
+    fn partitions_follow_javas_hash() {
+        let t = routing("after.name", "java");
+        let mut record = records(vec![("c".into(), false, Some("hello".into()))]).remove(0);
+        record = t.apply_record(record).unwrap().unwrap();
+        // "hello".hashCode() = 99162322; 99162322 % 5 = 2
+        assert_eq!(record.partition, 2);
+        let deleted = records(vec![("d".into(), false, Some("x".into()))]).remove(0);
+        assert!(t
+            .apply_record(deleted)
+            .unwrap_err()
+            .message
+            .starts_with("Unprocessable message Struct{"));
+    }
+
+    #[test]
+    fn config_problems() {
+        let missing = PartitionRouting::from_config(&TransformConfig::new(
+            "pr",
+            "x",
+            [("partition.payload.fields".to_string(), "a".to_string())],
+        ))
+        .unwrap_err();
+        assert_eq!(
+            missing.message,
+            "Invalid value null for configuration partition.topic.num: The 'partition.topic.num' value is invalid: A value is required"
+        );
+    }
 }

@@ -50,7 +50,12 @@ mod tests {
         );
         let problem = build_filter(&config).unwrap_err();
         assert_eq!(problem.key, "type");
-        for needle in ["Groovy/JavaScript", "TopicNameMatches", "HasHeaderKey", "RecordIsTombstone"] {
+        for needle in [
+            "Groovy/JavaScript",
+            "TopicNameMatches",
+            "HasHeaderKey",
+            "RecordIsTombstone",
+        ] {
             assert!(problem.message.contains(needle), "{}", problem.message);
         }
         let router = TransformConfig::new("r", "io.debezium.transforms.ContentBasedRouter", []);
