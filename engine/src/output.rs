@@ -36,8 +36,8 @@ impl Stage {
 pub struct RowError {
     /// The record's topic.
     pub topic: String,
-    /// The record's partition (`None` when it had none).
-    pub partition: Option<i32>,
+    /// The record's partition ([`crate::NO_PARTITION`] when the input record had none).
+    pub partition: i32,
     /// The record's offset.
     pub offset: i64,
     /// The failing stage.
@@ -54,8 +54,7 @@ impl fmt::Display for RowError {
             f,
             "record {}/{}/{} failed in {} ({}): {}",
             self.topic,
-            self.partition
-                .map_or_else(|| "null".to_string(), |p| p.to_string()),
+            self.partition,
             self.offset,
             self.stage.kafka_name(),
             self.class_name,

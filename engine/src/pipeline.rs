@@ -374,7 +374,7 @@ fn record_failures(
 fn row_error(raw: &RawBatch, row: usize, failure: &RowFailure) -> RowError {
     RowError {
         topic: raw.topic(row).to_string(),
-        partition: raw.partition(row),
+        partition: raw.partition(row).unwrap_or(weir_smt::NO_PARTITION),
         offset: raw.offset(row),
         stage: failure.stage,
         class_name: failure.class_name.clone(),
@@ -434,8 +434,8 @@ fn assemble(
 
 /// The failed record's original bytes plus Kafka's `__connect.errors.*` context headers.
 fn push_dead_letter(out: &mut RawBatchBuilder, raw: &RawBatch, row: usize, error: &RowError) {
-    let partition = error
-        .partition
+    let partition = raw
+        .partition(row)
         .map_or_else(|| "null".to_string(), |p| p.to_string());
     let offset = error.offset.to_string();
     let context = [

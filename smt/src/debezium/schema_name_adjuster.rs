@@ -40,13 +40,15 @@ impl SchemaNameAdjuster {
             None | Some("none") => Adjustment::None,
             Some("avro") => Adjustment::Avro,
             Some("avro_unicode") => Adjustment::AvroUnicode,
-            Some(_) => return Err(ConfigProblem::invalid(
-                key,
-                value.unwrap_or(""),
-                &format!(
+            Some(_) => {
+                return Err(ConfigProblem::invalid(
+                    key,
+                    value.unwrap_or(""),
+                    &format!(
                     "The '{key}' value is invalid: Value must be one of none, avro, avro_unicode"
                 ),
-            )),
+                ))
+            }
         };
         Ok(SchemaNameAdjuster { adjustment, kind })
     }
