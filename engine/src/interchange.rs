@@ -439,12 +439,21 @@ mod tests {
     }
 
     #[test]
+    fn a_null_partition_reads_and_writes_as_null() {
+        let line = r#"{"topic":"t","partition":null,"offset":1,"timestamp":null,"headers":[]}"#;
+        let record = parse_line(line).unwrap();
+        assert_eq!(record.partition, None);
+        assert_eq!(round_trip(&record), record);
+    }
+
+    #[test]
     fn absent_fields_are_null_and_empty() {
         let record = parse_line(r#"{"topic":"t","partition":0,"offset":1}"#).unwrap();
         assert_eq!(
             record,
             OwnedRecord {
                 topic: "t".into(),
+                partition: Some(0),
                 offset: 1,
                 ..OwnedRecord::default()
             }
