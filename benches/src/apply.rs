@@ -207,7 +207,10 @@ fn process_batch(pipeline: &Pipeline, batch: &RawBatch, sinks: &mut Sinks) -> Re
 /// none when it cannot be found.
 fn rows_before(batch: &RawBatch, error: &RowError) -> RawBatch {
     let failing = (0..batch.len())
-        .find(|&row| batch.partition(row) == error.partition && batch.offset(row) == error.offset)
+        .find(|&row| {
+            batch.partition(row).unwrap_or(weir_engine::NO_PARTITION) == error.partition
+                && batch.offset(row) == error.offset
+        })
         .unwrap_or(0);
     (0..failing).map(|row| batch.record(row)).collect()
 }

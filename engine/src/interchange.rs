@@ -61,8 +61,8 @@ pub type OwnedHeader = (String, Option<Vec<u8>>);
 pub struct OwnedRecord {
     /// The topic name.
     pub topic: String,
-    /// The partition.
-    pub partition: i32,
+    /// The partition (`None`: written as `null`, none chosen).
+    pub partition: Option<i32>,
     /// The offset within the partition.
     pub offset: i64,
     /// The timestamp in ms, if any.
@@ -121,7 +121,7 @@ pub fn parse_line(line: &str) -> Result<OwnedRecord, InterchangeError> {
     }
     Ok(OwnedRecord {
         topic: required_string(&object, "topic")?,
-        partition: required_i32(&object, "partition")?,
+        partition: nullable_i32(&object, "partition")?,
         offset: required_i64(&object, "offset")?,
         timestamp: optional_i64(&object, "timestamp")?,
         key: bytes_field(&object, "key", "key_b64")?,
@@ -151,11 +151,14 @@ pub fn write_record(record: &RawRecord<'_>, out: &mut String) {
     out.push_str("{\"topic\":");
     push_json_str(out, record.topic);
     // Writing to a String cannot fail.
-    let _ = write!(
-        out,
-        ",\"partition\":{},\"offset\":{},\"timestamp\":",
-        record.partition, record.offset
-    );
+    out.push_str(",\"partition\":");
+    match record.partition {
+        Some(partition) => {
+            let _ = write!(out, "{partition}");
+        }
+        None => out.push_str("null"),
+    }
+    let _ = write!(out, ",\"offset\":{},\"timestamp\":", record.offset);
     match record.timestamp {
         Some(timestamp) => {
             let _ = write!(out, "{timestamp}");
@@ -211,12 +214,16 @@ fn required_i64(object: &Map<String, Value>, name: &str) -> Result<i64, Intercha
         .ok_or_else(|| wrong_type(name, "a 64-bit integer", value))
 }
 
-fn required_i32(object: &Map<String, Value>, name: &str) -> Result<i32, InterchangeError> {
-    let value = required(object, name)?;
-    value
-        .as_i64()
-        .and_then(|n| i32::try_from(n).ok())
-        .ok_or_else(|| wrong_type(name, "a 32-bit integer", value))
+/// A field that must be present and holds a 32-bit integer or `null`.
+fn nullable_i32(object: &Map<String, Value>, name: &str) -> Result<Option<i32>, InterchangeError> {
+    match required(object, name)? {
+        Value::Null => Ok(None),
+        value => value
+            .as_i64()
+            .and_then(|n| i32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| wrong_type(name, "a 32-bit integer or null", value)),
+    }
 }
 
 fn optional_i64(object: &Map<String, Value>, name: &str) -> Result<Option<i64>, InterchangeError> {
@@ -359,7 +366,7 @@ mod tests {
     fn sample() -> OwnedRecord {
         OwnedRecord {
             topic: "orders".into(),
-            partition: 3,
+            partition: Some(3),
             offset: 42,
             timestamp: Some(1_700_000_000_000),
             key: Some(b"k0".to_vec()),
@@ -432,12 +439,21 @@ mod tests {
     }
 
     #[test]
+    fn a_null_partition_reads_and_writes_as_null() {
+        let line = r#"{"topic":"t","partition":null,"offset":1,"timestamp":null,"headers":[]}"#;
+        let record = parse_line(line).unwrap();
+        assert_eq!(record.partition, None);
+        assert_eq!(round_trip(&record), record);
+    }
+
+    #[test]
     fn absent_fields_are_null_and_empty() {
         let record = parse_line(r#"{"topic":"t","partition":0,"offset":1}"#).unwrap();
         assert_eq!(
             record,
             OwnedRecord {
                 topic: "t".into(),
+                partition: Some(0),
                 offset: 1,
                 ..OwnedRecord::default()
             }
@@ -491,11 +507,11 @@ mod tests {
         );
         assert_eq!(
             problem(r#"{"topic":"t","partition":"0","offset":1}"#),
-            "line 1: field \"partition\" must be a 32-bit integer, found \"0\""
+            "line 1: field \"partition\" must be a 32-bit integer or null, found \"0\""
         );
         assert_eq!(
             problem(r#"{"topic":"t","partition":4294967296,"offset":1}"#),
-            "line 1: field \"partition\" must be a 32-bit integer, found 4294967296"
+            "line 1: field \"partition\" must be a 32-bit integer or null, found 4294967296"
         );
         assert_eq!(
             problem(r#"{"topic":"t","partition":0,"offset":1.5}"#),

@@ -23,6 +23,7 @@ pub use output::{Output, RowError, Stage};
 pub use pipeline::{ConfigError, Pipeline};
 pub use weir_formats::batch::ConnectBatch;
 pub use weir_formats::raw::{RawBatch, RawBatchBuilder, RawRecord};
+pub use weir_smt::NO_PARTITION;
 
 /// The README's examples, compiled and run as doctests so the README stays true.
 #[doc = include_str!("../../README.md")]

@@ -36,7 +36,7 @@ impl Stage {
 pub struct RowError {
     /// The record's topic.
     pub topic: String,
-    /// The record's partition.
+    /// The record's partition ([`crate::NO_PARTITION`] when the input record had none).
     pub partition: i32,
     /// The record's offset.
     pub offset: i64,

@@ -166,7 +166,7 @@ impl Pipeline {
         let batch = ConnectBatch {
             topic_ids: (0..rows).map(|r| raw.topic_id(r)).collect(),
             topics: raw.topics().to_vec(),
-            partition: Int32Array::from_iter_values((0..rows).map(|r| raw.partition(r))),
+            partition: Int32Array::from_iter((0..rows).map(|r| raw.partition(r))),
             offset: Int64Array::from_iter_values((0..rows).map(|r| raw.offset(r))),
             timestamp: Int64Array::from_iter((0..rows).map(|r| raw.timestamp(r))),
             headers,
@@ -404,7 +404,7 @@ fn record_failures(
 fn row_error(raw: &RawBatch, row: usize, failure: &RowFailure) -> RowError {
     RowError {
         topic: raw.topic(row).to_string(),
-        partition: raw.partition(row),
+        partition: raw.partition(row).unwrap_or(weir_smt::NO_PARTITION),
         offset: raw.offset(row),
         stage: failure.stage,
         class_name: failure.class_name.clone(),
@@ -446,7 +446,7 @@ fn assemble(
         let timestamp = (!batch.timestamp.is_null(row)).then(|| batch.timestamp.value(row));
         records.push_parts(
             batch.topic(row),
-            batch.partition.value(row),
+            (!batch.partition.is_null(row)).then(|| batch.partition.value(row)),
             batch.offset.value(row),
             timestamp,
             key.row(i),
@@ -464,7 +464,9 @@ fn assemble(
 
 /// The failed record's original bytes plus Kafka's `__connect.errors.*` context headers.
 fn push_dead_letter(out: &mut RawBatchBuilder, raw: &RawBatch, row: usize, error: &RowError) {
-    let partition = error.partition.to_string();
+    let partition = raw
+        .partition(row)
+        .map_or_else(|| "null".to_string(), |p| p.to_string());
     let offset = error.offset.to_string();
     let context = [
         ("__connect.errors.topic", error.topic.as_str()),

@@ -12,7 +12,7 @@ use weir_formats::batch::{ConnectBatch, Segment};
 use weir_formats::error::ConnectError;
 use weir_smt::{
     ConfigProblem, ConnectRecord, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform,
-    TransformConfig,
+    TransformConfig, NO_PARTITION,
 };
 
 use crate::config::{list_value, ConfigError};
@@ -184,6 +184,11 @@ impl Plan {
         batch.segments = segments;
         batch.topic_ids = meta.topic_ids;
         batch.topics = meta.topics;
+        batch.partition = meta
+            .partitions
+            .iter()
+            .map(|&p| (p != NO_PARTITION).then_some(p))
+            .collect();
         batch.timestamp = arrow_array::Int64Array::from(meta.timestamps);
         batch.headers = meta.headers;
     }
@@ -194,7 +199,11 @@ pub(crate) fn take_meta(batch: &mut ConnectBatch) -> RecordMeta {
     RecordMeta {
         topic_ids: std::mem::take(&mut batch.topic_ids),
         topics: std::mem::take(&mut batch.topics),
-        partitions: batch.partition.values().to_vec(),
+        partitions: batch
+            .partition
+            .iter()
+            .map(|p| p.unwrap_or(NO_PARTITION))
+            .collect(),
         offsets: batch.offset.values().to_vec(),
         timestamps: batch.timestamp.iter().collect(),
         headers: std::mem::take(&mut batch.headers),

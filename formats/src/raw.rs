@@ -37,8 +37,9 @@ struct RawHeader {
 pub struct RawRecord<'a> {
     /// The topic name.
     pub topic: &'a str,
-    /// The partition.
-    pub partition: i32,
+    /// The partition (`None`: none chosen, as a transform's `newRecord` with a null partition
+    /// leaves it to the producer).
+    pub partition: Option<i32>,
     /// The offset within the partition.
     pub offset: i64,
     /// The record timestamp in ms (CreateTime), if any.
@@ -57,7 +58,7 @@ pub struct RawBatch {
     bytes: Arc<Vec<u8>>,
     topics: Vec<String>,
     topic_ids: Vec<u32>,
-    partitions: Vec<i32>,
+    partitions: Vec<Option<i32>>,
     offsets: Vec<i64>,
     timestamps: Vec<Option<i64>>,
     keys: Vec<Slot>,
@@ -112,7 +113,7 @@ impl RawBatch {
     }
 
     /// Record `row`'s partition.
-    pub fn partition(&self, row: usize) -> i32 {
+    pub fn partition(&self, row: usize) -> Option<i32> {
         self.partitions[row]
     }
 
@@ -252,7 +253,7 @@ impl RawBatchBuilder {
     pub fn push_parts<'h>(
         &mut self,
         topic: &str,
-        partition: i32,
+        partition: impl Into<Option<i32>>,
         offset: i64,
         timestamp: Option<i64>,
         key: Option<&[u8]>,
@@ -261,7 +262,7 @@ impl RawBatchBuilder {
     ) {
         let topic_id = self.topic_id(topic);
         self.batch.topic_ids.push(topic_id);
-        self.batch.partitions.push(partition);
+        self.batch.partitions.push(partition.into());
         self.batch.offsets.push(offset);
         self.batch.timestamps.push(timestamp);
         let key = self.push_bytes(key);
@@ -302,7 +303,7 @@ mod tests {
         let records = vec![
             RawRecord {
                 topic: "a",
-                partition: 1,
+                partition: Some(1),
                 offset: 7,
                 timestamp: Some(5),
                 key: Some(b"k"),
@@ -311,7 +312,7 @@ mod tests {
             },
             RawRecord {
                 topic: "b",
-                partition: 0,
+                partition: Some(0),
                 offset: 8,
                 timestamp: None,
                 key: None,

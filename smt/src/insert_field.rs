@@ -27,7 +27,7 @@ use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::record::{records_of, ConnectRecord};
-use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
+use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform, NO_PARTITION};
 use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
@@ -221,9 +221,11 @@ impl InsertField {
                 }
                 Arc::new(builder.finish())
             }
-            Source::Partition => Arc::new(Int32Array::from_iter_values(
-                rows.map(|r| meta.partitions[r]),
-            )),
+            Source::Partition => {
+                Arc::new(Int32Array::from_iter(rows.map(|r| {
+                    Some(meta.partitions[r]).filter(|&p| p != NO_PARTITION)
+                })))
+            }
             Source::Offset => Arc::new(Int64Array::from_iter_values(rows.map(|r| meta.offsets[r]))),
             Source::Timestamp => {
                 let stamps: Vec<Option<i64>> = rows.map(|r| meta.timestamps[r]).collect();
@@ -391,7 +393,7 @@ impl InsertField {
         for (source, spec) in &self.config.inserts {
             let inserted = match source {
                 Source::Topic => Value::String(record.topic.clone()),
-                Source::Partition => Value::Int32(record.partition),
+                Source::Partition => partition_value(record.partition),
                 Source::Offset => Value::Int64(record.offset),
                 Source::Timestamp => match record.timestamp {
                     Some(ts) => Value::Int64(ts),
@@ -424,7 +426,7 @@ impl InsertField {
         for (source, spec) in &self.config.inserts {
             values.push(match source {
                 Source::Topic => Value::String(record.topic.clone()),
-                Source::Partition => Value::Int32(record.partition),
+                Source::Partition => partition_value(record.partition),
                 Source::Offset => Value::Int64(record.offset),
                 Source::Timestamp => match record.timestamp {
                     Some(ts) => Value::Date(ts),
@@ -477,6 +479,15 @@ fn required_timestamp_error() -> ConnectError {
     ConnectError::data(
         "Conversion error: null value for field that is required and has no default value",
     )
+}
+
+/// The partition as InsertField puts it: `Integer` or null (after a transform set none).
+fn partition_value(partition: i32) -> Value {
+    if partition == NO_PARTITION {
+        Value::Null
+    } else {
+        Value::Int32(partition)
+    }
 }
 
 /// `HashMap.put` on a map with string keys: replaces the entry in place or appends.

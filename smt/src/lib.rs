@@ -36,7 +36,9 @@ use std::sync::Arc;
 
 pub use config::{ConfigProblem, TransformConfig};
 pub use record::ConnectRecord;
-pub use transform::{OutputPart, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform};
+pub use transform::{
+    OutputPart, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform, NO_PARTITION,
+};
 
 /// Which half of the record a `$Key` / `$Value` transform works on (the converters' side).
 pub use weir_formats::converter::Side;

@@ -14,7 +14,7 @@ use crate::transform::SegmentInput;
 pub struct ConnectRecord {
     /// The topic.
     pub topic: String,
-    /// The partition.
+    /// The partition ([`crate::transform::NO_PARTITION`] when a transform set none).
     pub partition: i32,
     /// The offset.
     pub offset: i64,

@@ -61,7 +61,7 @@ impl RegexRouter {
     }
 
     /// The new topic for `topic`, `None` when it does not match. Cost: one or two regex runs.
-    fn route(&self, topic: &str) -> Result<Option<String>, ConnectError> {
+    pub fn route(&self, topic: &str) -> Result<Option<String>, ConnectError> {
         if !self.whole.is_match(topic) {
             return Ok(None);
         }

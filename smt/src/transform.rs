@@ -9,6 +9,11 @@ use weir_formats::error::ConnectError;
 
 use crate::record::ConnectRecord;
 
+/// The partition of a record that has none: a transform's `newRecord(…, null, …)` leaves the
+/// choice to the producer, and the output says `null`. Kafka's own marker for an unknown
+/// partition (`RecordMetadata.UNKNOWN_PARTITION`); a consumed record never has it.
+pub const NO_PARTITION: i32 = -1;
+
 /// Batch-wide record metadata a transform may read and change for its rows.
 #[derive(Debug, Clone)]
 pub struct RecordMeta {
@@ -16,7 +21,7 @@ pub struct RecordMeta {
     pub topic_ids: Vec<u32>,
     /// The distinct topic names (transforms add new ones with [`RecordMeta::intern_topic`]).
     pub topics: Vec<String>,
-    /// Each batch row's partition.
+    /// Each batch row's partition, [`NO_PARTITION`] where a transform set none.
     pub partitions: Vec<i32>,
     /// Each batch row's offset.
     pub offsets: Vec<i64>,

@@ -1,9 +1,20 @@
 //! Debezium's transforms (`io.debezium.transforms.*` and MongoDB's), each matching Debezium
 //! 3.6.1's behaviour byte for byte (the `debezium/` conformance corpus is their spec).
 
+pub mod by_logical_table_router;
+pub mod change_event;
 pub mod extract_changed_record_state;
 pub mod extract_new_record_state;
 pub mod header_to_value;
+pub mod java_hash_code;
+pub mod murmur3;
+pub mod outbox_event_router;
+pub mod outbox_json_payload;
+pub mod outbox_router;
+pub mod partition_routing;
+pub mod schema_name_adjuster;
+pub mod scripting;
+pub mod whole_record;
 
 use crate::TransformFactory;
 
@@ -21,6 +32,23 @@ pub fn transforms() -> Vec<(&'static str, TransformFactory)> {
         (
             "io.debezium.transforms.HeaderToValue",
             header_to_value::build,
+        ),
+        (
+            "io.debezium.transforms.outbox.EventRouter",
+            outbox_event_router::build,
+        ),
+        (
+            "io.debezium.transforms.ByLogicalTableRouter",
+            by_logical_table_router::build,
+        ),
+        (
+            "io.debezium.transforms.partitions.PartitionRouting",
+            partition_routing::build,
+        ),
+        ("io.debezium.transforms.Filter", scripting::build_filter),
+        (
+            "io.debezium.transforms.ContentBasedRouter",
+            scripting::build_content_based_router,
         ),
     ]
 }

@@ -127,7 +127,7 @@ pub fn record_difference(expected: &RawRecord<'_>, actual: &RawRecord<'_>) -> Op
     }
     if expected.partition != actual.partition {
         return Some(format!(
-            "partition: expected {}, got {}",
+            "partition: expected {:?}, got {:?}",
             expected.partition, actual.partition
         ));
     }

@@ -1,0 +1,127 @@
+//! The per-row path of transforms that rewrite a whole record (topic, partition, timestamp, key,
+//! value and headers at once, like the outbox routers): each row through the transform's
+//! row-wise reference, the results grouped into one output part per (key schema, value schema).
+//! Kernels use it only for rows whose output schema is decided per row (a JSON payload expanded
+//! into a struct, a per-row schema version) or that fail.
+
+use arrow_array::Array;
+use weir_formats::batch::Column;
+use weir_formats::error::ConnectError;
+use weir_formats::schema::SchemaRef;
+use weir_formats::value::Value;
+use weir_formats::value_array::{value_at, values_to_array};
+
+use crate::record::ConnectRecord;
+use crate::transform::{OutputPart, SegmentInput, SegmentOutput};
+
+/// Segment row `i` of `input` as a record. Cost: a value tree per side.
+pub fn record_at(input: &SegmentInput<'_>, i: usize) -> ConnectRecord {
+    let row = input.rows[i];
+    ConnectRecord {
+        topic: input.meta.topic(row).to_string(),
+        partition: input.meta.partitions[row as usize],
+        offset: input.meta.offsets[row as usize],
+        timestamp: input.meta.timestamps[row as usize],
+        key_schema: input.key.schema.clone(),
+        key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
+        value_schema: input.value.schema.clone(),
+        value: value_at(input.value.schema.as_ref(), input.value.data.as_ref(), i),
+        headers: input.meta.headers.row(row as usize).to_vec(),
+    }
+}
+
+/// Whether row `i` of `array` is null (a `NullArray`, the column of an all-null schemaless side,
+/// has no validity buffer but every row is null).
+pub fn is_null_at(array: &dyn Array, i: usize) -> bool {
+    array.data_type() == &arrow_schema::DataType::Null || array.is_null(i)
+}
+
+/// One output group: its schemas, its segment indices and their keys and values.
+struct Group {
+    key_schema: Option<SchemaRef>,
+    value_schema: Option<SchemaRef>,
+    indices: Vec<u32>,
+    keys: Vec<Value>,
+    values: Vec<Value>,
+}
+
+/// Runs `apply` on the segment rows `indices` (ascending) and adds their outcomes to `output`:
+/// kept records go into parts by schema, with their topic, partition, timestamp and headers
+/// written to the batch metadata. Cost: a value tree per row, one column build per group.
+pub fn apply_rows(
+    input: &mut SegmentInput<'_>,
+    indices: &[u32],
+    apply: impl Fn(ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError>,
+    output: &mut SegmentOutput,
+) {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut kept_rows = Vec::new();
+    let mut kept_headers = Vec::new();
+    for &i in indices {
+        match apply(record_at(input, i as usize)) {
+            Ok(None) => output.dropped.push(i),
+            Err(e) => output.errors.push((i, e)),
+            Ok(Some(record)) => {
+                let row = input.rows[i as usize] as usize;
+                let id = input.meta.intern_topic(&record.topic);
+                input.meta.topic_ids[row] = id;
+                input.meta.partitions[row] = record.partition;
+                input.meta.timestamps[row] = record.timestamp;
+                kept_rows.push(row as u32);
+                kept_headers.push(record.headers);
+                let g = match groups.iter().position(|g| {
+                    g.key_schema == record.key_schema && g.value_schema == record.value_schema
+                }) {
+                    Some(g) => g,
+                    None => {
+                        groups.push(Group {
+                            key_schema: record.key_schema.clone(),
+                            value_schema: record.value_schema.clone(),
+                            indices: Vec::new(),
+                            keys: Vec::new(),
+                            values: Vec::new(),
+                        });
+                        groups.len() - 1
+                    }
+                };
+                groups[g].indices.push(i);
+                groups[g].keys.push(record.key);
+                groups[g].values.push(record.value);
+            }
+        }
+    }
+    let mut headers = kept_headers.into_iter();
+    input
+        .meta
+        .headers
+        .edit_rows(&kept_rows, |_, h| *h = headers.next().unwrap_or_default());
+    for group in groups {
+        let columns = values_to_array(group.key_schema.as_ref(), &group.keys).and_then(|key| {
+            values_to_array(group.value_schema.as_ref(), &group.values).map(|value| (key, value))
+        });
+        match columns {
+            Ok((key, value)) => output.parts.push(OutputPart {
+                indices: group.indices,
+                key: Column {
+                    schema: group.key_schema,
+                    data: key,
+                },
+                value: Column {
+                    schema: group.value_schema,
+                    data: value,
+                },
+            }),
+            Err(e) => output
+                .errors
+                .extend(group.indices.into_iter().map(|i| (i, e.clone()))),
+        }
+    }
+}
+
+/// Sorts the dropped and failed indices of `output` (parts are ascending by construction when
+/// each part's indices are pushed in order).
+pub fn finish(mut output: SegmentOutput) -> SegmentOutput {
+    output.dropped.sort_unstable();
+    output.errors.sort_by_key(|(i, _)| *i);
+    output
+}
