@@ -119,11 +119,14 @@ fn special(entries: &[(String, Json)]) -> Result<Option<Bson>, String> {
     let bad = |form: &str| format!("Invalid JSON input for {form}");
     Ok(Some(match keys.as_slice() {
         ["$oid"] => {
-            let hex = text("$oid").filter(|h| h.len() == 24 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+            let hex =
+                text("$oid").filter(|h| h.len() == 24 && h.bytes().all(|b| b.is_ascii_hexdigit()));
             Bson::ObjectId(hex.ok_or_else(|| bad("$oid"))?.to_ascii_lowercase())
         }
         ["$numberInt"] => Bson::Int32(
-            text("$numberInt").and_then(|t| t.parse().ok()).ok_or_else(|| bad("$numberInt"))?,
+            text("$numberInt")
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| bad("$numberInt"))?,
         ),
         ["$numberLong"] => Bson::Int64(long(get("$numberLong")).ok_or_else(|| bad("$numberLong"))?),
         ["$numberDouble"] => {
@@ -135,19 +138,33 @@ fn special(entries: &[(String, Json)]) -> Result<Option<Bson>, String> {
                 other => other.parse().map_err(|_| bad("$numberDouble"))?,
             })
         }
-        ["$numberDecimal"] => Bson::Decimal128(text("$numberDecimal").ok_or_else(|| bad("$numberDecimal"))?),
+        ["$numberDecimal"] => {
+            Bson::Decimal128(text("$numberDecimal").ok_or_else(|| bad("$numberDecimal"))?)
+        }
         ["$date"] => Bson::DateTime(date(get("$date")).ok_or_else(|| bad("$date"))?),
         ["$timestamp"] => {
-            let fields = get("$timestamp").and_then(Json::as_object).ok_or_else(|| bad("$timestamp"))?;
-            let part = |k: &str| fields.get(k).and_then(Json::as_u64).and_then(|v| u32::try_from(v).ok());
+            let fields = get("$timestamp")
+                .and_then(Json::as_object)
+                .ok_or_else(|| bad("$timestamp"))?;
+            let part = |k: &str| {
+                fields
+                    .get(k)
+                    .and_then(Json::as_u64)
+                    .and_then(|v| u32::try_from(v).ok())
+            };
             Bson::Timestamp(
                 part("t").ok_or_else(|| bad("$timestamp"))?,
                 part("i").ok_or_else(|| bad("$timestamp"))?,
             )
         }
         ["$binary"] => {
-            let fields = get("$binary").and_then(Json::as_object).ok_or_else(|| bad("$binary"))?;
-            let data = fields.get("base64").and_then(Json::as_str).ok_or_else(|| bad("$binary"))?;
+            let fields = get("$binary")
+                .and_then(Json::as_object)
+                .ok_or_else(|| bad("$binary"))?;
+            let data = fields
+                .get("base64")
+                .and_then(Json::as_str)
+                .ok_or_else(|| bad("$binary"))?;
             Bson::Binary(decode(data).ok_or_else(|| bad("$binary"))?)
         }
         ["$binary", "$type"] | ["$type", "$binary"] => {
@@ -197,7 +214,9 @@ fn date(json: Option<&Json>) -> Option<i64> {
         Json::String(s) => {
             let t = parse_offset_date_time(s).ok()?;
             let seconds = t.local_seconds - i64::from(t.offset);
-            seconds.checked_mul(1_000)?.checked_add(i64::from(t.nanos / 1_000_000))
+            seconds
+                .checked_mul(1_000)?
+                .checked_add(i64::from(t.nanos / 1_000_000))
         }
         Json::Object(map) if map.len() == 1 => long(map.get("$numberLong")),
         _ => None,
@@ -224,7 +243,10 @@ mod tests {
         .expect("valid");
         let get = |k: &str| doc.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         assert_eq!(doc[0].0, "_id");
-        assert_eq!(get("_id"), Some(Bson::ObjectId("596e275826f08b2730779e1f".into())));
+        assert_eq!(
+            get("_id"),
+            Some(Bson::ObjectId("596e275826f08b2730779e1f".into()))
+        );
         assert_eq!(doc[1], ("n".to_string(), Bson::Int32(2)));
         assert_eq!(get("big"), Some(Bson::Int64(3_000_000_000)));
         assert_eq!(get("d"), Some(Bson::Double(9.5)));

@@ -25,7 +25,9 @@ use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::extract_field::fail_non_null_rows;
-use crate::insert_field::{arrow_failure, field_value, push_unique, struct_array, with_field_default};
+use crate::insert_field::{
+    arrow_failure, field_value, push_unique, struct_array, with_field_default,
+};
 use crate::record::ConnectRecord;
 use crate::routing::subset;
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
@@ -140,7 +142,11 @@ impl ExtractSchemaToNewRecord {
             .schema
             .field("table")
             .ok_or_else(|| ConnectError::data("table is not a valid field name"))?;
-        let id = match field_value(table_field, source.values.get(t).unwrap_or(&Value::Null), true) {
+        let id = match field_value(
+            table_field,
+            source.values.get(t).unwrap_or(&Value::Null),
+            true,
+        ) {
             Value::String(id) => Value::String(id),
             Value::Null => {
                 return Err(ConnectError::data(
@@ -160,7 +166,11 @@ impl ExtractSchemaToNewRecord {
         let column_schema = column_schema();
         let mut rows = Vec::with_capacity(columns.len());
         for column in columns {
-            let parameter = |key: &str| column.schema.parameter(&format!("__debezium.source.column.{key}"));
+            let parameter = |key: &str| {
+                column
+                    .schema
+                    .parameter(&format!("__debezium.source.column.{key}"))
+            };
             let (Some(name), Some(type_name)) = (parameter("name"), parameter("type")) else {
                 return Err(ConnectError::data(NOT_PROPAGATED));
             };
@@ -200,11 +210,18 @@ impl ExtractSchemaToNewRecord {
     }
 
     /// `ExtractField$Value` of `name` on the envelope: the field and its value (with default).
-    fn extract<'s>(schema: &'s Schema, value: &Struct, name: &str) -> Result<(&'s Field, Value), ConnectError> {
+    fn extract<'s>(
+        schema: &'s Schema,
+        value: &Struct,
+        name: &str,
+    ) -> Result<(&'s Field, Value), ConnectError> {
         let (i, field) = schema
             .field(name)
             .ok_or_else(|| ConnectError::data(format!("Unknown field: {name}")))?;
-        Ok((field, field_value(field, value.values.get(i).unwrap_or(&Value::Null), true)))
+        Ok((
+            field,
+            field_value(field, value.values.get(i).unwrap_or(&Value::Null), true),
+        ))
     }
 
     /// The columnar path over a STRUCT envelope column.
@@ -233,7 +250,9 @@ impl ExtractSchemaToNewRecord {
         let before_column = with_field_default(&before_field, envelope.column(before))?;
         // Rows that change: not null, and not a truncate (both states null).
         let changing: Vec<bool> = (0..n)
-            .map(|i| envelope.is_valid(i) && (after_column.is_valid(i) || before_column.is_valid(i)))
+            .map(|i| {
+                envelope.is_valid(i) && (after_column.is_valid(i) || before_column.is_valid(i))
+            })
             .collect();
         let mut output = SegmentOutput::default();
         let mut plan = None;
@@ -258,7 +277,9 @@ impl ExtractSchemaToNewRecord {
             .filter(|&i| changing[i as usize] && !failed.contains(&i))
             .collect();
         if !unchanged.is_empty() {
-            output.parts.push(part(&input, unchanged, input.value.clone())?);
+            output
+                .parts
+                .push(part(&input, unchanged, input.value.clone())?);
         }
         if let (Some(plan), false) = (plan, changed.is_empty()) {
             let column = self.built(&plan, schema, envelope)?;
@@ -268,7 +289,12 @@ impl ExtractSchemaToNewRecord {
     }
 
     /// The new envelope column: the input's children (defaults filled) and the block repeated.
-    fn built(&self, plan: &Plan, schema: &Schema, envelope: &StructArray) -> Result<Column, ConnectError> {
+    fn built(
+        &self,
+        plan: &Plan,
+        schema: &Schema,
+        envelope: &StructArray,
+    ) -> Result<Column, ConnectError> {
         let mut children = schema
             .fields()
             .iter()
@@ -276,7 +302,10 @@ impl ExtractSchemaToNewRecord {
             .map(|(f, c)| with_field_default(f, c))
             .collect::<Result<Vec<_>, _>>()?;
         let zeros = UInt32Array::from(vec![0u32; envelope.len()]);
-        children.push(arrow_select::take::take(plan.block_array.as_ref(), &zeros, None).map_err(arrow_failure)?);
+        children.push(
+            arrow_select::take::take(plan.block_array.as_ref(), &zeros, None)
+                .map_err(arrow_failure)?,
+        );
         let arrow_schema::DataType::Struct(fields) = arrow_type(&plan.schema) else {
             return Err(ConnectError::data("the output schema is not a struct"));
         };
@@ -290,17 +319,32 @@ impl ExtractSchemaToNewRecord {
 }
 
 /// The part of rows `indices` whose value is `column` (segment-length) and key the input's.
-fn part(input: &SegmentInput<'_>, indices: Vec<u32>, column: Column) -> Result<OutputPart, ConnectError> {
+fn part(
+    input: &SegmentInput<'_>,
+    indices: Vec<u32>,
+    column: Column,
+) -> Result<OutputPart, ConnectError> {
     let whole = indices.len() == input.rows.len();
     Ok(OutputPart {
-        key: if whole { input.key.clone() } else { subset(input.key, &indices)? },
-        value: if whole { column } else { subset(&column, &indices)? },
+        key: if whole {
+            input.key.clone()
+        } else {
+            subset(input.key, &indices)?
+        },
+        value: if whole {
+            column
+        } else {
+            subset(&column, &indices)?
+        },
         indices,
     })
 }
 
 fn is_envelope(schema: &Schema) -> bool {
-    schema.name.as_deref().is_some_and(|n| n.ends_with(".Envelope"))
+    schema
+        .name
+        .as_deref()
+        .is_some_and(|n| n.ends_with(".Envelope"))
 }
 
 impl Transform for ExtractSchemaToNewRecord {
@@ -336,9 +380,9 @@ impl Transform for ExtractSchemaToNewRecord {
         if after.is_null() && before.is_null() {
             return Ok(Some(record));
         }
-        let plan = self
-            .plans
-            .get_or_try(&schema, || Self::make_plan(&schema, value, &after_field.schema))?;
+        let plan = self.plans.get_or_try(&schema, || {
+            Self::make_plan(&schema, value, &after_field.schema)
+        })?;
         let mut values: Vec<Value> = schema
             .fields()
             .iter()
@@ -350,7 +394,11 @@ impl Transform for ExtractSchemaToNewRecord {
             schema: plan.schema.clone(),
             values,
         });
-        Ok(Some(record.with_side(Side::Value, Some(plan.schema.clone()), new_value)))
+        Ok(Some(record.with_side(
+            Side::Value,
+            Some(plan.schema.clone()),
+            new_value,
+        )))
     }
 }
 
@@ -360,7 +408,12 @@ mod tests {
     use crate::insert_field::test_support::{check, config};
     use proptest::prelude::*;
 
-    fn column(name: &str, kind: SchemaKind, length: Option<&str>, comment: Option<&str>) -> SchemaRef {
+    fn column(
+        name: &str,
+        kind: SchemaKind,
+        length: Option<&str>,
+        comment: Option<&str>,
+    ) -> SchemaRef {
         let mut s = Schema::new(kind)
             .optional()
             .with_parameter("__debezium.source.column.name", name)
@@ -376,8 +429,14 @@ mod tests {
 
     fn row_schema(length: &str) -> SchemaRef {
         Schema::structure([
-            ("id".to_string(), column("id", SchemaKind::Int32, Some(length), None)),
-            ("name".to_string(), column("name", SchemaKind::String, None, Some("the name"))),
+            (
+                "id".to_string(),
+                column("id", SchemaKind::Int32, Some(length), None),
+            ),
+            (
+                "name".to_string(),
+                column("name", SchemaKind::String, None, Some("the name")),
+            ),
         ])
         .optional()
         .into_ref()
@@ -416,7 +475,10 @@ mod tests {
     fn envelope(schema: &SchemaRef, before: Value, after: Value, table: Option<&str>) -> Value {
         let schema = schema.clone();
         let source = Value::Struct(Struct {
-            schema: schema.field("source").map(|(_, f)| f.schema.clone()).expect("source"),
+            schema: schema
+                .field("source")
+                .map(|(_, f)| f.schema.clone())
+                .expect("source"),
             values: vec![table.map_or(Value::Null, |t| Value::String(t.into()))],
         });
         Value::Struct(Struct {
@@ -452,34 +514,71 @@ mod tests {
         let t = transform();
         let schema = envelope_schema("10");
         let first = t
-            .apply_record(record(envelope(&schema, Value::Null, row("10", 1), Some("products"))))
+            .apply_record(record(envelope(
+                &schema,
+                Value::Null,
+                row("10", 1),
+                Some("products"),
+            )))
             .expect("ok")
             .expect("kept");
-        let Value::Struct(s) = &first.value else { panic!("not a struct") };
-        assert_eq!(s.schema.fields().last().map(|f| f.name.as_str()), Some(SOURCE_SCHEMA));
+        let Value::Struct(s) = &first.value else {
+            panic!("not a struct")
+        };
+        assert_eq!(
+            s.schema.fields().last().map(|f| f.name.as_str()),
+            Some(SOURCE_SCHEMA)
+        );
         assert_eq!(s.schema.version, Some(2));
         // The null `op` takes its default.
         assert_eq!(s.values[3], Value::String("c".into()));
-        let Value::Struct(block) = &s.values[4] else { panic!("no block") };
+        let Value::Struct(block) = &s.values[4] else {
+            panic!("no block")
+        };
         assert_eq!(block.values[0], Value::String("products".into()));
         // Later events of the same schema reuse the block, whatever their table.
         let later = t
-            .apply_record(record(envelope(&schema, row("10", 1), Value::Null, Some("other"))))
+            .apply_record(record(envelope(
+                &schema,
+                row("10", 1),
+                Value::Null,
+                Some("other"),
+            )))
             .expect("ok")
             .expect("kept");
-        let Value::Struct(s) = &later.value else { panic!("not a struct") };
-        let Value::Struct(block) = &s.values[4] else { panic!("no block") };
+        let Value::Struct(s) = &later.value else {
+            panic!("not a struct")
+        };
+        let Value::Struct(block) = &s.values[4] else {
+            panic!("no block")
+        };
         assert_eq!(block.values[0], Value::String("products".into()));
         let truncate = record(envelope(&schema, Value::Null, Value::Null, Some("x")));
-        assert_eq!(t.apply_record(truncate.clone()).expect("ok"), Some(truncate));
+        assert_eq!(
+            t.apply_record(truncate.clone()).expect("ok"),
+            Some(truncate)
+        );
     }
 
     #[test]
     fn bad_metadata_fails_the_event() {
         let t = transform();
-        let bad = t.apply_record(record(envelope(&envelope_schema("x"), Value::Null, row("x", 1), Some("p"))));
-        assert_eq!(bad.expect_err("not a number").message, "For input string: \"x\"");
-        let no_table = t.apply_record(record(envelope(&envelope_schema("1"), Value::Null, row("1", 1), None)));
+        let bad = t.apply_record(record(envelope(
+            &envelope_schema("x"),
+            Value::Null,
+            row("x", 1),
+            Some("p"),
+        )));
+        assert_eq!(
+            bad.expect_err("not a number").message,
+            "For input string: \"x\""
+        );
+        let no_table = t.apply_record(record(envelope(
+            &envelope_schema("1"),
+            Value::Null,
+            row("1", 1),
+            None,
+        )));
         assert!(no_table.is_err());
     }
 
@@ -492,13 +591,19 @@ mod tests {
         fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
             self.0.apply(input)
         }
-        fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+        fn apply_record(
+            &self,
+            record: ConnectRecord,
+        ) -> Result<Option<ConnectRecord>, ConnectError> {
             self.1.apply_record(record)
         }
     }
 
     fn arb_event(schema: SchemaRef, length: &'static str) -> impl Strategy<Value = Value> {
-        let state = prop_oneof![Just(Value::Null), (0..3i32).prop_map(move |i| row(length, i))];
+        let state = prop_oneof![
+            Just(Value::Null),
+            (0..3i32).prop_map(move |i| row(length, i))
+        ];
         let table = prop_oneof![Just(None), Just(Some("products")), Just(Some("other"))];
         prop_oneof![
             1 => Just(Value::Null),

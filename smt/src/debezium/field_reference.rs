@@ -58,7 +58,12 @@ impl FieldReference {
             (0 | 1, Some(p)) if splits.len() > 1 => format!("{prefix}{p}_{field}"),
             (0 | 1, _) => format!("{prefix}{field}"),
             (2, _) => format!("{prefix}{}", parts[1]),
-            _ => return Err(ConfigProblem::new(key, format!("Unexpected field name: {spec}"))),
+            _ => {
+                return Err(ConfigProblem::new(
+                    key,
+                    format!("Unexpected field name: {spec}"),
+                ))
+            }
         };
         Ok(FieldReference {
             parent,
@@ -69,7 +74,11 @@ impl FieldReference {
 
     /// `fromConfiguration`: the comma-separated entries of `key`, each trimmed, with the
     /// prefix of `prefix_key` (default `__`).
-    pub fn list(config: &TransformConfig, key: &str, prefix_key: &str) -> Result<Vec<Self>, ConfigProblem> {
+    pub fn list(
+        config: &TransformConfig,
+        key: &str,
+        prefix_key: &str,
+    ) -> Result<Vec<Self>, ConfigProblem> {
         let prefix = config.get(prefix_key).unwrap_or("__");
         match config.get(key) {
             None | Some("") => Ok(Vec::new()),
@@ -92,9 +101,13 @@ impl FieldReference {
                 .as_ref(),
         };
         if !matches!(host.kind, SchemaKind::Struct(_)) {
-            return Err(ConnectError::data("Cannot look up fields on non-struct type"));
+            return Err(ConnectError::data(
+                "Cannot look up fields on non-struct type",
+            ));
         }
-        let found = host.field(&self.field).or_else(|| envelope.field(&self.field));
+        let found = host
+            .field(&self.field)
+            .or_else(|| envelope.field(&self.field));
         let Some((_, field)) = found else {
             return Ok(None);
         };
@@ -140,7 +153,8 @@ mod tests {
         let names: Vec<&str> = refs.iter().map(|r| r.new_field.as_str()).collect();
         assert_eq!(names, ["__op", "__source_ts_ms", "__coll", "__id"]);
         assert_eq!(refs[3].parent.as_deref(), Some("transaction"));
-        let e = FieldReference::list(&config(&[("f", "a:b:c")]), "f", "p").expect_err("three parts");
+        let e =
+            FieldReference::list(&config(&[("f", "a:b:c")]), "f", "p").expect_err("three parts");
         assert_eq!(e.message, "Unexpected field name: a:b:c");
     }
 }

@@ -237,7 +237,11 @@ pub fn format_offset_date_time(value: &OffsetDateTime) -> String {
         let _ = write!(out, "{year:04}");
     }
     let _ = write!(out, "-{month:02}-{day:02}T");
-    write_time(&mut out, value.local_seconds.rem_euclid(SECONDS_PER_DAY), value.nanos);
+    write_time(
+        &mut out,
+        value.local_seconds.rem_euclid(SECONDS_PER_DAY),
+        value.nanos,
+    );
     write_offset(&mut out, value.offset);
     out
 }
@@ -325,7 +329,10 @@ mod tests {
         let t = parse_offset_date_time("2025-01-01T11:00:02.5+01:00").expect("valid");
         assert_eq!(t.offset, 3600);
         let moved = t.with_offset_same_instant(-5 * 3600);
-        assert_eq!(format_offset_date_time(&moved), "2025-01-01T05:00:02.5-05:00");
+        assert_eq!(
+            format_offset_date_time(&moved),
+            "2025-01-01T05:00:02.5-05:00"
+        );
         let z = parse_offset_date_time("2025-01-01t08:00z").expect("valid");
         assert_eq!(format_offset_date_time(&z), "2025-01-01T08:00:00Z");
         let odd = parse_offset_date_time("2025-06-30T23:59:59.000000001+0530").expect("valid");

@@ -76,7 +76,10 @@ impl JavaZone {
 /// `epoch_second` as a jiff timestamp, clamped to jiff's range (years -9999..=9999; beyond it
 /// the nearest end's offset is used).
 fn timestamp(epoch_second: i64) -> Timestamp {
-    let clamped = epoch_second.clamp(Timestamp::MIN.as_second() + 86_400, Timestamp::MAX.as_second() - 86_400);
+    let clamped = epoch_second.clamp(
+        Timestamp::MIN.as_second() + 86_400,
+        Timestamp::MAX.as_second() - 86_400,
+    );
     Timestamp::from_second(clamped).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
@@ -84,7 +87,11 @@ fn timestamp(epoch_second: i64) -> Timestamp {
 /// accepts but Java cannot build fails each conversion).
 fn offset_text(name: &str) -> Option<JavaZone> {
     let b = name.as_bytes();
-    let digit = |i: usize| b.get(i).filter(|c| c.is_ascii_digit()).map(|c| i32::from(c - b'0'));
+    let digit = |i: usize| {
+        b.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| i32::from(c - b'0'))
+    };
     let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
     let sign = match b.first()? {
         b'+' => 1,
@@ -101,11 +108,15 @@ fn offset_text(name: &str) -> Option<JavaZone> {
         _ => return None,
     };
     if hours > 18 {
-        let message = format!("Zone offset hours not in valid range: value {hours} is not in the range -18 to 18");
+        let message = format!(
+            "Zone offset hours not in valid range: value {hours} is not in the range -18 to 18"
+        );
         return Some(JavaZone::Unusable(message));
     }
     if minutes > 59 || seconds > 59 {
-        return Some(JavaZone::Unusable(format!("Invalid ID for ZoneOffset, invalid format: {name}")));
+        return Some(JavaZone::Unusable(format!(
+            "Invalid ID for ZoneOffset, invalid format: {name}"
+        )));
     }
     let total = hours * 3600 + minutes * 60 + seconds;
     if total > 18 * 3600 {
@@ -121,14 +132,40 @@ mod tests {
 
     #[test]
     fn names_and_offsets_validate_like_debezium() {
-        assert!(matches!(JavaZone::parse("+05:30"), Some(JavaZone::Fixed(19_800))));
-        assert!(matches!(JavaZone::parse("-03:00"), Some(JavaZone::Fixed(-10_800))));
-        assert!(matches!(JavaZone::parse("+05:30:15"), Some(JavaZone::Fixed(19_815))));
-        assert!(matches!(JavaZone::parse("+19:00"), Some(JavaZone::Unusable(_))));
-        assert!(matches!(JavaZone::parse("PST"), Some(JavaZone::Unusable(_))));
-        assert!(matches!(JavaZone::parse("Europe/Paris"), Some(JavaZone::Region(_))));
+        assert!(matches!(
+            JavaZone::parse("+05:30"),
+            Some(JavaZone::Fixed(19_800))
+        ));
+        assert!(matches!(
+            JavaZone::parse("-03:00"),
+            Some(JavaZone::Fixed(-10_800))
+        ));
+        assert!(matches!(
+            JavaZone::parse("+05:30:15"),
+            Some(JavaZone::Fixed(19_815))
+        ));
+        assert!(matches!(
+            JavaZone::parse("+19:00"),
+            Some(JavaZone::Unusable(_))
+        ));
+        assert!(matches!(
+            JavaZone::parse("PST"),
+            Some(JavaZone::Unusable(_))
+        ));
+        assert!(matches!(
+            JavaZone::parse("Europe/Paris"),
+            Some(JavaZone::Region(_))
+        ));
         assert!(matches!(JavaZone::parse("UTC"), Some(JavaZone::Region(_))));
-        for bad in ["Mars/Olympus", "europe/paris", "+5:30", "+05:30Z", "", "Z", "GMT+5"] {
+        for bad in [
+            "Mars/Olympus",
+            "europe/paris",
+            "+5:30",
+            "+05:30Z",
+            "",
+            "Z",
+            "GMT+5",
+        ] {
             assert!(JavaZone::parse(bad).is_none(), "{bad}");
         }
     }
@@ -143,6 +180,9 @@ mod tests {
         let fold = 1_761_445_800;
         assert_eq!(paris.offset_at_local(fold), Ok(7200));
         assert_eq!(paris.offset_at_instant(1_735_689_600), Ok(3600));
-        assert_eq!(paris.offset_at_local(i64::MAX), paris.offset_at_local(i64::MAX - 1));
+        assert_eq!(
+            paris.offset_at_local(i64::MAX),
+            paris.offset_at_local(i64::MAX - 1)
+        );
     }
 }

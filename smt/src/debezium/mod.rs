@@ -1,9 +1,9 @@
 //! Debezium's transforms (`io.debezium.transforms.*` and MongoDB's), each matching Debezium
 //! 3.6.1's behaviour byte for byte (the `debezium/` conformance corpus is their spec).
 
+pub mod extended_json;
 pub mod extract_new_record_state;
 pub mod extract_schema_to_new_record;
-pub mod extended_json;
 pub mod field_reference;
 pub mod iso_offset_time;
 pub mod java_zone;

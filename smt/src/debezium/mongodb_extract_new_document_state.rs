@@ -103,7 +103,8 @@ impl Builder {
 
     /// The optional struct schema built.
     fn build(self) -> SchemaRef {
-        let mut schema = Schema::structure(self.fields.into_iter().map(|f| (f.name, f.schema))).optional();
+        let mut schema =
+            Schema::structure(self.fields.into_iter().map(|f| (f.name, f.schema))).optional();
         schema.name = self.name;
         schema.into_ref()
     }
@@ -138,9 +139,11 @@ impl Converter {
     /// `getSchema(type)`: the schema of a scalar element.
     fn scalar_schema(&self, value: &Bson) -> Result<SchemaRef, ConnectError> {
         Ok(match value {
-            Bson::Null | Bson::String(_) | Bson::JavaScript(_) | Bson::ObjectId(_) | Bson::Decimal128(_) => {
-                optional(SchemaKind::String)
-            }
+            Bson::Null
+            | Bson::String(_)
+            | Bson::JavaScript(_)
+            | Bson::ObjectId(_)
+            | Bson::Decimal128(_) => optional(SchemaKind::String),
             Bson::Double(_) => optional(SchemaKind::Float64),
             Bson::Binary(_) => optional(SchemaKind::Bytes),
             Bson::Int32(_) => optional(SchemaKind::Int32),
@@ -161,7 +164,11 @@ impl Converter {
     }
 
     /// `buildSchema`: the fields of `doc` added to `builder` (a repeated name keeps its first).
-    fn document_fields(&self, builder: &mut Builder, doc: &[(String, Bson)]) -> Result<(), ConnectError> {
+    fn document_fields(
+        &self,
+        builder: &mut Builder,
+        doc: &[(String, Bson)],
+    ) -> Result<(), ConnectError> {
         for (key, value) in doc {
             let key = self.name(key);
             if !builder.has(&key) {
@@ -172,7 +179,12 @@ impl Converter {
     }
 
     /// `schema(key, entry, builder)`: the field `key` of `value` added to `builder`.
-    fn field_schema(&self, builder: &mut Builder, key: &str, value: &Bson) -> Result<(), ConnectError> {
+    fn field_schema(
+        &self,
+        builder: &mut Builder,
+        key: &str,
+        value: &Bson,
+    ) -> Result<(), ConnectError> {
         match value {
             Bson::Undefined | Bson::MinKey | Bson::MaxKey | Bson::Symbol(_) => {}
             Bson::JavaScriptWithScope(..) => {
@@ -186,7 +198,9 @@ impl Converter {
                 regex.add("options", optional(SchemaKind::String));
                 builder.add(key, regex.build());
             }
-            Bson::Document(doc) if doc.is_empty() => builder.add(key, optional(SchemaKind::Struct(Vec::new()))),
+            Bson::Document(doc) if doc.is_empty() => {
+                builder.add(key, optional(SchemaKind::Struct(Vec::new())))
+            }
             Bson::Document(doc) => {
                 let mut nested = Builder::new(Some(builder.child_name(key)));
                 self.document_fields(&mut nested, doc)?;
@@ -199,10 +213,18 @@ impl Converter {
     }
 
     /// An array field's schema under either encoding.
-    fn array_schema(&self, builder: &mut Builder, key: &str, items: &[Bson]) -> Result<(), ConnectError> {
+    fn array_schema(
+        &self,
+        builder: &mut Builder,
+        key: &str,
+        items: &[Bson],
+    ) -> Result<(), ConnectError> {
         match (self.encoding, items.is_empty()) {
             (ArrayEncoding::Array, true) => {
-                builder.add(key, optional(SchemaKind::Array(optional(SchemaKind::String))));
+                builder.add(
+                    key,
+                    optional(SchemaKind::Array(optional(SchemaKind::String))),
+                );
                 Ok(())
             }
             (ArrayEncoding::Document, true) => {
@@ -274,14 +296,20 @@ impl Converter {
                     _ => Vec::new(),
                 })
                 .collect();
-            if inner.iter().any(|i| matches!(i, Bson::Array(_) | Bson::Document(_))) {
+            if inner
+                .iter()
+                .any(|i| matches!(i, Bson::Array(_) | Bson::Document(_)))
+            {
                 return Err(ConnectError::data(
                     "weir: arrays of arrays of documents or arrays are not supported",
                 ));
             }
             return Ok(optional(SchemaKind::Array(self.single_type(&inner)?)));
         }
-        if items.iter().any(|i| matches!(i, Bson::Array(_) | Bson::Document(_))) {
+        if items
+            .iter()
+            .any(|i| matches!(i, Bson::Array(_) | Bson::Document(_)))
+        {
             return Err(mixed(items));
         }
         self.single_type(items)
@@ -302,7 +330,12 @@ impl Converter {
     }
 
     /// `array.encoding=document`: a struct with one field `_<i>` per element.
-    fn indexed_schema(&self, builder: &mut Builder, key: &str, items: &[Bson]) -> Result<(), ConnectError> {
+    fn indexed_schema(
+        &self,
+        builder: &mut Builder,
+        key: &str,
+        items: &[Bson],
+    ) -> Result<(), ConnectError> {
         let name = match &builder.name {
             Some(n) if n.ends_with(key) => n.clone(),
             _ => builder.child_name(key),
@@ -311,11 +344,9 @@ impl Converter {
         for (i, item) in items.iter().enumerate() {
             let field = format!("_{i}");
             match item {
-                Bson::Array(_) => {
-                    return Err(ConnectError::data(
-                        "weir: arrays nested in arrays are not supported with array.encoding=document",
-                    ))
-                }
+                Bson::Array(_) => return Err(ConnectError::data(
+                    "weir: arrays nested in arrays are not supported with array.encoding=document",
+                )),
                 Bson::Document(entries) => {
                     let mut element = Builder::new(Some(format!("{name}.{field}")));
                     for (k, v) in entries {
@@ -325,7 +356,9 @@ impl Converter {
                                 let n = element.child_name(&k);
                                 element.add(&k, Builder::new(Some(n)).build())
                             }
-                            Bson::Document(_) | Bson::Array(_) => self.field_schema(&mut element, &k, v)?,
+                            Bson::Document(_) | Bson::Array(_) => {
+                                self.field_schema(&mut element, &k, v)?
+                            }
                             other => {
                                 let s = self.scalar_schema(other)?;
                                 element.add(&k, s)
@@ -350,7 +383,11 @@ impl Converter {
     }
 
     /// `buildStruct` for every entry of `doc` into a struct of `schema`.
-    fn document_value(&self, schema: &SchemaRef, doc: &[(String, Bson)]) -> Result<Value, ConnectError> {
+    fn document_value(
+        &self,
+        schema: &SchemaRef,
+        doc: &[(String, Bson)],
+    ) -> Result<Value, ConnectError> {
         let mut values = vec![Value::Null; schema.fields().len()];
         for (key, value) in doc {
             self.put(schema, &mut values, &self.name(key), value)?;
@@ -362,7 +399,13 @@ impl Converter {
     }
 
     /// `buildStruct(entry, schema, struct)`: `value` put into field `key` of `values`.
-    fn put(&self, schema: &SchemaRef, values: &mut [Value], key: &str, value: &Bson) -> Result<(), ConnectError> {
+    fn put(
+        &self,
+        schema: &SchemaRef,
+        values: &mut [Value],
+        key: &str,
+        value: &Bson,
+    ) -> Result<(), ConnectError> {
         if matches!(value, Bson::Undefined) {
             return Ok(());
         }
@@ -377,7 +420,10 @@ impl Converter {
             }
             (Bson::Regex(pattern, options), Some((_, f))) => Value::Struct(Struct {
                 schema: f.schema.clone(),
-                values: vec![Value::String(pattern.clone()), Value::String(options.clone())],
+                values: vec![
+                    Value::String(pattern.clone()),
+                    Value::String(options.clone()),
+                ],
             }),
             (Bson::Document(doc), Some((_, f))) => self.document_value(&f.schema, doc)?,
             (Bson::Array(items), Some((_, f))) => match self.encoding {
@@ -409,13 +455,19 @@ impl Converter {
                 values[i] = converted;
                 Ok(())
             }
-            None => Err(ConnectError::data(format!("{key} is not a valid field name"))),
+            None => Err(ConnectError::data(format!(
+                "{key} is not a valid field name"
+            ))),
         }
     }
 
     /// `buildArray`: the elements of `items` under element schema `element` (empty nested
     /// arrays left out, as Debezium does).
-    fn array_values(&self, element: &SchemaRef, items: &[Bson]) -> Result<Vec<Value>, ConnectError> {
+    fn array_values(
+        &self,
+        element: &SchemaRef,
+        items: &[Bson],
+    ) -> Result<Vec<Value>, ConnectError> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             match item {
@@ -444,7 +496,9 @@ fn is_document(value: &Bson) -> bool {
 /// `getObject`: a scalar's Connect value (null for the types it does not convert).
 fn scalar_value(value: &Bson) -> Value {
     match value {
-        Bson::String(s) | Bson::ObjectId(s) | Bson::Decimal128(s) | Bson::JavaScript(s) => Value::String(s.clone()),
+        Bson::String(s) | Bson::ObjectId(s) | Bson::Decimal128(s) | Bson::JavaScript(s) => {
+            Value::String(s.clone())
+        }
         Bson::Double(d) => Value::Float64(*d),
         Bson::Binary(b) => Value::Bytes(b.clone()),
         Bson::Int32(i) => Value::Int32(*i),
@@ -485,7 +539,11 @@ impl ExtractNewDocumentState {
     /// Parses Debezium's keys; any invalid value fails as Debezium's validation does.
     pub fn new(config: &TransformConfig) -> Result<ExtractNewDocumentState, ConfigProblem> {
         let invalid = |key: &str| ConfigProblem::new(key, INVALID);
-        let handling = match config.get(MODE).map(|m| m.trim().to_ascii_lowercase()).as_deref() {
+        let handling = match config
+            .get(MODE)
+            .map(|m| m.trim().to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("tombstone") => Handling::Tombstone,
             Some("drop") => Handling::Drop,
             Some("rewrite") => Handling::Rewrite,
@@ -493,7 +551,11 @@ impl ExtractNewDocumentState {
             Some("delete-to-tombstone") => Handling::DeleteToTombstone,
             Some(_) => return Err(invalid(MODE)),
         };
-        let encoding = match config.get("array.encoding").map(|m| m.trim().to_ascii_lowercase()).as_deref() {
+        let encoding = match config
+            .get("array.encoding")
+            .map(|m| m.trim().to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("array") => ArrayEncoding::Array,
             Some("document") => ArrayEncoding::Document,
             Some(_) => return Err(invalid("array.encoding")),
@@ -514,10 +576,16 @@ impl ExtractNewDocumentState {
         let flatten = config
             .boolean_or("flatten.struct", false)
             .map_err(|_| invalid("flatten.struct"))?;
-        let delimiter = config.get("flatten.struct.delimiter").unwrap_or("_").to_string();
+        let delimiter = config
+            .get("flatten.struct.delimiter")
+            .unwrap_or("_")
+            .to_string();
         let flatten = flatten.then(|| {
             let settings = [("delimiter".to_string(), delimiter.clone())];
-            Flatten::new(&TransformConfig::new("flatten", "Flatten$Value", settings), Side::Value)
+            Flatten::new(
+                &TransformConfig::new("flatten", "Flatten$Value", settings),
+                Side::Value,
+            )
         });
         Ok(ExtractNewDocumentState {
             handling,
@@ -533,7 +601,10 @@ impl ExtractNewDocumentState {
     }
 
     fn rewrite(&self) -> bool {
-        matches!(self.handling, Handling::Rewrite | Handling::RewriteWithTombstone)
+        matches!(
+            self.handling,
+            Handling::Rewrite | Handling::RewriteWithTombstone
+        )
     }
 
     /// `makeHeaders`.
@@ -612,7 +683,11 @@ impl ExtractNewDocumentState {
         let updated = match update.get("updatedFields") {
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Null) | None if update.schema.field("updatedFields").is_some() => None,
-            _ => return Err(ConnectError::data("updatedFields is not a valid field name")),
+            _ => {
+                return Err(ConnectError::data(
+                    "updatedFields is not a valid field name",
+                ))
+            }
         };
         if let Some(text) = updated {
             for (k, v) in parse_document(&text).map_err(ConnectError::data)? {
@@ -666,7 +741,11 @@ impl ExtractNewDocumentState {
                     name = stripped.to_string();
                 }
                 if c.avro {
-                    name = name.split('.').map(|s| c.name(s)).collect::<Vec<_>>().join(".");
+                    name = name
+                        .split('.')
+                        .map(|s| c.name(s))
+                        .collect::<Vec<_>>()
+                        .join(".");
                 }
                 let mut builder = Builder::new(Some(name));
                 c.document_fields(&mut builder, doc)?;
@@ -693,7 +772,10 @@ impl ExtractNewDocumentState {
                 if let Some(envelope) = envelope {
                     for reference in added {
                         let (i, _) = schema.field(&reference.new_field).ok_or_else(|| {
-                            ConnectError::data(format!("{} is not a valid field name", reference.new_field))
+                            ConnectError::data(format!(
+                                "{} is not a valid field name",
+                                reference.new_field
+                            ))
                         })?;
                         s.values[i] = reference.value(envelope);
                     }
@@ -762,13 +844,15 @@ impl Transform for ExtractNewDocumentState {
             }
         }
         for group in groups {
-            let schemas = (group[0].1.key_schema.clone(), group[0].1.value_schema.clone());
+            let schemas = (
+                group[0].1.key_schema.clone(),
+                group[0].1.value_schema.clone(),
+            );
             let keys: Vec<Value> = group.iter().map(|(_, r)| r.key.clone()).collect();
             let values: Vec<Value> = group.iter().map(|(_, r)| r.value.clone()).collect();
             let indices: Vec<u32> = group.iter().map(|(i, _)| *i).collect();
-            let built = values_to_array(schemas.0.as_ref(), &keys).and_then(|k| {
-                Ok((k, values_to_array(schemas.1.as_ref(), &values)?))
-            });
+            let built = values_to_array(schemas.0.as_ref(), &keys)
+                .and_then(|k| Ok((k, values_to_array(schemas.1.as_ref(), &values)?)));
             match built {
                 Ok((key, value)) => output.parts.push(OutputPart {
                     indices,
@@ -781,7 +865,9 @@ impl Transform for ExtractNewDocumentState {
                         data: value,
                     },
                 }),
-                Err(e) => output.errors.extend(indices.into_iter().map(|i| (i, e.clone()))),
+                Err(e) => output
+                    .errors
+                    .extend(indices.into_iter().map(|i| (i, e.clone()))),
             }
         }
         let rows: Vec<u32> = edited.iter().map(|(r, _)| *r).collect();
@@ -795,7 +881,10 @@ impl Transform for ExtractNewDocumentState {
     }
 
     /// Debezium's `doApply`.
-    fn apply_record(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+    fn apply_record(
+        &self,
+        mut record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
         if !has_key_schema(&record) {
             return Ok(Some(record));
         }
@@ -815,7 +904,9 @@ impl Transform for ExtractNewDocumentState {
         let key = Self::key_document(&record)?;
         if record.value.is_null() {
             return match self.handling {
-                Handling::RewriteWithTombstone => self.new_record(record, &key, None, None).map(Some),
+                Handling::RewriteWithTombstone => {
+                    self.new_record(record, &key, None, None).map(Some)
+                }
                 _ => Ok(None),
             };
         }
@@ -842,7 +933,9 @@ impl Transform for ExtractNewDocumentState {
             (true, Handling::Drop) => return Ok(None),
             (true, Handling::Tombstone) => None,
             (true, Handling::DeleteToTombstone) => None,
-            (true, Handling::Rewrite | Handling::RewriteWithTombstone) => Self::text_of(&envelope, "before")?,
+            (true, Handling::Rewrite | Handling::RewriteWithTombstone) => {
+                Self::text_of(&envelope, "before")?
+            }
         };
         let mut value = match (&state, &update) {
             (Some(text), _) => parse_document(text).map_err(ConnectError::data)?,
@@ -857,7 +950,8 @@ impl Transform for ExtractNewDocumentState {
                 }
             }
         }
-        self.new_record(record, &key, Some(&value), Some(&envelope)).map(Some)
+        self.new_record(record, &key, Some(&value), Some(&envelope))
+            .map(Some)
     }
 }
 
@@ -880,7 +974,12 @@ mod tests {
 
     fn update_schema() -> SchemaRef {
         Schema::structure([
-            ("removedFields".to_string(), Schema::new(SchemaKind::Array(string(false))).optional().into_ref()),
+            (
+                "removedFields".to_string(),
+                Schema::new(SchemaKind::Array(string(false)))
+                    .optional()
+                    .into_ref(),
+            ),
             ("updatedFields".to_string(), string(true)),
         ])
         .optional()
@@ -890,7 +989,10 @@ mod tests {
     fn envelope_schema() -> SchemaRef {
         let source = Schema::structure([
             ("collection".to_string(), string(false)),
-            ("ts_ms".to_string(), Schema::new(SchemaKind::Int64).into_ref()),
+            (
+                "ts_ms".to_string(),
+                Schema::new(SchemaKind::Int64).into_ref(),
+            ),
         ])
         .into_ref();
         Schema::structure([
@@ -911,25 +1013,44 @@ mod tests {
         })
     }
 
-    fn event(op: &str, before: Option<&str>, after: Option<&str>, update: Option<(&str, &[&str])>) -> Value {
+    fn event(
+        op: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+        update: Option<(&str, &[&str])>,
+    ) -> Value {
         let schema = envelope_schema();
         let text = |t: Option<&str>| t.map_or(Value::Null, |t| Value::String(t.into()));
         let update = update.map_or(Value::Null, |(fields, removed)| {
             Value::Struct(Struct {
                 schema: update_schema(),
                 values: vec![
-                    Value::Array(removed.iter().map(|r| Value::String(r.to_string())).collect()),
+                    Value::Array(
+                        removed
+                            .iter()
+                            .map(|r| Value::String(r.to_string()))
+                            .collect(),
+                    ),
                     Value::String(fields.into()),
                 ],
             })
         });
         let source = Value::Struct(Struct {
-            schema: schema.field("source").map(|(_, f)| f.schema.clone()).expect("source"),
+            schema: schema
+                .field("source")
+                .map(|(_, f)| f.schema.clone())
+                .expect("source"),
             values: vec![Value::String("customers".into()), Value::Int64(7)],
         });
         Value::Struct(Struct {
             schema,
-            values: vec![text(before), text(after), update, source, Value::String(op.into())],
+            values: vec![
+                text(before),
+                text(after),
+                update,
+                source,
+                Value::String(op.into()),
+            ],
         })
     }
 
@@ -953,7 +1074,13 @@ mod tests {
 
     fn fields(value: &Value) -> Vec<(String, Value)> {
         match value {
-            Value::Struct(s) => s.schema.fields().iter().map(|f| f.name.clone()).zip(s.values.clone()).collect(),
+            Value::Struct(s) => s
+                .schema
+                .fields()
+                .iter()
+                .map(|f| f.name.clone())
+                .zip(s.values.clone())
+                .collect(),
             other => panic!("not a struct: {other:?}"),
         }
     }
@@ -964,25 +1091,50 @@ mod tests {
     fn unwraps_documents_and_keys() {
         let t = unwrap(&[]);
         let out = t
-            .apply_record(record(key(r#"{"$oid": "596e275826f08b2730779e1f"}"#), event("r", None, Some(DOC), None)))
+            .apply_record(record(
+                key(r#"{"$oid": "596e275826f08b2730779e1f"}"#),
+                event("r", None, Some(DOC), None),
+            ))
             .expect("ok")
             .expect("kept");
-        assert_eq!(fields(&out.key), [("id".to_string(), Value::String("596e275826f08b2730779e1f".into()))]);
+        assert_eq!(
+            fields(&out.key),
+            [(
+                "id".to_string(),
+                Value::String("596e275826f08b2730779e1f".into())
+            )]
+        );
         let value = fields(&out.value);
         assert_eq!(value[0].1, Value::String("596e275826f08b2730779e1f".into()));
-        assert_eq!(value[3].1, Value::Array(vec![Value::String("a".into()), Value::String("b".into())]));
+        assert_eq!(
+            value[3].1,
+            Value::Array(vec![Value::String("a".into()), Value::String("b".into())])
+        );
         assert_eq!(value[4].1, Value::Int64(12));
         assert_eq!(value[5].1, Value::Date(5));
         let schema = out.value_schema.expect("schema");
         assert_eq!(schema.name.as_deref(), Some("mongo1.inventory.customers"));
         assert!(!schema.optional);
         let address = &schema.fields()[2].schema;
-        assert_eq!(address.name.as_deref(), Some("mongo1.inventory.customers.address"));
+        assert_eq!(
+            address.name.as_deref(),
+            Some("mongo1.inventory.customers.address")
+        );
         // A delete becomes a tombstone without schemas; the tombstone after it is dropped.
-        let deleted = t.apply_record(record(key("1002"), event("d", None, None, None))).expect("ok").expect("kept");
+        let deleted = t
+            .apply_record(record(key("1002"), event("d", None, None, None)))
+            .expect("ok")
+            .expect("kept");
         assert_eq!((deleted.value_schema, deleted.value), (None, Value::Null));
-        assert_eq!(fields(&deleted.key), [("id".to_string(), Value::Int32(1002))]);
-        assert_eq!(t.apply_record(record(key("1002"), Value::Null)).expect("ok"), None);
+        assert_eq!(
+            fields(&deleted.key),
+            [("id".to_string(), Value::Int32(1002))]
+        );
+        assert_eq!(
+            t.apply_record(record(key("1002"), Value::Null))
+                .expect("ok"),
+            None
+        );
     }
 
     #[test]
@@ -993,14 +1145,40 @@ mod tests {
             ("add.fields", "op,collection,source.ts_ms"),
             ("add.headers", "op"),
         ]);
-        let out = t.apply_record(record(key("1"), event("c", None, Some(DOC), None))).expect("ok").expect("kept");
+        let out = t
+            .apply_record(record(key("1"), event("c", None, Some(DOC), None)))
+            .expect("ok")
+            .expect("kept");
         let value = fields(&out.value);
         let names: Vec<&str> = value.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["_id", "name", "address", "tags", "visits", "since", "__deleted", "__op", "__collection", "__source_ts_ms"]);
-        assert_eq!(fields(&value[3].1).iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), ["_0", "_1"]);
+        assert_eq!(
+            names,
+            [
+                "_id",
+                "name",
+                "address",
+                "tags",
+                "visits",
+                "since",
+                "__deleted",
+                "__op",
+                "__collection",
+                "__source_ts_ms"
+            ]
+        );
+        assert_eq!(
+            fields(&value[3].1)
+                .iter()
+                .map(|(n, _)| n.clone())
+                .collect::<Vec<_>>(),
+            ["_0", "_1"]
+        );
         assert_eq!(value[6].1, Value::Boolean(false));
         assert_eq!(out.headers[0].value, Value::String("c".into()));
-        let deleted = t.apply_record(record(key("1"), event("d", None, None, None))).expect("ok").expect("kept");
+        let deleted = t
+            .apply_record(record(key("1"), event("d", None, None, None)))
+            .expect("ok")
+            .expect("kept");
         let value = fields(&deleted.value);
         assert_eq!(value[0], ("__deleted".to_string(), Value::Boolean(true)));
         assert_eq!(value[3], ("__source_ts_ms".to_string(), Value::Int64(7)));
@@ -1009,26 +1187,52 @@ mod tests {
     #[test]
     fn partial_updates_and_flattening() {
         let t = unwrap(&[("flatten.struct", "true")]);
-        let update = (r#"{"name": "Ann", "address.city": "Lyon", "gone": 1}"#, &["gone"][..]);
-        let out = t.apply_record(record(key("5"), event("u", None, None, Some(update)))).expect("ok").expect("kept");
+        let update = (
+            r#"{"name": "Ann", "address.city": "Lyon", "gone": 1}"#,
+            &["gone"][..],
+        );
+        let out = t
+            .apply_record(record(key("5"), event("u", None, None, Some(update))))
+            .expect("ok")
+            .expect("kept");
         let value = fields(&out.value);
-        assert_eq!(value, [
-            ("name".to_string(), Value::String("Ann".into())),
-            ("address_city".to_string(), Value::String("Lyon".into())),
-            ("_id".to_string(), Value::Int32(5)),
-        ]);
-        let nested = t.apply_record(record(key("1"), event("c", None, Some(DOC), None))).expect("ok").expect("kept");
-        assert!(fields(&nested.value).iter().any(|(n, _)| n == "address_city"));
+        assert_eq!(
+            value,
+            [
+                ("name".to_string(), Value::String("Ann".into())),
+                ("address_city".to_string(), Value::String("Lyon".into())),
+                ("_id".to_string(), Value::Int32(5)),
+            ]
+        );
+        let nested = t
+            .apply_record(record(key("1"), event("c", None, Some(DOC), None)))
+            .expect("ok")
+            .expect("kept");
+        assert!(fields(&nested.value)
+            .iter()
+            .any(|(n, _)| n == "address_city"));
     }
 
     #[test]
     fn mixed_arrays_and_bad_json_fail_the_record() {
         let t = unwrap(&[]);
-        let mixed = t.apply_record(record(key("1"), event("c", None, Some(r#"{"a": [1, "x"]}"#), None)));
-        assert!(mixed.expect_err("mixed").message.starts_with("Array elements with different Bson types"));
-        assert!(t.apply_record(record(key("1"), event("c", None, Some("{oops"), None))).is_err());
+        let mixed = t.apply_record(record(
+            key("1"),
+            event("c", None, Some(r#"{"a": [1, "x"]}"#), None),
+        ));
+        assert!(mixed
+            .expect_err("mixed")
+            .message
+            .starts_with("Array elements with different Bson types"));
+        assert!(t
+            .apply_record(record(key("1"), event("c", None, Some("{oops"), None)))
+            .is_err());
         assert!(ExtractNewDocumentState::new(&config(&[("array.encoding", "list")])).is_err());
-        assert!(ExtractNewDocumentState::new(&config(&[("delete.tombstone.handling.mode", "none")])).is_err());
+        assert!(ExtractNewDocumentState::new(&config(&[(
+            "delete.tombstone.handling.mode",
+            "none"
+        )]))
+        .is_err());
     }
 
     fn arb_doc() -> impl Strategy<Value = Option<String>> {

@@ -104,8 +104,9 @@ impl SchemaChangeEventFilter {
         let excluded = names
             .into_iter()
             .map(|n| {
-                EventType::value_of(n.trim())
-                    .ok_or_else(|| ConfigProblem::new(EXCLUDE_LIST, EventType::no_constant(n.trim())))
+                EventType::value_of(n.trim()).ok_or_else(|| {
+                    ConfigProblem::new(EXCLUDE_LIST, EventType::no_constant(n.trim()))
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(SchemaChangeEventFilter { excluded })
@@ -149,11 +150,16 @@ impl SchemaChangeEventFilter {
 /// the list's items. Cost: one string read.
 fn first_type(items: &ArrayRef, item: &Schema, at: usize) -> Result<Option<String>, ConnectError> {
     if !matches!(item.kind, SchemaKind::Struct(_)) || items.is_null(at) {
-        return entry_type(&value_at(Some(&Arc::new(item.clone())), items.as_ref(), at), item);
+        return entry_type(
+            &value_at(Some(&Arc::new(item.clone())), items.as_ref(), at),
+            item,
+        );
     }
     let (index, field) = type_field(item)?;
     let Some(entries) = items.as_struct_opt() else {
-        return Err(ConnectError::data("tableChanges items are not a struct column"));
+        return Err(ConnectError::data(
+            "tableChanges items are not a struct column",
+        ));
     };
     let value = value_at(Some(&field.schema), entries.column(index).as_ref(), at);
     type_name(field_value(field, &value, true))
@@ -242,7 +248,9 @@ impl Transform for SchemaChangeEventFilter {
                     value,
                 }),
                 (Err(e), _) | (_, Err(e)) => {
-                    output.errors.extend(kept.into_iter().map(|i| (i, e.clone())));
+                    output
+                        .errors
+                        .extend(kept.into_iter().map(|i| (i, e.clone())));
                     output.errors.sort_by_key(|(i, _)| *i);
                 }
             }
@@ -295,7 +303,10 @@ mod tests {
 
     fn change_schema() -> Arc<Schema> {
         Schema::structure([
-            ("type".to_string(), s(SchemaKind::String).optional().into_ref()),
+            (
+                "type".to_string(),
+                s(SchemaKind::String).optional().into_ref(),
+            ),
             ("id".to_string(), s(SchemaKind::String).into_ref()),
         ])
         .into_ref()
@@ -303,7 +314,10 @@ mod tests {
 
     fn event_schema() -> Arc<Schema> {
         Schema::structure([
-            ("ddl".to_string(), s(SchemaKind::String).optional().into_ref()),
+            (
+                "ddl".to_string(),
+                s(SchemaKind::String).optional().into_ref(),
+            ),
             (
                 "tableChanges".to_string(),
                 s(SchemaKind::Array(change_schema())).optional().into_ref(),
@@ -364,7 +378,9 @@ mod tests {
         assert!(!kept(event(Some(vec![]))));
         assert!(!kept(event(None)));
         assert!(kept(Value::Null));
-        assert!(f.apply_record(record(event(Some(vec![Some("alter")])))).is_err());
+        assert!(f
+            .apply_record(record(event(Some(vec![Some("alter")]))))
+            .is_err());
         assert!(f.apply_record(record(event(Some(vec![None])))).is_err());
     }
 

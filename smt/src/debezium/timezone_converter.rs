@@ -342,16 +342,21 @@ impl TimezoneConverter {
         let zone_name = config.get(ZONE_KEY).unwrap_or("");
         let include = java_list(config, INCLUDE_KEY);
         let exclude = java_list(config, EXCLUDE_KEY);
-        let pattern = Regex::new(LIST_PATTERN).map_err(|e| ConfigProblem::new(INCLUDE_KEY, e.to_string()))?;
+        let pattern =
+            Regex::new(LIST_PATTERN).map_err(|e| ConfigProblem::new(INCLUDE_KEY, e.to_string()))?;
         let (active, key, which) = match (include.is_empty(), exclude.is_empty()) {
             (false, _) => (&include, INCLUDE_KEY, "include"),
             (true, false) => (&exclude, EXCLUDE_KEY, "exclude"),
             (true, true) => (&include, INCLUDE_KEY, ""),
         };
         if !active.is_empty() && !pattern.is_match(&format!("[{}]", active.join(", "))) {
-            return Err(ConfigProblem::new(key, format!("Invalid {which} {LIST_FORMAT}")));
+            return Err(ConfigProblem::new(
+                key,
+                format!("Invalid {which} {LIST_FORMAT}"),
+            ));
         }
-        let zone = JavaZone::parse(zone_name).ok_or_else(|| ConfigProblem::new(ZONE_KEY, BAD_ZONE))?;
+        let zone =
+            JavaZone::parse(zone_name).ok_or_else(|| ConfigProblem::new(ZONE_KEY, BAD_ZONE))?;
         if !include.is_empty() && !exclude.is_empty() {
             let message = "Both include and exclude lists are specified. Please specify only one.";
             return Err(ConfigProblem::new(INCLUDE_KEY, message));
@@ -369,7 +374,11 @@ impl TimezoneConverter {
             unprefixed: HashMap::new(),
             plans: SchemaCache::default(),
         };
-        converter.collect(if exclude.is_empty() { &include } else { &exclude });
+        converter.collect(if exclude.is_empty() {
+            &include
+        } else {
+            &exclude
+        });
         Ok(converter)
     }
 
@@ -397,7 +406,10 @@ impl TimezoneConverter {
 
     /// `handleMatchNameAndFields`: the matched name's fields, if any rule matches.
     fn matched(&self, table: Option<&str>, topic: &str) -> Option<&Vec<String>> {
-        fn in_table<'m>(m: &'m HashMap<String, Vec<String>>, table: Option<&str>) -> Option<&'m Vec<String>> {
+        fn in_table<'m>(
+            m: &'m HashMap<String, Vec<String>>,
+            table: Option<&str>,
+        ) -> Option<&'m Vec<String>> {
             m.get(table?)
         }
         self.topics
@@ -433,8 +445,13 @@ impl TimezoneConverter {
             Conversion::Nano => 1_000_000_000,
             Conversion::Millis | Conversion::ConnectTimestamp => 1_000,
             Conversion::Epoch(unit) => {
-                let offset = self.zone.offset_at_instant(value.div_euclid(unit)).map_err(fail)?;
-                return value.checked_add(i64::from(offset) * unit).ok_or_else(overflow);
+                let offset = self
+                    .zone
+                    .offset_at_instant(value.div_euclid(unit))
+                    .map_err(fail)?;
+                return value
+                    .checked_add(i64::from(offset) * unit)
+                    .ok_or_else(overflow);
             }
             Conversion::Zoned | Conversion::ZonedTime => {
                 return Err(cast_error("java.lang.Long", conversion))
@@ -461,12 +478,18 @@ impl TimezoneConverter {
         match conversion {
             Conversion::Zoned => {
                 let t = parse_offset_date_time(text).map_err(parse_error)?;
-                let offset = self.zone.offset_at_local(t.local_seconds).map_err(ConnectError::data)?;
+                let offset = self
+                    .zone
+                    .offset_at_local(t.local_seconds)
+                    .map_err(ConnectError::data)?;
                 Ok(format_offset_date_time(&t.with_offset_same_instant(offset)))
             }
             Conversion::ZonedTime => {
                 let now = jiff::Timestamp::now().as_second();
-                let offset = self.zone.offset_at_instant(now).map_err(ConnectError::data)?;
+                let offset = self
+                    .zone
+                    .offset_at_instant(now)
+                    .map_err(ConnectError::data)?;
                 let t = parse_offset_time(text).map_err(parse_error)?;
                 Ok(format_offset_time(&t.with_offset_same_instant(offset)))
             }
@@ -636,7 +659,10 @@ impl TimezoneConverter {
         let mut failed = Vec::new();
         let default = field.schema.default.as_ref();
         match (array.data_type(), conversion) {
-            (DataType::Int64, Conversion::Micro | Conversion::Nano | Conversion::Millis | Conversion::Epoch(_)) => {
+            (
+                DataType::Int64,
+                Conversion::Micro | Conversion::Nano | Conversion::Millis | Conversion::Epoch(_),
+            ) => {
                 let longs = array.as_primitive::<Int64Type>();
                 let default = match default {
                     Some(Value::Int64(d)) => Some(*d),
@@ -646,10 +672,13 @@ impl TimezoneConverter {
                     .map(|i| {
                         let value = longs.is_valid(i).then(|| longs.value(i)).or(default);
                         match (mask[i], value) {
-                            (true, Some(v)) => self.convert_long(conversion, v).map(Some).unwrap_or_else(|e| {
-                                failed.push((i, e));
-                                None
-                            }),
+                            (true, Some(v)) => self
+                                .convert_long(conversion, v)
+                                .map(Some)
+                                .unwrap_or_else(|e| {
+                                    failed.push((i, e));
+                                    None
+                                }),
                             _ => longs.is_valid(i).then(|| longs.value(i)),
                         }
                     })
@@ -666,10 +695,13 @@ impl TimezoneConverter {
                     .map(|i| {
                         let value = dates.is_valid(i).then(|| dates.value(i)).or(default);
                         match (mask[i], value) {
-                            (true, Some(v)) => self.convert_long(conversion, v).map(Some).unwrap_or_else(|e| {
-                                failed.push((i, e));
-                                None
-                            }),
+                            (true, Some(v)) => self
+                                .convert_long(conversion, v)
+                                .map(Some)
+                                .unwrap_or_else(|e| {
+                                    failed.push((i, e));
+                                    None
+                                }),
                             _ => dates.is_valid(i).then(|| dates.value(i)),
                         }
                     })
@@ -706,7 +738,11 @@ impl TimezoneConverter {
             // selected non-null value (rare; read back row by row).
             _ => {
                 for (i, selected) in mask.iter().enumerate() {
-                    let value = field_value(field, &value_at(Some(&field.schema), array.as_ref(), i), true);
+                    let value = field_value(
+                        field,
+                        &value_at(Some(&field.schema), array.as_ref(), i),
+                        true,
+                    );
                     if *selected && !value.is_null() {
                         if let Err(e) = self.convert_value(conversion, &value) {
                             failed.push((i, e));
@@ -722,7 +758,12 @@ impl TimezoneConverter {
     // The reference.
 
     /// `handleValueForFields` over one struct value.
-    fn convert_struct(&self, role: Role, value: &mut Struct, selection: &Selection) -> Result<(), ConnectError> {
+    fn convert_struct(
+        &self,
+        role: Role,
+        value: &mut Struct,
+        selection: &Selection,
+    ) -> Result<(), ConnectError> {
         let schema = value.schema.clone();
         for (i, field) in schema.fields().iter().enumerate() {
             let Some(conversion) = Conversion::of(role, field) else {
@@ -753,7 +794,10 @@ fn cast_error(class: &str, conversion: Conversion) -> ConnectError {
 }
 
 fn is_envelope(schema: &Schema) -> bool {
-    schema.name.as_deref().is_some_and(|n| n.ends_with(".Envelope"))
+    schema
+        .name
+        .as_deref()
+        .is_some_and(|n| n.ends_with(".Envelope"))
 }
 
 impl Transform for TimezoneConverter {
@@ -780,7 +824,10 @@ impl Transform for TimezoneConverter {
     }
 
     /// Debezium's `apply`: the value's structs converted in place.
-    fn apply_record(&self, mut record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
+    fn apply_record(
+        &self,
+        mut record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, ConnectError> {
         if record.value.is_null() {
             return Ok(Some(record));
         }
@@ -851,7 +898,10 @@ mod tests {
                     .with_default(Value::String("2025-06-01T00:00:00Z".into()))
                     .into_ref(),
             ),
-            ("seen".to_string(), Schema::timestamp().optional().into_ref()),
+            (
+                "seen".to_string(),
+                Schema::timestamp().optional().into_ref(),
+            ),
             (
                 "day".to_string(),
                 named(SchemaKind::Int32, "io.debezium.time.Date").into_ref(),
@@ -863,8 +913,14 @@ mod tests {
 
     fn envelope_schema() -> SchemaRef {
         let source = Schema::structure([
-            ("ts_ms".to_string(), Schema::new(SchemaKind::Int64).into_ref()),
-            ("table".to_string(), Schema::new(SchemaKind::String).optional().into_ref()),
+            (
+                "ts_ms".to_string(),
+                Schema::new(SchemaKind::Int64).into_ref(),
+            ),
+            (
+                "table".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
         ])
         .into_ref();
         Schema::structure([
@@ -893,7 +949,10 @@ mod tests {
     fn envelope(before: Value, after: Value, table: Option<&str>) -> Value {
         let schema = envelope_schema();
         let source = Value::Struct(Struct {
-            schema: schema.field("source").map(|(_, f)| f.schema.clone()).expect("source"),
+            schema: schema
+                .field("source")
+                .map(|(_, f)| f.schema.clone())
+                .expect("source"),
             values: vec![
                 Value::Int64(1_735_725_600_000),
                 table.map_or(Value::Null, |t| Value::String(t.into())),
@@ -938,33 +997,62 @@ mod tests {
         let t = converter(&[(ZONE_KEY, "America/New_York")]);
         let value = envelope(
             Value::Null,
-            row(Some(1_735_690_601_123_123), Some("2025-01-01T11:00:02.5+01:00"), Some(0)),
+            row(
+                Some(1_735_690_601_123_123),
+                Some("2025-01-01T11:00:02.5+01:00"),
+                Some(0),
+            ),
             Some("t"),
         );
-        let out = t.apply_record(record(value, "x")).expect("ok").expect("kept");
+        let out = t
+            .apply_record(record(value, "x"))
+            .expect("ok")
+            .expect("kept");
         let after = after_of(&out);
         assert_eq!(after[1], Value::Int64(1_735_708_601_123_123));
-        assert_eq!(after[2], Value::String("2025-01-01T05:00:02.5-05:00".into()));
+        assert_eq!(
+            after[2],
+            Value::String("2025-01-01T05:00:02.5-05:00".into())
+        );
         assert_eq!(after[3], Value::Date(18_000_000));
         assert_eq!(after[4], Value::Int32(20_000));
         // A null ZonedTimestamp with a default takes the converted default (`Struct.get`).
         let defaulted = t
-            .apply_record(record(envelope(Value::Null, row(None, None, None), None), "x"))
+            .apply_record(record(
+                envelope(Value::Null, row(None, None, None), None),
+                "x",
+            ))
             .expect("ok")
             .expect("kept");
-        assert_eq!(after_of(&defaulted)[2], Value::String("2025-05-31T20:00:00-04:00".into()));
+        assert_eq!(
+            after_of(&defaulted)[2],
+            Value::String("2025-05-31T20:00:00-04:00".into())
+        );
         assert_eq!(after_of(&defaulted)[1], Value::Null);
     }
 
     #[test]
     fn rules_pick_records_and_fields() {
-        let base = || envelope(Value::Null, row(Some(0), Some("2025-01-01T00:00:00Z"), Some(0)), Some("orders"));
+        let base = || {
+            envelope(
+                Value::Null,
+                row(Some(0), Some("2025-01-01T00:00:00Z"), Some(0)),
+                Some("orders"),
+            )
+        };
         let paris = |pairs: &[(&str, &str)]| {
             let mut all = vec![(ZONE_KEY, "+01:00")];
             all.extend_from_slice(pairs);
             converter(&all)
         };
-        let micros = |t: &TimezoneConverter, topic: &str| after_of(&t.apply_record(record(base(), topic)).expect("ok").expect("kept"))[1].clone();
+        let micros = |t: &TimezoneConverter, topic: &str| {
+            after_of(
+                &t.apply_record(record(base(), topic))
+                    .expect("ok")
+                    .expect("kept"),
+            )[1]
+            .clone()
+        };
         let moved = Value::Int64(-3_600_000_000);
         let t = paris(&[(INCLUDE_KEY, "source:orders:created")]);
         assert_eq!(micros(&t, "x"), moved);
@@ -976,22 +1064,43 @@ mod tests {
         let t = paris(&[(EXCLUDE_KEY, "orders:created")]);
         assert_eq!(micros(&t, "x"), Value::Int64(0));
         let t = paris(&[(INCLUDE_KEY, "topic:x:source.ts_ms")]);
-        let out = t.apply_record(record(base(), "x")).expect("ok").expect("kept");
-        let Value::Struct(e) = &out.value else { panic!() };
-        let Value::Struct(source) = &e.values[2] else { panic!() };
-        assert_eq!(source.values[0], Value::Int64(1_735_725_600_000 + 3_600_000));
+        let out = t
+            .apply_record(record(base(), "x"))
+            .expect("ok")
+            .expect("kept");
+        let Value::Struct(e) = &out.value else {
+            panic!()
+        };
+        let Value::Struct(source) = &e.values[2] else {
+            panic!()
+        };
+        assert_eq!(
+            source.values[0],
+            Value::Int64(1_735_725_600_000 + 3_600_000)
+        );
     }
 
     #[test]
     fn config_errors_use_debeziums_messages() {
-        let e = TimezoneConverter::new(&config(&[(ZONE_KEY, "Mars/Olympus")])).expect_err("bad zone");
+        let e =
+            TimezoneConverter::new(&config(&[(ZONE_KEY, "Mars/Olympus")])).expect_err("bad zone");
         assert_eq!(e.message, BAD_ZONE);
         assert!(TimezoneConverter::new(&config(&[])).is_err());
-        let both = [(ZONE_KEY, "UTC"), (INCLUDE_KEY, "topic:a"), (EXCLUDE_KEY, "topic:b")];
+        let both = [
+            (ZONE_KEY, "UTC"),
+            (INCLUDE_KEY, "topic:a"),
+            (EXCLUDE_KEY, "topic:b"),
+        ];
         assert!(TimezoneConverter::new(&config(&both)).is_err());
         let bad_list = [(ZONE_KEY, "UTC"), (INCLUDE_KEY, "orders")];
-        assert!(TimezoneConverter::new(&config(&bad_list)).unwrap_err().message.starts_with("Invalid include list format"));
-        let ok = [(ZONE_KEY, "UTC"), (INCLUDE_KEY, "source:orders:created, topic:x")];
+        assert!(TimezoneConverter::new(&config(&bad_list))
+            .unwrap_err()
+            .message
+            .starts_with("Invalid include list format"));
+        let ok = [
+            (ZONE_KEY, "UTC"),
+            (INCLUDE_KEY, "source:orders:created, topic:x"),
+        ];
         assert!(TimezoneConverter::new(&config(&ok)).is_ok());
     }
 
@@ -1020,10 +1129,18 @@ mod tests {
     }
 
     fn arb_config() -> impl Strategy<Value = Vec<(&'static str, &'static str)>> {
-        let zone = prop_oneof![Just("Europe/Paris"), Just("-03:00"), Just("UTC"), Just("PST")];
+        let zone = prop_oneof![
+            Just("Europe/Paris"),
+            Just("-03:00"),
+            Just("UTC"),
+            Just("PST")
+        ];
         let rule = prop_oneof![
             Just(None),
-            Just(Some((INCLUDE_KEY, "source:orders:created,topic:t1:after.updated"))),
+            Just(Some((
+                INCLUDE_KEY,
+                "source:orders:created,topic:t1:after.updated"
+            ))),
             Just(Some((INCLUDE_KEY, "topic:orders:source.ts_ms"))),
             Just(Some((EXCLUDE_KEY, "t:seen"))),
             Just(Some((EXCLUDE_KEY, "topic:orders"))),
