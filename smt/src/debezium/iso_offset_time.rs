@@ -338,7 +338,7 @@ mod tests {
         let odd = parse_offset_date_time("2025-06-30T23:59:59.000000001+0530").expect("valid");
         assert_eq!(
             format_offset_date_time(&odd.with_offset_same_instant(19_800 + 15)),
-            "2025-06-30T23:59:59.000000001+05:30:15"
+            "2025-07-01T00:00:14.000000001+05:30:15"
         );
         for bad in [
             "2025-02-30T00:00:00Z",
