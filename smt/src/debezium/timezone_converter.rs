@@ -220,7 +220,7 @@ impl Rule {
                 match_name: name.to_string(),
                 field: None,
             },
-            [prefix, name, rest @ ..] if keyword(*prefix) && rest.len() <= 1 => Rule {
+            [prefix, name, rest @ ..] if keyword(prefix) && rest.len() <= 1 => Rule {
                 prefix: Some(prefix.to_string()),
                 match_name: name.to_string(),
                 field: rest.first().map(|f| f.to_string()),
@@ -720,9 +720,9 @@ impl TimezoneConverter {
                     _ => None,
                 };
                 let mut builder = StringViewBuilder::with_capacity(texts.len());
-                for i in 0..texts.len() {
+                for (i, &selected) in mask.iter().enumerate().take(texts.len()) {
                     let original = texts.is_valid(i).then(|| texts.value(i));
-                    match (mask[i], original.or(default)) {
+                    match (selected, original.or(default)) {
                         (true, Some(v)) => match self.convert_text(conversion, v) {
                             Ok(s) => builder.append_value(s),
                             Err(e) => {
