@@ -3,17 +3,25 @@
 
 pub mod by_logical_table_router;
 pub mod change_event;
+pub mod extended_json;
 pub mod extract_changed_record_state;
 pub mod extract_new_record_state;
+pub mod extract_schema_to_new_record;
+pub mod field_reference;
 pub mod header_to_value;
+pub mod iso_offset_time;
 pub mod java_hash_code;
+pub mod java_zone;
+pub mod mongodb_extract_new_document_state;
 pub mod murmur3;
 pub mod outbox_event_router;
 pub mod outbox_json_payload;
 pub mod outbox_router;
 pub mod partition_routing;
+pub mod schema_change_event_filter;
 pub mod schema_name_adjuster;
 pub mod scripting;
+pub mod timezone_converter;
 pub mod whole_record;
 
 use crate::TransformFactory;
@@ -49,6 +57,22 @@ pub fn transforms() -> Vec<(&'static str, TransformFactory)> {
         (
             "io.debezium.transforms.ContentBasedRouter",
             scripting::build_content_based_router,
+        ),
+        (
+            "io.debezium.transforms.ExtractSchemaToNewRecord",
+            extract_schema_to_new_record::build,
+        ),
+        (
+            "io.debezium.transforms.SchemaChangeEventFilter",
+            schema_change_event_filter::build,
+        ),
+        (
+            "io.debezium.transforms.TimezoneConverter",
+            timezone_converter::build,
+        ),
+        (
+            "io.debezium.connector.mongodb.transforms.ExtractNewDocumentState",
+            mongodb_extract_new_document_state::build,
         ),
     ]
 }
