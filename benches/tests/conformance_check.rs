@@ -7,8 +7,13 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The corpora (folders under the conformance root) whose every case must pass.
-const CORPORA: &[&str] = &["kafka-connect"];
+/// The corpora (folders under the conformance root) whose every case must pass, each with the
+/// groups left out because weir does not have their class yet (the README's status says which).
+const CORPORA: &[(&str, &[&str])] = &[
+    ("kafka-connect", &[]),
+    // MongoDB's outbox router is not built yet.
+    ("debezium", &["mongodb_event_router"]),
+];
 
 /// The conformance root: `$WEIR_CONFORMANCE_DIR` when set, else the repository's copy.
 fn conformance_root() -> PathBuf {
@@ -23,13 +28,15 @@ fn every_case_passes_the_shared_checker() {
     // The checker is the repository's copy: a conformance root from elsewhere need not carry it.
     let checker = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/check.py");
     let root = conformance_root();
-    for corpus in CORPORA {
+    for (corpus, left_out) in CORPORA {
         let dir = root.join(corpus);
         assert!(dir.is_dir(), "no {corpus} corpus at {}", dir.display());
+        let groups = case_groups(&dir, left_out);
+        assert!(!groups.is_empty(), "no case group under {}", dir.display());
         let output = Command::new("python3")
             .arg(&checker)
             .arg(env!("CARGO_BIN_EXE_smtbench"))
-            .arg(&dir)
+            .args(&groups)
             .output()
             .unwrap_or_else(|e| {
                 panic!("cannot run python3 (install Python 3 to run the shared checker): {e}")
@@ -43,4 +50,20 @@ fn every_case_passes_the_shared_checker() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// The group folders of the corpus at `dir`, except those named in `left_out`, sorted.
+fn case_groups(dir: &std::path::Path, left_out: &[&str]) -> Vec<PathBuf> {
+    let mut groups: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .filter(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            !left_out.contains(&name.as_ref())
+        })
+        .collect();
+    groups.sort();
+    groups
 }

@@ -19,7 +19,7 @@ use weir_engine::interchange::read_batch;
 use weir_engine::{ConfigError, Output, Pipeline, RawBatch, RowError};
 
 /// The corpora run, each a folder under the conformance root.
-const CORPORA: &[&str] = &["kafka-connect"];
+const CORPORA: &[&str] = &["kafka-connect", "debezium"];
 
 /// Groups whose every case must pass (none may be skipped).
 const REQUIRED_GROUPS: &[&str] = &["kafka-connect/converters"];
