@@ -540,8 +540,8 @@ mod tests {
     #[test]
     fn bench_chain1_regex_is_unescaped() {
         // The repository's copy of shared/bench's chain1.
-        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/chain1_schemaless.properties");
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/chain1_schemaless.properties");
         let text = std::fs::read_to_string(&file).expect("examples/chain1_schemaless.properties");
         let props = parse(&text);
         assert_eq!(props.get("transforms.route.regex"), Some("shop\\.(.*)"));
