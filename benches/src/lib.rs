@@ -4,8 +4,10 @@
 //! - [`run`]: `smtbench run`, throughput of a pipeline (and of a serde baseline).
 //! - [`cli`]: what both share (loading the pipeline, exit codes).
 //! - [`generator`]: the port of `shared/bench/gen_records.py`.
+//! - [`wide`]: records of many fields (`smtbench gen-wide`, the `wide_records` bench).
 
 pub mod apply;
 pub mod cli;
 pub mod generator;
 pub mod run;
+pub mod wide;

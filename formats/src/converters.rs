@@ -164,7 +164,8 @@ mod test_support {
         converter: &dyn Converter,
         inputs: &[Option<&[u8]>],
     ) -> Vec<Result<Value, String>> {
-        let Decoded { parts, errors } = converter.decode(inputs, &ConverterContext::single_topic(Side::Value, "t"));
+        let Decoded { parts, errors } =
+            converter.decode(inputs, &ConverterContext::single_topic(Side::Value, "t"));
         let mut rows: Vec<Option<Result<Value, String>>> = vec![None; inputs.len()];
         for part in parts {
             for (i, &row) in part.rows.iter().enumerate() {
@@ -187,7 +188,11 @@ mod test_support {
         data: ArrayRef,
     ) -> Vec<Result<Option<Vec<u8>>, String>> {
         let mut out = Encoded::default();
-        converter.encode(&Column { schema, data }, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
+        converter.encode(
+            &Column { schema, data },
+            &ConverterContext::single_topic(Side::Value, "t"),
+            &mut out,
+        );
         let mut rows: Vec<_> = (0..out.len())
             .map(|i| Ok(out.row(i).map(<[u8]>::to_vec)))
             .collect();

@@ -25,7 +25,11 @@ pub fn json_round_trip(data: &[u8]) {
         );
         for part in &decoded.parts {
             let mut out = Encoded::default();
-            converter.encode(&part.column, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
+            converter.encode(
+                &part.column,
+                &ConverterContext::single_topic(Side::Value, "t"),
+                &mut out,
+            );
             assert_eq!(out.len(), part.rows.len(), "rows lost in encode");
         }
     }

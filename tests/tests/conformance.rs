@@ -131,16 +131,14 @@ fn collect_case_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Runs one case folder; a panic (which no input may cause) fails the case, not the whole run.
 fn run_case_catching_panics(dir: &Path, deliberate: Option<&HashSet<i64>>) -> Outcome {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(dir, deliberate)))
-        .unwrap_or_else(
-        |panic| {
+        .unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<String>()
                 .map(String::as_str)
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("(no message)");
             Outcome::Failed(format!("panicked: {message}"))
-        },
-    )
+        })
 }
 
 /// Runs one case folder; the `deliberate` offsets must fail where Kafka wrote a record.
@@ -157,10 +155,12 @@ fn run_case(dir: &Path, deliberate: Option<&HashSet<i64>>) -> Outcome {
         };
     }
     match built {
-        Ok(pipeline) => match run_records(dir, &pipeline, tolerates_errors(&properties), deliberate) {
-            Ok(()) => Outcome::Passed(None),
-            Err(why) => Outcome::Failed(why),
-        },
+        Ok(pipeline) => {
+            match run_records(dir, &pipeline, tolerates_errors(&properties), deliberate) {
+                Ok(()) => Outcome::Passed(None),
+                Err(why) => Outcome::Failed(why),
+            }
+        }
         Err(error) if error.is_unsupported() => Outcome::Skipped(error.to_string()),
         Err(error) => Outcome::Failed(format!("config rejected: {error}")),
     }

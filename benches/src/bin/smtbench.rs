@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use weir_benches::apply::{apply, ApplyArgs};
 use weir_benches::cli::CliError;
 use weir_benches::run::{run, RunArgs};
+use weir_benches::wide::{gen_wide, GenWideArgs};
 
 /// Apply a weir pipeline to records, or benchmark one.
 #[derive(Debug, Parser)]
@@ -21,6 +22,8 @@ enum Command {
     Apply(ApplyArgs),
     /// Benchmark a pipeline over generated records (or a file).
     Run(RunArgs),
+    /// Write interchange lines of wide records (many fields each) to stdout, for `run --input`.
+    GenWide(GenWideArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,15 @@ fn main() -> ExitCode {
             }
         }),
         Command::Run(args) => run(&args),
+        Command::GenWide(args) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            gen_wide(&args, &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(|error| CliError::Output {
+                    path: "-".into(),
+                    error,
+                })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -120,7 +120,10 @@ mod tests {
 
     #[test]
     fn decode_keeps_bytes_with_the_optional_bytes_schema() {
-        let decoded = ByteArrayConverter.decode(&[Some(b"\x00\x01"), None], &ConverterContext::single_topic(Side::Value, "t"));
+        let decoded = ByteArrayConverter.decode(
+            &[Some(b"\x00\x01"), None],
+            &ConverterContext::single_topic(Side::Value, "t"),
+        );
         let schema = decoded.parts[0].column.schema.clone().unwrap();
         assert_eq!(*schema, Schema::new(SchemaKind::Bytes).optional());
         assert_eq!(
@@ -199,9 +202,14 @@ mod tests {
         let inputs = [b64("AAH/"), b64(""), b64("dGV4dA==")];
         let mut refs: Vec<Option<&[u8]>> = inputs.iter().map(|b| Some(b.as_slice())).collect();
         refs.push(None);
-        let decoded = ByteArrayConverter.decode(&refs, &ConverterContext::single_topic(Side::Value, "t"));
+        let decoded =
+            ByteArrayConverter.decode(&refs, &ConverterContext::single_topic(Side::Value, "t"));
         let mut out = Encoded::default();
-        ByteArrayConverter.encode(&decoded.parts[0].column, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
+        ByteArrayConverter.encode(
+            &decoded.parts[0].column,
+            &ConverterContext::single_topic(Side::Value, "t"),
+            &mut out,
+        );
         assert_eq!(out.row(0), Some(&[0x00, 0x01, 0xFF][..]));
         assert_eq!(out.row(1), Some(&b""[..]));
         assert_eq!(out.row(2), Some(&b"text"[..]));

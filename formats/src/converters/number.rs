@@ -449,13 +449,19 @@ mod tests {
 
     #[test]
     fn decode_splits_good_rows_from_bad_ones() {
-        let decoded = IntegerConverter::new().decode(&[Some(&[0, 0, 0, 1]), Some(&[1]), None], &ConverterContext::single_topic(Side::Value, "t"));
+        let decoded = IntegerConverter::new().decode(
+            &[Some(&[0, 0, 0, 1]), Some(&[1]), None],
+            &ConverterContext::single_topic(Side::Value, "t"),
+        );
         assert_eq!(decoded.parts.len(), 1);
         assert_eq!(decoded.parts[0].rows, [0, 2]);
         assert_eq!(decoded.errors.len(), 1);
         assert_eq!(decoded.errors[0].0, 1);
         assert!(IntegerConverter::new()
-            .decode(&[Some(&[1])], &ConverterContext::single_topic(Side::Value, "t"))
+            .decode(
+                &[Some(&[1])],
+                &ConverterContext::single_topic(Side::Value, "t")
+            )
             .parts
             .is_empty());
     }
@@ -613,7 +619,11 @@ mod tests {
         let mut rows: Vec<Result<Option<Vec<u8>>, String>> = vec![Ok(None); inputs.len()];
         for part in &decoded.parts {
             let mut out = Encoded::default();
-            converter.encode(&part.column, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
+            converter.encode(
+                &part.column,
+                &ConverterContext::single_topic(Side::Value, "t"),
+                &mut out,
+            );
             for (i, &row) in part.rows.iter().enumerate() {
                 rows[row as usize] = Ok(out.row(i).map(<[u8]>::to_vec));
             }
@@ -683,9 +693,16 @@ mod tests {
     fn conformance_string_to_long() {
         let strings =
             crate::converters::StringConverter::new(crate::converters::StringEncoding::Utf8);
-        let decoded = strings.decode(&[Some(b"7"), Some(b"x")], &ConverterContext::single_topic(Side::Value, "t"));
+        let decoded = strings.decode(
+            &[Some(b"7"), Some(b"x")],
+            &ConverterContext::single_topic(Side::Value, "t"),
+        );
         let mut out = Encoded::default();
-        LongConverter::new().encode(&decoded.parts[0].column, &ConverterContext::single_topic(Side::Value, "t"), &mut out);
+        LongConverter::new().encode(
+            &decoded.parts[0].column,
+            &ConverterContext::single_topic(Side::Value, "t"),
+            &mut out,
+        );
         let expected = "DataException: Failed to serialize to long (was class java.lang.String): ";
         assert_eq!(out.errors().len(), 2);
         assert!(out.errors().iter().all(|(_, e)| e.kafka_text() == expected));

@@ -433,7 +433,10 @@ mod tests {
             decode_rows(&utf8(), &[Some(b"7"), None]),
             [Ok(text("7")), Ok(Value::Null)]
         );
-        assert!(utf8().decode(&[], &ConverterContext::single_topic(Side::Value, "t")).parts.is_empty());
+        assert!(utf8()
+            .decode(&[], &ConverterContext::single_topic(Side::Value, "t"))
+            .parts
+            .is_empty());
     }
 
     #[test]

@@ -29,7 +29,8 @@ pub fn corpus_dir(corpus: &str) -> PathBuf {
 /// (`deliberate.txt` at the root: case folder name, then comma-separated offsets, `#` comments):
 /// case folder name → offsets that must go to the dead letters.
 pub fn deliberate_offsets() -> HashMap<String, HashSet<i64>> {
-    let text = std::fs::read_to_string(conformance_root().join("deliberate.txt")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(conformance_root().join("deliberate.txt")).unwrap_or_default();
     text.lines()
         .filter_map(|line| {
             let mut words = line.split('#').next()?.split_whitespace();
