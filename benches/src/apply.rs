@@ -13,6 +13,10 @@ use crate::cli::{load_pipeline, CliError};
 /// How many input lines go into one batch.
 pub const APPLY_BATCH_LINES: usize = 10_000;
 
+/// How many record bytes go into one batch (at most; a larger record is a batch alone): far
+/// below the 4 GiB a batch can address, and a bound on memory per batch.
+pub const APPLY_BATCH_BYTES: usize = 64 << 20;
+
 /// The options of `smtbench apply`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ApplyArgs {
@@ -215,14 +219,15 @@ fn rows_before(batch: &RawBatch, error: &RowError) -> RawBatch {
     (0..failing).map(|row| batch.record(row)).collect()
 }
 
-/// Reads up to `limit` non-blank lines into a batch; an error names the 1-based line.
+/// Reads up to `limit` non-blank lines into a batch, ending it early once it holds
+/// [`APPLY_BATCH_BYTES`] of record bytes; an error names the 1-based line.
 pub fn read_lines(
     lines: &mut impl Iterator<Item = (usize, io::Result<String>)>,
     limit: usize,
 ) -> Result<RawBatch, String> {
     let mut builder = RawBatchBuilder::new();
     let mut count = 0;
-    while count < limit {
+    while count < limit && builder.byte_len() < APPLY_BATCH_BYTES {
         let Some((index, line)) = lines.next() else {
             break;
         };
@@ -232,7 +237,9 @@ pub fn read_lines(
         }
         let record =
             interchange::parse_line(&line).map_err(|e| e.at_line(index + 1).to_string())?;
-        builder.push(&record.as_raw());
+        builder
+            .try_push(&record.as_raw())
+            .map_err(|e| format!("line {}: {}", index + 1, e.message))?;
         count += 1;
     }
     Ok(builder.finish())

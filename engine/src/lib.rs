@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod interchange;
+pub mod known_classes;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

@@ -16,6 +16,7 @@ use weir_formats::raw::{RawBatch, RawBatchBuilder};
 
 pub use crate::config::ConfigError;
 use crate::config::{ConverterSpec, PipelineConfig, Tolerance};
+use crate::known_classes::missing_class;
 use crate::output::{Output, RowError, Stage};
 use crate::plan::Plan;
 use crate::properties::{parse_properties, Properties};
@@ -64,15 +65,7 @@ fn build<T: ?Sized>(
     spec: &ConverterSpec,
     factory: Option<&crate::registry::Factory<T>>,
 ) -> Result<Arc<T>, ConfigError> {
-    let factory = factory.ok_or_else(|| {
-        ConfigError::for_key(
-            &spec.key,
-            format!(
-                "Invalid value {} for configuration {}: Class {} could not be found.",
-                spec.class, spec.key, spec.class
-            ),
-        )
-    })?;
+    let factory = factory.ok_or_else(|| missing_class(&spec.key, &spec.class))?;
     factory(&spec.settings).map_err(|e| ConfigError::for_key(&spec.key, e.message))
 }
 

@@ -16,6 +16,7 @@ use weir_smt::{
 };
 
 use crate::config::{list_value, ConfigError};
+use crate::known_classes::missing_class;
 use crate::output::Stage;
 use crate::pipeline::{gather, RowFailure};
 use crate::properties::Properties;
@@ -37,13 +38,6 @@ struct Step {
 pub struct Plan {
     steps: Vec<Step>,
 }
-
-/// Kafka's transform and predicate classes: a config naming one weir does not have yet is "not
-/// supported yet" rather than "could not be found".
-const KAFKA_CLASSES: &[&str] = &[
-    "org.apache.kafka.connect.transforms.",
-    "io.debezium.transforms.",
-];
 
 fn aliases(props: &Properties, key: &str) -> Result<Vec<String>, ConfigError> {
     let aliases = props.get(key).map(list_value).unwrap_or_default();
@@ -87,18 +81,6 @@ fn alias_config(
     Ok(TransformConfig::new(alias, &class, settings))
 }
 
-fn class_error(type_key: &str, class: &str) -> ConfigError {
-    if KAFKA_CLASSES.iter().any(|p| class.starts_with(p)) {
-        return ConfigError::unsupported(type_key, format!("{class} is not supported by weir yet"));
-    }
-    ConfigError::for_key(
-        type_key,
-        format!(
-            "Invalid value {class} for configuration {type_key}: Class {class} could not be found."
-        ),
-    )
-}
-
 fn problem(group: &str, alias: &str, p: ConfigProblem) -> ConfigError {
     let mut error = ConfigError::for_key(format!("{group}.{alias}.{}", p.key), p.message);
     error.alias = Some(alias.to_string());
@@ -116,7 +98,7 @@ impl Plan {
             let type_key = format!("predicates.{alias}.type");
             let factory = registry
                 .predicate(&config.class)
-                .ok_or_else(|| class_error(&type_key, &config.class))?;
+                .ok_or_else(|| missing_class(&type_key, &config.class))?;
             let predicate = factory(&config).map_err(|p| problem("predicates", alias, p))?;
             predicates.push((alias.clone(), predicate));
         }
@@ -126,7 +108,7 @@ impl Plan {
             let type_key = format!("transforms.{alias}.type");
             let factory = registry
                 .transform(&config.class)
-                .ok_or_else(|| class_error(&type_key, &config.class))?;
+                .ok_or_else(|| missing_class(&type_key, &config.class))?;
             let transform = factory(&config).map_err(|p| problem("transforms", &alias, p))?;
             let predicate = step_predicate(props, &alias, &predicates)?;
             steps.push(Step {

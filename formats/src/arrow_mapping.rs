@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Fields, TimeUnit};
 
+use crate::error::ConnectError;
 use crate::schema::{LogicalType, Schema, SchemaKind};
 
 /// Precision of the Decimal128 type every Connect Decimal maps to (the most it holds).
@@ -30,7 +31,23 @@ pub const META_DEFAULT: &str = "connect.default";
 /// records disagree on a value's type (design §2: such values keep their exact source value).
 pub const META_RAW_JSON: &str = "weir.raw_json";
 
-/// The Arrow type a Connect schema maps to.
+/// Rejects a Decimal schema whose scale Arrow's decimal types cannot hold (outside -128..127;
+/// Kafka's BigDecimal allows any int), so no value is written with an altered scale. Sources of
+/// schemas (converters) call it once per schema; [`arrow_type`] assumes it held. Cost: O(1).
+pub fn check_decimal_scale(schema: &Schema) -> Result<(), ConnectError> {
+    match schema.logical_type() {
+        Some(LogicalType::Decimal { scale }) if i8::try_from(scale).is_err() => {
+            Err(ConnectError::data(format!(
+                "Decimal scale {scale} is outside -128..127, the scales weir's Decimal128 columns \
+                 can hold; the record is not converted rather than altered"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The Arrow type a Connect schema maps to (a Decimal's scale must have passed
+/// [`check_decimal_scale`]).
 pub fn arrow_type(schema: &Schema) -> DataType {
     match schema.logical_type() {
         Some(LogicalType::Decimal { scale }) => {
@@ -125,6 +142,14 @@ fn metadata(schema: &Schema) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_scales_arrow_cannot_hold_are_rejected() {
+        assert!(check_decimal_scale(&Schema::decimal(127)).is_ok());
+        assert!(check_decimal_scale(&Schema::decimal(-128)).is_ok());
+        assert!(check_decimal_scale(&Schema::decimal(128)).is_err());
+        assert!(check_decimal_scale(&Schema::decimal(-129)).is_err());
+    }
 
     #[test]
     fn logical_types_map_to_arrow_temporal_and_decimal_types() {

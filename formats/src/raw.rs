@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use crate::error::ConnectError;
+
 /// A byte range inside a [`RawBatch`]'s buffer, or null.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
@@ -235,7 +237,45 @@ impl RawBatchBuilder {
         }
     }
 
-    /// Appends one record, copying its bytes.
+    /// The bytes `record` would add to the batch buffer.
+    pub fn record_bytes(record: &RawRecord<'_>) -> usize {
+        let part = |b: Option<&[u8]>| b.map_or(0, <[u8]>::len);
+        part(record.key)
+            + part(record.value)
+            + record
+                .headers
+                .iter()
+                .map(|(name, value)| name.len() + part(*value))
+                .sum::<usize>()
+    }
+
+    /// Appends one record, copying its bytes, or refuses it (leaving the builder as it was) when
+    /// the batch could no longer address it: slots and header ends are 32-bit, so a batch holds
+    /// at most 4 GiB of bytes and 2^32 headers. Callers cut batches before that; this is the
+    /// guard for input whose size they do not control. Cost: one pass over the header list.
+    pub fn try_push(&mut self, record: &RawRecord<'_>) -> Result<(), ConnectError> {
+        self.check_room(record, u32::MAX as usize)?;
+        self.push(record);
+        Ok(())
+    }
+
+    /// Whether `record` fits with at most `limit` bytes and `limit` headers in the batch.
+    fn check_room(&self, record: &RawRecord<'_>, limit: usize) -> Result<(), ConnectError> {
+        let bytes = self.bytes.len() + Self::record_bytes(record);
+        let headers = self.batch.headers.len() + record.headers.len();
+        if bytes > limit || headers > limit {
+            return Err(ConnectError::data(format!(
+                "record at offset {} of {}-{} does not fit in the batch: a batch addresses at \
+                 most {limit} bytes and {limit} headers (it would hold {bytes} bytes and \
+                 {headers} headers)",
+                record.offset, record.topic, record.partition
+            )));
+        }
+        Ok(())
+    }
+
+    /// Appends one record, copying its bytes. The batch must stay within 4 GiB and 2^32
+    /// headers ([`RawBatchBuilder::try_push`] checks; callers of this one keep batches small).
     pub fn push(&mut self, record: &RawRecord<'_>) {
         self.push_parts(
             record.topic,
@@ -297,6 +337,28 @@ impl<'a> FromIterator<RawRecord<'a>> for RawBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_the_batch_cannot_address_is_refused() {
+        let mut builder = RawBatchBuilder::new();
+        let record = |value: &'static [u8]| RawRecord {
+            topic: "t",
+            partition: 0,
+            offset: 9,
+            timestamp: None,
+            key: Some(b"k"),
+            value: Some(value),
+            headers: vec![("h", Some(b"v"))],
+        };
+        builder.try_push(&record(b"12345")).unwrap();
+        assert_eq!(builder.byte_len(), 1 + 5 + 2);
+        assert!(builder.check_room(&record(b"1"), 12).is_ok());
+        let error = builder.check_room(&record(b"12"), 12).unwrap_err();
+        assert!(
+            error.message.contains("offset 9 of t-0 does not fit"),
+            "{error:?}"
+        );
+    }
 
     #[test]
     fn records_round_trip_through_the_shared_buffer() {

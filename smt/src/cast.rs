@@ -12,6 +12,7 @@
 //! and the struct is reassembled from the untouched child arrays. A null key/value passes
 //! unchanged (keeping its schema).
 
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 
@@ -41,7 +42,9 @@ use crate::insert_field::{
 use crate::java_time_format::SimpleDateFormat;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
+use crate::util::{
+    copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
+};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "cast types";
@@ -141,6 +144,8 @@ impl Target {
 struct CastSpec {
     whole: Option<Target>,
     fields: Vec<(String, Target)>,
+    /// Each field's type, for lookups by name.
+    targets: HashMap<String, Target>,
 }
 
 impl CastSpec {
@@ -161,6 +166,7 @@ impl CastSpec {
         let mut spec = CastSpec {
             whole: None,
             fields: Vec::new(),
+            targets: HashMap::new(),
         };
         for item in &items {
             let parts = java_split_colon(item);
@@ -169,7 +175,6 @@ impl CastSpec {
                 [field, ty] => {
                     let target = Target::parse(ty)?;
                     let field = field.trim();
-                    spec.fields.retain(|(f, _)| f != field);
                     spec.fields.push((field.to_string(), target));
                 }
                 [] => {
@@ -189,6 +194,12 @@ impl CastSpec {
                 }
             }
         }
+        // A field named twice takes its last type, at its last place. Cost: O(items).
+        let mut seen = HashSet::new();
+        spec.fields.reverse();
+        spec.fields.retain(|(field, _)| seen.insert(field.clone()));
+        spec.fields.reverse();
+        spec.targets = spec.fields.iter().cloned().collect();
         if spec.whole.is_some() && items.len() > 1 {
             return Err(ConfigProblem::new(
                 "spec",
@@ -199,10 +210,7 @@ impl CastSpec {
     }
 
     fn target_of(&self, field: &str) -> Option<Target> {
-        self.fields
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, t)| *t)
+        self.targets.get(field).copied()
     }
 }
 
@@ -414,8 +422,10 @@ impl Cast {
         let mut fields: Vec<FieldRef> = array.fields().iter().cloned().collect();
         let mut columns: Vec<ArrayRef> = array.columns().to_vec();
         let mut errors: Vec<Option<ConnectError>> = vec![None; n];
+        // Spec'd names are distinct, so a column added below is never looked up again.
+        let positions = positions_by_name(array.fields().iter().map(|f| f.name().as_str()));
         for (name, target) in &self.spec.fields {
-            let position = fields.iter().position(|f| f.name() == name);
+            let position = positions.get(name.as_str()).copied();
             let data = match position {
                 Some(i) => {
                     let casted = cast_column(columns[i].as_ref(), None, *target);

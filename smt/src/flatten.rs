@@ -11,7 +11,7 @@
 //! the input's child arrays. Raw-JSON children that may hold objects go through the per-row
 //! fallback.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -28,7 +28,7 @@ use weir_formats::value::{Struct, Value};
 use crate::extract_field::{
     fail_non_null_rows, fill_default, part_with, per_row_by_shape, replace_side, with_nulls,
 };
-use crate::insert_field::{arrow_failure, field_value, map_put, push_unique, side_column};
+use crate::insert_field::{arrow_failure, field_value, map_put, push_unique_named, side_column};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::{require_map_error, require_struct_error, SchemaCache};
@@ -94,7 +94,7 @@ impl Flatten {
     /// `buildUpdatedSchema` from the top: a required STRUCT with the input's name, version, doc
     /// and parameters. Cost: one walk of the schema.
     fn plan(&self, schema: &Schema) -> Result<Plan, ConnectError> {
-        let mut fields = Vec::new();
+        let mut fields = FieldsSoFar::default();
         let mut leaves = Vec::new();
         let parent_default = match &schema.default {
             Some(Value::Struct(s)) => Some(s),
@@ -108,7 +108,7 @@ impl Flatten {
         };
         self.plan_fields(schema, top, &mut path, &mut fields, &mut leaves)?;
         let flattened = Schema {
-            kind: SchemaKind::Struct(fields),
+            kind: SchemaKind::Struct(fields.0),
             optional: false,
             default: None,
             name: schema.name.clone(),
@@ -128,7 +128,7 @@ impl Flatten {
         schema: &Schema,
         level: Level<'_>,
         path: &mut Vec<usize>,
-        fields: &mut Vec<Field>,
+        fields: &mut FieldsSoFar,
         leaves: &mut Vec<Leaf>,
     ) -> Result<(), ConnectError> {
         for (index, field) in schema.fields().iter().enumerate() {
@@ -351,21 +351,16 @@ impl Flatten {
 
     /// The flattened struct of rows whose nested maps are each null in all rows or in none.
     fn flatten_group(&self, top: &StructArray) -> Result<ArrayRef, ConnectError> {
-        let mut out: Vec<(FieldRef, ArrayRef)> = Vec::new();
+        let mut out = FlatColumns::default();
         self.flatten_level(top, "", &mut out);
-        let (fields, columns): (Vec<FieldRef>, Vec<ArrayRef>) = out.into_iter().unzip();
+        let (fields, columns): (Vec<FieldRef>, Vec<ArrayRef>) = out.columns.into_iter().unzip();
         let array =
             StructArray::try_new_with_length(Fields::from(fields), columns, None, top.len())
                 .map_err(arrow_failure)?;
         Ok(Arc::new(array))
     }
 
-    fn flatten_level(
-        &self,
-        array: &StructArray,
-        prefix: &str,
-        out: &mut Vec<(FieldRef, ArrayRef)>,
-    ) {
+    fn flatten_level(&self, array: &StructArray, prefix: &str, out: &mut FlatColumns) {
         let DataType::Struct(fields) = array.data_type() else {
             return;
         };
@@ -374,12 +369,12 @@ impl Flatten {
             match child.as_struct_opt() {
                 Some(nested) if nested.len() > 0 && nested.null_count() == nested.len() => {
                     let null: ArrayRef = Arc::new(NullArray::new(array.len()));
-                    put_column(out, ArrowField::new(name, DataType::Null, true), null);
+                    out.put(ArrowField::new(name, DataType::Null, true), null);
                 }
                 Some(nested) => self.flatten_level(nested, &name, out),
                 None => {
                     let renamed = field.as_ref().clone().with_name(name).with_nullable(true);
-                    put_column(out, renamed, child.clone());
+                    out.put(renamed, child.clone());
                 }
             }
         }
@@ -477,12 +472,19 @@ fn leaf_schema(source: &Schema, optional: bool, default: Option<Value>) -> Schem
     })
 }
 
+/// The flattened schema's fields so far, with their names (for the duplicate check).
+type FieldsSoFar = (Vec<Field>, HashSet<String>);
+
 /// `SchemaBuilder.field`: an empty name and a duplicate are Kafka's errors.
-fn add_field(fields: &mut Vec<Field>, name: String, schema: SchemaRef) -> Result<(), ConnectError> {
+fn add_field(
+    fields: &mut FieldsSoFar,
+    name: String,
+    schema: SchemaRef,
+) -> Result<(), ConnectError> {
     if name.is_empty() {
         return Err(ConnectError::data("fieldName cannot be null."));
     }
-    push_unique(fields, Field { name, schema })
+    push_unique_named(&mut fields.0, &mut fields.1, Field { name, schema })
 }
 
 /// One leaf's column: the input child with its own default where null, null where an ancestor
@@ -505,11 +507,25 @@ fn leaf_column(top: &StructArray, leaf: &Leaf) -> Result<ArrayRef, ConnectError>
 }
 
 /// `LinkedHashMap.put` over columns: a name already present keeps its place, takes the value.
-fn put_column(out: &mut Vec<(FieldRef, ArrayRef)>, field: ArrowField, column: ArrayRef) {
-    let field = Arc::new(field);
-    match out.iter_mut().find(|(f, _)| f.name() == field.name()) {
-        Some(slot) => *slot = (field, column),
-        None => out.push((field, column)),
+/// The flattened columns in first-appearance order, with an index by name.
+#[derive(Default)]
+struct FlatColumns {
+    columns: Vec<(FieldRef, ArrayRef)>,
+    index: HashMap<String, usize>,
+}
+
+impl FlatColumns {
+    /// `newRecord.put(name, value)`: a name seen before (`a.b` flattened from two paths) is
+    /// replaced in place. Cost: one hash of the name.
+    fn put(&mut self, field: ArrowField, column: ArrayRef) {
+        let field = Arc::new(field);
+        match self.index.get(field.name()) {
+            Some(&slot) => self.columns[slot] = (field, column),
+            None => {
+                self.index.insert(field.name().clone(), self.columns.len());
+                self.columns.push((field, column));
+            }
+        }
     }
 }
 

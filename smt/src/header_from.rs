@@ -15,6 +15,7 @@
 //! Arrow structs (maps with other keys, strings, all-null columns) go through the reference row by
 //! row.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -32,7 +33,9 @@ use crate::config::{ConfigProblem, TransformConfig};
 use crate::record::ConnectRecord;
 use crate::routing::kept_except;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
+use crate::util::{
+    copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
+};
 use crate::Side;
 
 /// The JVM's message where Kafka dereferences the schema field of a field the schema lacks.
@@ -51,6 +54,8 @@ enum Operation {
 pub struct HeaderFrom {
     side: Side,
     fields: Vec<String>,
+    /// The same fields, for membership tests.
+    listed: HashSet<String>,
     headers: Vec<Arc<str>>,
     operation: Operation,
     replace_null_with_default: bool,
@@ -121,6 +126,7 @@ impl HeaderFrom {
         }
         Ok(HeaderFrom {
             side,
+            listed: fields.iter().cloned().collect(),
             fields,
             headers: headers.iter().map(|h| Arc::from(h.as_str())).collect(),
             operation,
@@ -141,7 +147,7 @@ impl HeaderFrom {
     /// parameters; required and without default, as Kafka's `SchemaBuilder.struct()` builds it.
     fn moved_schema(&self, schema: &Schema) -> (SchemaRef, Vec<usize>) {
         let kept: Vec<usize> = (0..schema.fields().len())
-            .filter(|&i| !self.fields.contains(&schema.fields()[i].name))
+            .filter(|&i| !self.listed.contains(&schema.fields()[i].name))
             .collect();
         let fields = kept.iter().map(|&i| schema.fields()[i].clone()).collect();
         let mut moved = copy_schema_basics(schema, SchemaKind::Struct(fields));
@@ -241,13 +247,14 @@ impl HeaderFrom {
 
     /// The per-schema plan of a STRUCT schema.
     fn plan(&self, schema: &Schema) -> Result<StructPlan, ConnectError> {
+        let positions = positions_by_name(schema.fields().iter().map(|f| f.name.as_str()));
         let sources = self
             .fields
             .iter()
             .map(|f| {
-                schema
-                    .field(f)
-                    .map(|(i, field)| (i, field.schema.clone()))
+                positions
+                    .get(f.as_str())
+                    .map(|&i| (i, schema.fields()[i].schema.clone()))
                     .ok_or_else(|| ConnectError::data(MISSING_FIELD_NPE))
             })
             .collect();
@@ -314,11 +321,12 @@ impl HeaderFrom {
 
     /// The kernel for a schemaless column held as an Arrow struct (a map with string keys).
     fn apply_schemaless_struct(&self, array: &StructArray) -> Result<Applied, ConnectError> {
+        let positions = positions_by_name(array.fields().iter().map(|c| c.name().as_str()));
         let children: Vec<Option<(usize, bool)>> = self
             .fields
             .iter()
             .map(|f| {
-                array.fields().iter().position(|c| c.name() == f).map(|i| {
+                positions.get(f.as_str()).map(|&i| {
                     let raw = array.fields()[i].metadata().contains_key(META_RAW_JSON);
                     (i, raw)
                 })
@@ -348,7 +356,7 @@ impl HeaderFrom {
             Operation::Copy => Arc::new(array.clone()) as ArrayRef,
             Operation::Move => {
                 let kept: Vec<usize> = (0..array.num_columns())
-                    .filter(|&i| !self.fields.iter().any(|f| f == array.fields()[i].name()))
+                    .filter(|&i| !self.listed.contains(array.fields()[i].name()))
                     .collect();
                 keep_children(array, &kept, &[])?
             }

@@ -11,6 +11,7 @@
 //! ValueToKey) share: assembling a [`SegmentOutput`] from per-row outcomes, the per-row fallback
 //! through the reference, and `replace.null.with.default` over Arrow children.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow_array::builder::StringViewBuilder;
@@ -168,12 +169,13 @@ impl InsertField {
     /// `makeUpdatedSchema`: the input fields, then the inserted ones.
     fn updated_schema(&self, schema: &Schema) -> Result<Schema, ConnectError> {
         let mut fields = schema.fields().to_vec();
+        let mut names = fields.iter().map(|f| f.name.clone()).collect();
         for (source, spec) in &self.config.inserts {
             let field = Field {
                 name: spec.name.clone(),
                 schema: InsertConfig::schema_of(*source, spec.optional),
             };
-            push_unique(&mut fields, field)?;
+            push_unique_named(&mut fields, &mut names, field)?;
         }
         Ok(copy_schema_basics(schema, SchemaKind::Struct(fields)))
     }
@@ -501,16 +503,35 @@ pub(crate) fn map_put(entries: &mut Vec<(Value, Value)>, name: &str, value: Valu
     }
 }
 
-/// `SchemaBuilder.field`: appends `field`, failing on a name already present.
+/// `SchemaBuilder.field`: appends `field`, failing on a name already present. A scan of
+/// `fields`: for adding a few fields; a loop over many uses [`push_unique_named`].
 pub(crate) fn push_unique(fields: &mut Vec<Field>, field: Field) -> Result<(), ConnectError> {
     if fields.iter().any(|f| f.name == field.name) {
-        return Err(ConnectError::data(format!(
-            "Cannot create field because of field name duplication {}",
-            field.name
-        )));
+        return Err(duplicate_field(&field.name));
     }
     fields.push(field);
     Ok(())
+}
+
+/// [`push_unique`] where `names` holds the names of `fields` (the caller starts it with theirs),
+/// so the check is one hash, not a scan: a wide schema is built in linear time.
+pub(crate) fn push_unique_named(
+    fields: &mut Vec<Field>,
+    names: &mut HashSet<String>,
+    field: Field,
+) -> Result<(), ConnectError> {
+    if !names.insert(field.name.clone()) {
+        return Err(duplicate_field(&field.name));
+    }
+    fields.push(field);
+    Ok(())
+}
+
+/// `SchemaBuilder`'s error for a field name added twice.
+fn duplicate_field(name: &str) -> ConnectError {
+    ConnectError::data(format!(
+        "Cannot create field because of field name duplication {name}"
+    ))
 }
 
 /// `Struct.get(field)` (the schema default where the value is null) when `with_default`, else

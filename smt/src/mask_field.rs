@@ -25,7 +25,7 @@ use crate::insert_field::{
 };
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{require_map_error, require_struct_error, SchemaCache};
+use crate::util::{positions_by_name, require_map_error, require_struct_error, SchemaCache};
 use crate::value_to_key::required_list;
 use crate::{ConfigProblem, Side, TransformConfig};
 
@@ -152,6 +152,8 @@ impl JavaClass {
 struct MaskConfig {
     /// The fields to mask, distinct, in config order.
     fields: Vec<String>,
+    /// The same fields, for membership tests.
+    listed: HashSet<String>,
     replacement: Option<String>,
     replace_null_with_default: bool,
 }
@@ -163,6 +165,7 @@ impl MaskConfig {
             .into_iter()
             .filter(|f| seen.insert(f.clone()))
             .collect();
+        let listed = seen;
         let replacement = config.get("replacement").map(|r| r.trim().to_string());
         if replacement.as_deref() == Some("") {
             return Err(ConfigProblem::invalid(
@@ -173,6 +176,7 @@ impl MaskConfig {
         }
         Ok(MaskConfig {
             fields,
+            listed,
             replacement,
             replace_null_with_default: config.boolean_or("replace.null.with.default", true)?,
         })
@@ -382,7 +386,7 @@ impl MaskField {
     }
 
     fn masks(&self, field: &weir_formats::schema::Field) -> Option<FieldMask> {
-        if !self.config.fields.contains(&field.name) {
+        if !self.config.listed.contains(&field.name) {
             return None;
         }
         let mask = self.config.mask(JavaClass::of_schema(&field.schema));
@@ -455,8 +459,10 @@ impl MaskField {
         let mut fields: Vec<FieldRef> = array.fields().iter().cloned().collect();
         let mut children: Vec<ArrayRef> = array.columns().to_vec();
         let mut outcomes = parent_outcomes(array, || require_map_error(PURPOSE, &Value::Null));
+        let positions = positions_by_name(array.fields().iter().map(|f| f.name().as_str()));
         for name in &self.config.fields {
-            let Some(i) = fields.iter().position(|f| f.name() == name) else {
+            // Listed names are distinct, so a key added below is never looked up again.
+            let Some(&i) = positions.get(name.as_str()) else {
                 // `put(field, masked(null))`: the key is added, with null.
                 fields.push(Arc::new(ArrowField::new(name, DataType::Null, true)));
                 children.push(new_null_array(&DataType::Null, array.len()));
@@ -524,7 +530,7 @@ impl MaskField {
         let mut values = Vec::with_capacity(value.values.len());
         for (field, v) in value.schema.fields().iter().zip(&value.values) {
             let v = field_value(field, v, self.config.replace_null_with_default);
-            if !self.config.fields.contains(&field.name) {
+            if !self.config.listed.contains(&field.name) {
                 values.push(v);
                 continue;
             }

@@ -21,12 +21,14 @@ use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
 use crate::insert_field::{
-    arrow_failure, assemble, fail_non_null, field_value, map_put, per_row, push_unique,
+    arrow_failure, assemble, fail_non_null, field_value, map_put, per_row, push_unique_named,
     side_column, struct_array, with_field_default, RowOutcome,
 };
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
+use crate::util::{
+    copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
+};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field replacement";
@@ -87,6 +89,9 @@ impl ReplaceConfig {
                 .into_iter()
                 .collect()
         };
+        for warning in kafka4_warnings(config) {
+            eprintln!("{warning}");
+        }
         let exclude = list("exclude", "blacklist");
         let include = list("include", "whitelist");
         let renames = parse_renames(&config.get("renames").map(kafka_list).unwrap_or_default())?;
@@ -115,6 +120,24 @@ impl ReplaceConfig {
     fn reverse_renamed<'a>(&'a self, name: &'a str) -> &'a str {
         self.reverse_renames.get(name).map_or(name, String::as_str)
     }
+}
+
+/// The deprecated keys `config` sets, each with a warning that Kafka 4.0 (KAFKA-17530) removed it
+/// — a 4.x worker ignores it and passes every field through — and which key replaces it. weir
+/// honours them, as Kafka 3.9 does.
+fn kafka4_warnings(config: &TransformConfig) -> Vec<String> {
+    [("whitelist", "include"), ("blacklist", "exclude")]
+        .into_iter()
+        .filter(|(old, _)| config.get(old).is_some())
+        .map(|(old, new)| {
+            format!(
+                "warning: transforms.{alias}.{old} is honoured as in Kafka Connect 3.9, but Kafka 4.0 \
+                 removed it (KAFKA-17530) and a 4.x worker ignores it, passing every field through; \
+                 use transforms.{alias}.{new} instead",
+                alias = config.alias
+            )
+        })
+        .collect()
 }
 
 /// `parseRenameMappings`: every entry `old:new`.
@@ -184,14 +207,16 @@ impl ReplaceField {
     /// `makeUpdatedSchema`: the kept fields, renamed.
     fn updated_schema(&self, schema: &Schema) -> Result<Schema, ConnectError> {
         let mut fields = Vec::new();
+        let mut names = HashSet::new();
         for field in schema
             .fields()
             .iter()
             .filter(|f| self.config.keeps(&f.name))
         {
             let name = self.config.renamed(&field.name).to_string();
-            push_unique(
+            push_unique_named(
                 &mut fields,
+                &mut names,
                 Field {
                     name,
                     schema: field.schema.clone(),
@@ -204,12 +229,14 @@ impl ReplaceField {
     /// Each output field's source: the input field named by reverse-renaming it (`value.get`
     /// throws when there is none).
     fn sources(&self, input: &Schema, output: &Schema) -> Result<Vec<Source>, ConnectError> {
+        let positions = positions_by_name(input.fields().iter().map(|f| f.name.as_str()));
         output
             .fields()
             .iter()
             .map(|field| {
                 let name = self.config.reverse_renamed(&field.name);
-                let (index, from) = input.field(name).ok_or_else(|| not_a_field(name))?;
+                let index = *positions.get(name).ok_or_else(|| not_a_field(name))?;
+                let from = &input.fields()[index];
                 let fits = arrow_type(&from.schema) == arrow_type(&field.schema);
                 Ok(Source {
                     index,
@@ -328,6 +355,8 @@ impl ReplaceField {
     fn apply_schemaless(&self, input: &SegmentInput<'_>, array: &StructArray) -> SegmentOutput {
         let mut fields: Vec<FieldRef> = Vec::new();
         let mut columns: Vec<ArrayRef> = Vec::new();
+        // Output position by name: a rename onto a kept name replaces it in place.
+        let mut positions: HashMap<String, usize> = HashMap::new();
         for (field, column) in array.fields().iter().zip(array.columns()) {
             if !self.config.keeps(field.name()) {
                 continue;
@@ -338,12 +367,13 @@ impl ReplaceField {
             } else {
                 Arc::new(field.as_ref().clone().with_name(name))
             };
-            match fields.iter().position(|f| f.name() == name) {
-                Some(i) => {
+            match positions.get(name) {
+                Some(&i) => {
                     fields[i] = renamed;
                     columns[i] = column.clone();
                 }
                 None => {
+                    positions.insert(name.to_string(), fields.len());
                     fields.push(renamed);
                     columns.push(column.clone());
                 }
@@ -580,6 +610,24 @@ mod tests {
         assert!(c.keeps("a") && c.keeps("b") && !c.keeps("c"));
         let c = ReplaceConfig::parse(&config(&[("whitelist", "a"), ("include", "b")])).unwrap();
         assert!(c.keeps("b") && !c.keeps("a"));
+    }
+
+    #[test]
+    fn deprecated_names_warn_that_kafka_4_ignores_them() {
+        let mut c = config(&[("whitelist", "a"), ("blacklist", "b"), ("renames", "a:c")]);
+        c.alias = "rf".to_string();
+        let warnings = kafka4_warnings(&c);
+        assert_eq!(warnings.len(), 2);
+        assert!(
+            warnings[0].contains("transforms.rf.whitelist")
+                && warnings[0].contains("transforms.rf.include")
+        );
+        assert!(
+            warnings[1].contains("transforms.rf.blacklist")
+                && warnings[1].contains("transforms.rf.exclude")
+        );
+        assert!(warnings.iter().all(|w| w.contains("KAFKA-17530")));
+        assert!(kafka4_warnings(&config(&[("include", "a"), ("exclude", "b")])).is_empty());
     }
 
     #[test]

@@ -7,6 +7,17 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::Value;
 
+/// The position of each name in `names` (the first, where a name repeats). Built once, it turns
+/// the per-field search of a field list into one hash lookup, so a transform's cost stays linear
+/// in the width of the record and the length of its list. Cost: O(names).
+pub fn positions_by_name<'a>(names: impl IntoIterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+    let mut positions = HashMap::new();
+    for (i, name) in names.into_iter().enumerate() {
+        positions.entry(name).or_insert(i);
+    }
+    positions
+}
+
 /// `Requirements.requireMap`'s error: `Only Map objects supported in absence of schema for
 /// [<purpose>], found: <class>`.
 pub fn require_map_error(purpose: &str, found: &Value) -> ConnectError {

@@ -7,6 +7,7 @@
 //! the value lacks maps to null), its entries in the order Java's `HashMap` iterates them (which
 //! a StringConverter key shows). A null value fails (`requireMap` / `requireStruct`), as in Kafka.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
@@ -18,13 +19,13 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
 use crate::insert_field::{
-    arrow_failure, assemble, field_value, per_row, push_unique, struct_array, with_field_default,
-    RowOutcome,
+    arrow_failure, assemble, field_value, per_row, push_unique_named, struct_array,
+    with_field_default, RowOutcome,
 };
 use crate::record::ConnectRecord;
 use crate::replace_field::kafka_list;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{require_map_error, require_struct_error, SchemaCache};
+use crate::util::{positions_by_name, require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "copying fields from value to key";
@@ -92,13 +93,17 @@ impl ValueToKey {
     /// The key schema for a value schema, with each key field's value-field index.
     fn key_schema(&self, value: &Schema) -> Result<(Schema, Vec<usize>), ConnectError> {
         let mut fields = Vec::with_capacity(self.fields.len());
+        let mut names = HashSet::new();
         let mut sources = Vec::with_capacity(self.fields.len());
+        let positions = positions_by_name(value.fields().iter().map(|f| f.name.as_str()));
         for name in &self.fields {
-            let (index, from) = value
-                .field(name)
+            let index = *positions
+                .get(name.as_str())
                 .ok_or_else(|| ConnectError::data(format!("Field does not exist: {name}")))?;
-            push_unique(
+            let from = &value.fields()[index];
+            push_unique_named(
                 &mut fields,
+                &mut names,
                 Field {
                     name: name.clone(),
                     schema: from.schema.clone(),
@@ -169,8 +174,9 @@ impl ValueToKey {
     fn apply_schemaless(&self, input: &SegmentInput<'_>, array: &StructArray) -> SegmentOutput {
         let mut fields: Vec<FieldRef> = Vec::with_capacity(self.map_order.len());
         let mut children: Vec<ArrayRef> = Vec::with_capacity(self.map_order.len());
+        let positions = positions_by_name(array.fields().iter().map(|f| f.name().as_str()));
         for name in &self.map_order {
-            let found = array.fields().iter().position(|f| f.name() == name);
+            let found = positions.get(name.as_str()).copied();
             match found {
                 Some(i) => {
                     fields.push(array.fields()[i].clone());
@@ -295,11 +301,12 @@ fn hash_map_order(keys: &[String], initial_capacity: usize) -> Vec<usize> {
     let mut threshold = table_size_for(initial_capacity);
     let mut capacity = 0usize;
     let mut distinct: Vec<usize> = Vec::new();
+    let mut seen = HashSet::new();
     for (i, key) in keys.iter().enumerate() {
         if capacity == 0 {
             (capacity, threshold) = resized(capacity, threshold);
         }
-        if distinct.iter().any(|&j| keys[j] == *key) {
+        if !seen.insert(key.as_str()) {
             continue;
         }
         distinct.push(i);

@@ -7,6 +7,7 @@ use weir_benches::allocations::CountingAllocator;
 use weir_benches::apply::{apply, ApplyArgs};
 use weir_benches::cli::CliError;
 use weir_benches::run::{run, RunArgs};
+use weir_benches::wide::{gen_wide, GenWideArgs};
 
 /// Counts heap allocations so `smtbench run` can print them per record.
 #[global_allocator]
@@ -26,6 +27,8 @@ enum Command {
     Apply(ApplyArgs),
     /// Benchmark a pipeline over generated records (or a file).
     Run(RunArgs),
+    /// Write interchange lines of wide records (many fields each) to stdout, for `run --input`.
+    GenWide(GenWideArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,15 @@ fn main() -> ExitCode {
             }
         }),
         Command::Run(args) => run(&args),
+        Command::GenWide(args) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            gen_wide(&args, &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(|error| CliError::Output {
+                    path: "-".into(),
+                    error,
+                })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -155,15 +155,37 @@ impl JsonConverter {
         span: Span,
         last: &mut Option<(Span, SchemaResult)>,
     ) -> Result<RowPlan> {
+        let span = skip_byte_order_mark(&tape.buffer, span);
         let bytes = &tape.buffer[span.start..span.start + span.len];
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(RowPlan::Null);
+        if bytes
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            // Jackson reads empty or blank bytes as a MissingNode: no value without a schema,
+            // and not an envelope with one (Kafka throws as for `null` or `[]`).
+            return if self.config.schemas_enable {
+                Err(ConnectError::data(ENVELOPE_ERROR))
+            } else {
+                Ok(RowPlan::Null)
+            };
         }
         if self.config.schemas_enable {
             return self.plan_envelope(tape, parser, span, last);
         }
         let root = parser.parse(tape, span)?;
         Ok(RowPlan::Payload(None, root))
+    }
+}
+
+/// `span` without a leading UTF-8 byte order mark, which Jackson skips.
+fn skip_byte_order_mark(buffer: &[u8], span: Span) -> Span {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    match buffer[span.start..span.start + span.len].starts_with(BOM) {
+        true => Span {
+            start: span.start + BOM.len(),
+            len: span.len - BOM.len(),
+        },
+        false => span,
     }
 }
 
@@ -197,6 +219,21 @@ fn envelope_spans(buffer: &[u8], span: Span) -> Option<(Span, Span)> {
             len: payload_end - payload_start,
         },
     ))
+}
+
+/// Refuses a batch whose documents the tape cannot address: string nodes hold 32-bit offsets
+/// into one buffer of every document, so its bytes (with room to rewrite each document with
+/// repeated keys once) must stay within `limit`. Cost: one pass over the input lengths.
+fn check_tape_room(inputs: &[Option<&[u8]>], limit: usize) -> Result<()> {
+    let total: usize = inputs.iter().flatten().map(|b| b.len()).sum();
+    let needed = total.saturating_mul(2) + simd_json::INPUT_PADDING * 2;
+    if needed > limit {
+        return Err(ConnectError::data(format!(
+            "a JsonConverter batch of {total} bytes is more than its 32-bit tape can address; \
+             cut the input into smaller batches"
+        )));
+    }
+    Ok(())
 }
 
 /// Copies the non-null inputs back to back into a padded buffer.
@@ -372,6 +409,14 @@ fn reparse_canonical(tape: &mut BatchTape, parser: &mut TapeParser, root: usize)
 
 impl Converter for JsonConverter {
     fn decode(&self, inputs: &[Option<&[u8]>], _context: &ConverterContext<'_>) -> Decoded {
+        if let Err(e) = check_tape_room(inputs, u32::MAX as usize) {
+            return Decoded {
+                parts: Vec::new(),
+                errors: (0..inputs.len() as u32)
+                    .map(|row| (row, e.clone()))
+                    .collect(),
+            };
+        }
         let (mut tape, spans) = copy_inputs(inputs);
         let mut parser = TapeParser::default();
         let mut errors = Vec::new();
@@ -771,6 +816,98 @@ mod tests {
         let out = columnar(&config, &docs);
         assert!(out[0].is_err() && out[1].is_err(), "{out:?}");
         assert_eq!(out[2], Ok(Some(br#"{"a":1}"#.to_vec())));
+    }
+
+    /// Jackson reads empty or blank bytes as a MissingNode: with `schemas.enable=true` that is
+    /// not an envelope (Kafka's DataException, as for `null`); without, a null value. A null
+    /// reference stays a tombstone either way.
+    #[test]
+    fn empty_and_blank_values_follow_jacksons_missing_node() {
+        let docs: Vec<Option<Vec<u8>>> = ["", " ", "\r\n\t ", "null", "[]", "\"\""]
+            .iter()
+            .map(|d| Some(d.as_bytes().to_vec()))
+            .chain([None])
+            .collect();
+        let out = columnar(&JsonConfig::default(), &docs);
+        for row in &out[..6] {
+            assert_eq!(row, &Err(ConnectError::data(ENVELOPE_ERROR).kafka_text()));
+        }
+        assert_eq!(out[6], Ok(None));
+        assert_agree(&JsonConfig::default(), &docs).unwrap();
+        let schemaless = JsonConfig {
+            schemas_enable: false,
+            ..JsonConfig::default()
+        };
+        let out = columnar(&schemaless, &docs[..3]);
+        assert!(out.iter().all(|row| row == &Ok(None)), "{out:?}");
+    }
+
+    /// Deliberate difference (README): a Decimal scale Arrow cannot hold fails the record instead
+    /// of being written with a clamped scale.
+    #[test]
+    fn decimal_scales_beyond_arrow_fail_the_record() {
+        let doc = |scale: i32| {
+            Some(format!(
+                r#"{{"schema":{{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{{"scale":"{scale}"}}}},"payload":"AQ=="}}"#
+            ).into_bytes())
+        };
+        let docs = vec![doc(200), doc(-129), doc(127)];
+        let out = columnar(&JsonConfig::default(), &docs);
+        assert!(
+            out[0]
+                .as_ref()
+                .is_err_and(|e| e.contains("Decimal scale 200")),
+            "{out:?}"
+        );
+        assert!(out[1].is_err(), "{out:?}");
+        assert_eq!(out[2], Ok(docs[2].clone()));
+        assert_agree(&JsonConfig::default(), &docs).unwrap();
+    }
+
+    #[test]
+    fn a_batch_the_tape_cannot_address_is_refused() {
+        let doc: &[u8] = b"{\"a\":1}";
+        assert!(check_tape_room(&[Some(doc)], 1 << 10).is_ok());
+        let error = check_tape_room(&[Some(doc), None, Some(doc)], 20).unwrap_err();
+        assert!(error.message.contains("batch of 14 bytes"), "{error:?}");
+    }
+
+    /// A MAP whose JSON object repeats a key keeps one entry, with the last value, as Kafka's
+    /// `HashMap` does.
+    #[test]
+    fn a_map_keeps_the_last_value_of_a_repeated_key() {
+        let docs = vec![Some(
+            br#"{"schema":{"type":"map","keys":{"type":"string","optional":false},"values":{"type":"int32","optional":false},"optional":false},"payload":{"a":1,"b":2,"a":3}}"#.to_vec(),
+        )];
+        let out = columnar(&JsonConfig::default(), &docs);
+        let bytes = out[0].clone().unwrap().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert_eq!(text.matches("\"a\":").count(), 1, "{text}");
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(value["payload"], serde_json::json!({"a": 3, "b": 2}));
+        assert_agree(&JsonConfig::default(), &docs).unwrap();
+    }
+
+    /// Jackson skips a UTF-8 byte order mark before the document.
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        let schemaless = JsonConfig {
+            schemas_enable: false,
+            ..JsonConfig::default()
+        };
+        let docs = vec![
+            Some(b"\xEF\xBB\xBF{\"a\":1}".to_vec()),
+            Some(b"\xEF\xBB\xBF".to_vec()),
+        ];
+        let out = columnar(&schemaless, &docs);
+        assert_eq!(out, vec![Ok(Some(br#"{"a":1}"#.to_vec())), Ok(None)]);
+        assert_agree(&schemaless, &docs).unwrap();
+        let envelope = vec![Some(
+            b"\xEF\xBB\xBF{\"schema\":{\"type\":\"int32\",\"optional\":false},\"payload\":5}"
+                .to_vec(),
+        )];
+        assert_agree(&JsonConfig::default(), &envelope).unwrap();
+        assert!(columnar(&JsonConfig::default(), &envelope)[0].is_ok());
     }
 
     #[test]

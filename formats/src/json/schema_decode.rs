@@ -5,11 +5,14 @@
 //! A record is appended as it is walked; when it fails half-way the caller truncates the builder
 //! back to the record's start ([`ColumnBuilder::truncate`]).
 
+use std::collections::HashMap;
+
 use base64::Engine;
 
 use crate::column_builder::ColumnBuilder;
 use crate::error::{ConnectError, Result};
 use crate::json::reference::JsonConfig;
+use crate::json::schemaless::SeenKeys;
 use crate::json::tape::{BatchTape, JNode};
 use crate::schema::{LogicalType, Schema, SchemaKind};
 use crate::value::{Decimal, Value};
@@ -150,6 +153,8 @@ impl PayloadDecoder<'_> {
         len: u32,
     ) -> Vec<Option<usize>> {
         let mut slots = vec![None; fields.len()];
+        // Built on the first key out of schema order: one hash per key from then on.
+        let mut by_name: Option<HashMap<&str, usize>> = None;
         let mut key_at = at + 1;
         for i in 0..len as usize {
             let value_at = key_at + 1;
@@ -159,7 +164,16 @@ impl PayloadDecoder<'_> {
                 let index = if fields.get(i).is_some_and(|f| f.name == key) {
                     Some(i)
                 } else {
-                    fields.iter().position(|f| f.name == key)
+                    by_name
+                        .get_or_insert_with(|| {
+                            fields
+                                .iter()
+                                .enumerate()
+                                .map(|(i, f)| (f.name.as_str(), i))
+                                .collect()
+                        })
+                        .get(key)
+                        .copied()
                 };
                 if let Some(index) = index {
                     slots[index] = Some(value_at);
@@ -317,12 +331,15 @@ impl PayloadDecoder<'_> {
                     node_type(node)
                 )));
             };
+            let winners = self.last_of_each_key(at, len);
             let mut key_at = at + 1;
-            for _ in 0..len {
-                self.append(key, Some(key_at), keys)?;
-                let name = self.key_text(key_at).to_string();
-                self.append(value, Some(key_at + 1), values)
-                    .map_err(|e| e.at(&name))?;
+            for i in 0..len as usize {
+                if winners.as_ref().is_none_or(|w| w[i]) {
+                    self.append(key, Some(key_at), keys)?;
+                    let name = self.key_text(key_at).to_string();
+                    self.append(value, Some(key_at + 1), values)
+                        .map_err(|e| e.at(&name))?;
+                }
                 key_at += 1 + self.tape.nodes[key_at + 1].span();
             }
         } else {
@@ -360,6 +377,30 @@ impl PayloadDecoder<'_> {
         }
         builder.close_nested_row();
         Ok(())
+    }
+
+    /// For an object of `len` keys at `at` that repeats a key, whether each entry is its key's
+    /// last (the one a Java `HashMap` keeps); `None` when no key repeats (the usual case).
+    /// Cost: one pass over the keys, hashed beyond a few.
+    fn last_of_each_key(&self, at: usize, len: u32) -> Option<Vec<bool>> {
+        let key_nodes = || {
+            let mut key_at = at + 1;
+            (0..len).map(move |_| {
+                let this = key_at;
+                key_at += 1 + self.tape.nodes[key_at + 1].span();
+                this
+            })
+        };
+        let mut seen = SeenKeys::with_capacity(len as usize);
+        if key_nodes().all(|k| seen.insert(self.key_text(k).as_bytes()).is_none()) {
+            return None;
+        }
+        let keys: Vec<&str> = key_nodes().map(|k| self.key_text(k)).collect();
+        let mut last = HashMap::with_capacity(keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            last.insert(*key, i);
+        }
+        Some((0..keys.len()).map(|i| last[keys[i]] == i).collect())
     }
 
     fn key_text(&self, at: usize) -> &str {

@@ -47,6 +47,7 @@ fn parse_at(json: &Json, config: &JsonConfig, depth: usize) -> Result<Option<Sch
     schema.version = json.get("version").and_then(reference::integral_int);
     schema.doc = json.get("doc").and_then(Json::as_str).map(str::to_string);
     schema.parameters = parse_parameters(json)?;
+    crate::arrow_mapping::check_decimal_scale(&schema)?;
     if let Some(default) = json.get("default") {
         schema.default = parse_default(&schema, default, config)?;
     }
@@ -113,6 +114,7 @@ fn parse_fields(json: &Json, config: &JsonConfig, depth: usize) -> Result<Vec<Fi
         ConnectError::data("Struct schema's \"fields\" argument is not an array.")
     })?;
     let mut fields: Vec<Field> = Vec::with_capacity(items.len());
+    let mut names = std::collections::HashSet::with_capacity(items.len());
     for item in items {
         let name = item.get("field").and_then(Json::as_str).ok_or_else(|| {
             ConnectError::data("Struct schema's field name not specified properly")
@@ -124,7 +126,7 @@ fn parse_fields(json: &Json, config: &JsonConfig, depth: usize) -> Result<Vec<Fi
         if name.is_empty() {
             return Err(ConnectError::data("fieldName cannot be null."));
         }
-        if fields.iter().any(|f| f.name == name) {
+        if !names.insert(name) {
             return Err(ConnectError::data(format!(
                 "Cannot create field because of field name duplication {name}"
             )));

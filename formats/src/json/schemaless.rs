@@ -130,13 +130,13 @@ fn object_shape(tape: &BatchTape, at: usize) -> Option<Shape> {
     let JNode::Object { len, .. } = tape.nodes[at] else {
         return None;
     };
+    if has_duplicate_keys(tape, at) {
+        return None;
+    }
     let mut fields: Vec<(String, Shape)> = Vec::with_capacity(len as usize);
     let mut key_at = at + 1;
     for _ in 0..len {
         let key = key_text(tape, key_at);
-        if fields.iter().any(|(k, _)| k == key) {
-            return None;
-        }
         let value_at = key_at + 1;
         fields.push((key.to_string(), Shape::of(tape, value_at)));
         key_at = value_at + tape.nodes[value_at].span();
@@ -196,18 +196,63 @@ pub fn has_duplicate_keys(tape: &BatchTape, at: usize) -> bool {
     let JNode::Object { len, .. } = tape.nodes[at] else {
         return false;
     };
-    let mut seen: Vec<&[u8]> = Vec::with_capacity(len as usize);
+    let mut seen = SeenKeys::with_capacity(len as usize);
     let mut key_at = at + 1;
     for _ in 0..len {
-        let key = key_bytes(tape, key_at);
-        if seen.contains(&key) {
+        if seen.insert(key_bytes(tape, key_at)).is_some() {
             return true;
         }
-        seen.push(key);
         let value_at = key_at + 1;
         key_at = value_at + tape.nodes[value_at].span();
     }
     false
+}
+
+/// Keys seen so far in one object, each with the position it was first seen at: a linear scan
+/// while the object is small, a hash map beyond, so a wide (or hostile) record costs linear time.
+pub(crate) struct SeenKeys<'a> {
+    keys: Vec<&'a [u8]>,
+    index: HashMap<&'a [u8], usize>,
+}
+
+impl<'a> SeenKeys<'a> {
+    /// Objects up to this many keys are scanned; wider ones are hashed.
+    const SCAN_LIMIT: usize = 16;
+
+    pub(crate) fn with_capacity(len: usize) -> SeenKeys<'a> {
+        SeenKeys {
+            keys: Vec::with_capacity(len.min(Self::SCAN_LIMIT)),
+            index: HashMap::new(),
+        }
+    }
+
+    /// Records `key`; the position it was first seen at when it is a repeat, else `None`.
+    /// Cost: O(1) amortised (at most [`Self::SCAN_LIMIT`] compares while small).
+    pub(crate) fn insert(&mut self, key: &'a [u8]) -> Option<usize> {
+        if self.index.is_empty() {
+            if let Some(i) = self.keys.iter().position(|k| *k == key) {
+                return Some(i);
+            }
+            if self.keys.len() < Self::SCAN_LIMIT {
+                self.keys.push(key);
+                return None;
+            }
+            self.index = self
+                .keys
+                .drain(..)
+                .enumerate()
+                .map(|(i, k)| (k, i))
+                .collect();
+        }
+        let next = self.index.len();
+        match self.index.entry(key) {
+            std::collections::hash_map::Entry::Occupied(seen) => Some(*seen.get()),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(next);
+                None
+            }
+        }
+    }
 }
 
 /// Appends the node at `at` as the canonical JSON Kafka would write for it: integers as longs
@@ -236,12 +281,13 @@ pub fn write_canonical(tape: &BatchTape, at: usize, out: &mut Vec<u8>) {
         JNode::Object { len, .. } => {
             // (key, index of the value that wins) in first-appearance order.
             let mut entries: Vec<(&str, usize)> = Vec::with_capacity(len as usize);
+            let mut seen = SeenKeys::with_capacity(len as usize);
             let mut key_at = at + 1;
             for _ in 0..len {
                 let key = key_text(tape, key_at);
                 let value_at = key_at + 1;
-                match entries.iter_mut().find(|(k, _)| *k == key) {
-                    Some(entry) => entry.1 = value_at,
+                match seen.insert(key.as_bytes()) {
+                    Some(first) => entries[first].1 = value_at,
                     None => entries.push((key, value_at)),
                 }
                 key_at = value_at + tape.nodes[value_at].span();
@@ -276,8 +322,37 @@ pub struct ShapeGroup {
 #[derive(Debug, Default)]
 pub struct ShapeGrouper {
     groups: Vec<ShapeGroup>,
+    /// Groups by the hash of their top-level key list (or kind), so finding a record's group
+    /// costs one hash of its keys, not a compare against every group so far.
+    by_signature: HashMap<u64, Vec<usize>>,
     nulls: Vec<(u32, usize)>,
     last: usize,
+}
+
+/// A hash of what decides a root's group: an object's key list in order, else its JSON kind.
+/// Cost: one pass over the top-level key bytes.
+fn group_signature(tape: &BatchTape, root: usize) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match tape.nodes[root] {
+        JNode::Object { len, .. } => {
+            0u8.hash(&mut hasher);
+            len.hash(&mut hasher);
+            let mut key_at = root + 1;
+            for _ in 0..len {
+                key_bytes(tape, key_at).hash(&mut hasher);
+                let value_at = key_at + 1;
+                key_at = value_at + tape.nodes[value_at].span();
+            }
+        }
+        JNode::Bool(_) => 1u8.hash(&mut hasher),
+        JNode::I64(_) | JNode::U64(_) => 2u8.hash(&mut hasher),
+        JNode::F64(_) => 3u8.hash(&mut hasher),
+        JNode::Str { .. } => 4u8.hash(&mut hasher),
+        JNode::Array { .. } => 5u8.hash(&mut hasher),
+        JNode::Null => 6u8.hash(&mut hasher),
+    }
+    hasher.finish()
 }
 
 /// A record whose top-level object repeats a key: it must be rewritten canonically (the last value
@@ -294,19 +369,29 @@ impl ShapeGrouper {
             return Ok(());
         }
         let fits = |g: &ShapeGroup| fits_group(tape, root, &g.shape);
-        let found = (self.last < self.groups.len() && fits(&self.groups[self.last]))
-            .then_some(self.last)
-            .or_else(|| self.groups.iter().position(fits));
-        let index = match found {
-            Some(index) => index,
-            None if has_duplicate_keys(tape, root) => return Err(RepeatedKeys),
-            None => {
-                self.groups.push(ShapeGroup {
-                    shape: Shape::Unknown,
-                    rows: Vec::new(),
-                    roots: Vec::new(),
-                });
-                self.groups.len() - 1
+        let index = if self.last < self.groups.len() && fits(&self.groups[self.last]) {
+            self.last
+        } else {
+            let signature = group_signature(tape, root);
+            let candidates = self.by_signature.get(&signature).map(Vec::as_slice);
+            let found = candidates
+                .unwrap_or_default()
+                .iter()
+                .copied()
+                .find(|&i| fits(&self.groups[i]));
+            match found {
+                Some(index) => index,
+                None if has_duplicate_keys(tape, root) => return Err(RepeatedKeys),
+                None => {
+                    self.groups.push(ShapeGroup {
+                        shape: Shape::Unknown,
+                        rows: Vec::new(),
+                        roots: Vec::new(),
+                    });
+                    let index = self.groups.len() - 1;
+                    self.by_signature.entry(signature).or_default().push(index);
+                    index
+                }
             }
         };
         let group = &mut self.groups[index];
