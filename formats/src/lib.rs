@@ -8,6 +8,7 @@
 //! - [`java_number`], [`java_date`]: Java's number and date text, which Kafka's output carries.
 
 pub mod arrow_mapping;
+pub mod avro;
 pub mod batch;
 pub mod column_builder;
 pub mod converter;
