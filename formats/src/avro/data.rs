@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Number, Value as Json};
 
-use super::schema::{AvroField, AvroKind, AvroSchema, AvroType, Name, TypeId};
+use super::schema::{validate_name, AvroField, AvroKind, AvroSchema, AvroType, Name, TypeId};
 use crate::error::ConnectError;
 use crate::schema::{Field, LogicalType, Schema, SchemaKind, SchemaRef};
 use crate::value::{Decimal, Struct, Value};
@@ -723,6 +723,7 @@ impl AvroData {
                     return Ok(ctx.push(AvroType::new(AvroKind::Union(vec![null, inner]))));
                 }
                 let name = self.name_or_default(ctx, schema.name.as_deref());
+                validate_name(&name.name).map_err(|e| data_err(format!("SchemaParseException: {e}")))?;
                 if let Some(&(_, id)) = schema.name.as_ref().and_then(|_| ctx.named.iter().find(|(n, _)| *n == name.full_name())) {
                     // AvroData reuses the definition of an equal schema met before.
                     return Ok(id);
@@ -730,9 +731,11 @@ impl AvroData {
                 let doc = schema.parameter(AVRO_RECORD_DOC_PROP).map(str::to_string);
                 let mut avro_fields = Vec::with_capacity(fields.len());
                 for f in fields {
+                    let field_name = self.scrub(&f.name);
+                    validate_name(&field_name).map_err(|e| data_err(format!("SchemaParseException: {e}")))?;
                     let field_doc = schema.parameter(&format!("{AVRO_FIELD_DOC_PREFIX_PROP}{}", f.name));
                     avro_fields.push(
-                        self.record_field(ctx, &self.scrub(&f.name), &f.schema, field_doc)
+                        self.record_field(ctx, &field_name, &f.schema, field_doc)
                             .map_err(|e| e.at(&f.name))?,
                     );
                 }

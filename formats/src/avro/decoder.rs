@@ -34,6 +34,11 @@ enum Op {
     String,
     /// `bytes` (or `fixed` of this size) into a BinaryView.
     Bytes(Option<usize>),
+    /// A top-level `bytes` schema: the whole payload, with no length prefix (Confluent's
+    /// serializers write a top-level `bytes` value raw).
+    RawBytes,
+    /// A top-level decimal `bytes` schema: the whole payload is the unscaled integer.
+    RawDecimal,
     /// `bytes` (or `fixed` of this size) holding a big-endian unscaled decimal.
     Decimal(Option<usize>),
     /// An enum's symbols, appended as strings.
@@ -85,7 +90,11 @@ pub struct Decoder {
 impl Decoder {
     /// Compiles the decoder for `avro`, whose Connect form (from `data`) is `schema`.
     pub fn compile(data: &AvroData, avro: &AvroSchema, schema: SchemaRef) -> Result<Decoder, ConnectError> {
-        let op = compile(data, avro, avro.root, &schema)?;
+        let op = match compile(data, avro, avro.root, &schema)? {
+            Op::Bytes(None) => Op::RawBytes,
+            Op::Decimal(None) => Op::RawDecimal,
+            op => op,
+        };
         Ok(Decoder { op, schema })
     }
 
@@ -258,10 +267,15 @@ fn run(op: &Op, cur: &mut Cursor<'_>, builder: &mut ColumnBuilder, sink: &mut Si
             let offset = sink.base + (cur.position() - bytes.len()) as u32;
             push_view(builder, bytes, 0, offset)
         }
-        Op::Decimal(fixed) => {
-            let bytes = match fixed {
-                Some(n) => cur.take(*n)?,
-                None => cur.length_prefixed()?,
+        Op::RawBytes => {
+            let bytes = cur.take(cur.remaining())?;
+            push_view(builder, bytes, 0, sink.base)
+        }
+        Op::Decimal(_) | Op::RawDecimal => {
+            let bytes = match op {
+                Op::Decimal(Some(n)) => cur.take(*n)?,
+                Op::RawDecimal => cur.take(cur.remaining())?,
+                _ => cur.length_prefixed()?,
             };
             let unscaled = if bytes.is_empty() {
                 0

@@ -19,6 +19,7 @@ use arrow_array::{Array, ArrayRef, BooleanArray, MapArray, PrimitiveArray, Struc
 use arrow_schema::DataType;
 
 use super::cursor::{write_bytes, write_long};
+use super::java_hash_order::hash_map_order;
 use super::data::{decimal_bytes, AVRO_TYPE_UNION, GENERALIZED_TYPE_UNION};
 use super::schema::{AvroKind, AvroSchema, TypeId};
 use crate::error::ConnectError;
@@ -39,6 +40,10 @@ enum Op {
     Double,
     /// A string (or bytes) column written length-prefixed.
     Bytes,
+    /// A top-level `bytes` value, written raw (no length prefix), as Confluent's serializer does.
+    RawBytes,
+    /// A top-level decimal `bytes` value, its unscaled bytes written raw.
+    RawDecimal,
     /// A bytes column written as `fixed` of this size.
     Fixed(usize),
     /// A Decimal128 column written as big-endian two's-complement bytes (padded to a fixed size).
@@ -81,9 +86,12 @@ impl Encoder {
     /// Compiles the encoder writing Connect `schema` as `avro`; `use_defaults` writes a null
     /// optional field with a default as the default (`ignore.default.for.nullables=false`).
     pub fn compile(schema: &Schema, avro: &AvroSchema, use_defaults: bool) -> Result<Encoder, ConnectError> {
-        Ok(Encoder {
-            op: compile(schema, avro, avro.root, use_defaults)?,
-        })
+        let op = match compile(schema, avro, avro.root, use_defaults)? {
+            Op::Bytes if schema.kind == SchemaKind::Bytes => Op::RawBytes,
+            Op::Decimal(None) => Op::RawDecimal,
+            op => op,
+        };
+        Ok(Encoder { op })
     }
 
     /// Writes row `row` of `array` (a column of the compiled schema) to `out`.
@@ -289,6 +297,11 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             out.extend_from_slice(&v.to_le_bytes());
         }
         Op::Bytes => write_bytes(bytes_at(array, row).ok_or_else(|| unexpected(array))?, out),
+        Op::RawBytes => out.extend_from_slice(bytes_at(array, row).ok_or_else(|| unexpected(array))?),
+        Op::RawDecimal => {
+            let a: &PrimitiveArray<Decimal128Type> = array.as_primitive_opt().ok_or_else(|| unexpected(array))?;
+            out.extend_from_slice(&decimal_bytes(a.value(row)));
+        }
         Op::Fixed(size) => {
             let b = bytes_at(array, row).ok_or_else(|| unexpected(array))?;
             if b.len() != *size {
@@ -335,11 +348,26 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             }
             out.push(0);
         }
-        Op::Map(value) => write_map(array, row, out, |keys, values, i, out| {
-            let k = bytes_at(keys, i).ok_or_else(|| unexpected(keys))?;
-            write_bytes(k, out);
-            write(value, values, i, out)
-        })?,
+        Op::Map(value) => {
+            let map: &MapArray = array.as_map_opt().ok_or_else(|| unexpected(array))?;
+            let offsets = map.value_offsets();
+            let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+            let (keys, values) = (map.keys(), map.values());
+            let texts = (start..end)
+                .map(|i| bytes_at(keys.as_ref(), i).and_then(|b| std::str::from_utf8(b).ok()))
+                .collect::<Option<Vec<&str>>>()
+                .ok_or_else(|| unexpected(keys.as_ref()))?;
+            // AvroData writes the map from a Java HashMap: its iteration order, repeats merged.
+            let order = hash_map_order(&texts);
+            if !order.is_empty() {
+                write_long(order.len() as i64, out);
+                for i in order {
+                    write_bytes(texts[i].as_bytes(), out);
+                    write(value, values.as_ref(), start + i, out).map_err(|e| e.at(texts[i]))?;
+                }
+            }
+            out.push(0);
+        }
         Op::MapEntries(key, value) => write_map(array, row, out, |keys, values, i, out| {
             write(key, keys, i, out)?;
             write(value, values, i, out)

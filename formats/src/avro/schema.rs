@@ -515,17 +515,19 @@ impl Parser {
     }
 }
 
-/// Avro's name rule (Java's `validateName`): a letter or `_`, then letters, digits or `_`.
-fn validate_name(name: &str) -> Result<(), SchemaParseError> {
+/// Avro's name rule (Java's `validateName`): a letter or `_`, then letters, digits or `_`; the
+/// error is Java's `SchemaParseException` message.
+pub fn validate_name(name: &str) -> Result<(), SchemaParseError> {
     let mut chars = name.chars();
-    let ok = match chars.next() {
-        Some(c) if c.is_alphabetic() || c == '_' => chars.all(|c| c.is_alphanumeric() || c == '_'),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(SchemaParseError(format!("Illegal initial character: {name}")))
+    match chars.next() {
+        None => Err(SchemaParseError("Empty name".into())),
+        Some(c) if !(c.is_alphabetic() || c == '_') => {
+            Err(SchemaParseError(format!("Illegal initial character: {name}")))
+        }
+        Some(_) if !chars.all(|c| c.is_alphanumeric() || c == '_') => {
+            Err(SchemaParseError(format!("Illegal character in: {name}")))
+        }
+        Some(_) => Ok(()),
     }
 }
 
