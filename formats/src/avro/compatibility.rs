@@ -14,7 +14,13 @@ pub fn can_read(reader: &AvroSchema, writer: &AvroSchema) -> bool {
     compatible(reader, reader.root, writer, writer.root, &mut seen)
 }
 
-fn compatible(r: &AvroSchema, rid: TypeId, w: &AvroSchema, wid: TypeId, seen: &mut Vec<(TypeId, TypeId)>) -> bool {
+fn compatible(
+    r: &AvroSchema,
+    rid: TypeId,
+    w: &AvroSchema,
+    wid: TypeId,
+    seen: &mut Vec<(TypeId, TypeId)>,
+) -> bool {
     if seen.contains(&(rid, wid)) {
         return true;
     }
@@ -24,7 +30,13 @@ fn compatible(r: &AvroSchema, rid: TypeId, w: &AvroSchema, wid: TypeId, seen: &m
     result
 }
 
-fn check(r: &AvroSchema, rid: TypeId, w: &AvroSchema, wid: TypeId, seen: &mut Vec<(TypeId, TypeId)>) -> bool {
+fn check(
+    r: &AvroSchema,
+    rid: TypeId,
+    w: &AvroSchema,
+    wid: TypeId,
+    seen: &mut Vec<(TypeId, TypeId)>,
+) -> bool {
     let (rt, wt) = (r.get(rid), w.get(wid));
     if let AvroKind::Union(wb) = &wt.kind {
         return wb.iter().all(|&b| compatible(r, rid, w, b, seen));
@@ -61,7 +73,10 @@ fn check(r: &AvroSchema, rid: TypeId, w: &AvroSchema, wid: TypeId, seen: &mut Ve
         (AvroKind::Record { fields: rf, .. }, AvroKind::Record { fields: wf, .. }) => {
             unqualified(rt.name()) == unqualified(wt.name())
                 && rf.iter().all(|f| {
-                    match wf.iter().find(|g| g.name == f.name || f.aliases.contains(&g.name)) {
+                    match wf
+                        .iter()
+                        .find(|g| g.name == f.name || f.aliases.contains(&g.name))
+                    {
                         Some(g) => compatible(r, f.schema, w, g.schema, seen),
                         None => f.default.is_some(),
                     }
@@ -84,10 +99,13 @@ mod tests {
         assert!(can_read(&p(r#""long""#), &p(r#""int""#)));
         assert!(!can_read(&p(r#""int""#), &p(r#""long""#)));
         let old = p(r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#);
-        let new = p(r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":"x"}]}"#);
+        let new = p(
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":"x"}]}"#,
+        );
         assert!(can_read(&new, &old));
         assert!(can_read(&old, &new));
-        let no_default = p(r#"{"type":"record","name":"R","fields":[{"name":"b","type":"string"}]}"#);
+        let no_default =
+            p(r#"{"type":"record","name":"R","fields":[{"name":"b","type":"string"}]}"#);
         assert!(!can_read(&no_default, &old));
     }
 

@@ -55,7 +55,11 @@ pub struct AvroConverterConfig {
     pub data: AvroDataConfig,
 }
 
-fn bool_setting(settings: &dyn Fn(&str) -> Option<String>, key: &str, default: bool) -> Result<bool, ConnectError> {
+fn bool_setting(
+    settings: &dyn Fn(&str) -> Option<String>,
+    key: &str,
+    default: bool,
+) -> Result<bool, ConnectError> {
     match settings(key) {
         None => Ok(default),
         Some(v) => match v.trim().to_ascii_lowercase().as_str() {
@@ -68,11 +72,17 @@ fn bool_setting(settings: &dyn Fn(&str) -> Option<String>, key: &str, default: b
     }
 }
 
-fn int_setting(settings: &dyn Fn(&str) -> Option<String>, key: &str, default: i64) -> Result<i64, ConnectError> {
+fn int_setting(
+    settings: &dyn Fn(&str) -> Option<String>,
+    key: &str,
+    default: i64,
+) -> Result<i64, ConnectError> {
     match settings(key) {
         None => Ok(default),
         Some(v) => v.trim().parse().map_err(|_| {
-            ConnectError::config(format!("Invalid value {v} for configuration {key}: Not a number of type INT"))
+            ConnectError::config(format!(
+                "Invalid value {v} for configuration {key}: Not a number of type INT"
+            ))
         }),
     }
 }
@@ -80,30 +90,49 @@ fn int_setting(settings: &dyn Fn(&str) -> Option<String>, key: &str, default: i6
 impl AvroConverterConfig {
     /// Reads and validates the settings; a missing `schema.registry.url` or a bad value is
     /// Kafka's ConfigException text.
-    pub fn from_settings(settings: &dyn Fn(&str) -> Option<String>) -> Result<AvroConverterConfig, ConnectError> {
+    pub fn from_settings(
+        settings: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<AvroConverterConfig, ConnectError> {
         let registry_url = settings("schema.registry.url").ok_or_else(|| {
             ConnectError::config("Missing required configuration \"schema.registry.url\" which has no default value.")
         })?;
         let strategy = |is_key| {
-            SubjectNameStrategy::from_settings(is_key, settings).map_err(|e| ConnectError::config(e.to_string()))
+            SubjectNameStrategy::from_settings(is_key, settings)
+                .map_err(|e| ConnectError::config(e.to_string()))
         };
         let use_schema_id = int_setting(settings, "use.schema.id", -1)?;
         Ok(AvroConverterConfig {
             registry_url,
             auto_register: bool_setting(settings, "auto.register.schemas", true)?,
             use_latest_version: bool_setting(settings, "use.latest.version", false)?,
-            latest_compatibility_strict: bool_setting(settings, "latest.compatibility.strict", true)?,
+            latest_compatibility_strict: bool_setting(
+                settings,
+                "latest.compatibility.strict",
+                true,
+            )?,
             use_schema_id: (use_schema_id >= 0).then_some(use_schema_id as i32),
             id_compatibility_strict: bool_setting(settings, "id.compatibility.strict", true)?,
             key_strategy: strategy(true)?,
             value_strategy: strategy(false)?,
             cache_size: int_setting(settings, "schemas.cache.config", 1000)?.max(1) as usize,
             data: AvroDataConfig {
-                enhanced_schema_support: bool_setting(settings, "enhanced.avro.schema.support", false)?,
+                enhanced_schema_support: bool_setting(
+                    settings,
+                    "enhanced.avro.schema.support",
+                    false,
+                )?,
                 connect_meta_data: bool_setting(settings, "connect.meta.data", true)?,
                 scrub_invalid_names: bool_setting(settings, "scrub.invalid.names", false)?,
-                generalized_sum_type_support: bool_setting(settings, "generalized.sum.type.support", false)?,
-                ignore_default_for_nullables: bool_setting(settings, "ignore.default.for.nullables", false)?,
+                generalized_sum_type_support: bool_setting(
+                    settings,
+                    "generalized.sum.type.support",
+                    false,
+                )?,
+                ignore_default_for_nullables: bool_setting(
+                    settings,
+                    "ignore.default.for.nullables",
+                    false,
+                )?,
                 allow_optional_map_keys: bool_setting(settings, "allow.optional.map.keys", false)?,
                 flatten_singleton_unions: bool_setting(settings, "flatten.singleton.unions", true)?,
             },
@@ -138,7 +167,9 @@ pub struct AvroConverter {
 
 impl AvroConverter {
     /// The converter from its settings (the keys under `value.converter.` / `key.converter.`).
-    pub fn from_settings(settings: impl Fn(&str) -> Option<String>) -> Result<AvroConverter, ConnectError> {
+    pub fn from_settings(
+        settings: impl Fn(&str) -> Option<String>,
+    ) -> Result<AvroConverter, ConnectError> {
         let config = AvroConverterConfig::from_settings(&settings)?;
         let registry = crate::registry::connect(&config.registry_url, &settings)
             .map_err(|e| ConnectError::config(e.to_string()))?;
@@ -164,14 +195,22 @@ impl AvroConverter {
 
     fn reader(&self, id: i32, topic: &str, side: Side) -> Reader {
         let deser = |cause: String| {
-            ConnectError::data(format!("Failed to deserialize data for topic {topic} to Avro: {cause}"))
+            ConnectError::data(format!(
+                "Failed to deserialize data for topic {topic} to Avro: {cause}"
+            ))
         };
-        let text = self
-            .registry
-            .schema_by_id(id)
-            .map_err(|e| deser(format!("Error retrieving Avro {} schema for id {id} <- {}", side.as_str(), e.java_text())))?;
-        let avro = AvroSchema::parse(&text.schema)
-            .map_err(|e| deser(format!("Error deserializing Avro message for id {id} <- SchemaParseException: {e}")))?;
+        let text = self.registry.schema_by_id(id).map_err(|e| {
+            deser(format!(
+                "Error retrieving Avro {} schema for id {id} <- {}",
+                side.as_str(),
+                e.java_text()
+            ))
+        })?;
+        let avro = AvroSchema::parse(&text.schema).map_err(|e| {
+            deser(format!(
+                "Error deserializing Avro message for id {id} <- SchemaParseException: {e}"
+            ))
+        })?;
         let subject = self
             .config
             .strategy(side)
@@ -180,14 +219,24 @@ impl AvroConverter {
         let version = self
             .registry
             .lookup(&subject, &text)
-            .map_err(|e| deser(format!("Error retrieving Avro {} schema version for id {id} <- {}", side.as_str(), e.java_text())))?
+            .map_err(|e| {
+                deser(format!(
+                    "Error retrieving Avro {} schema version for id {id} <- {}",
+                    side.as_str(),
+                    e.java_text()
+                ))
+            })?
             .version;
-        let schema = self.data.to_connect_schema(&avro, Some(version)).map_err(|e| {
-            ConnectError {
-                message: format!("Failed to deserialize data for topic {topic} to Avro: {}", e.message),
+        let schema = self
+            .data
+            .to_connect_schema(&avro, Some(version))
+            .map_err(|e| ConnectError {
+                message: format!(
+                    "Failed to deserialize data for topic {topic} to Avro: {}",
+                    e.message
+                ),
                 ..e
-            }
-        })?;
+            })?;
         Ok(Arc::new(Decoder::compile(&self.data, &avro, schema)?))
     }
 
@@ -207,8 +256,15 @@ impl AvroConverter {
     }
 
     fn writer(&self, schema: &Schema, topic: &str, side: Side) -> Writer {
-        let ser = |cause: String| ConnectError::data(format!("Failed to serialize Avro data from topic {topic} : {cause}"));
-        let derived = self.data.from_connect_schema(schema).map_err(|e| ser(e.message))?;
+        let ser = |cause: String| {
+            ConnectError::data(format!(
+                "Failed to serialize Avro data from topic {topic} : {cause}"
+            ))
+        };
+        let derived = self
+            .data
+            .from_connect_schema(schema)
+            .map_err(|e| ser(e.message))?;
         let text = derived.to_json_string();
         let schema_string = SchemaString::new(SchemaType::Avro, text.clone());
         let subject = self
@@ -216,11 +272,21 @@ impl AvroConverter {
             .strategy(side)
             .subject(topic, side == Side::Key, derived.root_name().as_deref())
             .map_err(|e| ser(e.to_string()))?;
-        let rest = |what: &str, e: crate::registry::RegistryError| ser(format!("{what}{text} <- {}", e.java_text()));
+        let rest = |what: &str, e: crate::registry::RegistryError| {
+            ser(format!("{what}{text} <- {}", e.java_text()))
+        };
         let use_defaults = !self.config.data.ignore_default_for_nullables;
         if self.config.auto_register {
-            let id = self.registry.register(&subject, &schema_string).map_err(|e| rest("Error registering Avro schema", e))?;
-            return Ok((id, Arc::new(Encoder::compile(schema, &derived, use_defaults).map_err(|e| ser(e.message))?)));
+            let id = self
+                .registry
+                .register(&subject, &schema_string)
+                .map_err(|e| rest("Error registering Avro schema", e))?;
+            return Ok((
+                id,
+                Arc::new(
+                    Encoder::compile(schema, &derived, use_defaults).map_err(|e| ser(e.message))?,
+                ),
+            ));
         }
         if let Some(id) = self.config.use_schema_id {
             let stored = self
@@ -231,8 +297,12 @@ impl AvroConverter {
             if self.config.id_compatibility_strict && !can_read(&target, &derived) {
                 return Err(ser(format!("Error retrieving schema ID <- IOException: Incompatible schema {text} with refs [] of type AVRO with schema id {id}")));
             }
-            let encoder = Encoder::compile(schema, &target, use_defaults)
-                .map_err(|e| ser(format!("Error serializing Avro message <- ClassCastException: {}", e.message)))?;
+            let encoder = Encoder::compile(schema, &target, use_defaults).map_err(|e| {
+                ser(format!(
+                    "Error serializing Avro message <- ClassCastException: {}",
+                    e.message
+                ))
+            })?;
             return Ok((id, Arc::new(encoder)));
         }
         if self.config.use_latest_version {
@@ -240,7 +310,8 @@ impl AvroConverter {
                 .registry
                 .latest(&subject)
                 .map_err(|e| rest("Error retrieving latest version of Avro schema", e))?;
-            let target = AvroSchema::parse(&latest.schema.schema).map_err(|e| ser(e.to_string()))?;
+            let target =
+                AvroSchema::parse(&latest.schema.schema).map_err(|e| ser(e.to_string()))?;
             if self.config.latest_compatibility_strict && !can_read(&target, &derived) {
                 return Err(ConnectError::data(format!(
                     "I/O error while serializing Avro data for topic {topic}: Incompatible schema '{text}' with refs [] of type AVRO"
@@ -254,7 +325,10 @@ impl AvroConverter {
             .registry
             .lookup(&subject, &schema_string)
             .map_err(|e| rest("Error retrieving Avro schema", e))?;
-        Ok((found.id, Arc::new(Encoder::compile(schema, &derived, use_defaults).map_err(|e| ser(e.message))?)))
+        Ok((
+            found.id,
+            Arc::new(Encoder::compile(schema, &derived, use_defaults).map_err(|e| ser(e.message))?),
+        ))
     }
 
     fn cached_writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Writer {
@@ -303,7 +377,10 @@ impl Converter for AvroConverter {
                 Err(e) => {
                     errors.push((
                         row as u32,
-                        ConnectError::data(format!("Failed to deserialize data for topic {topic} to Avro: {}", e.java_text())),
+                        ConnectError::data(format!(
+                            "Failed to deserialize data for topic {topic} to Avro: {}",
+                            e.java_text()
+                        )),
                     ));
                     continue;
                 }
@@ -322,7 +399,10 @@ impl Converter for AvroConverter {
                 .entry((id, context.topic_id(row)))
                 .or_insert_with(|| {
                     let decoder = self.cached_reader(id, topic, side)?;
-                    if let Some(i) = groups.iter().position(|g| Arc::ptr_eq(&g.decoder, &decoder)) {
+                    if let Some(i) = groups
+                        .iter()
+                        .position(|g| Arc::ptr_eq(&g.decoder, &decoder))
+                    {
                         return Ok(i);
                     }
                     let builder = ColumnBuilder::for_type(&arrow_type(&decoder.schema));
@@ -348,22 +428,31 @@ impl Converter for AvroConverter {
                 base,
                 scratch: &mut scratch,
             };
-            match group.decoder.decode(frame.body, &mut group.builder, &mut sink) {
+            match group
+                .decoder
+                .decode(frame.body, &mut group.builder, &mut sink)
+            {
                 Ok(()) => group.rows.push(row as u32),
                 Err(e) => {
                     group.builder.truncate(before);
                     let cause = match e {
-                        DecodeError::Read(r) => format!("Error deserializing Avro message for id {id} <- {}", r.java_text()),
+                        DecodeError::Read(r) => format!(
+                            "Error deserializing Avro message for id {id} <- {}",
+                            r.java_text()
+                        ),
                         DecodeError::Data(d) => d.message,
                     };
                     errors.push((
                         row as u32,
-                        ConnectError::data(format!("Failed to deserialize data for topic {topic} to Avro: {cause}")),
+                        ConnectError::data(format!(
+                            "Failed to deserialize data for topic {topic} to Avro: {cause}"
+                        )),
                     ));
                 }
             }
         }
-        let buffers: Arc<[Buffer]> = Arc::from(vec![Buffer::from_vec(buffer), Buffer::from_vec(scratch)]);
+        let buffers: Arc<[Buffer]> =
+            Arc::from(vec![Buffer::from_vec(buffer), Buffer::from_vec(scratch)]);
         let mut parts: Vec<DecodedPart> = groups
             .into_iter()
             .filter(|g| !g.rows.is_empty())
@@ -391,7 +480,9 @@ impl Converter for AvroConverter {
         let Some(schema) = &column.schema else {
             // AvroData writes schemaless data as its "Anything" record; weir does not yet.
             for row in 0..column.data.len() {
-                if column.data.is_null(row) || column.data.data_type() == &arrow_schema::DataType::Null {
+                if column.data.is_null(row)
+                    || column.data.data_type() == &arrow_schema::DataType::Null
+                {
                     out.push_null();
                 } else {
                     out.begin_row();

@@ -29,14 +29,16 @@ impl ReadError {
     pub fn java_text(&self) -> String {
         match self {
             ReadError::Eof => "EOFException: null".to_string(),
-            ReadError::BadVarint => "InvalidNumberEncodingException: Invalid long encoding".to_string(),
+            ReadError::BadVarint => {
+                "InvalidNumberEncodingException: Invalid long encoding".to_string()
+            }
             ReadError::BadInt => "InvalidNumberEncodingException: Invalid int encoding".to_string(),
             ReadError::NegativeLength(n) => {
                 format!("AvroRuntimeException: Malformed data. Length is negative: {n}")
             }
-            ReadError::TooLong(n) => format!(
-                "EOFException: a length of {n} is more than the bytes that remain"
-            ),
+            ReadError::TooLong(n) => {
+                format!("EOFException: a length of {n} is more than the bytes that remain")
+            }
             ReadError::Index(i, len) => {
                 format!("ArrayIndexOutOfBoundsException: Index {i} out of bounds for length {len}")
             }
@@ -165,11 +167,9 @@ impl<'a> Cursor<'a> {
         } else {
             count
         };
-        let limit = if min_item == 0 {
-            MAX_EMPTY_ITEMS
-        } else {
-            (self.remaining() / min_item) as u64
-        };
+        let limit = (self.remaining() as u64)
+            .checked_div(min_item as u64)
+            .unwrap_or(MAX_EMPTY_ITEMS);
         if count as u64 > limit {
             return Err(ReadError::TooLong(count));
         }
@@ -215,7 +215,18 @@ mod tests {
 
     #[test]
     fn varints_round_trip_at_the_edges() {
-        for v in [0i64, -1, 1, 63, -64, 64, i32::MAX as i64, i32::MIN as i64, i64::MAX, i64::MIN] {
+        for v in [
+            0i64,
+            -1,
+            1,
+            63,
+            -64,
+            64,
+            i32::MAX as i64,
+            i32::MIN as i64,
+            i64::MAX,
+            i64::MIN,
+        ] {
             let mut buf = Vec::new();
             write_long(v, &mut buf);
             let mut c = Cursor::new(&buf);
@@ -229,10 +240,16 @@ mod tests {
         let mut buf = Vec::new();
         write_long(1 << 40, &mut buf);
         assert_eq!(Cursor::new(&buf).length_prefixed(), Err(ReadError::Eof));
-        assert_eq!(Cursor::new(&buf).block_count(1), Err(ReadError::TooLong(1 << 40)));
+        assert_eq!(
+            Cursor::new(&buf).block_count(1),
+            Err(ReadError::TooLong(1 << 40))
+        );
         let mut buf = Vec::new();
         write_long(-3, &mut buf);
-        assert_eq!(Cursor::new(&buf).length_prefixed(), Err(ReadError::NegativeLength(-3)));
+        assert_eq!(
+            Cursor::new(&buf).length_prefixed(),
+            Err(ReadError::NegativeLength(-3))
+        );
         assert_eq!(Cursor::new(&[0xFF; 11]).long(), Err(ReadError::BadVarint));
         let mut buf = Vec::new();
         write_long(i64::from(i32::MAX) + 1, &mut buf);

@@ -125,7 +125,9 @@ impl AvroData {
             open: Vec::new(),
             union_index: 0,
         };
-        Ok(Arc::new(self.to_connect(&mut ctx, avro.root, false, None, None, version)?))
+        Ok(Arc::new(
+            self.to_connect(&mut ctx, avro.root, false, None, version)?,
+        ))
     }
 
     /// The Connect name of a union member (`unionMemberFieldName`).
@@ -140,14 +142,12 @@ impl AvroData {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn to_connect(
         &self,
         ctx: &mut ToConnect<'_>,
         id: TypeId,
         force_optional: bool,
         field_default: Option<&Json>,
-        doc_default: Option<&str>,
         version: Option<i32>,
     ) -> Result<Schema, ConnectError> {
         let avro = ctx.avro;
@@ -165,7 +165,8 @@ impl AvroData {
                             data_err("precision property must be a JSON Integer. https://avro.apache.org/docs/1.9.1/spec.html#Decimal")
                         })?;
                         if p != DECIMAL_PRECISION_DEFAULT {
-                            s = s.with_parameter(CONNECT_AVRO_DECIMAL_PRECISION_PROP, p.to_string());
+                            s = s
+                                .with_parameter(CONNECT_AVRO_DECIMAL_PRECISION_PROP, p.to_string());
                         }
                     }
                     s
@@ -186,7 +187,9 @@ impl AvroData {
                 (Some("int8"), None) => Schema::new(SchemaKind::Int8),
                 (Some("int16"), None) => Schema::new(SchemaKind::Int16),
                 (Some(_), None) => {
-                    return Err(data_err("Connect type annotation for Avro int field is null"))
+                    return Err(data_err(
+                        "Connect type annotation for Avro int field is null",
+                    ))
                 }
             },
             AvroKind::Long => match logical {
@@ -196,18 +199,20 @@ impl AvroData {
             AvroKind::String => Schema::new(SchemaKind::String),
             AvroKind::Array(items) => match self.map_entry(avro, *items)? {
                 Some((k, v)) => Schema::new(SchemaKind::Map(
-                    Arc::new(self.to_connect(ctx, k, false, None, None, None)?),
-                    Arc::new(self.to_connect(ctx, v, false, None, None, None)?),
+                    Arc::new(self.to_connect(ctx, k, false, None, None)?),
+                    Arc::new(self.to_connect(ctx, v, false, None, None)?),
                 )),
                 None => Schema::new(SchemaKind::Array(Arc::new(
-                    self.to_connect(ctx, *items, false, None, None, None)?,
+                    self.to_connect(ctx, *items, false, None, None)?,
                 ))),
             },
             AvroKind::Map(values) => Schema::new(SchemaKind::Map(
                 Arc::new(Schema::new(SchemaKind::String)),
-                Arc::new(self.to_connect(ctx, *values, false, None, None, None)?),
+                Arc::new(self.to_connect(ctx, *values, false, None, None)?),
             )),
-            AvroKind::Record { name, doc, fields, .. } => {
+            AvroKind::Record {
+                name, doc, fields, ..
+            } => {
                 if ctx.open.contains(&id) {
                     return Err(data_err(format!(
                         "Recursive Avro schemas are not supported: record {} contains itself",
@@ -225,11 +230,14 @@ impl AvroData {
                 for f in fields {
                     if meta {
                         if let Some(doc) = &f.doc {
-                            s = s.with_parameter(format!("{AVRO_FIELD_DOC_PREFIX_PROP}{}", f.name), doc.clone());
+                            s = s.with_parameter(
+                                format!("{AVRO_FIELD_DOC_PREFIX_PROP}{}", f.name),
+                                doc.clone(),
+                            );
                         }
                     }
                     let field_schema = self
-                        .to_connect(ctx, f.schema, false, f.default.as_ref(), f.doc.as_deref(), None)
+                        .to_connect(ctx, f.schema, false, f.default.as_ref(), None)
                         .map_err(|e| e.at(&f.name))?;
                     out.push(Field {
                         name: f.name.clone(),
@@ -250,10 +258,16 @@ impl AvroData {
                 let mut s = Schema::new(SchemaKind::String);
                 if meta {
                     if let Some(doc) = doc {
-                        s = s.with_parameter(format!("{AVRO_ENUM_DOC_PREFIX_PROP}{}", name.name), doc.clone());
+                        s = s.with_parameter(
+                            format!("{AVRO_ENUM_DOC_PREFIX_PROP}{}", name.name),
+                            doc.clone(),
+                        );
                     }
                     if let Some(d) = default {
-                        s = s.with_parameter(format!("{AVRO_ENUM_DEFAULT_PREFIX_PROP}{}", name.name), d.clone());
+                        s = s.with_parameter(
+                            format!("{AVRO_ENUM_DEFAULT_PREFIX_PROP}{}", name.name),
+                            d.clone(),
+                        );
                     }
                 }
                 let param = if self.config.generalized_sum_type_support {
@@ -274,16 +288,18 @@ impl AvroData {
             }
             AvroKind::Union(branches) => {
                 if branches.len() == 1 && self.config.flatten_singleton_unions {
-                    return self.to_connect(ctx, branches[0], false, None, doc_default, None);
+                    return self.to_connect(ctx, branches[0], false, None, None);
                 }
                 if branches.len() == 2 {
                     let nulls: Vec<bool> = branches
                         .iter()
-                        .map(|&b| avro.get(b).kind == AvroKind::Null && avro.get(b).props.is_empty())
+                        .map(|&b| {
+                            avro.get(b).kind == AvroKind::Null && avro.get(b).props.is_empty()
+                        })
                         .collect();
                     if nulls[0] != nulls[1] {
                         let other = if nulls[0] { branches[1] } else { branches[0] };
-                        return self.to_connect(ctx, other, true, None, doc_default, None);
+                        return self.to_connect(ctx, other, true, None, None);
                     }
                 }
                 let union_name = if self.config.generalized_sum_type_support {
@@ -293,7 +309,8 @@ impl AvroData {
                 } else {
                     AVRO_TYPE_UNION.to_string()
                 };
-                let mut s = Schema::new(SchemaKind::Struct(Vec::new())).with_name(union_name.clone());
+                let mut s =
+                    Schema::new(SchemaKind::Struct(Vec::new())).with_name(union_name.clone());
                 if self.config.generalized_sum_type_support {
                     s = s.with_parameter(GENERALIZED_TYPE_UNION, union_name);
                 }
@@ -307,11 +324,13 @@ impl AvroData {
                     }
                     let name = self.union_member_name(bt, i);
                     if !names.insert(name.clone()) {
-                        return Err(data_err("Multiple union schemas map to the Connect union field name"));
+                        return Err(data_err(
+                            "Multiple union schemas map to the Connect union field name",
+                        ));
                     }
                     out.push(Field {
                         name,
-                        schema: Arc::new(self.to_connect(ctx, b, true, None, None, None)?),
+                        schema: Arc::new(self.to_connect(ctx, b, true, None, None)?),
                     });
                 }
                 s.kind = SchemaKind::Struct(out);
@@ -328,9 +347,11 @@ impl AvroData {
             schema.doc = Some(doc.to_string());
         }
         let version = match t.prop(CONNECT_VERSION_PROP) {
-            Some(v) => Some(v.as_i64().ok_or_else(|| {
-                data_err(format!("Invalid Connect version found: {v}"))
-            })? as i32),
+            Some(v) => Some(
+                v.as_i64()
+                    .ok_or_else(|| data_err(format!("Invalid Connect version found: {v}")))?
+                    as i32,
+            ),
             None => version,
         };
         if let Some(v) = version.filter(|v| *v >= 0) {
@@ -344,11 +365,15 @@ impl AvroData {
         if meta {
             if let Some(params) = t.prop(CONNECT_PARAMETERS_PROP) {
                 let params = params.as_object().ok_or_else(|| {
-                    data_err(format!("Expected JSON object for schema parameters but found: {params}"))
+                    data_err(format!(
+                        "Expected JSON object for schema parameters but found: {params}"
+                    ))
                 })?;
                 for (k, v) in params {
                     let v = v.as_str().ok_or_else(|| {
-                        data_err(format!("Expected schema parameter values to be strings but found: {v}"))
+                        data_err(format!(
+                            "Expected schema parameter values to be strings but found: {v}"
+                        ))
                     })?;
                     schema = schema.with_parameter(k.clone(), v);
                 }
@@ -389,12 +414,18 @@ impl AvroData {
             Some(Json::String(n)) => Some(n.clone()),
             Some(other) => return Err(data_err(format!("Invalid schema name: {other}"))),
             None => match &t.kind {
-                AvroKind::Record { name, .. } | AvroKind::Enum { name, .. } => Some(name.full_name()),
-                AvroKind::Fixed { name, .. } if schema.logical_type().is_none() => Some(name.full_name()),
+                AvroKind::Record { name, .. } | AvroKind::Enum { name, .. } => {
+                    Some(name.full_name())
+                }
+                AvroKind::Fixed { name, .. } if schema.logical_type().is_none() => {
+                    Some(name.full_name())
+                }
                 _ => None,
             },
         };
-        if let Some(name) = name.filter(|n| !n.starts_with(&format!("{NAMESPACE}.{DEFAULT_SCHEMA_NAME}"))) {
+        if let Some(name) =
+            name.filter(|n| !n.starts_with(&format!("{NAMESPACE}.{DEFAULT_SCHEMA_NAME}")))
+        {
             match &schema.name {
                 Some(existing) if *existing != name => {
                     return Err(data_err(format!("Mismatched names: name already added to SchemaBuilder ({existing}) differs from name in source schema ({name})")))
@@ -409,12 +440,17 @@ impl AvroData {
     }
 
     /// The key and value types when `items` is AvroData's MapEntry record.
-    fn map_entry(&self, avro: &AvroSchema, items: TypeId) -> Result<Option<(TypeId, TypeId)>, ConnectError> {
+    fn map_entry(
+        &self,
+        avro: &AvroSchema,
+        items: TypeId,
+    ) -> Result<Option<(TypeId, TypeId)>, ConnectError> {
         let t = avro.get(items);
         let AvroKind::Record { name, fields, .. } = &t.kind else {
             return Ok(None);
         };
-        let is_entry = (name.namespace.as_deref() == Some(NAMESPACE) && name.name == MAP_ENTRY_TYPE_NAME)
+        let is_entry = (name.namespace.as_deref() == Some(NAMESPACE)
+            && name.name == MAP_ENTRY_TYPE_NAME)
             || t.prop_str(CONNECT_INTERNAL_TYPE_NAME) == Some(MAP_ENTRY_TYPE_NAME);
         if !is_entry {
             return Ok(None);
@@ -427,7 +463,13 @@ impl AvroData {
     }
 
     /// A default given as Avro JSON, as the Connect value Java derives (`None`: Java ignores it).
-    fn default_from_avro(&self, avro: &AvroSchema, schema: &Schema, id: TypeId, json: &Json) -> Option<Value> {
+    fn default_from_avro(
+        &self,
+        avro: &AvroSchema,
+        schema: &Schema,
+        id: TypeId,
+        json: &Json,
+    ) -> Option<Value> {
         if json.is_null() {
             return None;
         }
@@ -438,7 +480,9 @@ impl AvroData {
                 if avro.get(first).kind == AvroKind::Null {
                     return None;
                 }
-                if schema.name.as_deref() == Some(AVRO_TYPE_UNION) || schema.parameter(GENERALIZED_TYPE_UNION).is_some() {
+                if schema.name.as_deref() == Some(AVRO_TYPE_UNION)
+                    || schema.parameter(GENERALIZED_TYPE_UNION).is_some()
+                {
                     let member = self.union_member_name(avro.get(first), 0);
                     let (_, field) = schema.field(&member)?;
                     return self.default_from_avro(avro, &field.schema, first, json);
@@ -459,7 +503,9 @@ impl AvroData {
             (AvroKind::Float, _) => Value::Float32(json.as_f64()? as f32),
             (AvroKind::Double, _) => Value::Float64(json.as_f64()?),
             (AvroKind::Boolean, _) => Value::Boolean(json.as_bool()?),
-            (AvroKind::String | AvroKind::Enum { .. }, _) => Value::String(json.as_str()?.to_string()),
+            (AvroKind::String | AvroKind::Enum { .. }, _) => {
+                Value::String(json.as_str()?.to_string())
+            }
             (AvroKind::Bytes | AvroKind::Fixed { .. }, _) => {
                 let bytes = latin1_bytes(json.as_str()?)?;
                 match schema.logical_type() {
@@ -473,7 +519,10 @@ impl AvroData {
             (AvroKind::Array(items), SchemaKind::Array(elem)) => Value::Array(
                 json.as_array()?
                     .iter()
-                    .map(|j| self.default_from_avro(avro, elem, *items, j).unwrap_or(Value::Null))
+                    .map(|j| {
+                        self.default_from_avro(avro, elem, *items, j)
+                            .unwrap_or(Value::Null)
+                    })
                     .collect(),
             ),
             (AvroKind::Map(values), SchemaKind::Map(_, value_schema)) => Value::Map(
@@ -482,14 +531,18 @@ impl AvroData {
                     .map(|(k, j)| {
                         (
                             Value::String(k.clone()),
-                            self.default_from_avro(avro, value_schema, *values, j).unwrap_or(Value::Null),
+                            self.default_from_avro(avro, value_schema, *values, j)
+                                .unwrap_or(Value::Null),
                         )
                     })
                     .collect(),
             ),
             (AvroKind::Record { fields, .. }, SchemaKind::Struct(_)) => {
                 let object = json.as_object()?;
-                let schema_ref = Arc::new(Schema { default: None, ..schema.clone() });
+                let schema_ref = Arc::new(Schema {
+                    default: None,
+                    ..schema.clone()
+                });
                 let mut values = Vec::with_capacity(fields.len());
                 for (f, cf) in fields.iter().zip(schema.fields()) {
                     let v = object
@@ -512,7 +565,9 @@ impl AvroData {
 /// A JSON string's characters as ISO-8859-1 bytes (Avro's JSON form of bytes); `None` when a
 /// character is above U+00FF.
 fn latin1_bytes(text: &str) -> Option<Vec<u8>> {
-    text.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
 }
 
 /// State of one Connect → Avro conversion.
@@ -539,7 +594,7 @@ impl AvroData {
             named: Vec::new(),
             name_index: 0,
         };
-        let root = self.from_connect(&mut ctx, schema, false)?;
+        let root = self.derive_avro(&mut ctx, schema, false)?;
         Ok(AvroSchema {
             types: ctx.types,
             root,
@@ -587,16 +642,23 @@ impl AvroData {
     }
 
     fn is_union(schema: &Schema) -> bool {
-        schema.name.as_deref() == Some(AVRO_TYPE_UNION) || schema.parameter(GENERALIZED_TYPE_UNION).is_some()
+        schema.name.as_deref() == Some(AVRO_TYPE_UNION)
+            || schema.parameter(GENERALIZED_TYPE_UNION).is_some()
     }
 
     /// Whether a Connect STRING schema is an enum (`isEnumSchema`).
     pub fn is_enum(schema: &Schema) -> bool {
         schema.kind == SchemaKind::String
-            && (schema.parameter(GENERALIZED_TYPE_ENUM).is_some() || schema.parameter(AVRO_TYPE_ENUM).is_some())
+            && (schema.parameter(GENERALIZED_TYPE_ENUM).is_some()
+                || schema.parameter(AVRO_TYPE_ENUM).is_some())
     }
 
-    fn from_connect(&self, ctx: &mut FromConnect, schema: &Schema, ignore_optional: bool) -> Result<TypeId, ConnectError> {
+    fn derive_avro(
+        &self,
+        ctx: &mut FromConnect,
+        schema: &Schema,
+        ignore_optional: bool,
+    ) -> Result<TypeId, ConnectError> {
         let meta = self.config.connect_meta_data;
         let mut connect_type = None;
         let base = match &schema.kind {
@@ -614,7 +676,9 @@ impl AvroData {
             SchemaKind::Float64 => AvroType::new(AvroKind::Double),
             SchemaKind::Boolean => AvroType::new(AvroKind::Boolean),
             SchemaKind::String => {
-                if (self.config.generalized_sum_type_support || self.config.enhanced_schema_support) && Self::is_enum(schema) {
+                if (self.config.generalized_sum_type_support || self.config.enhanced_schema_support)
+                    && Self::is_enum(schema)
+                {
                     let param = if self.config.generalized_sum_type_support {
                         GENERALIZED_TYPE_ENUM
                     } else {
@@ -631,10 +695,14 @@ impl AvroData {
                     let enum_name = schema.parameter(param).unwrap_or_default();
                     AvroType::new(AvroKind::Enum {
                         name: Name::parse(enum_name),
-                        doc: schema.parameter(&format!("{AVRO_ENUM_DOC_PREFIX_PROP}{short}")).map(str::to_string),
+                        doc: schema
+                            .parameter(&format!("{AVRO_ENUM_DOC_PREFIX_PROP}{short}"))
+                            .map(str::to_string),
                         aliases: Vec::new(),
                         symbols,
-                        default: schema.parameter(&format!("{AVRO_ENUM_DEFAULT_PREFIX_PROP}{short}")).map(str::to_string),
+                        default: schema
+                            .parameter(&format!("{AVRO_ENUM_DEFAULT_PREFIX_PROP}{short}"))
+                            .map(str::to_string),
                     })
                 } else {
                     AvroType::new(AvroKind::String)
@@ -650,14 +718,18 @@ impl AvroData {
                         name: self.name_or_default(ctx, schema.name.as_deref()),
                         doc: None,
                         aliases: Vec::new(),
-                        size: size.parse().map_err(|_| data_err(format!("Invalid fixed size {size}")))?,
+                        size: size
+                            .parse()
+                            .map_err(|_| data_err(format!("Invalid fixed size {size}")))?,
                     }),
                     None => AvroType::new(AvroKind::Bytes),
                 };
                 if let Some(LogicalType::Decimal { scale }) = schema.logical_type() {
                     t.add_prop("scale", Json::from(scale));
                     let precision = match schema.parameter(CONNECT_AVRO_DECIMAL_PRECISION_PROP) {
-                        Some(p) => p.parse::<i64>().map_err(|_| data_err(format!("Invalid decimal precision {p}")))?,
+                        Some(p) => p
+                            .parse::<i64>()
+                            .map_err(|_| data_err(format!("Invalid decimal precision {p}")))?,
                         None => DECIMAL_PRECISION_DEFAULT,
                     };
                     t.add_prop("precision", Json::from(precision));
@@ -665,12 +737,14 @@ impl AvroData {
                 t
             }
             SchemaKind::Array(items) => {
-                let items = self.from_connect(ctx, items, false)?;
+                let items = self.derive_avro(ctx, items, false)?;
                 AvroType::new(AvroKind::Array(items))
             }
             SchemaKind::Map(key, value) => {
-                if key.kind == SchemaKind::String && (!key.optional || self.config.allow_optional_map_keys) {
-                    let values = self.from_connect(ctx, value, false)?;
+                if key.kind == SchemaKind::String
+                    && (!key.optional || self.config.allow_optional_map_keys)
+                {
+                    let values = self.derive_avro(ctx, value, false)?;
                     AvroType::new(AvroKind::Map(values))
                 } else {
                     let (name, internal) = match &schema.name {
@@ -709,7 +783,7 @@ impl AvroData {
                             optional: false,
                             ..(*f.schema).clone()
                         };
-                        branches.push(self.from_connect(ctx, &required, true)?);
+                        branches.push(self.derive_avro(ctx, &required, true)?);
                     }
                     return Ok(ctx.push(AvroType::new(AvroKind::Union(branches))));
                 }
@@ -719,12 +793,17 @@ impl AvroData {
                         optional: false,
                         ..schema.clone()
                     };
-                    let inner = self.from_connect(ctx, &required, false)?;
+                    let inner = self.derive_avro(ctx, &required, false)?;
                     return Ok(ctx.push(AvroType::new(AvroKind::Union(vec![null, inner]))));
                 }
                 let name = self.name_or_default(ctx, schema.name.as_deref());
-                validate_name(&name.name).map_err(|e| data_err(format!("SchemaParseException: {e}")))?;
-                if let Some(&(_, id)) = schema.name.as_ref().and_then(|_| ctx.named.iter().find(|(n, _)| *n == name.full_name())) {
+                validate_name(&name.name)
+                    .map_err(|e| data_err(format!("SchemaParseException: {e}")))?;
+                if let Some(&(_, id)) = schema
+                    .name
+                    .as_ref()
+                    .and_then(|_| ctx.named.iter().find(|(n, _)| *n == name.full_name()))
+                {
                     // AvroData reuses the definition of an equal schema met before.
                     return Ok(id);
                 }
@@ -732,8 +811,10 @@ impl AvroData {
                 let mut avro_fields = Vec::with_capacity(fields.len());
                 for f in fields {
                     let field_name = self.scrub(&f.name);
-                    validate_name(&field_name).map_err(|e| data_err(format!("SchemaParseException: {e}")))?;
-                    let field_doc = schema.parameter(&format!("{AVRO_FIELD_DOC_PREFIX_PROP}{}", f.name));
+                    validate_name(&field_name)
+                        .map_err(|e| data_err(format!("SchemaParseException: {e}")))?;
+                    let field_doc =
+                        schema.parameter(&format!("{AVRO_FIELD_DOC_PREFIX_PROP}{}", f.name));
                     avro_fields.push(
                         self.record_field(ctx, &field_name, &f.schema, field_doc)
                             .map_err(|e| e.at(&f.name))?,
@@ -767,7 +848,10 @@ impl AvroData {
             }
             if let Some(default) = &schema.default {
                 if schema.parameter(AVRO_FIELD_DEFAULT_FLAG_PROP).is_none() {
-                    base.add_prop(CONNECT_DEFAULT_VALUE_PROP, self.default_to_json(schema, default)?);
+                    base.add_prop(
+                        CONNECT_DEFAULT_VALUE_PROP,
+                        self.default_to_json(schema, default)?,
+                    );
                 }
             }
             if let Some(name) = &schema.name {
@@ -819,7 +903,11 @@ impl AvroData {
         };
         if schema.optional && !ignore_optional {
             let null = ctx.push(AvroType::new(AvroKind::Null));
-            let branches = if schema.default.is_some() { vec![id, null] } else { vec![null, id] };
+            let branches = if schema.default.is_some() {
+                vec![id, null]
+            } else {
+                vec![null, id]
+            };
             return Ok(ctx.push(AvroType::new(AvroKind::Union(branches))));
         }
         Ok(id)
@@ -836,13 +924,19 @@ impl AvroData {
         id
     }
 
-    fn record_field(&self, ctx: &mut FromConnect, name: &str, schema: &Schema, doc: Option<&str>) -> Result<AvroField, ConnectError> {
+    fn record_field(
+        &self,
+        ctx: &mut FromConnect,
+        name: &str,
+        schema: &Schema,
+        doc: Option<&str>,
+    ) -> Result<AvroField, ConnectError> {
         let default = match &schema.default {
             Some(d) => Some(self.default_to_json(schema, d)?),
             None if schema.optional => Some(Json::Null),
             None => None,
         };
-        let id = self.from_connect(ctx, schema, false)?;
+        let id = self.derive_avro(ctx, schema, false)?;
         Ok(AvroField {
             name: name.to_string(),
             schema: id,
@@ -856,34 +950,52 @@ impl AvroData {
 
     /// A Connect default as the JSON AvroData writes (`defaultValueFromConnect`).
     fn default_to_json(&self, schema: &Schema, value: &Value) -> Result<Json, ConnectError> {
-        let invalid = || data_err(format!("Invalid type used for default value of {} field", schema.type_name()));
+        let invalid = || {
+            data_err(format!(
+                "Invalid type used for default value of {} field",
+                schema.type_name()
+            ))
+        };
         Ok(match (value, &schema.kind) {
             (Value::Null, _) => Json::Null,
             (Value::Int8(v), _) => Json::from(*v),
             (Value::Int16(v), _) => Json::from(*v),
             (Value::Int32(v), _) => Json::from(*v),
             (Value::Int64(v), _) => Json::from(*v),
-            (Value::Float32(v), _) => Number::from_f64(f64::from(*v)).map(Json::Number).unwrap_or(Json::Null),
+            (Value::Float32(v), _) => Number::from_f64(f64::from(*v))
+                .map(Json::Number)
+                .unwrap_or(Json::Null),
             (Value::Float64(v), _) => Number::from_f64(*v).map(Json::Number).unwrap_or(Json::Null),
             (Value::Boolean(v), _) => Json::from(*v),
             (Value::String(s), _) => Json::from(s.clone()),
-            (Value::Bytes(b), _) => Json::from(b.iter().map(|&c| char::from(c)).collect::<String>()),
+            (Value::Bytes(b), _) => {
+                Json::from(b.iter().map(|&c| char::from(c)).collect::<String>())
+            }
             (Value::Decimal(d), _) => {
                 let bytes = decimal_bytes(d.unscaled);
                 Json::from(bytes.iter().map(|&c| char::from(c)).collect::<String>())
             }
-            (Value::Date(ms), SchemaKind::Int32) if schema.logical_type() == Some(LogicalType::Date) => {
+            (Value::Date(ms), SchemaKind::Int32)
+                if schema.logical_type() == Some(LogicalType::Date) =>
+            {
                 Json::from(ms.div_euclid(86_400_000))
             }
             (Value::Date(ms), _) => Json::from(*ms),
             (Value::Array(items), SchemaKind::Array(elem)) => Json::Array(
-                items.iter().map(|v| self.default_to_json(elem, v)).collect::<Result<_, _>>()?,
+                items
+                    .iter()
+                    .map(|v| self.default_to_json(elem, v))
+                    .collect::<Result<_, _>>()?,
             ),
             (Value::Map(entries), SchemaKind::Map(k, v)) => {
-                if k.kind == SchemaKind::String && (!k.optional || self.config.allow_optional_map_keys) {
+                if k.kind == SchemaKind::String
+                    && (!k.optional || self.config.allow_optional_map_keys)
+                {
                     let mut object = Map::new();
                     for (key, value) in entries {
-                        let Value::String(key) = key else { return Err(invalid()) };
+                        let Value::String(key) = key else {
+                            return Err(invalid());
+                        };
                         object.insert(key.clone(), self.default_to_json(v, value)?);
                     }
                     Json::Object(object)
@@ -891,7 +1003,12 @@ impl AvroData {
                     Json::Array(
                         entries
                             .iter()
-                            .map(|(key, value)| Ok(Json::Array(vec![self.default_to_json(k, key)?, self.default_to_json(v, value)?])))
+                            .map(|(key, value)| {
+                                Ok(Json::Array(vec![
+                                    self.default_to_json(k, key)?,
+                                    self.default_to_json(v, value)?,
+                                ]))
+                            })
                             .collect::<Result<_, ConnectError>>()?,
                     )
                 }
@@ -932,13 +1049,17 @@ pub fn decimal_bytes(v: i128) -> Vec<u8> {
 /// character other than `[A-Za-z0-9_]` then becomes `_`, and a leading digit gets an `x` prefix.
 pub fn scrub_name(name: &str) -> String {
     let valid = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    if name.is_empty() || (name.chars().all(valid) && !name.starts_with(|c: char| c.is_ascii_digit())) {
+    if name.is_empty()
+        || (name.chars().all(valid) && !name.starts_with(|c: char| c.is_ascii_digit()))
+    {
         return name.to_string();
     }
     let mut encoded = String::new();
     for b in name.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => encoded.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
+                encoded.push(char::from(b))
+            }
             b' ' => encoded.push('+'),
             other => encoded.push_str(&format!("%{other:02X}")),
         }
@@ -946,7 +1067,10 @@ pub fn scrub_name(name: &str) -> String {
     if encoded.starts_with(|c: char| c.is_ascii_digit()) {
         encoded.insert(0, 'x');
     }
-    encoded.chars().map(|c| if valid(c) { c } else { '_' }).collect()
+    encoded
+        .chars()
+        .map(|c| if valid(c) { c } else { '_' })
+        .collect()
 }
 
 #[cfg(test)]
@@ -959,10 +1083,12 @@ mod tests {
 
     #[test]
     fn optional_fields_unions_and_enums_map_like_confluent() {
-        let s = connect(r#"{"type":"record","name":"R","namespace":"n","fields":[
+        let s = connect(
+            r#"{"type":"record","name":"R","namespace":"n","fields":[
             {"name":"o","type":["null","int"],"default":null},
             {"name":"u","type":["int","string"]},
-            {"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"]}}]}"#)
+            {"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"]}}]}"#,
+        )
         .expect("maps");
         assert_eq!(s.name.as_deref(), Some("n.R"));
         assert_eq!(s.version, Some(1));
@@ -972,14 +1098,23 @@ mod tests {
         assert_eq!(f[1].schema.name.as_deref(), Some(AVRO_TYPE_UNION));
         assert_eq!(f[1].schema.fields()[1].name, "string");
         assert_eq!(f[2].schema.parameter(AVRO_TYPE_ENUM), Some("n.E"));
-        assert_eq!(f[2].schema.parameter("io.confluent.connect.avro.Enum.B"), Some("B"));
+        assert_eq!(
+            f[2].schema.parameter("io.confluent.connect.avro.Enum.B"),
+            Some("B")
+        );
     }
 
     #[test]
     fn null_fields_and_recursion_are_errors() {
-        let e = connect(r#"{"type":"record","name":"R","fields":[{"name":"n","type":"null"}]}"#).unwrap_err();
-        assert_eq!(e.message, "Standalone null schemas are not supported by this converter");
-        let e = connect(r#"{"type":"record","name":"R","fields":[{"name":"n","type":["null","R"]}]}"#).unwrap_err();
+        let e = connect(r#"{"type":"record","name":"R","fields":[{"name":"n","type":"null"}]}"#)
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Standalone null schemas are not supported by this converter"
+        );
+        let e =
+            connect(r#"{"type":"record","name":"R","fields":[{"name":"n","type":["null","R"]}]}"#)
+                .unwrap_err();
         assert!(e.message.contains("Recursive"), "{e}");
     }
 
@@ -987,11 +1122,16 @@ mod tests {
     fn connect_schemas_derive_the_registered_text() {
         let s = Schema::structure([
             ("a".to_string(), Schema::new(SchemaKind::Int16).into_ref()),
-            ("b".to_string(), Schema::new(SchemaKind::String).optional().into_ref()),
+            (
+                "b".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
             ("d".to_string(), Schema::decimal(2).into_ref()),
         ])
         .with_name("x.Y");
-        let avro = AvroData::default().from_connect_schema(&s).expect("derives");
+        let avro = AvroData::default()
+            .from_connect_schema(&s)
+            .expect("derives");
         assert_eq!(
             avro.to_json_string(),
             r#"{"type":"record","name":"Y","namespace":"x","fields":[{"name":"a","type":{"type":"int","connect.type":"int16"}},{"name":"b","type":["null","string"],"default":null},{"name":"d","type":{"type":"bytes","scale":2,"precision":64,"connect.version":1,"connect.parameters":{"scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}}],"connect.name":"x.Y"}"#

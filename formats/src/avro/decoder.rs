@@ -89,7 +89,11 @@ pub struct Decoder {
 
 impl Decoder {
     /// Compiles the decoder for `avro`, whose Connect form (from `data`) is `schema`.
-    pub fn compile(data: &AvroData, avro: &AvroSchema, schema: SchemaRef) -> Result<Decoder, ConnectError> {
+    pub fn compile(
+        data: &AvroData,
+        avro: &AvroSchema,
+        schema: SchemaRef,
+    ) -> Result<Decoder, ConnectError> {
         let op = match compile(data, avro, avro.root, &schema)? {
             Op::Bytes(None) => Op::RawBytes,
             Op::Decimal(None) => Op::RawDecimal,
@@ -101,17 +105,29 @@ impl Decoder {
     /// Decodes one payload into `builder` (a builder for the schema's Arrow type), requiring
     /// every byte to be consumed only as Avro does (trailing bytes are ignored, as Java's reader
     /// ignores them). On error the builder may hold a partial row: the caller truncates.
-    pub fn decode(&self, payload: &[u8], builder: &mut ColumnBuilder, sink: &mut Sink<'_>) -> Result<(), DecodeError> {
+    pub fn decode(
+        &self,
+        payload: &[u8],
+        builder: &mut ColumnBuilder,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), DecodeError> {
         let mut cursor = Cursor::new(payload);
         run(&self.op, &mut cursor, builder, sink)
     }
 }
 
 fn mismatch(schema: &Schema, avro: &str) -> ConnectError {
-    ConnectError::data(format!("Avro type {avro} does not map to Connect schema {schema}"))
+    ConnectError::data(format!(
+        "Avro type {avro} does not map to Connect schema {schema}"
+    ))
 }
 
-fn compile(data: &AvroData, avro: &AvroSchema, id: TypeId, schema: &Schema) -> Result<Op, ConnectError> {
+fn compile(
+    data: &AvroData,
+    avro: &AvroSchema,
+    id: TypeId,
+    schema: &Schema,
+) -> Result<Op, ConnectError> {
     let t = avro.get(id);
     let logical = schema.logical_type();
     Ok(match (&t.kind, &schema.kind) {
@@ -139,7 +155,9 @@ fn compile(data: &AvroData, avro: &AvroSchema, id: TypeId, schema: &Schema) -> R
             _ => Op::Bytes(Some(*size)),
         },
         (AvroKind::Enum { symbols, .. }, SchemaKind::String) => Op::Enum(symbols.clone().into()),
-        (AvroKind::Array(items), SchemaKind::Array(elem)) => Op::Array(Box::new(compile(data, avro, *items, elem)?)),
+        (AvroKind::Array(items), SchemaKind::Array(elem)) => {
+            Op::Array(Box::new(compile(data, avro, *items, elem)?))
+        }
         (AvroKind::Array(items), SchemaKind::Map(k, v)) => {
             let AvroKind::Record { fields, .. } = &avro.get(*items).kind else {
                 return Err(mismatch(schema, "array"));
@@ -154,7 +172,9 @@ fn compile(data: &AvroData, avro: &AvroSchema, id: TypeId, schema: &Schema) -> R
                 _ => return Err(mismatch(schema, "array of MapEntry")),
             }
         }
-        (AvroKind::Map(values), SchemaKind::Map(_, v)) => Op::Map(Box::new(compile(data, avro, *values, v)?)),
+        (AvroKind::Map(values), SchemaKind::Map(_, v)) => {
+            Op::Map(Box::new(compile(data, avro, *values, v)?))
+        }
         (AvroKind::Record { fields, .. }, SchemaKind::Struct(cfields)) => {
             if fields.len() != cfields.len() {
                 return Err(mismatch(schema, "record"));
@@ -163,7 +183,9 @@ fn compile(data: &AvroData, avro: &AvroSchema, id: TypeId, schema: &Schema) -> R
                 fields
                     .iter()
                     .zip(cfields)
-                    .map(|(f, cf)| compile(data, avro, f.schema, &cf.schema).map_err(|e| e.at(&f.name)))
+                    .map(|(f, cf)| {
+                        compile(data, avro, f.schema, &cf.schema).map_err(|e| e.at(&f.name))
+                    })
                     .collect::<Result<_, _>>()?,
             )
         }
@@ -174,10 +196,20 @@ fn compile(data: &AvroData, avro: &AvroSchema, id: TypeId, schema: &Schema) -> R
             let is_null = |b: TypeId| avro.get(b).kind == AvroKind::Null;
             let union_struct = matches!(schema.kind, SchemaKind::Struct(_))
                 && (schema.name.as_deref() == Some(super::data::AVRO_TYPE_UNION)
-                    || schema.parameter(super::data::GENERALIZED_TYPE_UNION).is_some());
-            if branches.len() == 2 && is_null(branches[0]) != is_null(branches[1]) && !union_struct {
-                let (null_at, other) = if is_null(branches[0]) { (0, branches[1]) } else { (1, branches[0]) };
-                return Ok(Op::Optional(null_at, Box::new(compile(data, avro, other, schema)?)));
+                    || schema
+                        .parameter(super::data::GENERALIZED_TYPE_UNION)
+                        .is_some());
+            if branches.len() == 2 && is_null(branches[0]) != is_null(branches[1]) && !union_struct
+            {
+                let (null_at, other) = if is_null(branches[0]) {
+                    (0, branches[1])
+                } else {
+                    (1, branches[0])
+                };
+                return Ok(Op::Optional(
+                    null_at,
+                    Box::new(compile(data, avro, other, schema)?),
+                ));
             }
             let mut out = Vec::with_capacity(branches.len());
             for (i, &b) in branches.iter().enumerate() {
@@ -186,7 +218,9 @@ fn compile(data: &AvroData, avro: &AvroSchema, id: TypeId, schema: &Schema) -> R
                     continue;
                 }
                 let name = data.union_member_name(avro.get(b), i);
-                let (child, field) = schema.field(&name).ok_or_else(|| mismatch(schema, "union"))?;
+                let (child, field) = schema
+                    .field(&name)
+                    .ok_or_else(|| mismatch(schema, "union"))?;
                 out.push(Some((child, compile(data, avro, b, &field.schema)?)));
             }
             Op::Union(out)
@@ -198,7 +232,9 @@ fn compile(data: &AvroData, avro: &AvroSchema, id: TypeId, schema: &Schema) -> R
 /// A builder of the wrong variant for its op: a defect in compile, reported as a row error
 /// rather than a panic.
 fn wrong_builder() -> DecodeError {
-    DecodeError::Data(ConnectError::data("internal: Avro decoder and Arrow builder disagree"))
+    DecodeError::Data(ConnectError::data(
+        "internal: Avro decoder and Arrow builder disagree",
+    ))
 }
 
 macro_rules! push_primitive {
@@ -213,7 +249,12 @@ macro_rules! push_primitive {
     };
 }
 
-fn push_view(builder: &mut ColumnBuilder, bytes: &[u8], buffer: u32, offset: u32) -> Result<(), DecodeError> {
+fn push_view(
+    builder: &mut ColumnBuilder,
+    bytes: &[u8],
+    buffer: u32,
+    offset: u32,
+) -> Result<(), DecodeError> {
     match builder {
         ColumnBuilder::Utf8(c) | ColumnBuilder::Binary(c) => {
             c.push(bytes, buffer, offset);
@@ -223,13 +264,22 @@ fn push_view(builder: &mut ColumnBuilder, bytes: &[u8], buffer: u32, offset: u32
     }
 }
 
-fn push_scratch(builder: &mut ColumnBuilder, bytes: &[u8], sink: &mut Sink<'_>) -> Result<(), DecodeError> {
+fn push_scratch(
+    builder: &mut ColumnBuilder,
+    bytes: &[u8],
+    sink: &mut Sink<'_>,
+) -> Result<(), DecodeError> {
     let offset = sink.scratch.len() as u32;
     sink.scratch.extend_from_slice(bytes);
     push_view(builder, bytes, 1, offset)
 }
 
-fn run(op: &Op, cur: &mut Cursor<'_>, builder: &mut ColumnBuilder, sink: &mut Sink<'_>) -> Result<(), DecodeError> {
+fn run(
+    op: &Op,
+    cur: &mut Cursor<'_>,
+    builder: &mut ColumnBuilder,
+    sink: &mut Sink<'_>,
+) -> Result<(), DecodeError> {
     match op {
         Op::Boolean => {
             let v = cur.boolean()?;

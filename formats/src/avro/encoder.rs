@@ -12,15 +12,15 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    Time32MillisecondType, TimestampMillisecondType,
+    Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{Array, ArrayRef, BooleanArray, MapArray, PrimitiveArray, StructArray};
 use arrow_schema::DataType;
 
 use super::cursor::{write_bytes, write_long};
-use super::java_hash_order::hash_map_order;
 use super::data::{decimal_bytes, AVRO_TYPE_UNION, GENERALIZED_TYPE_UNION};
+use super::java_hash_order::hash_map_order;
 use super::schema::{AvroKind, AvroSchema, TypeId};
 use crate::error::ConnectError;
 use crate::schema::{Schema, SchemaKind};
@@ -85,7 +85,11 @@ fn err(message: impl Into<String>) -> ConnectError {
 impl Encoder {
     /// Compiles the encoder writing Connect `schema` as `avro`; `use_defaults` writes a null
     /// optional field with a default as the default (`ignore.default.for.nullables=false`).
-    pub fn compile(schema: &Schema, avro: &AvroSchema, use_defaults: bool) -> Result<Encoder, ConnectError> {
+    pub fn compile(
+        schema: &Schema,
+        avro: &AvroSchema,
+        use_defaults: bool,
+    ) -> Result<Encoder, ConnectError> {
         let op = match compile(schema, avro, avro.root, use_defaults)? {
             Op::Bytes if schema.kind == SchemaKind::Bytes => Op::RawBytes,
             Op::Decimal(None) => Op::RawDecimal,
@@ -95,17 +99,30 @@ impl Encoder {
     }
 
     /// Writes row `row` of `array` (a column of the compiled schema) to `out`.
-    pub fn write(&self, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<(), ConnectError> {
+    pub fn write(
+        &self,
+        array: &dyn Array,
+        row: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectError> {
         write(&self.op, array, row, out)
     }
 }
 
-fn compile(schema: &Schema, avro: &AvroSchema, id: TypeId, use_defaults: bool) -> Result<Op, ConnectError> {
+fn compile(
+    schema: &Schema,
+    avro: &AvroSchema,
+    id: TypeId,
+    use_defaults: bool,
+) -> Result<Op, ConnectError> {
     let t = avro.get(id);
     if let AvroKind::Union(branches) = &t.kind {
-        let null_at = branches.iter().position(|&b| avro.get(b).kind == AvroKind::Null);
+        let null_at = branches
+            .iter()
+            .position(|&b| avro.get(b).kind == AvroKind::Null);
         let is_union_struct = matches!(schema.kind, SchemaKind::Struct(_))
-            && (schema.name.as_deref() == Some(AVRO_TYPE_UNION) || schema.parameter(GENERALIZED_TYPE_UNION).is_some());
+            && (schema.name.as_deref() == Some(AVRO_TYPE_UNION)
+                || schema.parameter(GENERALIZED_TYPE_UNION).is_some());
         if is_union_struct {
             let mut out = Vec::new();
             for f in schema.fields() {
@@ -117,8 +134,17 @@ fn compile(schema: &Schema, avro: &AvroSchema, id: TypeId, use_defaults: bool) -
                     .iter()
                     .enumerate()
                     .filter(|(_, &b)| avro.get(b).kind != AvroKind::Null)
-                    .find_map(|(i, &b)| compile(&required, avro, b, use_defaults).ok().map(|op| (i, op)))
-                    .ok_or_else(|| err(format!("Union field {} has no matching Avro branch", f.name)))?;
+                    .find_map(|(i, &b)| {
+                        compile(&required, avro, b, use_defaults)
+                            .ok()
+                            .map(|op| (i, op))
+                    })
+                    .ok_or_else(|| {
+                        err(format!(
+                            "Union field {} has no matching Avro branch",
+                            f.name
+                        ))
+                    })?;
                 out.push((branch, op));
             }
             return Ok(Op::Union(out, null_at));
@@ -131,21 +157,41 @@ fn compile(schema: &Schema, avro: &AvroSchema, id: TypeId, use_defaults: bool) -
             .iter()
             .enumerate()
             .filter(|(_, &b)| avro.get(b).kind != AvroKind::Null)
-            .find_map(|(i, &b)| compile(&required, avro, b, use_defaults).ok().map(|op| (i, op)))
-            .ok_or_else(|| err(format!("{schema} cannot be written as an Avro union without a matching branch")))?;
+            .find_map(|(i, &b)| {
+                compile(&required, avro, b, use_defaults)
+                    .ok()
+                    .map(|op| (i, op))
+            })
+            .ok_or_else(|| {
+                err(format!(
+                    "{schema} cannot be written as an Avro union without a matching branch"
+                ))
+            })?;
         return Ok(match null_at {
             Some(null_at) => Op::Optional(null_at, branch, Box::new(op)),
             None => Op::Optional(usize::MAX, branch, Box::new(op)),
         });
     }
     let logical = schema.logical_type();
-    let mismatch = || err(format!("{schema} cannot be written as Avro {}", t.type_name()));
+    let mismatch = || {
+        err(format!(
+            "{schema} cannot be written as Avro {}",
+            t.type_name()
+        ))
+    };
     Ok(match (&schema.kind, &t.kind) {
         (SchemaKind::Boolean, AvroKind::Boolean) => Op::Boolean,
         (SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32, AvroKind::Int) => Op::Int,
-        (SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64, AvroKind::Long) => Op::Long,
         (
-            SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64 | SchemaKind::Float32,
+            SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64,
+            AvroKind::Long,
+        ) => Op::Long,
+        (
+            SchemaKind::Int8
+            | SchemaKind::Int16
+            | SchemaKind::Int32
+            | SchemaKind::Int64
+            | SchemaKind::Float32,
             AvroKind::Float,
         ) if logical.is_none() => Op::Float,
         (
@@ -158,9 +204,13 @@ fn compile(schema: &Schema, avro: &AvroSchema, id: TypeId, use_defaults: bool) -
             AvroKind::Double,
         ) if logical.is_none() => Op::Double,
         (SchemaKind::String, AvroKind::String | AvroKind::Bytes) => Op::Bytes,
-        (SchemaKind::String, AvroKind::Enum { symbols, .. }) => {
-            Op::Enum(Arc::new(symbols.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect()))
-        }
+        (SchemaKind::String, AvroKind::Enum { symbols, .. }) => Op::Enum(Arc::new(
+            symbols
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.clone(), i))
+                .collect(),
+        )),
         (SchemaKind::Bytes, AvroKind::Bytes | AvroKind::Fixed { .. }) => {
             let fixed = match &t.kind {
                 AvroKind::Fixed { size, .. } => Some(*size),
@@ -185,10 +235,12 @@ fn compile(schema: &Schema, avro: &AvroSchema, id: TypeId, use_defaults: bool) -
             };
             let find = |n: &str| fields.iter().find(|f| f.name == n).map(|f| f.schema);
             match (find("key"), find("value")) {
-                (Some(ka), Some(va)) if fields.len() == 2 && fields[0].name == "key" => Op::MapEntries(
-                    Box::new(compile(k, avro, ka, use_defaults)?),
-                    Box::new(compile(v, avro, va, use_defaults)?),
-                ),
+                (Some(ka), Some(va)) if fields.len() == 2 && fields[0].name == "key" => {
+                    Op::MapEntries(
+                        Box::new(compile(k, avro, ka, use_defaults)?),
+                        Box::new(compile(v, avro, va, use_defaults)?),
+                    )
+                }
                 _ => return Err(mismatch()),
             }
         }
@@ -200,14 +252,18 @@ fn compile(schema: &Schema, avro: &AvroSchema, id: TypeId, use_defaults: bool) -
                     .enumerate()
                     .find(|(_, cf)| cf.name == f.name)
                     .ok_or_else(|| err(format!("Avro field {} has no Connect field", f.name)))?;
-                let op = compile(&cf.schema, avro, f.schema, use_defaults).map_err(|e| e.at(&f.name))?;
+                let op =
+                    compile(&cf.schema, avro, f.schema, use_defaults).map_err(|e| e.at(&f.name))?;
                 let default = match (&cf.schema.default, use_defaults && cf.schema.optional) {
                     (Some(d), true) => {
                         let plain = Arc::new(Schema {
                             default: None,
                             ..(*cf.schema).clone()
                         });
-                        Some(values_to_array(Some(&plain), std::slice::from_ref(d)).map_err(|e| e.at(&f.name))?)
+                        Some(
+                            values_to_array(Some(&plain), std::slice::from_ref(d))
+                                .map_err(|e| e.at(&f.name))?,
+                        )
                     }
                     _ => None,
                 };
@@ -231,15 +287,23 @@ fn int_at(array: &dyn Array, row: usize) -> Option<i64> {
         DataType::Int32 => i64::from(array.as_primitive_opt::<Int32Type>()?.value(row)),
         DataType::Int64 => array.as_primitive_opt::<Int64Type>()?.value(row),
         DataType::Date32 => i64::from(array.as_primitive_opt::<Date32Type>()?.value(row)),
-        DataType::Time32(_) => i64::from(array.as_primitive_opt::<Time32MillisecondType>()?.value(row)),
-        DataType::Timestamp(_, _) => array.as_primitive_opt::<TimestampMillisecondType>()?.value(row),
+        DataType::Time32(_) => i64::from(
+            array
+                .as_primitive_opt::<Time32MillisecondType>()?
+                .value(row),
+        ),
+        DataType::Timestamp(_, _) => array
+            .as_primitive_opt::<TimestampMillisecondType>()?
+            .value(row),
         _ => return None,
     })
 }
 
 fn float_at(array: &dyn Array, row: usize) -> Option<f64> {
     match array.data_type() {
-        DataType::Float32 => Some(f64::from(array.as_primitive_opt::<Float32Type>()?.value(row))),
+        DataType::Float32 => Some(f64::from(
+            array.as_primitive_opt::<Float32Type>()?.value(row),
+        )),
         DataType::Float64 => Some(array.as_primitive_opt::<Float64Type>()?.value(row)),
         _ => int_at(array, row).map(|v| v as f64),
     }
@@ -256,7 +320,10 @@ fn bytes_at(array: &dyn Array, row: usize) -> Option<&[u8]> {
 }
 
 fn unexpected(array: &dyn Array) -> ConnectError {
-    err(format!("Arrow column of type {} does not hold the schema's values", array.data_type()))
+    err(format!(
+        "Arrow column of type {} does not hold the schema's values",
+        array.data_type()
+    ))
 }
 
 fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<(), ConnectError> {
@@ -297,20 +364,27 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             out.extend_from_slice(&v.to_le_bytes());
         }
         Op::Bytes => write_bytes(bytes_at(array, row).ok_or_else(|| unexpected(array))?, out),
-        Op::RawBytes => out.extend_from_slice(bytes_at(array, row).ok_or_else(|| unexpected(array))?),
+        Op::RawBytes => {
+            out.extend_from_slice(bytes_at(array, row).ok_or_else(|| unexpected(array))?)
+        }
         Op::RawDecimal => {
-            let a: &PrimitiveArray<Decimal128Type> = array.as_primitive_opt().ok_or_else(|| unexpected(array))?;
+            let a: &PrimitiveArray<Decimal128Type> =
+                array.as_primitive_opt().ok_or_else(|| unexpected(array))?;
             out.extend_from_slice(&decimal_bytes(a.value(row)));
         }
         Op::Fixed(size) => {
             let b = bytes_at(array, row).ok_or_else(|| unexpected(array))?;
             if b.len() != *size {
-                return Err(err(format!("Fixed size {size} does not match a value of {} bytes", b.len())));
+                return Err(err(format!(
+                    "Fixed size {size} does not match a value of {} bytes",
+                    b.len()
+                )));
             }
             out.extend_from_slice(b);
         }
         Op::Decimal(fixed) => {
-            let a: &PrimitiveArray<Decimal128Type> = array.as_primitive_opt().ok_or_else(|| unexpected(array))?;
+            let a: &PrimitiveArray<Decimal128Type> =
+                array.as_primitive_opt().ok_or_else(|| unexpected(array))?;
             let bytes = decimal_bytes(a.value(row));
             match fixed {
                 None => write_bytes(&bytes, out),
@@ -336,14 +410,17 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             write_long(*i as i64, out);
         }
         Op::Array(item) => {
-            let list = array.as_list_opt::<i32>().ok_or_else(|| unexpected(array))?;
+            let list = array
+                .as_list_opt::<i32>()
+                .ok_or_else(|| unexpected(array))?;
             let offsets = list.value_offsets();
             let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
             let values = list.values();
             if end > start {
                 write_long((end - start) as i64, out);
                 for i in start..end {
-                    write(item, values.as_ref(), i, out).map_err(|e| e.at(&format!("[{}]", i - start)))?;
+                    write(item, values.as_ref(), i, out)
+                        .map_err(|e| e.at(&format!("[{}]", i - start)))?;
                 }
             }
             out.push(0);

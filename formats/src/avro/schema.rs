@@ -317,9 +317,9 @@ impl Parser {
         object: &Map<String, Json>,
         namespace: Option<&str>,
     ) -> Result<TypeId, SchemaParseError> {
-        let type_json = object
-            .get("type")
-            .ok_or_else(|| SchemaParseError(format!("No type: {}", Json::Object(object.clone()))))?;
+        let type_json = object.get("type").ok_or_else(|| {
+            SchemaParseError(format!("No type: {}", Json::Object(object.clone())))
+        })?;
         let type_name = match type_json {
             Json::String(s) => s.as_str(),
             // `{"type": {...}}` or `{"type": [...]}`: the inner schema (Java ignores the rest).
@@ -327,7 +327,15 @@ impl Parser {
         };
         let reserved: &[&str] = match type_name {
             "record" | "error" => &["type", "name", "namespace", "doc", "fields", "aliases"],
-            "enum" => &["type", "name", "namespace", "doc", "symbols", "aliases", "default"],
+            "enum" => &[
+                "type",
+                "name",
+                "namespace",
+                "doc",
+                "symbols",
+                "aliases",
+                "default",
+            ],
             "fixed" => &["type", "name", "namespace", "doc", "size", "aliases"],
             "array" => &["type", "items"],
             "map" => &["type", "values"],
@@ -379,10 +387,12 @@ impl Parser {
         props: Vec<(String, Json)>,
         namespace: Option<&str>,
     ) -> Result<TypeId, SchemaParseError> {
-        let raw_name = object
-            .get("name")
-            .and_then(Json::as_str)
-            .ok_or_else(|| SchemaParseError(format!("No name in schema: {}", Json::Object(object.clone()))))?;
+        let raw_name = object.get("name").and_then(Json::as_str).ok_or_else(|| {
+            SchemaParseError(format!(
+                "No name in schema: {}",
+                Json::Object(object.clone())
+            ))
+        })?;
         let name = if raw_name.contains('.') {
             Name::parse(raw_name)
         } else {
@@ -405,7 +415,11 @@ impl Parser {
         let aliases = object
             .get("aliases")
             .and_then(Json::as_array)
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         match type_name {
             "enum" => {
@@ -420,7 +434,10 @@ impl Parser {
                             .ok_or_else(|| SchemaParseError("Enum symbols must be strings".into()))
                     })
                     .collect::<Result<_, _>>()?;
-                let default = object.get("default").and_then(Json::as_str).map(str::to_string);
+                let default = object
+                    .get("default")
+                    .and_then(Json::as_str)
+                    .map(str::to_string);
                 let id = self.push(AvroType {
                     kind: AvroKind::Enum {
                         name,
@@ -480,7 +497,11 @@ impl Parser {
         }
     }
 
-    fn parse_field(&mut self, json: &Json, namespace: Option<&str>) -> Result<AvroField, SchemaParseError> {
+    fn parse_field(
+        &mut self,
+        json: &Json,
+        namespace: Option<&str>,
+    ) -> Result<AvroField, SchemaParseError> {
         let object = json
             .as_object()
             .ok_or_else(|| SchemaParseError(format!("Not a field: {json}")))?;
@@ -500,11 +521,18 @@ impl Parser {
             schema,
             doc: object.get("doc").and_then(Json::as_str).map(str::to_string),
             default: object.get("default").cloned(),
-            order: object.get("order").and_then(Json::as_str).map(str::to_string),
+            order: object
+                .get("order")
+                .and_then(Json::as_str)
+                .map(str::to_string),
             aliases: object
                 .get("aliases")
                 .and_then(Json::as_array)
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
             props: object
                 .iter()
@@ -521,9 +549,9 @@ pub fn validate_name(name: &str) -> Result<(), SchemaParseError> {
     let mut chars = name.chars();
     match chars.next() {
         None => Err(SchemaParseError("Empty name".into())),
-        Some(c) if !(c.is_alphabetic() || c == '_') => {
-            Err(SchemaParseError(format!("Illegal initial character: {name}")))
-        }
+        Some(c) if !(c.is_alphabetic() || c == '_') => Err(SchemaParseError(format!(
+            "Illegal initial character: {name}"
+        ))),
         Some(_) if !chars.all(|c| c.is_alphanumeric() || c == '_') => {
             Err(SchemaParseError(format!("Illegal character in: {name}")))
         }
@@ -718,7 +746,8 @@ mod tests {
 
     #[test]
     fn recursive_records_refer_to_themselves() {
-        let text = r#"{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}"#;
+        let text =
+            r#"{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}"#;
         let schema = AvroSchema::parse(text).expect("parses");
         assert_eq!(schema.to_json_string(), text);
         let AvroKind::Record { fields, .. } = &schema.root_type().kind else {
@@ -732,7 +761,10 @@ mod tests {
 
     #[test]
     fn undefined_names_and_bad_json_fail() {
-        assert!(AvroSchema::parse(r#"{"type":"record","name":"R","fields":[{"name":"a","type":"Nope"}]}"#).is_err());
+        assert!(AvroSchema::parse(
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"Nope"}]}"#
+        )
+        .is_err());
         assert!(AvroSchema::parse("{nope").is_err());
         assert!(AvroSchema::parse(r#"{"type":"record","name":"1R","fields":[]}"#).is_err());
     }
