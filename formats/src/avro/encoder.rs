@@ -130,10 +130,24 @@ fn compile(
                     optional: false,
                     ..(*f.schema).clone()
                 };
-                let (branch, op) = branches
+                // The branch AvroData named this member after (`unionMemberFieldName`), else the
+                // first branch the member's schema can be written as.
+                let named = |i: usize, b: TypeId| {
+                    let t = avro.get(b);
+                    let by_name = match t.name() {
+                        Some(n) => f.name == n.name || f.name == n.full_name(),
+                        None => f.name == t.type_name(),
+                    };
+                    by_name || f.name == format!("connect_union_field_{i}")
+                };
+                let candidates = branches
                     .iter()
                     .enumerate()
-                    .filter(|(_, &b)| avro.get(b).kind != AvroKind::Null)
+                    .filter(|(_, &b)| avro.get(b).kind != AvroKind::Null);
+                let (branch, op) = candidates
+                    .clone()
+                    .filter(|(i, &b)| named(*i, b))
+                    .chain(candidates)
                     .find_map(|(i, &b)| {
                         compile(&required, avro, b, use_defaults)
                             .ok()
