@@ -3,9 +3,9 @@
 //! [`Encoder::compile`] pairs each Connect schema node with the Avro node it is written as (the
 //! schema AvroData derives, or the registry's latest under `use.latest.version`, whose record
 //! fields are matched by name and whose numeric types may promote, as Java's writer accepts any
-//! `Number`). [`Encoder::bind`] downcasts a column's arrays once; each row is then written
-//! straight from the typed arrays, with no value tree. A null in an optional field that has a
-//! default is written as the default, as AvroData's `Struct.get` returns it.
+//! `Number`). Each row is then written straight from the Arrow arrays (a downcast per node and
+//! row, no value tree). A null in an optional field that has a default is written as the
+//! default, as AvroData's `Struct.get` returns it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
