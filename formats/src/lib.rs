@@ -4,9 +4,11 @@
 //! - [`error`]: Kafka's exception classes and messages, with the field path.
 //! - [`json`]: the JsonConverter.
 //! - [`header_values`]: Kafka's `Values` text parsing and printing behind SimpleHeaderConverter.
+//! - [`registry`]: the Confluent Schema Registry layer (framing, clients, `mock://`, a server).
 //! - [`java_number`], [`java_date`]: Java's number and date text, which Kafka's output carries.
 
 pub mod arrow_mapping;
+pub mod avro;
 pub mod batch;
 pub mod column_builder;
 pub mod converter;
@@ -20,6 +22,7 @@ pub mod java_date;
 pub mod java_number;
 pub mod json;
 pub mod raw;
+pub mod registry;
 pub mod schema;
 pub mod value;
 pub mod value_array;

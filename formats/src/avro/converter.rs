@@ -1,0 +1,526 @@
+//! `io.confluent.connect.avro.AvroConverter`: Confluent-framed Avro (magic byte, schema id,
+//! binary payload) ⇄ Connect data as Arrow columns, through a Schema Registry.
+//!
+//! Decoding resolves each distinct schema id of a batch once (registry look-up, AvroData mapping,
+//! decoder compile — all cached by id and subject), then runs the compiled decoders over the rows:
+//! the hot loop never touches the registry. Encoding derives the Avro schema of each Connect
+//! schema once, registers or looks it up once per subject (cached), compiles an encoder once,
+//! then writes rows straight from Arrow.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use arrow_array::{ArrayRef, NullArray};
+use arrow_buffer::Buffer;
+
+use super::compatibility::can_read;
+use super::data::{AvroData, AvroDataConfig};
+use super::decoder::{DecodeError, Decoder, Sink};
+use super::encoder::Encoder;
+use super::schema::AvroSchema;
+use crate::arrow_mapping::arrow_type;
+use crate::batch::Column;
+use crate::column_builder::ColumnBuilder;
+use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
+use crate::error::ConnectError;
+use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
+use crate::registry::{SchemaId, SchemaRegistry, SchemaString, SchemaType, SubjectNameStrategy};
+use crate::schema::{Schema, SchemaRef};
+
+/// The class name configs use.
+pub const AVRO_CONVERTER_CLASS: &str = "io.confluent.connect.avro.AvroConverter";
+
+/// The converter's settings (Confluent's `AvroConverterConfig` and serializer configs).
+#[derive(Debug, Clone)]
+pub struct AvroConverterConfig {
+    /// `schema.registry.url` (required).
+    pub registry_url: String,
+    /// `auto.register.schemas` (default true).
+    pub auto_register: bool,
+    /// `use.latest.version` (default false).
+    pub use_latest_version: bool,
+    /// `latest.compatibility.strict` (default true).
+    pub latest_compatibility_strict: bool,
+    /// `use.schema.id` (default -1: unset).
+    pub use_schema_id: Option<i32>,
+    /// `id.compatibility.strict` (default true).
+    pub id_compatibility_strict: bool,
+    /// `key.subject.name.strategy`.
+    pub key_strategy: SubjectNameStrategy,
+    /// `value.subject.name.strategy`.
+    pub value_strategy: SubjectNameStrategy,
+    /// `schemas.cache.config` (default 1000): schemas kept per cache.
+    pub cache_size: usize,
+    /// AvroData's settings.
+    pub data: AvroDataConfig,
+}
+
+fn bool_setting(
+    settings: &dyn Fn(&str) -> Option<String>,
+    key: &str,
+    default: bool,
+) -> Result<bool, ConnectError> {
+    match settings(key) {
+        None => Ok(default),
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(ConnectError::config(format!(
+                "Invalid value {v} for configuration {key}: Expected value to be either true or false"
+            ))),
+        },
+    }
+}
+
+fn int_setting(
+    settings: &dyn Fn(&str) -> Option<String>,
+    key: &str,
+    default: i64,
+) -> Result<i64, ConnectError> {
+    match settings(key) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| {
+            ConnectError::config(format!(
+                "Invalid value {v} for configuration {key}: Not a number of type INT"
+            ))
+        }),
+    }
+}
+
+impl AvroConverterConfig {
+    /// Reads and validates the settings; a missing `schema.registry.url` or a bad value is
+    /// Kafka's ConfigException text.
+    pub fn from_settings(
+        settings: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<AvroConverterConfig, ConnectError> {
+        let registry_url = settings("schema.registry.url").ok_or_else(|| {
+            ConnectError::config("Missing required configuration \"schema.registry.url\" which has no default value.")
+        })?;
+        let strategy = |is_key| {
+            SubjectNameStrategy::from_settings(is_key, settings)
+                .map_err(|e| ConnectError::config(e.to_string()))
+        };
+        let use_schema_id = int_setting(settings, "use.schema.id", -1)?;
+        Ok(AvroConverterConfig {
+            registry_url,
+            auto_register: bool_setting(settings, "auto.register.schemas", true)?,
+            use_latest_version: bool_setting(settings, "use.latest.version", false)?,
+            latest_compatibility_strict: bool_setting(
+                settings,
+                "latest.compatibility.strict",
+                true,
+            )?,
+            use_schema_id: (use_schema_id >= 0).then_some(use_schema_id as i32),
+            id_compatibility_strict: bool_setting(settings, "id.compatibility.strict", true)?,
+            key_strategy: strategy(true)?,
+            value_strategy: strategy(false)?,
+            cache_size: int_setting(settings, "schemas.cache.config", 1000)?.max(1) as usize,
+            data: AvroDataConfig {
+                enhanced_schema_support: bool_setting(
+                    settings,
+                    "enhanced.avro.schema.support",
+                    false,
+                )?,
+                connect_meta_data: bool_setting(settings, "connect.meta.data", true)?,
+                scrub_invalid_names: bool_setting(settings, "scrub.invalid.names", false)?,
+                generalized_sum_type_support: bool_setting(
+                    settings,
+                    "generalized.sum.type.support",
+                    false,
+                )?,
+                ignore_default_for_nullables: bool_setting(
+                    settings,
+                    "ignore.default.for.nullables",
+                    false,
+                )?,
+                allow_optional_map_keys: bool_setting(settings, "allow.optional.map.keys", false)?,
+                flatten_singleton_unions: bool_setting(settings, "flatten.singleton.unions", true)?,
+            },
+        })
+    }
+
+    fn strategy(&self, side: Side) -> SubjectNameStrategy {
+        match side {
+            Side::Key => self.key_strategy,
+            Side::Value => self.value_strategy,
+        }
+    }
+}
+
+/// A writer schema ready to decode: its compiled decoder (or why it cannot be read).
+type Reader = Result<Arc<Decoder>, ConnectError>;
+
+/// What encoding one Connect schema for one subject needs: the id to frame with and the encoder.
+type Writer = Result<(i32, Arc<Encoder>), ConnectError>;
+
+/// Confluent's AvroConverter.
+#[derive(Debug)]
+pub struct AvroConverter {
+    config: AvroConverterConfig,
+    data: AvroData,
+    registry: Arc<dyn SchemaRegistry>,
+    /// Decoders by (schema id, subject): the subject gives the version on the Connect schema.
+    readers: RwLock<HashMap<(i32, String), Reader>>,
+    /// Encoders by (Connect schema, subject).
+    writers: RwLock<HashMap<(usize, String), (SchemaRef, Writer)>>,
+}
+
+impl AvroConverter {
+    /// The converter from its settings (the keys under `value.converter.` / `key.converter.`).
+    pub fn from_settings(
+        settings: impl Fn(&str) -> Option<String>,
+    ) -> Result<AvroConverter, ConnectError> {
+        let config = AvroConverterConfig::from_settings(&settings)?;
+        let registry = crate::registry::connect(&config.registry_url, &settings)
+            .map_err(|e| ConnectError::config(e.to_string()))?;
+        Ok(AvroConverter::new(config, registry))
+    }
+
+    /// The converter with `config` over `registry`.
+    pub fn new(config: AvroConverterConfig, registry: Arc<dyn SchemaRegistry>) -> AvroConverter {
+        AvroConverter {
+            data: AvroData::new(config.data.clone()),
+            config,
+            registry,
+            readers: RwLock::new(HashMap::new()),
+            writers: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The Avro schema AvroData derives for `schema`, in the form registered (for tests and
+    /// tools).
+    pub fn derived_schema(&self, schema: &Schema) -> Result<AvroSchema, ConnectError> {
+        self.data.from_connect_schema(schema)
+    }
+
+    fn reader(&self, id: i32, topic: &str, side: Side) -> Reader {
+        let deser = |cause: String| {
+            ConnectError::data(format!(
+                "Failed to deserialize data for topic {topic} to Avro: {cause}"
+            ))
+        };
+        let text = self.registry.schema_by_id(id).map_err(|e| {
+            deser(format!(
+                "Error retrieving Avro {} schema for id {id} <- {}",
+                side.as_str(),
+                e.java_text()
+            ))
+        })?;
+        let avro = AvroSchema::parse(&text.schema).map_err(|e| {
+            deser(format!(
+                "Error deserializing Avro message for id {id} <- SchemaParseException: {e}"
+            ))
+        })?;
+        let subject = self
+            .config
+            .strategy(side)
+            .subject(topic, side == Side::Key, avro.root_name().as_deref())
+            .map_err(|e| deser(e.to_string()))?;
+        let version = self
+            .registry
+            .lookup(&subject, &text)
+            .map_err(|e| {
+                deser(format!(
+                    "Error retrieving Avro {} schema version for id {id} <- {}",
+                    side.as_str(),
+                    e.java_text()
+                ))
+            })?
+            .version;
+        let schema = self
+            .data
+            .to_connect_schema(&avro, Some(version))
+            .map_err(|e| ConnectError {
+                message: format!(
+                    "Failed to deserialize data for topic {topic} to Avro: {}",
+                    e.message
+                ),
+                ..e
+            })?;
+        Ok(Arc::new(Decoder::compile(&self.data, &avro, schema)?))
+    }
+
+    fn cached_reader(&self, id: i32, topic: &str, side: Side) -> Reader {
+        let key = (id, topic.to_string());
+        if let Some(r) = self.readers.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return r;
+        }
+        let r = self.reader(id, topic, side);
+        if let Ok(mut m) = self.readers.write() {
+            if m.len() >= self.config.cache_size {
+                m.clear();
+            }
+            m.insert(key, r.clone());
+        }
+        r
+    }
+
+    fn writer(&self, schema: &Schema, topic: &str, side: Side) -> Writer {
+        let ser = |cause: String| {
+            ConnectError::data(format!(
+                "Failed to serialize Avro data from topic {topic} : {cause}"
+            ))
+        };
+        let derived = self
+            .data
+            .from_connect_schema(schema)
+            .map_err(|e| ser(e.message))?;
+        let text = derived.to_json_string();
+        let schema_string = SchemaString::new(SchemaType::Avro, text.clone());
+        let subject = self
+            .config
+            .strategy(side)
+            .subject(topic, side == Side::Key, derived.root_name().as_deref())
+            .map_err(|e| ser(e.to_string()))?;
+        let rest = |what: &str, e: crate::registry::RegistryError| {
+            ser(format!("{what}{text} <- {}", e.java_text()))
+        };
+        let use_defaults = !self.config.data.ignore_default_for_nullables;
+        if self.config.auto_register {
+            let id = self
+                .registry
+                .register(&subject, &schema_string)
+                .map_err(|e| rest("Error registering Avro schema", e))?;
+            return Ok((
+                id,
+                Arc::new(
+                    Encoder::compile(schema, &derived, use_defaults).map_err(|e| ser(e.message))?,
+                ),
+            ));
+        }
+        if let Some(id) = self.config.use_schema_id {
+            let stored = self
+                .registry
+                .schema_by_id(id)
+                .map_err(|e| rest("Error retrieving schema ID", e))?;
+            let target = AvroSchema::parse(&stored.schema).map_err(|e| ser(e.to_string()))?;
+            if self.config.id_compatibility_strict && !can_read(&target, &derived) {
+                return Err(ser(format!("Error retrieving schema ID <- IOException: Incompatible schema {text} with refs [] of type AVRO with schema id {id}")));
+            }
+            let encoder = Encoder::compile(schema, &target, use_defaults).map_err(|e| {
+                ser(format!(
+                    "Error serializing Avro message <- ClassCastException: {}",
+                    e.message
+                ))
+            })?;
+            return Ok((id, Arc::new(encoder)));
+        }
+        if self.config.use_latest_version {
+            let latest = self
+                .registry
+                .latest(&subject)
+                .map_err(|e| rest("Error retrieving latest version of Avro schema", e))?;
+            let target =
+                AvroSchema::parse(&latest.schema.schema).map_err(|e| ser(e.to_string()))?;
+            if self.config.latest_compatibility_strict && !can_read(&target, &derived) {
+                return Err(ConnectError::data(format!(
+                    "I/O error while serializing Avro data for topic {topic}: Incompatible schema '{text}' with refs [] of type AVRO"
+                )));
+            }
+            let encoder = Encoder::compile(schema, &target, use_defaults)
+                .map_err(|e| ser(format!("Error serializing Avro message <- {}", e.message)))?;
+            return Ok((latest.id, Arc::new(encoder)));
+        }
+        let found = self
+            .registry
+            .lookup(&subject, &schema_string)
+            .map_err(|e| rest("Error retrieving Avro schema", e))?;
+        Ok((
+            found.id,
+            Arc::new(Encoder::compile(schema, &derived, use_defaults).map_err(|e| ser(e.message))?),
+        ))
+    }
+
+    fn cached_writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Writer {
+        let key = (Arc::as_ptr(schema) as usize, topic.to_string());
+        if let Some((_, w)) = self.writers.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return w;
+        }
+        let w = self.writer(schema, topic, side);
+        if let Ok(mut m) = self.writers.write() {
+            if m.len() >= self.config.cache_size {
+                m.clear();
+            }
+            // The schema is kept alive with its entry, so its address is not reused meanwhile.
+            m.insert(key, (schema.clone(), w.clone()));
+        }
+        w
+    }
+}
+
+/// Rows of one decode call that share a decoder.
+struct Group {
+    decoder: Arc<Decoder>,
+    rows: Vec<u32>,
+    builder: ColumnBuilder,
+}
+
+impl Converter for AvroConverter {
+    fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
+        let side = context.side();
+        let header = schema_id_header(side == Side::Key);
+        // Buffer 0 holds every payload back to back, so strings and bytes become views into it.
+        let mut buffer = Vec::with_capacity(inputs.iter().flatten().map(|b| b.len()).sum());
+        let mut scratch = Vec::new();
+        let mut errors = Vec::new();
+        let mut null_rows = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut by_reader: HashMap<(i32, u32), Result<usize, ConnectError>> = HashMap::new();
+        for (row, input) in inputs.iter().enumerate() {
+            let Some(payload) = input else {
+                null_rows.push(row as u32);
+                continue;
+            };
+            let topic = context.topic(row);
+            let frame = match read_frame(payload, context.raw_header(row, header)) {
+                Ok(frame) => frame,
+                Err(e) => {
+                    errors.push((
+                        row as u32,
+                        ConnectError::data(format!(
+                            "Failed to deserialize data for topic {topic} to Avro: {}",
+                            e.java_text()
+                        )),
+                    ));
+                    continue;
+                }
+            };
+            let SchemaId::Id(id) = frame.id else {
+                errors.push((
+                    row as u32,
+                    ConnectError::data(format!(
+                        "Failed to deserialize data for topic {topic} to Avro: schema GUID {} is not supported by weir yet",
+                        frame.id
+                    )),
+                ));
+                continue;
+            };
+            let group = by_reader
+                .entry((id, context.topic_id(row)))
+                .or_insert_with(|| {
+                    let decoder = self.cached_reader(id, topic, side)?;
+                    if let Some(i) = groups
+                        .iter()
+                        .position(|g| Arc::ptr_eq(&g.decoder, &decoder))
+                    {
+                        return Ok(i);
+                    }
+                    let builder = ColumnBuilder::for_type(&arrow_type(&decoder.schema));
+                    groups.push(Group {
+                        decoder,
+                        rows: Vec::new(),
+                        builder,
+                    });
+                    Ok(groups.len() - 1)
+                })
+                .clone();
+            let group = match group {
+                Ok(g) => &mut groups[g],
+                Err(e) => {
+                    errors.push((row as u32, e));
+                    continue;
+                }
+            };
+            let base = buffer.len() as u32;
+            buffer.extend_from_slice(frame.body);
+            let before = group.builder.len();
+            let mut sink = Sink {
+                base,
+                scratch: &mut scratch,
+            };
+            match group
+                .decoder
+                .decode(frame.body, &mut group.builder, &mut sink)
+            {
+                Ok(()) => group.rows.push(row as u32),
+                Err(e) => {
+                    group.builder.truncate(before);
+                    let cause = match e {
+                        DecodeError::Read(r) => format!(
+                            "Error deserializing Avro message for id {id} <- {}",
+                            r.java_text()
+                        ),
+                        DecodeError::Data(d) => d.message,
+                    };
+                    errors.push((
+                        row as u32,
+                        ConnectError::data(format!(
+                            "Failed to deserialize data for topic {topic} to Avro: {cause}"
+                        )),
+                    ));
+                }
+            }
+        }
+        let buffers: Arc<[Buffer]> =
+            Arc::from(vec![Buffer::from_vec(buffer), Buffer::from_vec(scratch)]);
+        let mut parts: Vec<DecodedPart> = groups
+            .into_iter()
+            .filter(|g| !g.rows.is_empty())
+            .map(|mut g| DecodedPart {
+                rows: g.rows,
+                column: Column {
+                    schema: Some(g.decoder.schema.clone()),
+                    data: g.builder.finish(&buffers),
+                },
+            })
+            .collect();
+        if !null_rows.is_empty() {
+            let data: ArrayRef = Arc::new(NullArray::new(null_rows.len()));
+            parts.push(DecodedPart {
+                rows: null_rows,
+                column: Column { schema: None, data },
+            });
+        }
+        errors.sort_by_key(|(row, _)| *row);
+        Decoded { parts, errors }
+    }
+
+    fn encode(&self, column: &Column, context: &ConverterContext<'_>, out: &mut Encoded) {
+        let side = context.side();
+        let Some(schema) = &column.schema else {
+            // AvroData writes schemaless data as its "Anything" record; weir does not yet.
+            for row in 0..column.data.len() {
+                if column.data.is_null(row)
+                    || column.data.data_type() == &arrow_schema::DataType::Null
+                {
+                    out.push_null();
+                } else {
+                    out.begin_row();
+                    out.fail_row(ConnectError::data(format!(
+                        "Failed to serialize Avro data from topic {} : schemaless values are not supported by weir's AvroConverter yet",
+                        context.topic(row)
+                    )));
+                }
+            }
+            return;
+        };
+        let mut writers: HashMap<u32, Writer> = HashMap::new();
+        for row in 0..column.data.len() {
+            if column.data.is_null(row) {
+                out.push_null();
+                continue;
+            }
+            let writer = writers
+                .entry(context.topic_id(row))
+                .or_insert_with(|| self.cached_writer(schema, context.topic(row), side));
+            match writer {
+                Err(e) => {
+                    out.begin_row();
+                    out.fail_row(e.clone());
+                }
+                Ok((id, encoder)) => {
+                    let buf = out.begin_row();
+                    write_schema_id(SchemaId::Id(*id), buf);
+                    match encoder.write(column.data.as_ref(), row, buf) {
+                        Ok(()) => out.end_row(),
+                        Err(e) => out.fail_row(ConnectError::data(format!(
+                            "Failed to serialize Avro data from topic {} : Error serializing Avro message <- {}",
+                            context.topic(row),
+                            e
+                        ))),
+                    }
+                }
+            }
+        }
+    }
+}

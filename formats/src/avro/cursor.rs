@@ -1,0 +1,259 @@
+//! Bounds-checked reads over Avro binary: zigzag varints, fixed-width floats, and lengths checked
+//! against what remains before anything is sliced or allocated. Every read either advances or
+//! fails with a [`ReadError`]; none panics on hostile bytes.
+
+/// Why bytes could not be read as the schema says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadError {
+    /// The payload ended before the value did (Java: `EOFException`).
+    Eof,
+    /// A varint ran past 10 bytes or past 64 bits (Java: "Invalid long encoding").
+    BadVarint,
+    /// A length or count was negative (Java: "Malformed data. Length is negative: n").
+    NegativeLength(i64),
+    /// A length or count larger than the bytes that remain could hold.
+    TooLong(i64),
+    /// An `int` outside 32 bits (Java: "Invalid int encoding").
+    BadInt,
+    /// A union branch or enum symbol index out of range: index and the count there is.
+    Index(i64, usize),
+    /// A string that is not UTF-8.
+    BadUtf8,
+    /// A boolean byte other than 0 or 1.
+    BadBoolean(u8),
+}
+
+impl ReadError {
+    /// The Java exception Confluent's reader throws here, with its message, as the converters
+    /// print it in a cause chain.
+    pub fn java_text(&self) -> String {
+        match self {
+            ReadError::Eof => "EOFException: null".to_string(),
+            ReadError::BadVarint => {
+                "InvalidNumberEncodingException: Invalid long encoding".to_string()
+            }
+            ReadError::BadInt => "InvalidNumberEncodingException: Invalid int encoding".to_string(),
+            ReadError::NegativeLength(n) => {
+                format!("AvroRuntimeException: Malformed data. Length is negative: {n}")
+            }
+            ReadError::TooLong(n) => {
+                format!("EOFException: a length of {n} is more than the bytes that remain")
+            }
+            ReadError::Index(i, len) => {
+                format!("ArrayIndexOutOfBoundsException: Index {i} out of bounds for length {len}")
+            }
+            ReadError::BadUtf8 => "CharacterCodingException: malformed UTF-8".to_string(),
+            ReadError::BadBoolean(b) => format!("AvroRuntimeException: invalid boolean byte {b}"),
+        }
+    }
+}
+
+/// A read position over one payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Cursor<'a> {
+        Cursor { bytes, pos: 0 }
+    }
+
+    /// The offset of the next byte.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// A zigzag varint `long`.
+    #[inline]
+    pub fn long(&mut self) -> Result<i64, ReadError> {
+        let mut value: u64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let byte = *self.bytes.get(self.pos).ok_or(ReadError::Eof)?;
+            self.pos += 1;
+            if shift == 63 && byte > 1 {
+                return Err(ReadError::BadVarint);
+            }
+            value |= u64::from(byte & 0x7F) << shift;
+            if byte & 0x80 == 0 {
+                return Ok((value >> 1) as i64 ^ -((value & 1) as i64));
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(ReadError::BadVarint);
+            }
+        }
+    }
+
+    /// A zigzag varint `int` (at most 5 bytes, within 32 bits).
+    #[inline]
+    pub fn int(&mut self) -> Result<i32, ReadError> {
+        let start = self.pos;
+        let v = self.long()?;
+        if self.pos - start > 5 {
+            return Err(ReadError::BadInt);
+        }
+        i32::try_from(v).map_err(|_| ReadError::BadInt)
+    }
+
+    /// A boolean byte.
+    #[inline]
+    pub fn boolean(&mut self) -> Result<bool, ReadError> {
+        match self.take(1)?[0] {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(ReadError::BadBoolean(other)),
+        }
+    }
+
+    /// A little-endian `float`.
+    #[inline]
+    pub fn float(&mut self) -> Result<f32, ReadError> {
+        let b = self.take(4)?;
+        Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A little-endian `double`.
+    #[inline]
+    pub fn double(&mut self) -> Result<f64, ReadError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(f64::from_le_bytes(a))
+    }
+
+    /// The next `n` bytes.
+    #[inline]
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], ReadError> {
+        if n > self.remaining() {
+            return Err(ReadError::Eof);
+        }
+        let out = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    /// A length-prefixed byte string (`bytes`, `string`): the length is checked against what
+    /// remains before slicing.
+    #[inline]
+    pub fn length_prefixed(&mut self) -> Result<&'a [u8], ReadError> {
+        let len = self.long()?;
+        if len < 0 {
+            return Err(ReadError::NegativeLength(len));
+        }
+        if len as u64 > self.remaining() as u64 {
+            return Err(ReadError::Eof);
+        }
+        self.take(len as usize)
+    }
+
+    /// A block count of an array or map (a negative count is followed by the block's byte
+    /// size, which is read and ignored). The count is checked against the bytes that remain,
+    /// taking `min_item` bytes per item (0-byte items are capped by `max_empty_items`), so a
+    /// hostile count never drives an allocation.
+    pub fn block_count(&mut self, min_item: usize) -> Result<usize, ReadError> {
+        let count = self.long()?;
+        let count = if count < 0 {
+            let _size = self.long()?;
+            count.checked_neg().ok_or(ReadError::TooLong(count))?
+        } else {
+            count
+        };
+        let limit = (self.remaining() as u64)
+            .checked_div(min_item as u64)
+            .unwrap_or(MAX_EMPTY_ITEMS);
+        if count as u64 > limit {
+            return Err(ReadError::TooLong(count));
+        }
+        Ok(count as usize)
+    }
+
+    /// A union branch or enum symbol index, checked against `len`.
+    #[inline]
+    pub fn index(&mut self, len: usize) -> Result<usize, ReadError> {
+        let i = self.int()?;
+        if i < 0 || i as usize >= len {
+            return Err(ReadError::Index(i64::from(i), len));
+        }
+        Ok(i as usize)
+    }
+}
+
+/// The most items of zero encoded bytes (arrays of `null`, empty records) one block may claim:
+/// they cost no input, so only this bound keeps a hostile count from exhausting memory.
+pub const MAX_EMPTY_ITEMS: u64 = 1 << 20;
+
+/// Appends `v` as a zigzag varint.
+#[inline]
+pub fn write_long(v: i64, out: &mut Vec<u8>) {
+    let mut n = ((v << 1) ^ (v >> 63)) as u64;
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// Appends a length-prefixed byte string.
+#[inline]
+pub fn write_bytes(b: &[u8], out: &mut Vec<u8>) {
+    write_long(b.len() as i64, out);
+    out.extend_from_slice(b);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip_at_the_edges() {
+        for v in [
+            0i64,
+            -1,
+            1,
+            63,
+            -64,
+            64,
+            i32::MAX as i64,
+            i32::MIN as i64,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut buf = Vec::new();
+            write_long(v, &mut buf);
+            let mut c = Cursor::new(&buf);
+            assert_eq!(c.long(), Ok(v));
+            assert_eq!(c.remaining(), 0);
+        }
+    }
+
+    #[test]
+    fn hostile_lengths_fail_before_allocating() {
+        let mut buf = Vec::new();
+        write_long(1 << 40, &mut buf);
+        assert_eq!(Cursor::new(&buf).length_prefixed(), Err(ReadError::Eof));
+        assert_eq!(
+            Cursor::new(&buf).block_count(1),
+            Err(ReadError::TooLong(1 << 40))
+        );
+        let mut buf = Vec::new();
+        write_long(-3, &mut buf);
+        assert_eq!(
+            Cursor::new(&buf).length_prefixed(),
+            Err(ReadError::NegativeLength(-3))
+        );
+        assert_eq!(Cursor::new(&[0xFF; 11]).long(), Err(ReadError::BadVarint));
+        let mut buf = Vec::new();
+        write_long(i64::from(i32::MAX) + 1, &mut buf);
+        assert_eq!(Cursor::new(&buf).int(), Err(ReadError::BadInt));
+        assert_eq!(Cursor::new(&[4]).index(2), Err(ReadError::Index(2, 2)));
+    }
+}
