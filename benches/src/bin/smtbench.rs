@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use weir_benches::apply::{apply, ApplyArgs};
 use weir_benches::cli::CliError;
+use weir_benches::registry::{registry, RegistryArgs};
 use weir_benches::run::{run, RunArgs};
 
 /// Apply a weir pipeline to records, or benchmark one.
@@ -21,6 +22,8 @@ enum Command {
     Apply(ApplyArgs),
     /// Benchmark a pipeline over generated records (or a file).
     Run(RunArgs),
+    /// A Schema Registry for tests and local development (`registry serve`).
+    Registry(RegistryArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
             }
         }),
         Command::Run(args) => run(&args),
+        Command::Registry(args) => registry(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
