@@ -58,12 +58,18 @@ fn python_with_confluent_kafka() -> Result<PathBuf, String> {
         ));
     }
     let pip = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "confluent-kafka"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "confluent-kafka[schemaregistry]",
+        ])
         .output()
         .map_err(|e| format!("the venv's python could not run: {e}"))?;
     if !pip.status.success() || !has_client(&python) {
         return Err(format!(
-            "`pip install confluent-kafka` into {} failed: install confluent-kafka (pip install confluent-kafka, needs PyPI) or pip itself (Debian: apt-get install python3-pip): {}",
+            "`pip install confluent-kafka[schemaregistry]` into {} failed: install confluent-kafka with its registry extra (pip install 'confluent-kafka[schemaregistry]', needs PyPI) or pip itself (Debian: apt-get install python3-pip): {}",
             venv.display(),
             String::from_utf8_lossy(&pip.stderr)
         ));
