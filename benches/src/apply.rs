@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use weir_engine::interchange;
 use weir_engine::{Output, Pipeline, RawBatch, RawBatchBuilder, RowError};
 
-use crate::cli::{load_pipeline, CliError};
+use weir_engine::properties::parse_properties;
+
+use crate::cli::{build_pipeline, read_config, CliError};
+use crate::registry::MockRegistries;
 
 /// How many input lines go into one batch.
 pub const APPLY_BATCH_LINES: usize = 10_000;
@@ -37,6 +40,13 @@ pub struct ApplyArgs {
     /// where they disagree with the vectorized kernels (exit 5 if any).
     #[arg(long)]
     pub verify: bool,
+    /// A registry file (a JSON list of `{"subject","version","id","schemaType","schema",
+    /// "references"}`) to load into every `mock://` registry the config names before the run.
+    #[arg(long, value_name = "FILE")]
+    pub registry_seed: Option<PathBuf>,
+    /// Where to write the `mock://` registry's contents after the run (same format).
+    #[arg(long, value_name = "FILE")]
+    pub registry_dump: Option<PathBuf>,
 }
 
 /// What an `apply` run did.
@@ -135,9 +145,21 @@ impl Sinks {
 /// Runs `smtbench apply`: builds the pipeline, then reads, processes and writes the input in
 /// batches of [`APPLY_BATCH_LINES`] lines. Dead letters do not stop the run. With
 /// `errors.tolerance=none` a failing record stops it; the output then holds every record before
-/// the failing one, as Kafka Connect would have delivered them.
+/// the failing one, as Kafka Connect would have delivered them. The `mock://` registries the
+/// config names are seeded (`--registry-seed`) before the pipeline is built and dumped
+/// (`--registry-dump`) after the run, whether it completed or not.
 pub fn apply(args: &ApplyArgs) -> Result<ApplySummary, CliError> {
-    let pipeline = load_pipeline(&args.config)?;
+    let config = read_config(&args.config)?;
+    let properties = parse_properties(&config).map_err(|e| CliError::Config {
+        path: args.config.clone(),
+        message: e.to_string(),
+    })?;
+    let registries = MockRegistries::prepare(
+        &properties,
+        args.registry_seed.as_deref(),
+        args.registry_dump.as_deref(),
+    )?;
+    let pipeline = build_pipeline(&args.config, &config)?;
     let input = File::open(&args.input).map_err(|e| CliError::Input {
         path: args.input.clone(),
         message: e.to_string(),
@@ -153,6 +175,7 @@ pub fn apply(args: &ApplyArgs) -> Result<ApplySummary, CliError> {
     let run = process_all(&pipeline, &mut lines, &mut sinks);
     // Whatever was written is the run's output up to where it stopped, so flush it either way.
     let summary = sinks.finish()?;
+    registries.dump()?;
     run.map(|()| summary)
 }
 

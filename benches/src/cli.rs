@@ -38,11 +38,15 @@ pub enum CliError {
     /// `--verify` found records where kernels and references disagree.
     #[error("verify: {0} records differ between the kernels and the references")]
     Verify(usize),
+    /// `smtbench registry serve` could not start its server.
+    #[error("registry server: {0}")]
+    Serve(String),
 }
 
 impl CliError {
     /// The exit code: 1 for a config error, 2 for a record failure, 3 for bad input, 4 for an
-    /// output that cannot be written, 5 for differences found by `--verify`.
+    /// output that cannot be written, 5 for differences found by `--verify`, 6 for a registry
+    /// server that could not start.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Config { .. } => 1,
@@ -50,6 +54,7 @@ impl CliError {
             CliError::Input { .. } => 3,
             CliError::Output { .. } => 4,
             CliError::Verify(_) => 5,
+            CliError::Serve(_) => 6,
         }
     }
 }
@@ -68,9 +73,4 @@ pub fn build_pipeline(path: &Path, text: &str) -> Result<Pipeline, CliError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
-}
-
-/// Builds the pipeline from the properties file at `path`.
-pub fn load_pipeline(path: &Path) -> Result<Pipeline, CliError> {
-    build_pipeline(path, &read_config(path)?)
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`apply`]: `smtbench apply`, a pipeline over interchange-format records.
 //! - [`run`]: `smtbench run`, throughput of a pipeline (and of a serde baseline).
+//! - [`registry`]: `mock://` registry seeding/dumping for `apply`, and `smtbench registry serve`.
 //! - [`cli`]: what both share (loading the pipeline, exit codes).
 //! - [`allocations`]: the counting allocator behind `smtbench run`'s allocations per record.
 //! - [`generator`]: the port of `shared/bench/gen_records.py`.
@@ -11,5 +12,6 @@ pub mod allocations;
 pub mod apply;
 pub mod cli;
 pub mod generator;
+pub mod registry;
 pub mod run;
 pub mod wide;

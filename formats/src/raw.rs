@@ -268,7 +268,11 @@ impl RawBatchBuilder {
                 "record at offset {} of {}-{} does not fit in the batch: a batch addresses at \
                  most {limit} bytes and {limit} headers (it would hold {bytes} bytes and \
                  {headers} headers)",
-                record.offset, record.topic, record.partition
+                record.offset,
+                record.topic,
+                record
+                    .partition
+                    .map_or_else(|| "null".to_string(), |p| p.to_string())
             )));
         }
         Ok(())

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use weir_benches::allocations::CountingAllocator;
 use weir_benches::apply::{apply, ApplyArgs};
 use weir_benches::cli::CliError;
+use weir_benches::registry::{registry, RegistryArgs};
 use weir_benches::run::{run, RunArgs};
 use weir_benches::wide::{gen_wide, GenWideArgs};
 
@@ -29,6 +30,8 @@ enum Command {
     Run(RunArgs),
     /// Write interchange lines of wide records (many fields each) to stdout, for `run --input`.
     GenWide(GenWideArgs),
+    /// A Schema Registry for tests and local development (`registry serve`).
+    Registry(RegistryArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
                     error,
                 })
         }
+        Command::Registry(args) => registry(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

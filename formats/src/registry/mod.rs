@@ -18,7 +18,9 @@
 pub mod cache;
 pub mod canonical;
 pub mod framing;
+pub mod http_client;
 pub mod mock;
+pub mod server;
 pub mod store;
 pub mod subject;
 
@@ -265,11 +267,10 @@ pub fn connect(
     let url_setting = url_setting.trim();
     let inner: Arc<dyn SchemaRegistry> = match url_setting.strip_prefix(mock::MOCK_PREFIX) {
         Some(scope) => mock::scope(scope),
-        None => {
-            return Err(RegistryError::Config(format!(
-                "schema.registry.url {url_setting}: only mock:// registries are supported so far"
-            )))
-        }
+        None => Arc::new(http_client::HttpRegistry::from_settings(
+            url_setting,
+            settings,
+        )?),
     };
     Ok(Arc::new(CachedRegistry::from_settings(inner, settings)?))
 }
