@@ -347,7 +347,7 @@ mod tests {
         let mut builder = RawBatchBuilder::new();
         let record = |value: &'static [u8]| RawRecord {
             topic: "t",
-            partition: 0,
+            partition: Some(0),
             offset: 9,
             timestamp: None,
             key: Some(b"k"),

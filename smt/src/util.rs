@@ -1,6 +1,7 @@
 //! What Kafka's transforms share (`transforms/util/*.java`): the messages of `Requirements`,
 //! `SchemaUtil.copySchemaBasics`, and the per-schema cache every schema-changing transform keeps.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use weir_formats::error::ConnectError;

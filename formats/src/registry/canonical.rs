@@ -4,13 +4,14 @@
 //!
 //! - JSON Schema: the JSON document written compactly, keys in their order (Jackson's
 //!   `JsonNode.toString()`, which Confluent's `JsonSchema` stores).
-//! - Avro: the schema's JSON written compactly. Avro's own `Schema.toString()` also rewrites some
-//!   spellings (`{"type":"int"}` is stored as `"int"`): that form belongs to the Avro converter,
-//!   which parses Avro schemas, and the AVRO arm of [`canonical_text`] is where it plugs in.
+//! - Avro: Avro's own `Schema.toString()` of the parsed schema (`{"type":"int"}` is stored as
+//!   `"int"`, dotted names split into name and namespace, Java's key order), from the Avro
+//!   converter's schema model.
 //! - Protobuf: the text as given (Confluent re-prints the parsed `.proto`; weir does not parse
 //!   `.proto` files here), so only identical texts are the same schema.
 
 use super::{RegistryError, SchemaString, SchemaType};
+use crate::avro::schema::AvroSchema;
 
 /// The canonical text of `text` as a schema of `schema_type`; an AVRO or JSON schema that is not
 /// JSON is Confluent's "Invalid schema" (422, error code 42201). Costs one parse and write of the
@@ -25,7 +26,10 @@ pub fn canonical_text(schema_type: SchemaType, text: &str) -> Result<String, Reg
     };
     match schema_type {
         SchemaType::Protobuf => Ok(text.to_string()),
-        SchemaType::Avro | SchemaType::Json => compact_json(text).map_err(invalid),
+        SchemaType::Avro => AvroSchema::parse(text)
+            .map(|schema| schema.to_json_string())
+            .map_err(|e| invalid(e.to_string())),
+        SchemaType::Json => compact_json(text).map_err(invalid),
     }
 }
 
@@ -72,5 +76,19 @@ mod tests {
         let err = canonical_text(SchemaType::Json, "{nope").unwrap_err();
         assert_eq!(err.error_code(), Some(42201));
         assert!(err.to_string().starts_with("Invalid schema {nope"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod avro_tests {
+    use super::*;
+
+    #[test]
+    fn avro_schemas_are_stored_as_avro_prints_them() {
+        assert_eq!(
+            canonical_text(SchemaType::Avro, r#"{ "type" : "int" }"#).expect("avro"),
+            r#""int""#
+        );
+        assert!(canonical_text(SchemaType::Avro, r#"{"type":"nope"}"#).is_err());
     }
 }
