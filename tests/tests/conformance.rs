@@ -422,7 +422,7 @@ fn print_report(root: &Path, results: &[(Case, Outcome)]) {
     }
     println!("\nconformance cases under {}", root.display());
     println!(
-        "{:<22} {:>6} {:>6} {:>7}",
+        "{:<44} {:>6} {:>6} {:>7}",
         "group", "passed", "failed", "skipped"
     );
     for (group, tally) in &groups {
@@ -432,13 +432,13 @@ fn print_report(root: &Path, results: &[(Case, Outcome)]) {
             ""
         };
         println!(
-            "{group:<22} {:>6} {:>6} {:>7}{required}",
+            "{group:<44} {:>6} {:>6} {:>7}{required}",
             tally.passed, tally.failed, tally.skipped
         );
     }
     let total = |f: fn(&Tally) -> usize| groups.values().map(f).sum::<usize>();
     println!(
-        "{:<22} {:>6} {:>6} {:>7}",
+        "{:<44} {:>6} {:>6} {:>7}",
         "total",
         total(|t| t.passed),
         total(|t| t.failed),
