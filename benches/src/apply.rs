@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use weir_engine::interchange;
+use weir_engine::interchange::{self, BinaryFields};
 use weir_engine::{Output, Pipeline, RawBatch, RawBatchBuilder, RowError};
 
 use weir_engine::properties::parse_properties;
@@ -64,15 +64,37 @@ pub struct ApplySummary {
     pub differences: usize,
 }
 
+/// The converters whose output `smtbench` writes as base64 whatever its bytes: Confluent's
+/// Protobuf and JSON Schema frames, which their conformance corpora carry as `value_b64` even
+/// when the bytes are valid UTF-8 (a JSON Schema frame nearly always is). Every other
+/// converter's output — AvroConverter frames too, as Confluent 7.7's cases carry them — follows
+/// the format's rule: text when UTF-8.
+const BINARY_FRAME_CONVERTERS: &[&str] = &[
+    "io.confluent.connect.protobuf.ProtobufConverter",
+    "io.confluent.connect.json.JsonSchemaConverter",
+];
+
+/// Which output fields `pipeline` writes as binary frames (see [`BINARY_FRAME_CONVERTERS`]).
+fn binary_fields(pipeline: &Pipeline) -> BinaryFields {
+    let config = pipeline.config();
+    let binary = |class: &str| BINARY_FRAME_CONVERTERS.contains(&class);
+    BinaryFields {
+        key: binary(&config.output_key.class),
+        value: binary(&config.output_value.class),
+    }
+}
+
 /// A buffered output file that remembers its path for error messages.
 struct Sink {
     path: PathBuf,
     writer: BufWriter<File>,
     line: String,
+    /// The fields written as base64 whatever their bytes.
+    binary: BinaryFields,
 }
 
 impl Sink {
-    fn create(path: &Path) -> Result<Sink, CliError> {
+    fn create(path: &Path, binary: BinaryFields) -> Result<Sink, CliError> {
         let file = File::create(path).map_err(|error| CliError::Output {
             path: path.to_path_buf(),
             error,
@@ -81,6 +103,7 @@ impl Sink {
             path: path.to_path_buf(),
             writer: BufWriter::new(file),
             line: String::new(),
+            binary,
         })
     }
 
@@ -95,7 +118,7 @@ impl Sink {
     fn write(&mut self, batch: &RawBatch) -> Result<(), CliError> {
         for record in batch.records() {
             self.line.clear();
-            interchange::write_record(&record, &mut self.line);
+            interchange::write_record_with(&record, self.binary, &mut self.line);
             self.line.push('\n');
             self.writer
                 .write_all(self.line.as_bytes())
@@ -166,8 +189,13 @@ pub fn apply(args: &ApplyArgs) -> Result<ApplySummary, CliError> {
     })?;
     let mut sinks = Sinks {
         input: args.input.clone(),
-        records: Sink::create(&args.output)?,
-        dead_letters: args.dlq.as_deref().map(Sink::create).transpose()?,
+        records: Sink::create(&args.output, binary_fields(&pipeline))?,
+        // Dead letters carry the input's bytes.
+        dead_letters: args
+            .dlq
+            .as_deref()
+            .map(|path| Sink::create(path, BinaryFields::NONE))
+            .transpose()?,
         summary: ApplySummary::default(),
         verify: args.verify,
     };

@@ -143,11 +143,34 @@ pub fn read_batch(text: &str) -> Result<RawBatch, InterchangeError> {
     Ok(builder.finish())
 }
 
+/// Which of a record's key and value are binary frames, written as `key_b64` / `value_b64`
+/// even when their bytes happen to be valid UTF-8.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BinaryFields {
+    /// The key is always base64.
+    pub key: bool,
+    /// The value is always base64.
+    pub value: bool,
+}
+
+impl BinaryFields {
+    /// Neither: keys and values are text whenever they are UTF-8.
+    pub const NONE: BinaryFields = BinaryFields {
+        key: false,
+        value: false,
+    };
+}
+
 /// Appends `record` to `out` as one compact line (without the newline), keys in the order topic,
 /// partition, offset, timestamp, key, value, headers. Keys and values that are valid UTF-8 are
 /// written as text, others as `key_b64` / `value_b64`; header values that are not UTF-8 are
 /// written lossily (invalid sequences become U+FFFD), as the format only carries header text.
 pub fn write_record(record: &RawRecord<'_>, out: &mut String) {
+    write_record_with(record, BinaryFields::NONE, out);
+}
+
+/// [`write_record`], with the fields `binary` names always written as base64.
+pub fn write_record_with(record: &RawRecord<'_>, binary: BinaryFields, out: &mut String) {
     out.push_str("{\"topic\":");
     push_json_str(out, record.topic);
     // Writing to a String cannot fail.
@@ -165,8 +188,8 @@ pub fn write_record(record: &RawRecord<'_>, out: &mut String) {
         }
         None => out.push_str("null"),
     }
-    push_bytes_field(out, "key", record.key);
-    push_bytes_field(out, "value", record.value);
+    push_bytes_field(out, "key", record.key, binary.key);
+    push_bytes_field(out, "value", record.value, binary.value);
     out.push_str(",\"headers\":[");
     for (index, (name, value)) in record.headers.iter().enumerate() {
         if index > 0 {
@@ -302,9 +325,9 @@ fn wrong_type(name: &str, expected: &str, found: &Value) -> InterchangeError {
     ))
 }
 
-/// Writes the bytes as `,"name":"text"` when they are UTF-8, `,"name_b64":"..."` otherwise, or
-/// `,"name":null`.
-fn push_bytes_field(out: &mut String, name: &str, bytes: Option<&[u8]>) {
+/// Writes the bytes as `,"name":"text"` when they are UTF-8 and not `binary`,
+/// `,"name_b64":"..."` otherwise, or `,"name":null`.
+fn push_bytes_field(out: &mut String, name: &str, bytes: Option<&[u8]>, binary: bool) {
     out.push_str(",\"");
     out.push_str(name);
     let Some(bytes) = bytes else {
@@ -312,11 +335,11 @@ fn push_bytes_field(out: &mut String, name: &str, bytes: Option<&[u8]>) {
         return;
     };
     match std::str::from_utf8(bytes) {
-        Ok(text) => {
+        Ok(text) if !binary => {
             out.push_str("\":");
             push_json_str(out, text);
         }
-        Err(_) => {
+        _ => {
             out.push_str("_b64\":\"");
             STANDARD.encode_string(bytes, out);
             out.push('"');
@@ -401,6 +424,24 @@ mod tests {
             "{line}"
         );
         assert_eq!(round_trip(&record), record);
+    }
+
+    #[test]
+    fn binary_fields_are_base64_even_when_utf8() {
+        let record = sample();
+        let mut line = String::new();
+        let binary = BinaryFields {
+            key: false,
+            value: true,
+        };
+        write_record_with(&record.as_raw(), binary, &mut line);
+        let expected = format!(
+            r#""value_b64":"{}""#,
+            STANDARD.encode(record.value.as_deref().unwrap_or_default())
+        );
+        assert!(line.contains(&expected), "{line}");
+        assert!(line.contains(r#""key":"#), "{line}");
+        assert_eq!(parse_line(&line).expect("parses"), record);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Every `schema.registry.url=mock://NAME` in the process shares one [`MemoryRegistry`] per
 //! scope name, as Confluent's `MockSchemaRegistry.getClientForScope` does, so a converter that
 //! writes and one that reads see the same schemas. `mock://` with no name is the scope
-//! [`DEFAULT_SCOPE`].
+//! [`DEFAULT_SCOPE`]. A scope hands new schemas the lowest free id ([`NewIds::LowestFree`]),
+//! as Confluent's mock does after ids were seeded under it.
 //!
 //! The seed/dump format is a JSON list of
 //! `{"subject","version","id","schemaType","schema","references":[{"name","subject","version"}]}`
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{json, Map, Value};
 
 use super::{
-    MemoryRegistry, RegistryError, SchemaReference, SchemaString, SchemaType, SubjectSchema,
+    MemoryRegistry, NewIds, RegistryError, SchemaReference, SchemaString, SchemaType, SubjectSchema,
 };
 
 /// The prefix of a `schema.registry.url` naming an in-process registry.
@@ -36,7 +37,10 @@ pub fn scope(name: &str) -> Arc<MemoryRegistry> {
     let name = if name.is_empty() { DEFAULT_SCOPE } else { name };
     // The map is only ever inserted into, so a poisoned lock still holds a consistent map.
     let mut scopes = scopes().lock().unwrap_or_else(|p| p.into_inner());
-    Arc::clone(scopes.entry(name.to_string()).or_default())
+    let registry = scopes
+        .entry(name.to_string())
+        .or_insert_with(|| Arc::new(MemoryRegistry::with_new_ids(NewIds::LowestFree)));
+    Arc::clone(registry)
 }
 
 /// The scope a `schema.registry.url` value names, if it is a `mock://` URL (the first of a

@@ -1,5 +1,6 @@
 //! [`MemoryRegistry`]: a schema registry in memory with the semantics of Confluent's
-//! `MockSchemaRegistryClient` — ids count up from 1 per registry, the same schema gets the same
+//! `MockSchemaRegistryClient` — ids count up from 1 per registry (see [`NewIds`] for where a
+//! new id lands after ids were given explicitly), the same schema gets the same
 //! id under every subject, versions count up per subject, registering a schema a subject already
 //! has is a no-op returning its id, and look-up errors carry the mock's messages
 //! ("Subject Not Found; error code: 40401"). It backs `mock://` scopes and the test server.
@@ -16,6 +17,20 @@ pub const DEFAULT_COMPATIBILITY: &str = "BACKWARD";
 pub const DEFAULT_MODE: &str = "READWRITE";
 /// The mode in which registrations may carry their own ids (`PUT /mode` with `IMPORT`).
 pub const IMPORT_MODE: &str = "IMPORT";
+
+/// Where a new schema's id lands once some ids were given explicitly (seeding, `IMPORT` mode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NewIds {
+    /// One above the largest id in use, as Confluent's Kafka-backed registry gives them (and the
+    /// 7.8 conformance harness, which moves its mock's counter past the seeded ids).
+    #[default]
+    AboveLargest,
+    /// The lowest id not in use. Confluent's `MockSchemaRegistryClient` (7.7) counts its own ids
+    /// from 1 and explicit ids do not move that counter; taking the lowest free id reproduces
+    /// that without ever handing out an id twice, and equals [`NewIds::AboveLargest`] whenever
+    /// the ids in use are 1..=n (every registry that only assigned its own).
+    LowestFree,
+}
 
 /// One registered version; removed versions stay in the log, marked, so that ids stay put.
 #[derive(Debug, Clone)]
@@ -48,8 +63,12 @@ struct State {
     by_id: HashMap<i32, Arc<SchemaString>>,
     /// Ids by schema: the same schema under another subject gets the same id.
     ids: HashMap<Arc<SchemaString>, i32>,
-    /// The largest id given so far; the next new schema gets one more.
+    /// How new ids are chosen.
+    new_ids: NewIds,
+    /// The largest id given so far.
     last_id: i32,
+    /// No id below this one is free (ids are never freed, so it only moves up).
+    lowest_free: i32,
     /// The registry-wide compatibility level and per-subject overrides.
     compatibility: Option<String>,
     subject_compatibility: HashMap<String, String>,
@@ -72,6 +91,21 @@ impl State {
 
     fn latest(&self, subject: &str) -> Option<&Entry> {
         self.live(subject).last()
+    }
+
+    /// The id a new schema gets under [`NewIds`]; `None` when ids are used up. Amortised O(1):
+    /// the lowest-free cursor only moves up.
+    fn new_id(&mut self) -> Option<i32> {
+        match self.new_ids {
+            NewIds::AboveLargest => self.last_id.checked_add(1),
+            NewIds::LowestFree => {
+                self.lowest_free = self.lowest_free.max(1);
+                while self.by_id.contains_key(&self.lowest_free) {
+                    self.lowest_free = self.lowest_free.checked_add(1)?;
+                }
+                Some(self.lowest_free)
+            }
+        }
     }
 
     /// Records `schema` as `subject`'s version `version` with `id`, keeping the subject's
@@ -102,9 +136,16 @@ pub struct MemoryRegistry {
 }
 
 impl MemoryRegistry {
-    /// An empty registry: ids start at 1.
+    /// An empty registry: ids start at 1 and new ids go above the largest in use.
     pub fn new() -> MemoryRegistry {
         MemoryRegistry::default()
+    }
+
+    /// An empty registry whose new ids are chosen by `new_ids`.
+    pub fn with_new_ids(new_ids: NewIds) -> MemoryRegistry {
+        let registry = MemoryRegistry::default();
+        registry.write().new_ids = new_ids;
+        registry
     }
 
     fn read(&self) -> RwLockReadGuard<'_, State> {
@@ -118,7 +159,7 @@ impl MemoryRegistry {
     }
 
     /// Registers `schema` under `subject` with a given `id` and, when given, `version` (seeding,
-    /// or `IMPORT` mode): afterwards new schemas get ids above every id given. The same schema
+    /// or `IMPORT` mode): afterwards new schemas get ids as [`NewIds`] says. The same schema
     /// already under the subject with that id is a no-op; a version or id already taken by
     /// another schema is an error.
     pub fn register_with_id(
@@ -293,7 +334,7 @@ impl SchemaRegistry for MemoryRegistry {
         }
         let id = match state.ids.get(&schema) {
             Some(&id) => id,
-            None => state.last_id.checked_add(1).ok_or_else(|| {
+            None => state.new_id().ok_or_else(|| {
                 RegistryError::rest(500, 50001, "Error while registering schema: no ids left")
             })?,
         };
@@ -422,6 +463,18 @@ mod tests {
             .register_with_id("s", &avro("\"string\""), Some(4), 12)
             .unwrap_err();
         assert_eq!(err.error_code(), Some(42205));
+    }
+
+    #[test]
+    fn a_lowest_free_registry_fills_the_gaps_below_explicit_ids() {
+        let r = MemoryRegistry::with_new_ids(NewIds::LowestFree);
+        r.register_with_id("s", &avro("\"int\""), None, 2)
+            .expect("seed");
+        assert_eq!(r.register("s", &avro("\"long\"")), Ok(1));
+        assert_eq!(r.register("t", &avro("\"float\"")), Ok(3));
+        // The same schema under another subject keeps its id.
+        assert_eq!(r.register("u", &avro("\"long\"")), Ok(1));
+        assert_eq!(r.latest("s").map(|s| s.version), Ok(2));
     }
 
     #[test]
