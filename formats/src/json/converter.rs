@@ -625,6 +625,26 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn a_negative_zero_reads_as_kafkas_big_decimal_does() {
+        let config = JsonConfig::default();
+        let doc = |payload: &str| {
+            Some(format!(r#"{{"schema":{{"type":"double"}},"payload":{payload}}}"#).into_bytes())
+        };
+        let docs = [doc("-0.0"), doc("-0e3"), doc("-0"), doc("1.5")];
+        let payloads: Vec<String> = columnar(&config, &docs)
+            .into_iter()
+            .map(|row| {
+                let bytes = row.expect("decodes").expect("not null");
+                let json: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+                json["payload"].to_string()
+            })
+            .collect();
+        // BigDecimal has no negative zero (and `-0` is the integer 0).
+        assert_eq!(payloads, ["0.0", "0.0", "0.0", "1.5"]);
+        assert_agree(&config, &docs).expect("kernel and reference agree");
+    }
+
     fn json_value() -> impl Strategy<Value = serde_json::Value> {
         let leaf = prop_oneof![
             Just(serde_json::Value::Null),

@@ -163,7 +163,10 @@ impl TapeParser {
                     Ok(v) => JNode::I64(v),
                     Err(_) => JNode::U64(*v),
                 },
-                Node::Static(StaticNode::F64(v)) => JNode::F64(*v),
+                // Kafka reads fractional numbers as BigDecimals, which have no negative zero:
+                // `-0.0` is `0.0` (so is a negative number too small for a double, which Kafka
+                // reads as `-0.0`: the double cannot tell the two apart; see the README).
+                Node::Static(StaticNode::F64(v)) => JNode::F64(*v + 0.0),
                 Node::Static(StaticNode::Bool(v)) => JNode::Bool(*v),
                 Node::Static(StaticNode::Null) => JNode::Null,
             });

@@ -48,6 +48,46 @@ fn compact_json(text: &str) -> Result<String, String> {
     serde_json::to_string(&value).map_err(|e| e.to_string())
 }
 
+/// An AVRO schema text with what Avro's `Schema.equals` ignores taken out — `doc` and `aliases`
+/// of named types and fields, and enums' `default` — so two texts are equal here exactly when
+/// Avro would call the schemas equal (Confluent's mock registry shares ids that way). Field
+/// defaults, orders and custom properties stay: `equals` compares them. Text that is not JSON
+/// is returned as given. Costs a parse and a write.
+pub fn avro_equality_form(text: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(mut value) => {
+            strip_ignored_by_equals(&mut value);
+            value.to_string()
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
+/// Removes, throughout an Avro schema, what Avro's `Schema.equals` does not compare.
+fn strip_ignored_by_equals(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_ignored_by_equals),
+        serde_json::Value::Object(object) => {
+            let kind = object.get("type").and_then(|t| t.as_str());
+            let is_enum = kind == Some("enum");
+            if object.contains_key("name") {
+                // A named type (record, error, enum, fixed) or a record's field.
+                object.shift_remove("doc");
+                object.shift_remove("aliases");
+            }
+            if is_enum {
+                object.shift_remove("default");
+            }
+            for key in ["type", "items", "values", "fields"] {
+                if let Some(child) = object.get_mut(key) {
+                    strip_ignored_by_equals(child);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +99,18 @@ mod tests {
         assert_eq!(
             canonical_text(SchemaType::Json, text).expect("json"),
             r#"{"type":"object","properties":{"b":{"maximum":1.50},"a":{}}}"#
+        );
+    }
+
+    #[test]
+    fn avro_equality_ignores_docs_aliases_and_enum_defaults_but_not_field_defaults() {
+        let with = r#"{"type":"record","name":"E","doc":"d","fields":[{"name":"s","doc":"x","default":"A","type":{"type":"enum","name":"S","aliases":["T"],"symbols":["A"],"default":"A"}}]}"#;
+        let without = r#"{"type":"record","name":"E","fields":[{"name":"s","default":"A","type":{"type":"enum","name":"S","symbols":["A"]}}]}"#;
+        assert_eq!(avro_equality_form(with), avro_equality_form(without));
+        let other_default = without.replace(r#""default":"A","type""#, r#""default":"B","type""#);
+        assert_ne!(
+            avro_equality_form(without),
+            avro_equality_form(&other_default)
         );
     }
 

@@ -3,8 +3,7 @@
 //! Every `schema.registry.url=mock://NAME` in the process shares one [`MemoryRegistry`] per
 //! scope name, as Confluent's `MockSchemaRegistry.getClientForScope` does, so a converter that
 //! writes and one that reads see the same schemas. `mock://` with no name is the scope
-//! [`DEFAULT_SCOPE`]. A scope hands new schemas the lowest free id ([`NewIds::LowestFree`]),
-//! as Confluent's mock does after ids were seeded under it.
+//! [`DEFAULT_SCOPE`]. A scope follows the mock's id rules ([`IdRules::Mock`]).
 //!
 //! The seed/dump format is a JSON list of
 //! `{"subject","version","id","schemaType","schema","references":[{"name","subject","version"}]}`
@@ -18,7 +17,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{json, Map, Value};
 
 use super::{
-    MemoryRegistry, NewIds, RegistryError, SchemaReference, SchemaString, SchemaType, SubjectSchema,
+    IdRules, MemoryRegistry, RegistryError, SchemaReference, SchemaString, SchemaType,
+    SubjectSchema,
 };
 
 /// The prefix of a `schema.registry.url` naming an in-process registry.
@@ -39,7 +39,7 @@ pub fn scope(name: &str) -> Arc<MemoryRegistry> {
     let mut scopes = scopes().lock().unwrap_or_else(|p| p.into_inner());
     let registry = scopes
         .entry(name.to_string())
-        .or_insert_with(|| Arc::new(MemoryRegistry::with_new_ids(NewIds::LowestFree)));
+        .or_insert_with(|| Arc::new(MemoryRegistry::with_id_rules(IdRules::Mock)));
     Arc::clone(registry)
 }
 

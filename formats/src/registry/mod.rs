@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 pub use cache::CachedRegistry;
 pub use framing::{Frame, FramingError, SchemaId};
-pub use store::{MemoryRegistry, NewIds};
+pub use store::{IdRules, MemoryRegistry};
 pub use subject::SubjectNameStrategy;
 
 /// The kind of a schema, as the registry's `schemaType` names it (absent means AVRO).

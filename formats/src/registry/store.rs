@@ -1,6 +1,6 @@
 //! [`MemoryRegistry`]: a schema registry in memory with the semantics of Confluent's
-//! `MockSchemaRegistryClient` — ids count up from 1 per registry (see [`NewIds`] for where a
-//! new id lands after ids were given explicitly), the same schema gets the same
+//! `MockSchemaRegistryClient` — ids count up from 1 per registry ([`IdRules`] for where a new
+//! id lands after ids were given explicitly, and which schemas share one), the same schema gets the same
 //! id under every subject, versions count up per subject, registering a schema a subject already
 //! has is a no-op returning its id, and look-up errors carry the mock's messages
 //! ("Subject Not Found; error code: 40401"). It backs `mock://` scopes and the test server.
@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::canonical::canonical_schema;
-use super::{RegistryError, SchemaRegistry, SchemaString, SubjectSchema};
+use super::canonical::{avro_equality_form, canonical_schema};
+use super::{RegistryError, SchemaRegistry, SchemaString, SchemaType, SubjectSchema};
 
 /// The compatibility level a registry starts with (Confluent's default).
 pub const DEFAULT_COMPATIBILITY: &str = "BACKWARD";
@@ -18,18 +18,20 @@ pub const DEFAULT_MODE: &str = "READWRITE";
 /// The mode in which registrations may carry their own ids (`PUT /mode` with `IMPORT`).
 pub const IMPORT_MODE: &str = "IMPORT";
 
-/// Where a new schema's id lands once some ids were given explicitly (seeding, `IMPORT` mode).
+/// Whose id rules a [`MemoryRegistry`] follows: they differ only in ids.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum NewIds {
-    /// One above the largest id in use, as Confluent's Kafka-backed registry gives them (and the
-    /// 7.8 conformance harness, which moves its mock's counter past the seeded ids).
+pub enum IdRules {
+    /// Confluent's Kafka-backed registry (and the 7.8 conformance harness, which moves its
+    /// mock's counter past the seeded ids): a new schema gets one above the largest id in use;
+    /// schemas share an id only when their canonical texts are equal.
     #[default]
-    AboveLargest,
-    /// The lowest id not in use. Confluent's `MockSchemaRegistryClient` (7.7) counts its own ids
-    /// from 1 and explicit ids do not move that counter; taking the lowest free id reproduces
-    /// that without ever handing out an id twice, and equals [`NewIds::AboveLargest`] whenever
-    /// the ids in use are 1..=n (every registry that only assigned its own).
-    LowestFree,
+    Server,
+    /// Confluent's `MockSchemaRegistryClient`: it counts its own ids from 1 and explicit ids do
+    /// not move that counter, so a new schema gets the lowest id not in use (which equals
+    /// [`IdRules::Server`]'s whenever the ids in use are 1..=n); and it finds a schema's id by
+    /// Avro's `Schema.equals`, which ignores docs, aliases and enum defaults, so a schema
+    /// differing from a registered one only in those becomes a new version under the old id.
+    Mock,
 }
 
 /// One registered version; removed versions stay in the log, marked, so that ids stay put.
@@ -61,10 +63,10 @@ struct State {
     subjects: HashMap<String, Vec<usize>>,
     /// Schemas by id (kept after a subject is deleted, as the mock keeps them).
     by_id: HashMap<i32, Arc<SchemaString>>,
-    /// Ids by schema: the same schema under another subject gets the same id.
-    ids: HashMap<Arc<SchemaString>, i32>,
-    /// How new ids are chosen.
-    new_ids: NewIds,
+    /// Ids by the schema's [`id_identity`]: the same schema under another subject gets the same id.
+    ids: HashMap<SchemaString, i32>,
+    /// How ids are chosen and shared.
+    id_rules: IdRules,
     /// The largest id given so far.
     last_id: i32,
     /// No id below this one is free (ids are never freed, so it only moves up).
@@ -93,12 +95,12 @@ impl State {
         self.live(subject).last()
     }
 
-    /// The id a new schema gets under [`NewIds`]; `None` when ids are used up. Amortised O(1):
+    /// The id a new schema gets under [`IdRules`]; `None` when ids are used up. Amortised O(1):
     /// the lowest-free cursor only moves up.
     fn new_id(&mut self) -> Option<i32> {
-        match self.new_ids {
-            NewIds::AboveLargest => self.last_id.checked_add(1),
-            NewIds::LowestFree => {
+        match self.id_rules {
+            IdRules::Server => self.last_id.checked_add(1),
+            IdRules::Mock => {
                 self.lowest_free = self.lowest_free.max(1);
                 while self.by_id.contains_key(&self.lowest_free) {
                     self.lowest_free = self.lowest_free.checked_add(1)?;
@@ -111,8 +113,11 @@ impl State {
     /// Records `schema` as `subject`'s version `version` with `id`, keeping the subject's
     /// versions in order.
     fn push(&mut self, subject: &str, version: i32, id: i32, schema: Arc<SchemaString>) {
-        self.by_id.insert(id, Arc::clone(&schema));
-        self.ids.insert(Arc::clone(&schema), id);
+        // The first schema given an id stays its schema (under the mock's rules a later,
+        // Avro-equal one may share the id).
+        self.by_id.entry(id).or_insert_with(|| Arc::clone(&schema));
+        let identity = id_identity(self.id_rules, &schema);
+        self.ids.entry(identity).or_insert(id);
         self.last_id = self.last_id.max(id);
         let index = self.entries.len();
         self.entries.push(Entry {
@@ -128,6 +133,19 @@ impl State {
     }
 }
 
+/// The form of `schema` under which equal schemas share an id: the canonical schema itself,
+/// or under the mock's rules an AVRO schema's [`avro_equality_form`]. Costs a clone (and for the
+/// mock's AVRO schemas a parse and write); registering is rare.
+fn id_identity(id_rules: IdRules, schema: &SchemaString) -> SchemaString {
+    match (id_rules, schema.schema_type) {
+        (IdRules::Mock, SchemaType::Avro) => SchemaString {
+            schema: avro_equality_form(&schema.schema),
+            ..schema.clone()
+        },
+        _ => schema.clone(),
+    }
+}
+
 /// An in-memory schema registry (see the module docs). Every method takes a lock once; reads
 /// share it. Look-ups by subject scan that subject's versions, look-ups by id are a hash probe.
 #[derive(Debug, Default)]
@@ -136,15 +154,15 @@ pub struct MemoryRegistry {
 }
 
 impl MemoryRegistry {
-    /// An empty registry: ids start at 1 and new ids go above the largest in use.
+    /// An empty registry with the server's id rules: ids start at 1.
     pub fn new() -> MemoryRegistry {
         MemoryRegistry::default()
     }
 
-    /// An empty registry whose new ids are chosen by `new_ids`.
-    pub fn with_new_ids(new_ids: NewIds) -> MemoryRegistry {
+    /// An empty registry following `id_rules`.
+    pub fn with_id_rules(id_rules: IdRules) -> MemoryRegistry {
         let registry = MemoryRegistry::default();
-        registry.write().new_ids = new_ids;
+        registry.write().id_rules = id_rules;
         registry
     }
 
@@ -159,7 +177,7 @@ impl MemoryRegistry {
     }
 
     /// Registers `schema` under `subject` with a given `id` and, when given, `version` (seeding,
-    /// or `IMPORT` mode): afterwards new schemas get ids as [`NewIds`] says. The same schema
+    /// or `IMPORT` mode): afterwards new schemas get ids as [`IdRules`] say. The same schema
     /// already under the subject with that id is a no-op; a version or id already taken by
     /// another schema is an error.
     pub fn register_with_id(
@@ -332,7 +350,7 @@ impl SchemaRegistry for MemoryRegistry {
         if let Some(existing) = state.find(subject, &schema) {
             return Ok(existing.id);
         }
-        let id = match state.ids.get(&schema) {
+        let id = match state.ids.get(&id_identity(state.id_rules, &schema)) {
             Some(&id) => id,
             None => state.new_id().ok_or_else(|| {
                 RegistryError::rest(500, 50001, "Error while registering schema: no ids left")
@@ -466,8 +484,8 @@ mod tests {
     }
 
     #[test]
-    fn a_lowest_free_registry_fills_the_gaps_below_explicit_ids() {
-        let r = MemoryRegistry::with_new_ids(NewIds::LowestFree);
+    fn the_mocks_ids_fill_the_gaps_below_explicit_ids() {
+        let r = MemoryRegistry::with_id_rules(IdRules::Mock);
         r.register_with_id("s", &avro("\"int\""), None, 2)
             .expect("seed");
         assert_eq!(r.register("s", &avro("\"long\"")), Ok(1));
