@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
-use rdkafka::consumer::{BaseConsumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 use rdkafka::statistics::Statistics;
+use rdkafka::TopicPartitionList;
 
 /// Forwards a librdkafka log line to `tracing` at the matching level.
 fn log(level: RDKafkaLogLevel, facility: &str, message: &str) {
@@ -64,7 +65,22 @@ impl ClientContext for ConsumerStats {
     }
 }
 
-impl ConsumerContext for ConsumerStats {}
+impl ConsumerContext for ConsumerStats {
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let names = |list: &TopicPartitionList| {
+            list.elements()
+                .iter()
+                .map(|e| format!("{}-{}", e.topic(), e.partition()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match rebalance {
+            Rebalance::Assign(list) => tracing::info!("partitions assigned: [{}]", names(list)),
+            Rebalance::Revoke(list) => tracing::info!("partitions revoked: [{}]", names(list)),
+            Rebalance::Error(error) => tracing::warn!("rebalance: {error}"),
+        }
+    }
+}
 
 /// The producer's context: counts deliveries that failed (after librdkafka's retries) since the
 /// last [`DeliveryTracker::reset`], and keeps the first error.
