@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
-use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
@@ -66,7 +66,7 @@ impl ClientContext for ConsumerStats {
 }
 
 impl ConsumerContext for ConsumerStats {
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let names = |list: &TopicPartitionList| {
             list.elements()
                 .iter()
@@ -78,6 +78,12 @@ impl ConsumerContext for ConsumerStats {
             Rebalance::Assign(list) => tracing::info!("partitions assigned: [{}]", names(list)),
             Rebalance::Revoke(list) => tracing::info!("partitions revoked: [{}]", names(list)),
             Rebalance::Error(error) => tracing::warn!("rebalance: {error}"),
+        }
+        // With an incremental protocol (cooperative, or group.protocol=consumer) the lists above
+        // are changes; this is the whole assignment.
+        match consumer.assignment() {
+            Ok(list) => tracing::info!("assignment after rebalance: [{}]", names(&list)),
+            Err(error) => tracing::warn!("reading the assignment: {error}"),
         }
     }
 }

@@ -248,8 +248,8 @@ fn two_workers_split_partitions_and_survive_one_leaving(port: u16, protocol: &st
             w.log_text()
                 .lines()
                 .rev()
-                .find(|l| l.contains("partitions assigned") || l.contains("partitions revoked"))
-                .is_some_and(|l| l.contains("partitions assigned") && !l.contains("[]"))
+                .find(|l| l.contains("assignment after rebalance"))
+                .is_some_and(|l| !l.contains("[]"))
         })
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -267,7 +267,6 @@ fn two_workers_split_partitions_and_survive_one_leaving(port: u16, protocol: &st
     let all: Vec<TestRecord> = first.iter().chain(&second).cloned().collect();
     let outputs = all_outputs(&broker, &all, Duration::from_secs(120));
     assert_every_input_once_or_more(&all, &outputs);
-    assert!(outputs.len() >= shop_records(&all));
 }
 
 #[test]

@@ -63,7 +63,7 @@ impl Broker {
 
     fn run_start(&self) {
         if let Err(message) = script(&["start", &self.port.to_string(), self.datadir.to_str().unwrap()]) {
-            panic!("the Kafka broker did not start (the broker tests need Java 17+ and Maven: apt-get install openjdk-17-jre-headless maven):\n{message}");
+            panic!("the Kafka broker did not start (the broker tests need it: Java 17+ and Maven):\n{message}");
         }
     }
 
@@ -239,6 +239,8 @@ pub fn generated(n: usize, start: usize, partitions: i32) -> Vec<TestRecord> {
     generate(&GeneratorConfig {
         records: n,
         start,
+        // The seed drives the trace-id headers the tests identify records by.
+        seed: 1 + start as u64,
         ..GeneratorConfig::default()
     })
     .enumerate()
