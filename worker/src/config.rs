@@ -76,6 +76,11 @@ pub struct WorkerConfig {
     pub dead_letter_queue: Option<DeadLetterQueue>,
     /// `exactly.once`: records and offsets in one Kafka transaction per batch.
     pub exactly_once: bool,
+    /// `worker.output.partition`: `input` (default) writes each record to the partition the
+    /// chain gives it (the input's, unless a transform set another), keeping each partition's
+    /// order; `key` leaves the partition to the producer's partitioner (by key), for output
+    /// topics with fewer partitions than the input's (e.g. the topics TimestampRouter names).
+    pub keep_partition: bool,
     /// `worker.batch.max.records` (default 10000): at most this many records per batch.
     pub batch_max_records: usize,
     /// `worker.batch.max.wait.ms` (default 100): how long to wait for a batch's first record.
@@ -180,6 +185,16 @@ impl WorkerConfig {
             producer,
             dead_letter_queue,
             exactly_once,
+            keep_partition: match get("worker.output.partition") {
+                None | Some("input") => true,
+                Some("key") => false,
+                Some(other) => {
+                    return Err(WorkerConfigError::new(
+                        "worker.output.partition",
+                        format!("Invalid value {other} for configuration worker.output.partition: String must be one of: input, key"),
+                    ))
+                }
+            },
             batch_max_records: positive(&properties, "worker.batch.max.records", 10_000)?,
             batch_max_wait: Duration::from_millis(
                 positive(&properties, "worker.batch.max.wait.ms", 100)? as u64,
@@ -308,6 +323,12 @@ mod tests {
         assert_eq!(config("topics.regex=x.*\ngroup.id=g\n").unwrap_err().key, "topics");
         assert_eq!(config("").unwrap_err().key, "group.id");
         assert_eq!(config("group.id=g\nexactly.once=yes\n").unwrap_err().key, "exactly.once");
+        assert_eq!(
+            config("group.id=g\nworker.output.partition=random\n").unwrap_err().key,
+            "worker.output.partition"
+        );
+        assert!(!config("group.id=g\nworker.output.partition=key\n").unwrap().keep_partition);
+        assert!(config("group.id=g\n").unwrap().keep_partition);
         assert_eq!(
             config("group.id=g\nworker.batch.max.records=0\n").unwrap_err().key,
             "worker.batch.max.records"

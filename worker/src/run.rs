@@ -131,27 +131,34 @@ impl Worker {
             "weir-worker running"
         );
         while !stop.load(Ordering::Relaxed) {
-            let started = Instant::now();
-            let polled = collect(
-                &self.consumer,
-                self.config.batch_max_records,
-                self.config.batch_max_wait,
-            );
-            if polled.is_empty() {
-                self.progress.tick(self.consumer.context().lag());
-                continue;
-            }
-            match self.process(&polled)? {
-                BatchEnd::Committed(counters) => {
-                    self.progress
-                        .batch(counters, started.elapsed(), self.consumer.context().lag());
-                }
-                BatchEnd::Rewound => self.rewind(&polled),
-            }
+            self.run_batch()?;
         }
         self.progress.finish(self.consumer.context().lag());
         tracing::info!("weir-worker stopped after committing its last batch");
         Ok(self.progress.counters())
+    }
+
+    /// Polls one batch (waiting up to `worker.batch.max.wait.ms` for its first record) and
+    /// processes, writes and commits it; returns how many records it held (0: none came).
+    pub fn run_batch(&mut self) -> Result<usize, WorkerError> {
+        let started = Instant::now();
+        let polled = collect(
+            &self.consumer,
+            self.config.batch_max_records,
+            self.config.batch_max_wait,
+        );
+        if polled.is_empty() {
+            self.progress.tick(self.consumer.context().lag());
+            return Ok(0);
+        }
+        match self.process(&polled)? {
+            BatchEnd::Committed(counters) => {
+                self.progress
+                    .batch(counters, started.elapsed(), self.consumer.context().lag());
+            }
+            BatchEnd::Rewound => self.rewind(&polled),
+        }
+        Ok(polled.len())
     }
 
     /// Processes, writes and commits one batch.
@@ -249,7 +256,8 @@ impl Worker {
         }
     }
 
-    /// Queues the output records, each to the topic and partition the chain gave it.
+    /// Queues the output records, each to the topic the chain gave it, and to its partition
+    /// (`worker.output.partition=input`) or the partitioner's choice (`key`).
     fn send_records(&self, output: &Output) -> Result<(), WorkerError> {
         let records = &output.records;
         for row in 0..records.len() {
@@ -264,7 +272,8 @@ impl Worker {
                     topic: topic.to_string(),
                 });
             }
-            send_row(&self.producer, records, row, topic, records.partition(row))?;
+            let partition = records.partition(row).filter(|_| self.config.keep_partition);
+            send_row(&self.producer, records, row, topic, partition)?;
         }
         Ok(())
     }

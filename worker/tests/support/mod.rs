@@ -235,8 +235,19 @@ pub fn produce(bootstrap: &str, records: &[TestRecord]) {
 /// `n` records from the benchmark generator (schemaless; topics shop.orders, shop.payments and
 /// audit.orders), each on partition `index % partitions`, with the generator's timestamps from 2023.
 pub fn generated(n: usize, start: usize, partitions: i32) -> Vec<TestRecord> {
+    generated_in(weir_benches::generator::Mode::Schemaless, n, start, partitions)
+}
+
+/// [`generated`] in either of the generator's modes.
+pub fn generated_in(
+    mode: weir_benches::generator::Mode,
+    n: usize,
+    start: usize,
+    partitions: i32,
+) -> Vec<TestRecord> {
     use weir_benches::generator::{generate, GeneratorConfig};
     generate(&GeneratorConfig {
+        mode,
         records: n,
         start,
         // The seed drives the trace-id headers the tests identify records by.
