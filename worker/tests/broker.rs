@@ -173,6 +173,29 @@ fn a_bad_record_goes_to_the_dead_letter_topic_and_nothing_is_lost() {
     ids.sort_unstable();
     assert_eq!(ids, (0..200).collect::<Vec<_>>());
     assert_eq!(broker.committed("dlq-test", "in", 2), broker.end_offsets("in", 2));
+
+    // consumer.* overrides reach the consumer: with auto.offset.reset=latest a new group skips
+    // the 200 records already there and takes only what comes after it joined.
+    broker.create_topic("out-latest", 2);
+    let latest = config.replace("transforms.route.replacement=out", "transforms.route.replacement=out-latest")
+        .replace("group.id=dlq-test", "group.id=latest")
+        + "consumer.auto.offset.reset=latest\nproducer.compression.type=gzip\n";
+    let mut worker = WorkerProcess::start(&dir, "latest", &latest);
+    worker.wait_for_log("assignment after rebalance: [in-", Duration::from_secs(60));
+    // The group's start position (latest) is resolved once the partitions are fetched.
+    std::thread::sleep(Duration::from_secs(3));
+    let later: Vec<TestRecord> = records[..10]
+        .iter()
+        .map(|r| TestRecord { value: Some(b"{\"later\":true}".to_vec()), ..r.clone() })
+        .collect();
+    produce(&broker.bootstrap(), &later);
+    let out = read(&broker.bootstrap(), &["out-latest"], Duration::from_secs(60), |r| r.len() >= 10);
+    std::thread::sleep(Duration::from_secs(2));
+    let (status, _) = worker.terminate();
+    assert!(status.success(), "{}", worker.log_text());
+    let out = read(&broker.bootstrap(), &["out-latest"], Duration::from_secs(5), |r| r.len() > out.len());
+    assert_eq!(out.len(), 10);
+    assert!(out.iter().all(|r| r.value.as_deref() == Some(&b"{\"later\":true}"[..])));
 }
 
 /// Every generated input's trace-id appears in `outputs` at least once (audit records are
