@@ -26,7 +26,9 @@ const INPUTS: &str = "shop.orders,shop.payments,audit.orders";
 /// The worker keys around a chain: every input topic, a fresh group, output partitions by key
 /// (chain2's TimestampRouter names topics the broker creates with one partition).
 fn config(broker: &Broker, chain: &str, group: &str) -> WorkerConfig {
-    let mut text = std::fs::read_to_string(support::root().join(format!("examples/{chain}.properties"))).unwrap();
+    let mut text =
+        std::fs::read_to_string(support::root().join(format!("examples/{chain}.properties")))
+            .unwrap();
     if !text.contains("RegexRouter") && !text.contains("TimestampRouter") {
         // A passthrough chain writes to the input topic; route it elsewhere, as a user would.
         text = text.replace("transforms=\n", "");
@@ -110,22 +112,39 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(100_000);
     println!("records/s through one Kafka 4.4 broker (127.0.0.1), {records} records per data set");
-    println!("{:<24} {:>12} {:>12} {:>8}", "chain", "plain loop", "weir-worker", "ratio");
+    println!(
+        "{:<24} {:>12} {:>12} {:>8}",
+        "chain", "plain loop", "weir-worker", "ratio"
+    );
     for (mode, port, chains) in [
-        (Mode::Schemaless, 19190, ["passthrough_schemaless", "chain1_schemaless"]),
+        (
+            Mode::Schemaless,
+            19190,
+            ["passthrough_schemaless", "chain1_schemaless"],
+        ),
         (Mode::Schema, 19191, ["passthrough_schema", "chain2_schema"]),
     ] {
         let broker = Broker::start(port);
         for topic in INPUTS.split(',') {
             broker.create_topic(topic, PARTITIONS);
         }
-        produce(&broker.bootstrap(), &generated_in(mode, records, 0, PARTITIONS));
+        produce(
+            &broker.bootstrap(),
+            &generated_in(mode, records, 0, PARTITIONS),
+        );
         // Interleaved: plain, chain, plain, chain; each side's best.
         for chain in chains {
             let mut best = (0.0f64, 0.0f64);
             for round in 0..2 {
-                best.0 = best.0.max(plain(&broker, records, &format!("plain-{chain}-{round}")));
-                best.1 = best.1.max(worker(&broker, records, chain, &format!("worker-{chain}-{round}")));
+                best.0 = best
+                    .0
+                    .max(plain(&broker, records, &format!("plain-{chain}-{round}")));
+                best.1 = best.1.max(worker(
+                    &broker,
+                    records,
+                    chain,
+                    &format!("worker-{chain}-{round}"),
+                ));
             }
             println!(
                 "{chain:<24} {:>12.0} {:>12.0} {:>7.0}%",

@@ -46,7 +46,11 @@ impl PolledBatch {
     pub fn commit_offsets(&self) -> rdkafka::error::KafkaResult<TopicPartitionList> {
         let mut list = TopicPartitionList::with_capacity(self.ranges.len());
         for range in &self.ranges {
-            list.add_partition_offset(&range.topic, range.partition, Offset::Offset(range.last + 1))?;
+            list.add_partition_offset(
+                &range.topic,
+                range.partition,
+                Offset::Offset(range.last + 1),
+            )?;
         }
         Ok(list)
     }

@@ -95,8 +95,8 @@ impl WorkerConfig {
     /// Parses and validates a properties text; the pipeline keys are checked by building the
     /// [`Pipeline`] (see [`WorkerConfig::pipeline`]).
     pub fn from_properties_text(text: &str) -> Result<WorkerConfig, WorkerConfigError> {
-        let properties =
-            parse_properties(text).map_err(|e| WorkerConfigError::new("properties", e.to_string()))?;
+        let properties = parse_properties(text)
+            .map_err(|e| WorkerConfigError::new("properties", e.to_string()))?;
         WorkerConfig::from_properties(properties)
     }
 
@@ -205,9 +205,16 @@ impl WorkerConfig {
 
     /// Builds the pipeline the config describes (converters, transforms, predicates, errors).
     pub fn pipeline(&self) -> Result<Pipeline, WorkerConfigError> {
-        Pipeline::from_props(&self.properties, &weir_engine::registry::Registry::builtin()).map_err(
-            |e| WorkerConfigError::new(e.key.clone().unwrap_or_else(|| "config".into()), e.to_string()),
+        Pipeline::from_props(
+            &self.properties,
+            &weir_engine::registry::Registry::builtin(),
         )
+        .map_err(|e| {
+            WorkerConfigError::new(
+                e.key.clone().unwrap_or_else(|| "config".into()),
+                e.to_string(),
+            )
+        })
     }
 }
 
@@ -254,7 +261,9 @@ fn positive(
         Some(v) => v.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| {
             WorkerConfigError::new(
                 key,
-                format!("Invalid value {v} for configuration {key}: a positive integer is required"),
+                format!(
+                    "Invalid value {v} for configuration {key}: a positive integer is required"
+                ),
             )
         }),
     }
@@ -281,7 +290,10 @@ mod tests {
     fn connect_defaults_and_overrides() {
         let c = config("name=orders\nconsumer.auto.offset.reset=latest\nproducer.linger.ms=20\nproducer.acks=1\n").unwrap();
         assert_eq!(c.group_id, "connect-orders");
-        assert_eq!(c.subscription, Subscription::Topics(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            c.subscription,
+            Subscription::Topics(vec!["a".into(), "b".into()])
+        );
         assert_eq!(setting(&c.consumer, "auto.offset.reset"), Some("latest"));
         assert_eq!(setting(&c.consumer, "enable.auto.commit"), Some("false"));
         assert_eq!(setting(&c.producer, "linger.ms"), Some("20"));
@@ -313,30 +325,46 @@ mod tests {
     fn exactly_once_sets_a_transactional_id() {
         let c = config("group.id=g\nexactly.once=true\n").unwrap();
         assert!(c.exactly_once);
-        assert_eq!(setting(&c.producer, "transactional.id"), Some("weir-worker-g"));
+        assert_eq!(
+            setting(&c.producer, "transactional.id"),
+            Some("weir-worker-g")
+        );
     }
 
     #[test]
     fn bad_configs_name_their_key() {
         let e = WorkerConfig::from_properties_text("topics=a\ngroup.id=g\n").unwrap_err();
         assert_eq!(e.key, "bootstrap.servers");
-        assert_eq!(config("topics.regex=x.*\ngroup.id=g\n").unwrap_err().key, "topics");
-        assert_eq!(config("").unwrap_err().key, "group.id");
-        assert_eq!(config("group.id=g\nexactly.once=yes\n").unwrap_err().key, "exactly.once");
         assert_eq!(
-            config("group.id=g\nworker.output.partition=random\n").unwrap_err().key,
+            config("topics.regex=x.*\ngroup.id=g\n").unwrap_err().key,
+            "topics"
+        );
+        assert_eq!(config("").unwrap_err().key, "group.id");
+        assert_eq!(
+            config("group.id=g\nexactly.once=yes\n").unwrap_err().key,
+            "exactly.once"
+        );
+        assert_eq!(
+            config("group.id=g\nworker.output.partition=random\n")
+                .unwrap_err()
+                .key,
             "worker.output.partition"
         );
-        assert!(!config("group.id=g\nworker.output.partition=key\n").unwrap().keep_partition);
+        assert!(
+            !config("group.id=g\nworker.output.partition=key\n")
+                .unwrap()
+                .keep_partition
+        );
         assert!(config("group.id=g\n").unwrap().keep_partition);
         assert_eq!(
-            config("group.id=g\nworker.batch.max.records=0\n").unwrap_err().key,
+            config("group.id=g\nworker.batch.max.records=0\n")
+                .unwrap_err()
+                .key,
             "worker.batch.max.records"
         );
-        let e = WorkerConfig::from_properties_text(
-            "bootstrap.servers=b\ntopics.regex=(\ngroup.id=g\n",
-        )
-        .unwrap_err();
+        let e =
+            WorkerConfig::from_properties_text("bootstrap.servers=b\ntopics.regex=(\ngroup.id=g\n")
+                .unwrap_err();
         assert_eq!(e.key, "topics.regex");
     }
 }

@@ -27,8 +27,9 @@ fn main() -> ExitCode {
     };
     let config = match std::fs::read_to_string(path)
         .map_err(|e| format!("{path}: {e}"))
-        .and_then(|text| WorkerConfig::from_properties_text(&text).map_err(|e| format!("{path}: {e}")))
-    {
+        .and_then(|text| {
+            WorkerConfig::from_properties_text(&text).map_err(|e| format!("{path}: {e}"))
+        }) {
         Ok(config) => config,
         Err(message) => {
             tracing::error!("{message}");
@@ -38,8 +39,9 @@ fn main() -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [SIGTERM, SIGINT] {
         // The first signal asks for a graceful stop; the second (stop already set) exits at once.
-        let registered = signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
-            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)));
+        let registered =
+            signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
+                .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)));
         if let Err(error) = registered {
             tracing::error!("installing the signal handler: {error}");
             return ExitCode::from(2);

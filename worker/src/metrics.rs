@@ -87,7 +87,11 @@ impl Progress {
         let rate = c.records_in as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
         let latency_ms = self.last_latency.as_secs_f64() * 1e3;
         if self.terminal {
-            let lag = if lag < 0 { "?".to_string() } else { lag.to_string() };
+            let lag = if lag < 0 {
+                "?".to_string()
+            } else {
+                lag.to_string()
+            };
             let mut err = std::io::stderr().lock();
             // Progress is best effort: a closed stderr must not stop the worker.
             let _ = write!(

@@ -39,7 +39,9 @@ pub enum WorkerError {
     },
     /// A record failed with `errors.tolerance=none` (Connect fails the task; nothing of its
     /// batch is committed).
-    #[error("{0} (errors.tolerance=none; set errors.tolerance=all and a dead letter topic to go on)")]
+    #[error(
+        "{0} (errors.tolerance=none; set errors.tolerance=all and a dead letter topic to go on)"
+    )]
     Record(Box<RowError>),
     /// The chain wrote a record to a topic the worker consumes, which would loop forever.
     #[error("the record at offset {offset} would be written to {topic}, which the worker consumes: route it elsewhere (e.g. with RegexRouter)")]
@@ -81,8 +83,10 @@ impl Worker {
     /// the transactional producer (which aborts a transaction a previous run left open).
     pub fn new(config: WorkerConfig) -> Result<Worker, WorkerError> {
         let pipeline = config.pipeline()?;
-        let consumer = clients::consumer(&config.consumer).map_err(kafka("creating the consumer"))?;
-        let producer = clients::producer(&config.producer).map_err(kafka("creating the producer"))?;
+        let consumer =
+            clients::consumer(&config.consumer).map_err(kafka("creating the consumer"))?;
+        let producer =
+            clients::producer(&config.producer).map_err(kafka("creating the producer"))?;
         let subscription_regex = match &config.subscription {
             Subscription::Topics(topics) => {
                 let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
@@ -184,7 +188,9 @@ impl Worker {
         }
         clients::flush(&self.producer).map_err(kafka("waiting for acknowledgements"))?;
         if let Some((failed, error)) = self.producer.context().failures() {
-            tracing::warn!("{failed} records were not acknowledged ({error}); processing the batch again");
+            tracing::warn!(
+                "{failed} records were not acknowledged ({error}); processing the batch again"
+            );
             if self.config.exactly_once {
                 self.abort()?;
             }
@@ -224,7 +230,9 @@ impl Worker {
         match result {
             Ok(()) => Ok(BatchEnd::Committed(counters)),
             Err(KafkaError::Transaction(error)) if error.txn_requires_abort() => {
-                tracing::warn!("transaction failed ({error}); aborting and processing the batch again");
+                tracing::warn!(
+                    "transaction failed ({error}); aborting and processing the batch again"
+                );
                 self.abort()?;
                 Ok(BatchEnd::Rewound)
             }
@@ -272,7 +280,9 @@ impl Worker {
                     topic: topic.to_string(),
                 });
             }
-            let partition = records.partition(row).filter(|_| self.config.keep_partition);
+            let partition = records
+                .partition(row)
+                .filter(|_| self.config.keep_partition);
             send_row(&self.producer, records, row, topic, partition)?;
         }
         Ok(())

@@ -21,7 +21,13 @@ const INPUTS: &str = "shop.orders,shop.payments,audit.orders";
 const PARTITIONS: i32 = 3;
 
 fn create_chain1_topics(broker: &Broker) {
-    for topic in ["shop.orders", "shop.payments", "audit.orders", "prod-orders", "prod-payments"] {
+    for topic in [
+        "shop.orders",
+        "shop.payments",
+        "audit.orders",
+        "prod-orders",
+        "prod-payments",
+    ] {
         broker.create_topic(topic, PARTITIONS);
     }
 }
@@ -33,7 +39,10 @@ fn by_partition(records: &[TestRecord]) -> BTreeMap<(String, i32), Vec<TestRecor
     for r in records {
         map.entry((r.topic.clone(), r.partition))
             .or_default()
-            .push(TestRecord { offset: 0, ..r.clone() });
+            .push(TestRecord {
+                offset: 0,
+                ..r.clone()
+            });
     }
     map
 }
@@ -82,7 +91,12 @@ fn records_in_equal_records_out_and_smtbench_apply() {
     // Produced before the worker starts: only auto.offset.reset=earliest (the worker's default,
     // as Connect's) reads them.
     produce(&broker.bootstrap(), &generated(3000, 0, PARTITIONS));
-    let inputs = read(&broker.bootstrap(), &INPUTS.split(',').collect::<Vec<_>>(), Duration::from_secs(60), |r| r.len() >= 3000);
+    let inputs = read(
+        &broker.bootstrap(),
+        &INPUTS.split(',').collect::<Vec<_>>(),
+        Duration::from_secs(60),
+        |r| r.len() >= 3000,
+    );
     assert_eq!(inputs.len(), 3000);
     // Keys Connect ignores are ignored here too.
     let config = format!(
@@ -92,8 +106,16 @@ fn records_in_equal_records_out_and_smtbench_apply() {
     );
     let mut worker = WorkerProcess::start(&dir, "worker", &config);
     let expected = smtbench_apply(&dir, &chain1(), &inputs);
-    assert!(expected.len() > 2000, "the chain drops only the audit records");
-    let outputs = read(&broker.bootstrap(), &["prod-orders", "prod-payments"], Duration::from_secs(120), |r| r.len() >= expected.len());
+    assert!(
+        expected.len() > 2000,
+        "the chain drops only the audit records"
+    );
+    let outputs = read(
+        &broker.bootstrap(),
+        &["prod-orders", "prod-payments"],
+        Duration::from_secs(120),
+        |r| r.len() >= expected.len(),
+    );
     // Each output partition holds exactly smtbench apply's records for it, in order, with the
     // input's CreateTime, key, value and headers.
     assert_eq!(by_partition(&outputs), by_partition(&expected));
@@ -128,7 +150,10 @@ fn a_bad_record_goes_to_the_dead_letter_topic_and_nothing_is_lost() {
             } else {
                 format!("{{\"n\":{i}}}").into_bytes()
             }),
-            headers: vec![("id".into(), Some(i.to_string().into_bytes())), ("empty".into(), None)],
+            headers: vec![
+                ("id".into(), Some(i.to_string().into_bytes())),
+                ("empty".into(), None),
+            ],
         })
         .collect();
     produce(&broker.bootstrap(), &records);
@@ -142,8 +167,18 @@ fn a_bad_record_goes_to_the_dead_letter_topic_and_nothing_is_lost() {
         worker_keys(&broker, "in", "dlq-test")
     );
     let mut worker = WorkerProcess::start(&dir, "worker", &config);
-    let out = read(&broker.bootstrap(), &["out"], Duration::from_secs(90), |r| r.len() >= 196);
-    let dlq = read(&broker.bootstrap(), &["dlq"], Duration::from_secs(60), |r| r.len() >= 4);
+    let out = read(
+        &broker.bootstrap(),
+        &["out"],
+        Duration::from_secs(90),
+        |r| r.len() >= 196,
+    );
+    let dlq = read(
+        &broker.bootstrap(),
+        &["dlq"],
+        Duration::from_secs(60),
+        |r| r.len() >= 4,
+    );
     let (status, _) = worker.terminate();
     assert!(status.success(), "{}", worker.log_text());
     assert_eq!(out.len(), 196);
@@ -155,14 +190,25 @@ fn a_bad_record_goes_to_the_dead_letter_topic_and_nothing_is_lost() {
         assert_eq!(letter.value, original.value);
         assert_eq!(letter.timestamp, original.timestamp);
         assert_eq!(&letter.headers[..2], &original.headers[..]);
-        assert_eq!(letter.header("__connect.errors.topic").as_deref(), Some("in"));
-        assert_eq!(letter.header("__connect.errors.partition"), Some(original.partition.to_string()));
-        assert_eq!(letter.header("__connect.errors.stage").as_deref(), Some("VALUE_CONVERTER"));
+        assert_eq!(
+            letter.header("__connect.errors.topic").as_deref(),
+            Some("in")
+        );
+        assert_eq!(
+            letter.header("__connect.errors.partition"),
+            Some(original.partition.to_string())
+        );
+        assert_eq!(
+            letter.header("__connect.errors.stage").as_deref(),
+            Some("VALUE_CONVERTER")
+        );
         assert_eq!(
             letter.header("__connect.errors.class.name").as_deref(),
             Some("org.apache.kafka.connect.json.JsonConverter")
         );
-        assert!(letter.header("__connect.errors.exception.message").is_some());
+        assert!(letter
+            .header("__connect.errors.exception.message")
+            .is_some());
     }
     // Nothing lost: every id is in the output or the dead letters, once.
     let mut ids: Vec<usize> = out
@@ -172,12 +218,19 @@ fn a_bad_record_goes_to_the_dead_letter_topic_and_nothing_is_lost() {
         .collect();
     ids.sort_unstable();
     assert_eq!(ids, (0..200).collect::<Vec<_>>());
-    assert_eq!(broker.committed("dlq-test", "in", 2), broker.end_offsets("in", 2));
+    assert_eq!(
+        broker.committed("dlq-test", "in", 2),
+        broker.end_offsets("in", 2)
+    );
 
     // consumer.* overrides reach the consumer: with auto.offset.reset=latest a new group skips
     // the 200 records already there and takes only what comes after it joined.
     broker.create_topic("out-latest", 2);
-    let latest = config.replace("transforms.route.replacement=out", "transforms.route.replacement=out-latest")
+    let latest = config
+        .replace(
+            "transforms.route.replacement=out",
+            "transforms.route.replacement=out-latest",
+        )
         .replace("group.id=dlq-test", "group.id=latest")
         + "consumer.auto.offset.reset=latest\nproducer.compression.type=gzip\n";
     let mut worker = WorkerProcess::start(&dir, "latest", &latest);
@@ -186,22 +239,40 @@ fn a_bad_record_goes_to_the_dead_letter_topic_and_nothing_is_lost() {
     std::thread::sleep(Duration::from_secs(3));
     let later: Vec<TestRecord> = records[..10]
         .iter()
-        .map(|r| TestRecord { value: Some(b"{\"later\":true}".to_vec()), ..r.clone() })
+        .map(|r| TestRecord {
+            value: Some(b"{\"later\":true}".to_vec()),
+            ..r.clone()
+        })
         .collect();
     produce(&broker.bootstrap(), &later);
-    let out = read(&broker.bootstrap(), &["out-latest"], Duration::from_secs(60), |r| r.len() >= 10);
+    let out = read(
+        &broker.bootstrap(),
+        &["out-latest"],
+        Duration::from_secs(60),
+        |r| r.len() >= 10,
+    );
     std::thread::sleep(Duration::from_secs(2));
     let (status, _) = worker.terminate();
     assert!(status.success(), "{}", worker.log_text());
-    let out = read(&broker.bootstrap(), &["out-latest"], Duration::from_secs(5), |r| r.len() > out.len());
+    let out = read(
+        &broker.bootstrap(),
+        &["out-latest"],
+        Duration::from_secs(5),
+        |r| r.len() > out.len(),
+    );
     assert_eq!(out.len(), 10);
-    assert!(out.iter().all(|r| r.value.as_deref() == Some(&b"{\"later\":true}"[..])));
+    assert!(out
+        .iter()
+        .all(|r| r.value.as_deref() == Some(&b"{\"later\":true}"[..])));
 }
 
 /// Every generated input's trace-id appears in `outputs` at least once (audit records are
 /// filtered by the chain, so only shop.* inputs count).
 fn assert_every_input_once_or_more(inputs: &[TestRecord], outputs: &[TestRecord]) {
-    let seen: HashSet<String> = outputs.iter().filter_map(|r| r.header("trace-id")).collect();
+    let seen: HashSet<String> = outputs
+        .iter()
+        .filter_map(|r| r.header("trace-id"))
+        .collect();
     let missing = inputs
         .iter()
         .filter(|r| r.topic != "audit.orders")
@@ -220,20 +291,30 @@ fn all_outputs(broker: &Broker, inputs: &[TestRecord], timeout: Duration) -> Vec
         .filter(|r| r.topic != "audit.orders")
         .filter_map(|r| r.header("trace-id"))
         .collect();
-    read(&broker.bootstrap(), &["prod-orders", "prod-payments"], timeout, |records| {
-        records.len() >= wanted.len()
-            && records
-                .iter()
-                .filter_map(|r| r.header("trace-id"))
-                .collect::<HashSet<_>>()
-                .len()
-                >= wanted.len()
-    })
+    read(
+        &broker.bootstrap(),
+        &["prod-orders", "prod-payments"],
+        timeout,
+        |records| {
+            records.len() >= wanted.len()
+                && records
+                    .iter()
+                    .filter_map(|r| r.header("trace-id"))
+                    .collect::<HashSet<_>>()
+                    .len()
+                    >= wanted.len()
+        },
+    )
 }
 
 /// Waits until the output topics hold at least `n` records.
 fn wait_for_outputs(broker: &Broker, n: usize) {
-    let got = read(&broker.bootstrap(), &["prod-orders", "prod-payments"], Duration::from_secs(90), |r| r.len() >= n);
+    let got = read(
+        &broker.bootstrap(),
+        &["prod-orders", "prod-payments"],
+        Duration::from_secs(90),
+        |r| r.len() >= n,
+    );
     assert!(got.len() >= n, "only {} outputs", got.len());
 }
 
@@ -277,7 +358,12 @@ fn two_workers_split_partitions_and_survive_one_leaving(port: u16, protocol: &st
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !assigned_to_both() {
-        assert!(std::time::Instant::now() < deadline, "both workers never got partitions:\nA:\n{}\nB:\n{}", a.log_text(), b.log_text());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "both workers never got partitions:\nA:\n{}\nB:\n{}",
+            a.log_text(),
+            b.log_text()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let first = generated(3000, 0, PARTITIONS);
@@ -331,7 +417,11 @@ fn exactly_once_survives_sigkill_with_each_record_once() {
     create_chain1_topics(&broker);
     let inputs = generated(20_000, 0, PARTITIONS);
     produce(&broker.bootstrap(), &inputs);
-    let config = format!("{}\n{}exactly.once=true\n", chain1(), worker_keys(&broker, INPUTS, "eos"));
+    let config = format!(
+        "{}\n{}exactly.once=true\n",
+        chain1(),
+        worker_keys(&broker, INPUTS, "eos")
+    );
     let mut worker = WorkerProcess::start(&dir, "first", &config);
     wait_for_outputs(&broker, 2000);
     worker.kill();
@@ -340,7 +430,12 @@ fn exactly_once_survives_sigkill_with_each_record_once() {
     let (status, _) = worker.terminate();
     assert!(status.success(), "{}", worker.log_text());
     // Everything committed, read whole (read_committed): each record exactly once.
-    let outputs = read(&broker.bootstrap(), &["prod-orders", "prod-payments"], Duration::from_secs(10), |_| false);
+    let outputs = read(
+        &broker.bootstrap(),
+        &["prod-orders", "prod-payments"],
+        Duration::from_secs(10),
+        |_| false,
+    );
     assert_every_input_once_or_more(&inputs, &outputs);
     let counts = count_by_header(&outputs, "trace-id");
     let duplicated = counts.values().filter(|&&n| n > 1).count();

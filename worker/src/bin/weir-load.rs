@@ -17,7 +17,8 @@ fn load(bootstrap: &str, path: &str) -> Result<usize, String> {
         ("enable.idempotence".to_string(), "true".to_string()),
         ("linger.ms".to_string(), "5".to_string()),
     ];
-    let producer = clients::producer(&settings).map_err(|e| format!("creating the producer: {e}"))?;
+    let producer =
+        clients::producer(&settings).map_err(|e| format!("creating the producer: {e}"))?;
     let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let mut count = 0;
     for (index, line) in BufReader::new(file).lines().enumerate() {

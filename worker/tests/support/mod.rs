@@ -62,7 +62,11 @@ impl Broker {
     }
 
     fn run_start(&self) {
-        if let Err(message) = script(&["start", &self.port.to_string(), self.datadir.to_str().unwrap()]) {
+        if let Err(message) = script(&[
+            "start",
+            &self.port.to_string(),
+            self.datadir.to_str().unwrap(),
+        ]) {
             panic!("the Kafka broker did not start (the broker tests need it: Java 17+ and Maven):\n{message}");
         }
     }
@@ -89,7 +93,8 @@ impl Broker {
             .set("bootstrap.servers", self.bootstrap())
             .create()
             .unwrap();
-        let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1)).set("retention.ms", "-1");
+        let topic =
+            NewTopic::new(name, partitions, TopicReplication::Fixed(1)).set("retention.ms", "-1");
         let results = futures_executor::block_on(admin.create_topics(
             [&topic],
             &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
@@ -235,7 +240,12 @@ pub fn produce(bootstrap: &str, records: &[TestRecord]) {
 /// `n` records from the benchmark generator (schemaless; topics shop.orders, shop.payments and
 /// audit.orders), each on partition `index % partitions`, with the generator's timestamps from 2023.
 pub fn generated(n: usize, start: usize, partitions: i32) -> Vec<TestRecord> {
-    generated_in(weir_benches::generator::Mode::Schemaless, n, start, partitions)
+    generated_in(
+        weir_benches::generator::Mode::Schemaless,
+        n,
+        start,
+        partitions,
+    )
 }
 
 /// [`generated`] in either of the generator's modes.
@@ -301,7 +311,8 @@ pub fn read(
             std::thread::sleep(Duration::from_millis(200));
         };
         for p in 0..partitions as i32 {
-            list.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+            list.add_partition_offset(topic, p, Offset::Beginning)
+                .unwrap();
         }
     }
     consumer.assign(&list).unwrap();
