@@ -167,7 +167,14 @@ impl Worker {
 
     /// Processes, writes and commits one batch.
     fn process(&self, polled: &PolledBatch) -> Result<BatchEnd, WorkerError> {
-        let outputs = self.pipeline.process_partitions(&polled.batches);
+        // With errors.tolerance=none a failed record stops the worker before anything of the
+        // batch is sent.
+        let outputs = self
+            .pipeline
+            .process_partitions(&polled.batches)
+            .into_iter()
+            .collect::<Result<Vec<Output>, RowError>>()
+            .map_err(|e| WorkerError::Record(Box::new(e)))?;
         let mut counters = Counters {
             records_in: polled.len() as u64,
             ..Counters::default()
@@ -178,10 +185,9 @@ impl Worker {
                 .map_err(kafka("beginning a transaction"))?;
         }
         self.producer.context().reset();
-        for (input, output) in polled.batches.iter().zip(outputs) {
-            let output = output.map_err(|e| WorkerError::Record(Box::new(e)))?;
-            self.send_records(&output)?;
-            self.send_dead_letters(input, &output)?;
+        for (input, output) in polled.batches.iter().zip(&outputs) {
+            self.send_records(output)?;
+            self.send_dead_letters(input, output)?;
             counters.records_out += output.records.len() as u64;
             counters.dropped += output.dropped as u64;
             counters.dead_lettered += output.dead_letters.len() as u64;
@@ -348,4 +354,25 @@ fn send_row(
         },
     )
     .map_err(kafka("producing a record"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weir_engine::RawBatchBuilder;
+
+    #[test]
+    fn row_at_offset_finds_each_offset_and_only_those() {
+        let mut builder = RawBatchBuilder::new();
+        for offset in [3, 4, 7, 10] {
+            builder.push_parts("t", 0, offset, None, None, None, []);
+        }
+        let batch = builder.finish();
+        assert_eq!(row_at_offset(&batch, 3), Some(0));
+        assert_eq!(row_at_offset(&batch, 7), Some(2));
+        assert_eq!(row_at_offset(&batch, 10), Some(3));
+        assert_eq!(row_at_offset(&batch, 5), None);
+        assert_eq!(row_at_offset(&batch, 11), None);
+        assert_eq!(row_at_offset(&RawBatch::default(), 0), None);
+    }
 }

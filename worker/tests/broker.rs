@@ -223,6 +223,33 @@ fn a_bad_record_goes_to_the_dead_letter_topic_and_nothing_is_lost() {
         broker.end_offsets("in", 2)
     );
 
+    // errors.tolerance=none: the first bad record stops the worker (exit 2, the record named)
+    // and nothing of its batch is committed, as a failed Connect task.
+    let strict = config
+        .replace("errors.tolerance=all", "errors.tolerance=none")
+        .replace("group.id=dlq-test", "group.id=strict")
+        .replace(
+            "transforms.route.replacement=out",
+            "transforms.route.replacement=out-strict",
+        );
+    let mut worker = WorkerProcess::start(&dir, "strict", &strict);
+    let status = worker.wait(Duration::from_secs(60));
+    assert_eq!(status.code(), Some(2), "{}", worker.log_text());
+    assert!(
+        worker.log_text().contains("errors.tolerance=none"),
+        "{}",
+        worker.log_text()
+    );
+    assert!(
+        worker.log_text().contains("VALUE_CONVERTER"),
+        "{}",
+        worker.log_text()
+    );
+    assert_ne!(
+        broker.committed("strict", "in", 2),
+        broker.end_offsets("in", 2)
+    );
+
     // consumer.* overrides reach the consumer: with auto.offset.reset=latest a new group skips
     // the 200 records already there and takes only what comes after it joined.
     broker.create_topic("out-latest", 2);

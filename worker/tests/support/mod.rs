@@ -418,7 +418,8 @@ impl WorkerProcess {
         self.child.wait().unwrap();
     }
 
-    fn wait(&mut self, timeout: Duration) -> ExitStatus {
+    /// Waits for the worker to exit by itself.
+    pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
