@@ -94,9 +94,10 @@ impl Worker {
                 None
             }
             Subscription::Regex(pattern) => {
-                // librdkafka reads a subscription starting with ^ as a regex.
+                // librdkafka reads a subscription starting with ^ as a regex (POSIX extended:
+                // a plain group, not `(?:`).
                 consumer
-                    .subscribe(&[&format!("^(?:{pattern})$")])
+                    .subscribe(&[&format!("^({pattern})$")])
                     .map_err(kafka("subscribing"))?;
                 let regex = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
                     WorkerConfigError {

@@ -352,7 +352,11 @@ fn sigkill_mid_stream_then_restart_delivers_every_input_at_least_once() {
     create_chain1_topics(&broker);
     let inputs = generated(20_000, 0, PARTITIONS);
     produce(&broker.bootstrap(), &inputs);
-    let config = format!("{}\n{}", chain1(), worker_keys(&broker, INPUTS, "sigkill"));
+    // Subscribed by regex here (topics.regex), by list elsewhere.
+    let config = format!("{}\n{}", chain1(), worker_keys(&broker, INPUTS, "sigkill")).replace(
+        &format!("topics={INPUTS}"),
+        "topics.regex=(shop|audit)\\..*",
+    );
     let mut worker = WorkerProcess::start(&dir, "first", &config);
     wait_for_outputs(&broker, 2000);
     worker.kill();
