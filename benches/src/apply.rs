@@ -69,6 +69,7 @@ struct Sink {
     path: PathBuf,
     writer: BufWriter<File>,
     line: String,
+    binary: interchange::Binary,
 }
 
 impl Sink {
@@ -81,6 +82,7 @@ impl Sink {
             path: path.to_path_buf(),
             writer: BufWriter::new(file),
             line: String::new(),
+            binary: interchange::Binary::default(),
         })
     }
 
@@ -95,7 +97,7 @@ impl Sink {
     fn write(&mut self, batch: &RawBatch) -> Result<(), CliError> {
         for record in batch.records() {
             self.line.clear();
-            interchange::write_record(&record, &mut self.line);
+            interchange::write_record_as(&record, self.binary, &mut self.line);
             self.line.push('\n');
             self.writer
                 .write_all(self.line.as_bytes())
@@ -164,9 +166,11 @@ pub fn apply(args: &ApplyArgs) -> Result<ApplySummary, CliError> {
         path: args.input.clone(),
         message: e.to_string(),
     })?;
+    let mut records = Sink::create(&args.output)?;
+    records.binary = framed_output(&properties);
     let mut sinks = Sinks {
         input: args.input.clone(),
-        records: Sink::create(&args.output)?,
+        records,
         dead_letters: args.dlq.as_deref().map(Sink::create).transpose()?,
         summary: ApplySummary::default(),
         verify: args.verify,
@@ -177,6 +181,21 @@ pub fn apply(args: &ApplyArgs) -> Result<ApplySummary, CliError> {
     let summary = sinks.finish()?;
     registries.dump()?;
     run.map(|()| summary)
+}
+
+/// Which sides the pipeline writes as registry frames with a text payload (JsonSchemaConverter):
+/// those are written as `key_b64` / `value_b64`, as Confluent's bytes.
+fn framed_output(properties: &weir_engine::properties::Properties) -> interchange::Binary {
+    let framed = |side: &str| {
+        properties
+            .get(&format!("output.{side}.converter"))
+            .or_else(|| properties.get(&format!("{side}.converter")))
+            .is_some_and(|class| class.trim() == weir_formats::jsonschema::JSON_SCHEMA_CONVERTER_CLASS)
+    };
+    interchange::Binary {
+        key: framed("key"),
+        value: framed("value"),
+    }
 }
 
 /// Reads, processes and writes batches until the input ends or something fails.

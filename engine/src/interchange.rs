@@ -148,6 +148,22 @@ pub fn read_batch(text: &str) -> Result<RawBatch, InterchangeError> {
 /// written as text, others as `key_b64` / `value_b64`; header values that are not UTF-8 are
 /// written lossily (invalid sequences become U+FFFD), as the format only carries header text.
 pub fn write_record(record: &RawRecord<'_>, out: &mut String) {
+    write_record_as(record, Binary::default(), out);
+}
+
+/// Which of a record's key and value to write as `key_b64` / `value_b64` even when they are
+/// UTF-8: the framed output of a Schema Registry converter whose payload is text (magic byte 0
+/// and the id are bytes, not characters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Binary {
+    /// Write the key as `key_b64`.
+    pub key: bool,
+    /// Write the value as `value_b64`.
+    pub value: bool,
+}
+
+/// [`write_record`], with the key and value written as base64 where `binary` says so.
+pub fn write_record_as(record: &RawRecord<'_>, binary: Binary, out: &mut String) {
     out.push_str("{\"topic\":");
     push_json_str(out, record.topic);
     // Writing to a String cannot fail.
@@ -165,8 +181,8 @@ pub fn write_record(record: &RawRecord<'_>, out: &mut String) {
         }
         None => out.push_str("null"),
     }
-    push_bytes_field(out, "key", record.key);
-    push_bytes_field(out, "value", record.value);
+    push_bytes_field(out, "key", record.key, binary.key);
+    push_bytes_field(out, "value", record.value, binary.value);
     out.push_str(",\"headers\":[");
     for (index, (name, value)) in record.headers.iter().enumerate() {
         if index > 0 {
@@ -302,21 +318,21 @@ fn wrong_type(name: &str, expected: &str, found: &Value) -> InterchangeError {
     ))
 }
 
-/// Writes the bytes as `,"name":"text"` when they are UTF-8, `,"name_b64":"..."` otherwise, or
-/// `,"name":null`.
-fn push_bytes_field(out: &mut String, name: &str, bytes: Option<&[u8]>) {
+/// Writes the bytes as `,"name":"text"` when they are UTF-8 (and not `force_b64`),
+/// `,"name_b64":"..."` otherwise, or `,"name":null`.
+fn push_bytes_field(out: &mut String, name: &str, bytes: Option<&[u8]>, force_b64: bool) {
     out.push_str(",\"");
     out.push_str(name);
     let Some(bytes) = bytes else {
         out.push_str("\":null");
         return;
     };
-    match std::str::from_utf8(bytes) {
-        Ok(text) => {
+    match std::str::from_utf8(bytes).ok().filter(|_| !force_b64) {
+        Some(text) => {
             out.push_str("\":");
             push_json_str(out, text);
         }
-        Err(_) => {
+        None => {
             out.push_str("_b64\":\"");
             STANDARD.encode_string(bytes, out);
             out.push('"');

@@ -17,6 +17,7 @@ use super::config::JsonSchemaDataConfig;
 use super::write::from_connect_data;
 use super::{is_union, ENUM_PARAMETER, GENERALIZED_ENUM_PARAMETER, ID_PARAMETER, NAMESPACE};
 use crate::error::ConnectError;
+use crate::java_hash_order::hash_map_order;
 use crate::schema::{Schema, SchemaKind, DECIMAL_LOGICAL_NAME};
 
 /// The JSON Schema JsonSchemaData derives for `schema`.
@@ -128,18 +129,19 @@ impl Derive<'_> {
                         ENUM_PARAMETER
                     };
                     let prefix = format!("{param}.");
-                    let symbols = schema
+                    let symbols: Vec<Option<&str>> = schema
                         .parameters
                         .iter()
                         .flatten()
                         .filter_map(|(k, _)| k.strip_prefix(&prefix))
-                        .map(|s| {
-                            if s == "<NULL>" {
-                                Json::Null
-                            } else {
-                                Json::String(s.to_string())
-                            }
-                        })
+                        .map(|s| (s != "<NULL>").then_some(s))
+                        .collect();
+                    // everit keeps enum values in a HashSet: written in its iteration order
+                    // (null hashes to 0, as "" does).
+                    let keys: Vec<&str> = symbols.iter().map(|s| s.unwrap_or("")).collect();
+                    let symbols = hash_map_order(&keys)
+                        .into_iter()
+                        .map(|i| symbols[i].map_or(Json::Null, |s| Json::String(s.to_string())))
                         .collect();
                     let mut m = Map::new();
                     m.insert("enum".into(), Json::Array(symbols));
@@ -208,7 +210,9 @@ impl Derive<'_> {
                         properties.insert(field.name.clone(), child);
                     }
                     let mut m = typed("object");
-                    m.insert("properties".into(), Json::Object(properties));
+                    if !properties.is_empty() {
+                        m.insert("properties".into(), Json::Object(properties));
+                    }
                     if !self.config.allow_additional_properties {
                         m.insert("additionalProperties".into(), Json::Bool(false));
                     }
