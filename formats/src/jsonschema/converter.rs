@@ -31,7 +31,8 @@ use crate::registry::{
 };
 use crate::schema::{Schema, SchemaRef};
 use crate::value::Value;
-use crate::value_array::{value_at, values_to_array};
+use crate::arrow_mapping::{arrow_type, with_nullable_fields};
+use crate::value_array::{value_at, values_to_array_as};
 
 /// The class name configs use.
 pub const JSON_SCHEMA_CONVERTER_CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
@@ -49,10 +50,13 @@ fn serialize_error(topic: &str, cause: &str) -> ConnectError {
     ConnectError::data(format!("{SERIALIZE_ERROR}{topic}: {cause}"))
 }
 
-/// A schema id ready to read: its Connect schema, its canonical text and its validator.
+/// A schema id ready to read: its Connect schema, the Arrow type its rows are built into
+/// (struct fields nullable: an absent required property is null, as in Confluent's Struct), its
+/// canonical text and its validator.
 #[derive(Debug)]
 struct Reader {
     schema: SchemaRef,
+    data_type: arrow_schema::DataType,
     text: String,
     validator: Option<PayloadValidator>,
 }
@@ -180,6 +184,7 @@ impl JsonSchemaConverter {
             None
         };
         Ok(Reader {
+            data_type: with_nullable_fields(&arrow_type(&schema)),
             schema,
             text: stored.schema.clone(),
             validator,
@@ -353,7 +358,10 @@ impl Converter for JsonSchemaConverter {
         let mut parts = Vec::new();
         for group in groups {
             let schema = Some(&group.reader.schema);
-            match values_to_array(schema, &group.values) {
+            let build = |values: &[Value]| {
+                values_to_array_as(&group.reader.schema, &group.reader.data_type, values)
+            };
+            match build(&group.values) {
                 Ok(data) => parts.push(DecodedPart {
                     rows: group.rows,
                     column: Column {
@@ -367,7 +375,7 @@ impl Converter for JsonSchemaConverter {
                     let mut rows = Vec::new();
                     let mut values = Vec::new();
                     for (row, value) in group.rows.into_iter().zip(group.values) {
-                        match values_to_array(schema, std::slice::from_ref(&value)) {
+                        match build(std::slice::from_ref(&value)) {
                             Ok(_) => {
                                 rows.push(row);
                                 values.push(value);
@@ -375,7 +383,7 @@ impl Converter for JsonSchemaConverter {
                             Err(e) => errors.push((row, e)),
                         }
                     }
-                    match values_to_array(schema, &values) {
+                    match build(&values) {
                         Ok(data) if !rows.is_empty() => parts.push(DecodedPart {
                             rows,
                             column: Column {
