@@ -15,6 +15,7 @@ use arrow_array::{ArrayRef, NullArray};
 use serde_json::Value as Json;
 
 use super::config::JsonSchemaConverterConfig;
+use super::defaults::fill_defaults;
 use super::document::Document;
 use super::from_connect::{from_connect_schema, normalized};
 use super::read::{to_connect, Input};
@@ -56,6 +57,8 @@ fn serialize_error(topic: &str, cause: &str) -> ConnectError {
 #[derive(Debug)]
 struct Reader {
     schema: SchemaRef,
+    /// The loaded schema (for the defaults validation fills in).
+    doc: Document,
     data_type: arrow_schema::DataType,
     text: String,
     validator: Option<PayloadValidator>,
@@ -184,6 +187,7 @@ impl JsonSchemaConverter {
             None
         };
         Ok(Reader {
+            doc,
             data_type: with_nullable_fields(&arrow_type(&schema)),
             schema,
             text: stored.schema.clone(),
@@ -299,7 +303,7 @@ impl JsonSchemaConverter {
             return Err(deserialize_error(topic, "SerializationException: Unknown magic byte!"));
         };
         let reader = self.cached_reader(id, topic, side)?;
-        let tree = read_tree(frame.body).map_err(|e| {
+        let mut tree = read_tree(frame.body).map_err(|e| {
             deserialize_error(topic, &format!("Error deserializing JSON message for id {id} <- {}", e.message))
         })?;
         if let (Some(validator), Some(json)) = (&reader.validator, &tree) {
@@ -312,6 +316,9 @@ impl JsonSchemaConverter {
                     ),
                 )
             })?;
+        }
+        if let (Some(_), Some(json)) = (&reader.validator, &mut tree) {
+            fill_defaults(&reader.doc, reader.doc.root, json);
         }
         let input = tree.as_ref().map_or(Input::Missing, Input::Node);
         let value = to_connect(&reader.schema, input)?;

@@ -8,11 +8,13 @@
 //! - [`read`]: a JSON payload → Connect value under that schema (`toConnectData`).
 //! - [`from_connect`]: Connect schema → JSON Schema (`fromConnectSchema`).
 //! - [`write`]: Connect value → JSON payload (`fromConnectData`), printed as Jackson prints it.
+//! - [`defaults`]: the defaults everit fills into absent properties while validating.
 //! - [`validate`]: payload validation (`json.fail.invalid.schema`) with the `jsonschema` crate.
 //! - [`converter`]: the converter over a Schema Registry.
 
 pub mod config;
 pub mod converter;
+pub mod defaults;
 pub mod document;
 pub mod from_connect;
 pub mod read;

@@ -141,7 +141,11 @@ pub fn to_connect(schema: &SchemaRef, input: Input<'_>) -> Result<Value, Connect
             let mut values = Vec::with_capacity(fields.len());
             for field in fields {
                 let child = object.get(&field.name).map_or(Input::Absent, Input::Node);
-                values.push(to_connect(&field.schema, child).map_err(|e| e.at(&field.name))?);
+                let value = to_connect(&field.schema, child).map_err(|e| e.at(&field.name))?;
+                if !value.is_null() {
+                    validate_put(&field.schema, &value, &field.name)?;
+                }
+                values.push(value);
             }
             Value::Struct(Struct {
                 schema: schema.clone(),
@@ -268,12 +272,48 @@ fn union(schema: &SchemaRef, input: Input<'_>) -> Result<Value, ConnectError> {
 fn union_value(schema: &SchemaRef, index: usize, input: Input<'_>) -> Result<Value, ConnectError> {
     let fields = schema.fields();
     let mut values = vec![Value::Null; fields.len()];
-    values[index] =
-        to_connect(&fields[index].schema, input).map_err(|e| e.at(&fields[index].name))?;
+    let field = &fields[index];
+    let value = to_connect(&field.schema, input).map_err(|e| e.at(&field.name))?;
+    if !value.is_null() {
+        validate_put(&field.schema, &value, &field.name)?;
+    }
+    values[index] = value;
     Ok(Value::Struct(Struct {
         schema: schema.clone(),
         values,
     }))
+}
+
+/// `Struct.put`'s check of a value put into a field (`ConnectSchema.validateValue`): structs
+/// inside it, at any depth, must have every required field set. So an absent required property
+/// stays null only in the struct being built, and fails once that struct is put into another.
+fn validate_put(schema: &Schema, value: &Value, field: &str) -> Result<(), ConnectError> {
+    match (&schema.kind, value) {
+        (_, Value::Null) if !schema.optional => Err(ConnectError::data(format!(
+            "Invalid value: null used for required field: \"{field}\", schema type: {}",
+            schema.type_name()
+        ))),
+        (SchemaKind::Struct(fields), Value::Struct(s)) => {
+            for (f, v) in fields.iter().zip(&s.values) {
+                validate_put(&f.schema, v, &f.name)?;
+            }
+            Ok(())
+        }
+        (SchemaKind::Array(items), Value::Array(values)) => {
+            for v in values {
+                validate_put(items, v, "null")?;
+            }
+            Ok(())
+        }
+        (SchemaKind::Map(k, v), Value::Map(entries)) => {
+            for (key, value) in entries {
+                validate_put(k, key, "null")?;
+                validate_put(v, value, "null")?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `isInstanceOfSchemaTypeForSimpleSchema`.
