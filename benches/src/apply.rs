@@ -190,7 +190,9 @@ fn framed_output(properties: &weir_engine::properties::Properties) -> interchang
         properties
             .get(&format!("output.{side}.converter"))
             .or_else(|| properties.get(&format!("{side}.converter")))
-            .is_some_and(|class| class.trim() == weir_formats::jsonschema::JSON_SCHEMA_CONVERTER_CLASS)
+            .is_some_and(|class| {
+                class.trim() == weir_formats::jsonschema::JSON_SCHEMA_CONVERTER_CLASS
+            })
     };
     interchange::Binary {
         key: framed("key"),

@@ -120,7 +120,9 @@ impl Registry {
             Ok(Arc::new(AvroConverter::from_settings(|k| s.get_owned(k))?))
         });
         registry.register_converter(JSON_SCHEMA_CONVERTER_CLASS, |s: &Settings| {
-            Ok(Arc::new(JsonSchemaConverter::from_settings(|k| s.get_owned(k))?))
+            Ok(Arc::new(JsonSchemaConverter::from_settings(|k| {
+                s.get_owned(k)
+            })?))
         });
         registry.register_both(StringConverter::CLASS_NAME, |s| {
             StringConverter::from_settings(|k| s.get_owned(k))

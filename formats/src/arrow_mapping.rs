@@ -105,10 +105,15 @@ pub fn with_nullable_fields(data_type: &DataType) -> DataType {
             // The entries keep their own nullability (map keys are never null); only structs
             // inside the keys and values are relaxed.
             let inner = match entries.data_type() {
-                DataType::Struct(kv) => DataType::Struct(kv.iter().map(|f| relax(f)).collect::<Vec<_>>().into()),
+                DataType::Struct(kv) => {
+                    DataType::Struct(kv.iter().map(|f| relax(f)).collect::<Vec<_>>().into())
+                }
                 other => other.clone(),
             };
-            DataType::Map(Arc::new(entries.as_ref().clone().with_data_type(inner)), *sorted)
+            DataType::Map(
+                Arc::new(entries.as_ref().clone().with_data_type(inner)),
+                *sorted,
+            )
         }
         other => other.clone(),
     }

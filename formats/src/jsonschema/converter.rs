@@ -22,6 +22,7 @@ use super::read::{to_connect, Input};
 use super::to_connect::to_connect_schema;
 use super::validate::PayloadValidator;
 use super::write::{from_connect_data, write_pretty};
+use crate::arrow_mapping::{arrow_type, with_nullable_fields};
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
@@ -32,7 +33,6 @@ use crate::registry::{
 };
 use crate::schema::{Schema, SchemaRef};
 use crate::value::Value;
-use crate::arrow_mapping::{arrow_type, with_nullable_fields};
 use crate::value_array::{value_at, values_to_array_as};
 
 /// The class name configs use.
@@ -74,13 +74,16 @@ struct Writer {
 
 type Cached<T> = Result<Arc<T>, ConnectError>;
 
+/// Writers by (Connect schema address, topic), each entry keeping its schema alive.
+type WriterCache = HashMap<(usize, String), (SchemaRef, Cached<Writer>)>;
+
 /// Confluent's JsonSchemaConverter.
 #[derive(Debug)]
 pub struct JsonSchemaConverter {
     config: JsonSchemaConverterConfig,
     registry: Arc<dyn SchemaRegistry>,
     readers: RwLock<HashMap<(i32, String), Cached<Reader>>>,
-    writers: RwLock<HashMap<(usize, String), (SchemaRef, Cached<Writer>)>>,
+    writers: RwLock<WriterCache>,
 }
 
 /// The referenced documents of `schema`, recursively, by the name its `$ref`s use.
@@ -209,7 +212,8 @@ impl JsonSchemaConverter {
 
     fn writer(&self, schema: &Schema, topic: &str, side: Side) -> Result<Writer, ConnectError> {
         let fail = |cause: String| serialize_error(topic, &cause);
-        let mut derived = from_connect_schema(schema, &self.config.data).map_err(|e| fail(e.message))?;
+        let mut derived =
+            from_connect_schema(schema, &self.config.data).map_err(|e| fail(e.message))?;
         if self.config.normalize_schemas {
             derived = normalized(&derived);
         }
@@ -228,14 +232,17 @@ impl JsonSchemaConverter {
             }
             let mut docs = Vec::new();
             load_references(self.registry.as_ref(), references, &mut docs).map_err(&fail)?;
-            PayloadValidator::compile(json, &docs).map(Some).map_err(&fail)
+            PayloadValidator::compile(json, &docs)
+                .map(Some)
+                .map_err(&fail)
         };
         if let Some(id) = self.config.use_schema_id {
             let stored = self
                 .registry
                 .schema_by_id(id)
                 .map_err(|e| rest("Error retrieving schema ID", e))?;
-            let json: Json = serde_json::from_str(&stored.schema).map_err(|e| fail(e.to_string()))?;
+            let json: Json =
+                serde_json::from_str(&stored.schema).map_err(|e| fail(e.to_string()))?;
             return Ok(Writer {
                 id,
                 validator: validator_for(&json, &stored.references)?,
@@ -294,17 +301,32 @@ impl JsonSchemaConverter {
     }
 
     /// One row's Connect value: the frame read, the payload parsed, validated and mapped.
-    fn read_row(&self, payload: &[u8], row: usize, context: &ConverterContext<'_>) -> Result<(Arc<Reader>, Value), ConnectError> {
+    fn read_row(
+        &self,
+        payload: &[u8],
+        row: usize,
+        context: &ConverterContext<'_>,
+    ) -> Result<(Arc<Reader>, Value), ConnectError> {
         let side = context.side();
         let topic = context.topic(row);
         let header = context.raw_header(row, schema_id_header(side == Side::Key));
-        let frame = read_frame(payload, header).map_err(|e| deserialize_error(topic, &e.java_text()))?;
+        let frame =
+            read_frame(payload, header).map_err(|e| deserialize_error(topic, e.java_text()))?;
         let SchemaId::Id(id) = frame.id else {
-            return Err(deserialize_error(topic, "SerializationException: Unknown magic byte!"));
+            return Err(deserialize_error(
+                topic,
+                "SerializationException: Unknown magic byte!",
+            ));
         };
         let reader = self.cached_reader(id, topic, side)?;
         let mut tree = read_tree(frame.body).map_err(|e| {
-            deserialize_error(topic, &format!("Error deserializing JSON message for id {id} <- {}", e.message))
+            deserialize_error(
+                topic,
+                &format!(
+                    "Error deserializing JSON message for id {id} <- {}",
+                    e.message
+                ),
+            )
         })?;
         if let (Some(validator), Some(json)) = (&reader.validator, &tree) {
             validator.validate(json).map_err(|cause| {

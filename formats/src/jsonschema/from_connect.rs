@@ -111,11 +111,17 @@ impl Derive<'_> {
         let mut combined = false;
         let mut out = match &schema.kind {
             SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64 => {
-                connect_type(&schema.kind.type_name().to_ascii_lowercase(), &mut unprocessed);
+                connect_type(
+                    &schema.kind.type_name().to_ascii_lowercase(),
+                    &mut unprocessed,
+                );
                 typed("integer")
             }
             SchemaKind::Float32 | SchemaKind::Float64 => {
-                connect_type(&schema.kind.type_name().to_ascii_lowercase(), &mut unprocessed);
+                connect_type(
+                    &schema.kind.type_name().to_ascii_lowercase(),
+                    &mut unprocessed,
+                );
                 typed("number")
             }
             SchemaKind::Boolean => typed("boolean"),

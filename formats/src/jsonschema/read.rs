@@ -76,7 +76,8 @@ pub fn to_connect(schema: &SchemaRef, input: Input<'_>) -> Result<Value, Connect
     match schema.name.as_deref() {
         Some(DECIMAL_LOGICAL_NAME) => return decimal(schema, input),
         Some(DATE_LOGICAL_NAME) => {
-            let days = int_node_of(&input).ok_or_else(|| logical_error("Date", "integer", &input))?;
+            let days =
+                int_node_of(&input).ok_or_else(|| logical_error("Date", "integer", &input))?;
             return Ok(Value::Date(i64::from(days) * MILLIS_PER_DAY));
         }
         Some(TIME_LOGICAL_NAME) => {
@@ -110,12 +111,10 @@ pub fn to_connect(schema: &SchemaRef, input: Input<'_>) -> Result<Value, Connect
                 jackson_base64_decode(s)
                     .ok_or_else(|| ConnectError::data("Invalid bytes field"))?,
             ),
-            _ => {
-                return Err(ConnectError::data(format!(
-                    "Invalid Java object for schema type BYTES: class java.math.BigDecimal (a JSON {})",
-                    input.type_name()
-                )))
-            }
+            _ => return Err(ConnectError::data(format!(
+                "Invalid Java object for schema type BYTES: class java.math.BigDecimal (a JSON {})",
+                input.type_name()
+            ))),
         },
         SchemaKind::Array(items) => {
             let elements: Vec<&Json> = match input {
@@ -125,7 +124,9 @@ pub fn to_connect(schema: &SchemaRef, input: Input<'_>) -> Result<Value, Connect
             };
             let mut out = Vec::with_capacity(elements.len());
             for (i, e) in elements.into_iter().enumerate() {
-                out.push(to_connect(items, Input::Node(e)).map_err(|err| err.at(&format!("[{i}]")))?);
+                out.push(
+                    to_connect(items, Input::Node(e)).map_err(|err| err.at(&format!("[{i}]")))?,
+                );
             }
             Value::Array(out)
         }
@@ -179,7 +180,9 @@ fn decimal(schema: &Schema, input: Input<'_>) -> Result<Value, ConnectError> {
         let scale = schema
             .parameter(DECIMAL_SCALE_PARAMETER)
             .and_then(|s| s.parse::<i32>().ok())
-            .ok_or_else(|| ConnectError::data("Invalid Decimal schema: scale parameter not found."))?;
+            .ok_or_else(|| {
+                ConnectError::data("Invalid Decimal schema: scale parameter not found.")
+            })?;
         let unscaled = jackson_base64_decode(text)
             .and_then(|b| i128_from_be_bytes(&b))
             .ok_or_else(|| ConnectError::data("Invalid bytes for Decimal field"))?;
@@ -344,7 +347,11 @@ fn struct_match(schema: &Schema, node: &Json) -> usize {
     };
     fields
         .iter()
-        .filter_map(|f| object.get(&f.name).map(|child| 1 + struct_match(&f.schema, child)))
+        .filter_map(|f| {
+            object
+                .get(&f.name)
+                .map(|child| 1 + struct_match(&f.schema, child))
+        })
         .sum()
 }
 
@@ -359,10 +366,22 @@ mod tests {
 
     #[test]
     fn wrong_types_coerce_as_jackson() {
-        assert_eq!(read(Schema::new(SchemaKind::Int64), json!("12")), Ok(Value::Int64(0)));
-        assert_eq!(read(Schema::new(SchemaKind::Int8), json!(300)), Ok(Value::Int8(44)));
-        assert_eq!(read(Schema::new(SchemaKind::Int64), json!(1.9)), Ok(Value::Int64(1)));
-        assert_eq!(read(Schema::new(SchemaKind::String), json!(5)), Ok(Value::Null));
+        assert_eq!(
+            read(Schema::new(SchemaKind::Int64), json!("12")),
+            Ok(Value::Int64(0))
+        );
+        assert_eq!(
+            read(Schema::new(SchemaKind::Int8), json!(300)),
+            Ok(Value::Int8(44))
+        );
+        assert_eq!(
+            read(Schema::new(SchemaKind::Int64), json!(1.9)),
+            Ok(Value::Int64(1))
+        );
+        assert_eq!(
+            read(Schema::new(SchemaKind::String), json!(5)),
+            Ok(Value::Null)
+        );
         assert_eq!(
             read(Schema::new(SchemaKind::Float32), json!(3.4e39)),
             Ok(Value::Float32(f32::INFINITY))

@@ -19,7 +19,9 @@ use serde_json::Value as Json;
 use super::config::JsonSchemaDataConfig;
 use super::document::{Criterion, Document, Kind, NodeId};
 use super::read::{to_connect as read_value, Input};
-use super::{ENUM_PARAMETER, GENERALIZED_ENUM_PARAMETER, ID_PARAMETER, ONE_OF_NAME, UNION_PARAMETER};
+use super::{
+    ENUM_PARAMETER, GENERALIZED_ENUM_PARAMETER, ID_PARAMETER, ONE_OF_NAME, UNION_PARAMETER,
+};
 use crate::error::ConnectError;
 use crate::schema::{Field, Schema, SchemaKind, SchemaRef};
 
@@ -132,9 +134,7 @@ impl<'a> Builder<'a> {
                 Some("float32") => SchemaKind::Float32,
                 Some("float64") => SchemaKind::Float64,
                 Some("bytes") => SchemaKind::Bytes,
-                Some(other) => {
-                    return Err(ConnectError::data(format!("Unsupported type {other}")))
-                }
+                Some(other) => return Err(ConnectError::data(format!("Unsupported type {other}"))),
             }),
             Kind::String => Schema::new(if connect_type == Some("bytes") {
                 SchemaKind::Bytes
@@ -216,7 +216,9 @@ impl<'a> Builder<'a> {
                         let value = self.convert(v, None, false)?.into_ref();
                         Schema::new(SchemaKind::Map(key, value))
                     }
-                    _ => Schema::new(SchemaKind::Array(self.convert(items, None, false)?.into_ref())),
+                    _ => Schema::new(SchemaKind::Array(
+                        self.convert(items, None, false)?.into_ref(),
+                    )),
                 }
             }
             Kind::Object {
@@ -248,8 +250,8 @@ impl<'a> Builder<'a> {
                     }
                     let mut fields = Vec::with_capacity(sorted.len());
                     for (name, sub) in sorted.into_values() {
-                        let optional = self.config.use_optional_for_nonrequired
-                            && !required.contains(&name);
+                        let optional =
+                            self.config.use_optional_for_nonrequired && !required.contains(&name);
                         let schema = self.convert(sub, None, optional).map_err(|e| e.at(&name))?;
                         fields.push(Field {
                             name,
@@ -319,7 +321,11 @@ impl<'a> Builder<'a> {
                 Json::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let text = if generalized { i.to_string() } else { symbol.clone() };
+            let text = if generalized {
+                i.to_string()
+            } else {
+                symbol.clone()
+            };
             set_parameter(&mut schema, &format!("{param}.{symbol}"), text);
         }
         schema

@@ -71,7 +71,8 @@ mod tests {
 
     #[test]
     fn validates_against_referenced_schemas() {
-        let address = json!({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]});
+        let address =
+            json!({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]});
         let v = PayloadValidator::compile(
             &json!({"type":"object","properties":{"home":{"$ref":"address.json"}}}),
             &[("address.json".to_string(), address)],

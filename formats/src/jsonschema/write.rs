@@ -81,7 +81,8 @@ pub(crate) fn from_connect_data(
         (SchemaKind::Array(items), Value::Array(values)) => {
             let mut out = Vec::with_capacity(values.len());
             for (i, v) in values.iter().enumerate() {
-                let node = from_connect_data(items, v, config).map_err(|e| e.at(&format!("[{i}]")))?;
+                let node =
+                    from_connect_data(items, v, config).map_err(|e| e.at(&format!("[{i}]")))?;
                 out.push(node.unwrap_or(Node::Null));
             }
             Node::Array(out)
