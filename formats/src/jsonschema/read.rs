@@ -111,10 +111,12 @@ pub fn to_connect(schema: &SchemaRef, input: Input<'_>) -> Result<Value, Connect
                 jackson_base64_decode(s)
                     .ok_or_else(|| ConnectError::data("Invalid bytes field"))?,
             ),
-            _ => return Err(ConnectError::data(format!(
+            _ => {
+                return Err(ConnectError::data(format!(
                 "Invalid Java object for schema type BYTES: class java.math.BigDecimal (a JSON {})",
                 input.type_name()
-            ))),
+            )))
+            }
         },
         SchemaKind::Array(items) => {
             let elements: Vec<&Json> = match input {

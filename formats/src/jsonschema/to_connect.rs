@@ -442,3 +442,79 @@ impl<'a> Builder<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn connect(schema: Json, config: &JsonSchemaDataConfig) -> Result<SchemaRef, ConnectError> {
+        let doc = Document::load(&schema, &[]).expect("loads");
+        to_connect_schema(&doc, config, Some(1))
+    }
+
+    #[test]
+    fn structs_reached_again_by_ref_carry_the_last_id() {
+        let schema = connect(
+            json!({"type":"object","definitions":{"P":{"type":"object","properties":{"x":{"type":"number"}}}},
+                   "properties":{"path":{"type":"array","items":{"$ref":"#/definitions/P"}},
+                                 "maybe":{"oneOf":[{"type":"null"},{"$ref":"#/definitions/P"}]},
+                                 "origin":{"$ref":"#/definitions/P"}}}),
+            &JsonSchemaDataConfig::default(),
+        )
+        .expect("maps");
+        let id = |name: &str| {
+            let (_, f) = schema.field(name).expect("field");
+            match &f.schema.kind {
+                SchemaKind::Array(items) => items.parameter(ID_PARAMETER).map(str::to_string),
+                _ => f.schema.parameter(ID_PARAMETER).map(str::to_string),
+            }
+        };
+        assert_eq!(id("path"), None);
+        assert_eq!(id("maybe").as_deref(), Some("#id2"));
+        assert_eq!(id("origin").as_deref(), Some("#id2"));
+        assert!(schema.field("maybe").expect("maybe").1.schema.optional);
+        assert_eq!(schema.version, Some(1));
+    }
+
+    #[test]
+    fn unions_are_one_of_structs_or_generalized() {
+        let schema = json!({"oneOf":[{"type":"string"},{"type":"integer"},{"type":"null"}]});
+        let plain = connect(schema.clone(), &JsonSchemaDataConfig::default()).expect("maps");
+        assert_eq!(plain.name.as_deref(), Some(ONE_OF_NAME));
+        assert!(plain.optional);
+        assert_eq!(
+            plain.fields()[1].name,
+            "io.confluent.connect.json.OneOf.field.1"
+        );
+        let generalized = connect(
+            schema,
+            &JsonSchemaDataConfig {
+                generalized_sum_type_support: true,
+                ..JsonSchemaDataConfig::default()
+            },
+        )
+        .expect("maps");
+        assert_eq!(generalized.name.as_deref(), Some("connect_union_0"));
+        assert_eq!(generalized.fields()[0].name, "connect_union_field_0");
+    }
+
+    #[test]
+    fn recursion_and_unsupported_schemas_fail() {
+        let recursive = connect(
+            json!({"type":"object","properties":{"next":{"$ref":"#"}}}),
+            &JsonSchemaDataConfig::default(),
+        );
+        assert!(recursive.unwrap_err().message.contains("Recursive"));
+        let no_items = connect(json!({"type":"array"}), &JsonSchemaDataConfig::default());
+        assert_eq!(
+            no_items.unwrap_err().message,
+            "Array schema did not specify the items type"
+        );
+        let any = connect(json!(true), &JsonSchemaDataConfig::default());
+        assert_eq!(
+            any.unwrap_err().message,
+            "Unsupported schema type org.everit.json.schema.TrueSchema"
+        );
+    }
+}
