@@ -18,6 +18,7 @@ use super::config::JsonSchemaConverterConfig;
 use super::defaults::fill_defaults;
 use super::document::Document;
 use super::from_connect::{from_connect_schema, normalized};
+use super::non_numeric::replace_non_numeric;
 use super::read::{to_connect, Input};
 use super::to_connect::to_connect_schema;
 use super::validate::PayloadValidator;
@@ -319,7 +320,7 @@ impl JsonSchemaConverter {
             ));
         };
         let reader = self.cached_reader(id, topic, side)?;
-        let mut tree = read_tree(frame.body).map_err(|e| {
+        let mut tree = read_tree(&replace_non_numeric(frame.body)).map_err(|e| {
             deserialize_error(
                 topic,
                 &format!(

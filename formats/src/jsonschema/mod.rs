@@ -5,6 +5,7 @@
 //! - [`config`]: the converter's and JsonSchemaData's settings.
 //! - [`document`]: a JSON Schema loaded as everit-json-schema models it (`$ref`s resolved).
 //! - [`to_connect`]: JSON Schema → Connect schema (`toConnectSchema`).
+//! - [`non_numeric`]: Jackson's `NaN`/`Infinity` number tokens, which Confluent's reader accepts.
 //! - [`read`]: a JSON payload → Connect value under that schema (`toConnectData`).
 //! - [`from_connect`]: Connect schema → JSON Schema (`fromConnectSchema`).
 //! - [`write`]: Connect value → JSON payload (`fromConnectData`), printed as Jackson prints it.
@@ -17,6 +18,7 @@ pub mod converter;
 pub mod defaults;
 pub mod document;
 pub mod from_connect;
+pub mod non_numeric;
 pub mod read;
 pub mod to_connect;
 pub mod validate;

@@ -10,6 +10,7 @@
 use serde_json::Value as Json;
 
 use super::is_union;
+use super::non_numeric::special_double;
 use crate::error::ConnectError;
 use crate::java_hash_order::hash_map_order;
 use crate::json::reference::{
@@ -49,13 +50,45 @@ impl Input<'_> {
 
     fn number(&self) -> Option<NumberNode<'_>> {
         match self {
-            Input::Node(Json::Number(n)) => Some(NumberNode::of(n)),
+            Input::Node(Json::Number(n)) if special_double(n.as_str()).is_none() => {
+                Some(NumberNode::of(n))
+            }
             _ => None,
         }
     }
 
+    /// A `NaN`/`Infinity` token (a Jackson DoubleNode), if this is one.
+    fn special(&self) -> Option<f64> {
+        match self {
+            Input::Node(Json::Number(n)) => special_double(n.as_str()),
+            _ => None,
+        }
+    }
+
+    fn is_number(&self) -> bool {
+        self.number().is_some() || self.special().is_some()
+    }
+
+    /// `longValue()`: Java's `(long)` of a double for the non-numeric tokens.
     fn long_value(&self) -> i64 {
-        self.number().map_or(0, |n| n.long_value())
+        match self.special() {
+            Some(d) => d as i64,
+            None => self.number().map_or(0, |n| n.long_value()),
+        }
+    }
+
+    /// `intValue()`: Java's `(int)` of a double for the non-numeric tokens.
+    fn int_value(&self) -> i32 {
+        match self.special() {
+            Some(d) => d as i32,
+            None => self.long_value() as i32,
+        }
+    }
+
+    fn double_value(&self) -> f64 {
+        self.special()
+            .or_else(|| self.number().map(|n| n.double_value()))
+            .unwrap_or(0.0)
     }
 }
 
@@ -96,12 +129,15 @@ pub fn to_connect(schema: &SchemaRef, input: Input<'_>) -> Result<Value, Connect
     }
     Ok(match &schema.kind {
         SchemaKind::Boolean => Value::Boolean(matches!(input, Input::Node(Json::Bool(true)))),
-        SchemaKind::Int8 => Value::Int8(input.long_value() as i16 as i8),
-        SchemaKind::Int16 => Value::Int16(input.long_value() as i16),
-        SchemaKind::Int32 => Value::Int32(input.long_value() as i32),
+        SchemaKind::Int8 => Value::Int8(input.int_value() as i16 as i8),
+        SchemaKind::Int16 => Value::Int16(input.int_value() as i16),
+        SchemaKind::Int32 => Value::Int32(input.int_value()),
         SchemaKind::Int64 => Value::Int64(input.long_value()),
-        SchemaKind::Float32 => Value::Float32(input.number().map_or(0.0, |n| n.float_value())),
-        SchemaKind::Float64 => Value::Float64(input.number().map_or(0.0, |n| n.double_value())),
+        SchemaKind::Float32 => Value::Float32(match input.special() {
+            Some(d) => d as f32,
+            None => input.number().map_or(0.0, |n| n.float_value()),
+        }),
+        SchemaKind::Float64 => Value::Float64(input.double_value()),
         SchemaKind::String => match input {
             Input::Node(Json::String(s)) => Value::String(s.clone()),
             _ => Value::Null,
@@ -331,7 +367,7 @@ fn fits_simple(schema: &Schema, input: &Input<'_>) -> bool {
         SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64 => {
             number.is_some_and(|n| !matches!(n, NumberNode::Decimal(_)))
         }
-        SchemaKind::Float32 | SchemaKind::Float64 => number.is_some(),
+        SchemaKind::Float32 | SchemaKind::Float64 => input.is_number(),
         SchemaKind::Boolean => node.is_boolean(),
         SchemaKind::String => node.is_string(),
         SchemaKind::Bytes => matches!(number, Some(NumberNode::Decimal(_))),
