@@ -84,6 +84,41 @@ pub fn arrow_type(schema: &Schema) -> DataType {
     }
 }
 
+/// `data_type` with every struct field, at any depth, nullable: the column type for data whose
+/// required struct fields may still be null (a struct read by Confluent's JsonSchemaData before
+/// validation). Cost: one walk of the type.
+pub fn with_nullable_fields(data_type: &DataType) -> DataType {
+    let relax = |f: &Field| {
+        f.clone()
+            .with_data_type(with_nullable_fields(f.data_type()))
+    };
+    match data_type {
+        DataType::Struct(fields) => DataType::Struct(
+            fields
+                .iter()
+                .map(|f| relax(f).with_nullable(true))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        DataType::List(item) => DataType::List(Arc::new(relax(item))),
+        DataType::Map(entries, sorted) => {
+            // The entries keep their own nullability (map keys are never null); only structs
+            // inside the keys and values are relaxed.
+            let inner = match entries.data_type() {
+                DataType::Struct(kv) => {
+                    DataType::Struct(kv.iter().map(|f| relax(f)).collect::<Vec<_>>().into())
+                }
+                other => other.clone(),
+            };
+            DataType::Map(
+                Arc::new(entries.as_ref().clone().with_data_type(inner)),
+                *sorted,
+            )
+        }
+        other => other.clone(),
+    }
+}
+
 /// The Arrow fields of a Connect STRUCT's fields.
 pub fn struct_fields(fields: &[crate::schema::Field]) -> Fields {
     fields

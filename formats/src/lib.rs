@@ -5,7 +5,9 @@
 //! - [`json`]: the JsonConverter.
 //! - [`header_values`]: Kafka's `Values` text parsing and printing behind SimpleHeaderConverter.
 //! - [`registry`]: the Confluent Schema Registry layer (framing, clients, `mock://`, a server).
+//! - [`jsonschema`]: Confluent's JsonSchemaConverter.
 //! - [`java_number`], [`java_date`]: Java's number and date text, which Kafka's output carries.
+//! - [`java_hash_order`]: the order Java's HashMap iterates string keys in (Confluent's field and map order).
 
 pub mod arrow_mapping;
 pub mod avro;
@@ -19,8 +21,10 @@ pub mod fuzzing;
 pub mod header_converter;
 pub mod header_values;
 pub mod java_date;
+pub mod java_hash_order;
 pub mod java_number;
 pub mod json;
+pub mod jsonschema;
 pub mod raw;
 pub mod registry;
 pub mod schema;

@@ -79,6 +79,23 @@ pub fn values_to_array(
     build(ctx, &data_type, &values).map_err(|(_, e)| e)
 }
 
+/// [`values_to_array`] into a column of `data_type`, which must be `schema`'s Arrow type or that
+/// type with struct fields made nullable ([`crate::arrow_mapping::with_nullable_fields`]): then a
+/// required struct field may hold null, as a Java `Struct` can until it is validated (Confluent's
+/// JsonSchemaData leaves an absent property null). Cost: as [`values_to_array`].
+pub fn values_to_array_as(
+    schema: &SchemaRef,
+    data_type: &DataType,
+    values: &[Value],
+) -> Result<ArrayRef, ConnectError> {
+    let values: Vec<&Value> = values.iter().collect();
+    let ctx = Ctx {
+        schema: Some(schema),
+        raw: false,
+    };
+    build(ctx, data_type, &values).map_err(|(_, e)| e)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 
@@ -874,8 +891,10 @@ fn struct_children<'v>(
                     fields.len()
                 )));
             }
-            for (field, v) in schema.fields().iter().zip(&s.values) {
-                if v.is_null() && !field.schema.optional {
+            for ((field, arrow), v) in schema.fields().iter().zip(fields.iter()).zip(&s.values) {
+                // A required field may hold null where the Arrow field allows it (see
+                // `values_to_array_as`); otherwise it is Kafka's error.
+                if v.is_null() && !field.schema.optional && !arrow.is_nullable() {
                     let location = format!("field: \"{}\"", field.name);
                     return Err(required_null(&field.schema, &location).at(&field.name));
                 }

@@ -20,9 +20,9 @@ use arrow_schema::DataType;
 
 use super::cursor::{write_bytes, write_long};
 use super::data::{decimal_bytes, AVRO_TYPE_UNION, GENERALIZED_TYPE_UNION};
-use super::java_hash_order::hash_map_order;
 use super::schema::{AvroKind, AvroSchema, TypeId};
 use crate::error::ConnectError;
+use crate::java_hash_order::hash_map_order;
 use crate::schema::{Schema, SchemaKind};
 use crate::value_array::values_to_array;
 

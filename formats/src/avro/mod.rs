@@ -6,7 +6,6 @@
 //! - [`cursor`]: bounds-checked reads of Avro binary.
 //! - [`decoder`]: a decoder compiled once per writer schema, Avro binary → Arrow builders.
 //! - [`encoder`]: an encoder compiled once per (Connect schema, Avro schema), Arrow → Avro binary.
-//! - [`java_hash_order`]: the order Java's HashMap iterates map keys in (AvroData's write order).
 //! - [`compatibility`]: whether one Avro schema can read another's data.
 //! - [`converter`]: the AvroConverter over a Schema Registry.
 
@@ -16,7 +15,6 @@ pub mod cursor;
 pub mod data;
 pub mod decoder;
 pub mod encoder;
-pub mod java_hash_order;
 pub mod schema;
 
 pub use converter::{AvroConverter, AvroConverterConfig, AVRO_CONVERTER_CLASS};

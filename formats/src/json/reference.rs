@@ -212,7 +212,7 @@ pub fn to_connect(bytes: Option<&[u8]>, config: &JsonConfig) -> Result<(Option<S
 /// Jackson's `ObjectMapper.readTree(byte[])` as JsonDeserializer configures it (leading zeros
 /// allowed): `Ok(None)` is the MissingNode of empty or blank input. A UTF-8 byte order mark is
 /// skipped. Cost: one pre-scan for numbers and one serde_json parse.
-fn read_tree(bytes: &[u8]) -> Result<Option<Json>> {
+pub(crate) fn read_tree(bytes: &[u8]) -> Result<Option<Json>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(start) = bytes.iter().position(|b| !is_json_space(*b)) else {
         return Ok(None);
@@ -471,7 +471,7 @@ fn prepare_numbers(text: &[u8]) -> Result<Cow<'_, [u8]>> {
 
 /// The Jackson node a number token becomes: IntNode, LongNode, BigIntegerNode, or (floats, with
 /// USE_BIG_DECIMAL_FOR_FLOATS and an exact node factory) DecimalNode.
-enum NumberNode<'a> {
+pub(crate) enum NumberNode<'a> {
     Int(i32),
     Long(i64),
     BigInteger(&'a str),
@@ -480,7 +480,7 @@ enum NumberNode<'a> {
 
 impl NumberNode<'_> {
     /// Classifies a serde_json number by its text.
-    fn of(n: &Number) -> NumberNode<'_> {
+    pub(crate) fn of(n: &Number) -> NumberNode<'_> {
         let text = n.as_str();
         if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
             return NumberNode::Decimal(text);
@@ -493,7 +493,7 @@ impl NumberNode<'_> {
 
     /// `longValue()`: the low 64 bits of the value truncated toward zero (so `intValue()` is the
     /// low 32 bits of this).
-    fn long_value(&self) -> i64 {
+    pub(crate) fn long_value(&self) -> i64 {
         match *self {
             NumberNode::Int(v) => i64::from(v),
             NumberNode::Long(v) => v,
@@ -503,7 +503,7 @@ impl NumberNode<'_> {
 
     /// `floatValue()`: the nearest f32 (Java's conversions all round to nearest; a BigDecimal
     /// zero has no sign, see [`unsigned_zero`]).
-    fn float_value(&self) -> f32 {
+    pub(crate) fn float_value(&self) -> f32 {
         match *self {
             NumberNode::Int(v) => v as f32,
             NumberNode::Long(v) => v as f32,
@@ -514,7 +514,7 @@ impl NumberNode<'_> {
     }
 
     /// `doubleValue()`: the nearest f64 (a BigDecimal zero has no sign, see [`unsigned_zero`]).
-    fn double_value(&self) -> f64 {
+    pub(crate) fn double_value(&self) -> f64 {
         match *self {
             NumberNode::Int(v) => f64::from(v),
             NumberNode::Long(v) => v as f64,
@@ -525,7 +525,7 @@ impl NumberNode<'_> {
     }
 
     /// `decimalValue()`: the exact BigDecimal (a float keeps its written scale: `1.50` has 2).
-    fn decimal_value(&self) -> Result<Decimal> {
+    pub(crate) fn decimal_value(&self) -> Result<Decimal> {
         match *self {
             NumberNode::Int(v) => Ok(Decimal {
                 unscaled: i128::from(v),
@@ -584,7 +584,7 @@ fn truncated_low_bits(text: &str) -> i64 {
 }
 
 /// `new BigDecimal(text)`, within weir's 128-bit unscaled values.
-fn parse_big_decimal(text: &str) -> Result<Decimal> {
+pub(crate) fn parse_big_decimal(text: &str) -> Result<Decimal> {
     let (negative, int, frac, exp) = split_number(text);
     let too_big = || {
         ConnectError::data(format!(
@@ -601,7 +601,7 @@ fn parse_big_decimal(text: &str) -> Result<Decimal> {
 }
 
 /// `getNodeType()`'s name, as Kafka's messages print it.
-fn node_type(node: &Json) -> &'static str {
+pub(crate) fn node_type(node: &Json) -> &'static str {
     match node {
         Json::Null => "NULL",
         Json::Bool(_) => "BOOLEAN",
@@ -613,7 +613,7 @@ fn node_type(node: &Json) -> &'static str {
 }
 
 /// `longValue()` of any node: numbers as above, everything else 0.
-fn long_value(node: &Json) -> i64 {
+pub(crate) fn long_value(node: &Json) -> i64 {
     match node {
         Json::Number(n) => NumberNode::of(n).long_value(),
         _ => 0,
@@ -621,12 +621,12 @@ fn long_value(node: &Json) -> i64 {
 }
 
 /// `intValue()` of any node: the low 32 bits of `longValue()`.
-fn int_value(node: &Json) -> i32 {
+pub(crate) fn int_value(node: &Json) -> i32 {
     long_value(node) as i32
 }
 
 /// The value of an IntNode (`isInt()`), else None.
-fn int_node(node: &Json) -> Option<i32> {
+pub(crate) fn int_node(node: &Json) -> Option<i32> {
     match node {
         Json::Number(n) => match NumberNode::of(n) {
             NumberNode::Int(v) => Some(v),
@@ -637,7 +637,7 @@ fn int_node(node: &Json) -> Option<i32> {
 }
 
 /// `longValue()` of an integral number node (`isIntegralNumber()`), else None.
-fn integral_long(node: &Json) -> Option<i64> {
+pub(crate) fn integral_long(node: &Json) -> Option<i64> {
     match node {
         Json::Number(n) => match NumberNode::of(n) {
             NumberNode::Decimal(_) => None,
@@ -668,7 +668,7 @@ fn base64_bits(c: u8) -> Option<u32> {
 /// Jackson's `TextNode.getBinaryValue` with its default MIME-NO-LINEFEEDS variant: the text is
 /// trimmed, blanks (≤ U+0020) may sit between 4-character units, padding is required, a padded
 /// unit may be followed by more units, unused low bits are ignored. None when broken. Cost: linear.
-fn jackson_base64_decode(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn jackson_base64_decode(text: &str) -> Option<Vec<u8>> {
     let s = java_trim(text).as_bytes();
     let mut out = Vec::with_capacity(s.len() / 4 * 3 + 3);
     let mut i = 0;
@@ -1040,7 +1040,7 @@ fn decimal_scale(schema: &Schema) -> Result<i32> {
 }
 
 /// `new BigInteger(bytes)` (big-endian two's complement, non-empty) when it fits an i128.
-fn i128_from_be_bytes(bytes: &[u8]) -> Option<i128> {
+pub(crate) fn i128_from_be_bytes(bytes: &[u8]) -> Option<i128> {
     let negative = bytes.first()? & 0x80 != 0;
     let sign = if negative { 0xFF } else { 0x00 };
     let redundant = bytes

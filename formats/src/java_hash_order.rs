@@ -1,6 +1,7 @@
 //! The iteration order of a `java.util.HashMap` with `String` keys, which is the order Confluent's
-//! AvroData writes a Connect map in (it converts maps into `HashMap`s both ways), so weir's bytes
-//! match byte for byte.
+//! AvroData writes a Connect map in (it converts maps into `HashMap`s both ways) and the order
+//! JsonSchemaData reads an object schema's properties in (everit keeps them in a `HashMap`), so
+//! weir's bytes and field orders match Confluent's.
 //!
 //! A HashMap spreads `String.hashCode()` (31-polynomial over UTF-16 units) as `h ^ (h >>> 16)`,
 //! keeps a power-of-two table of at least 16 buckets grown while the size exceeds 3/4 of it, and

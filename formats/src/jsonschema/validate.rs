@@ -1,0 +1,84 @@
+//! Payload validation for `json.fail.invalid.schema=true`, with the `jsonschema` crate
+//! (maintained, drafts 4/6/7/2019-09/2020-12, compiled validators; built without its HTTP and
+//! file resolvers: referenced schemas come from the registry, through [`ReferenceRetriever`]).
+//! A [`PayloadValidator`] is compiled once per schema id and shared by every row that uses it.
+
+use std::collections::HashMap;
+
+use jsonschema::{Retrieve, Uri, Validator};
+use serde_json::Value as Json;
+
+/// Serves the registry's referenced schemas to the validator by the name the `$ref` uses (the
+/// last path segment of the URI the validator resolved it to).
+struct ReferenceRetriever {
+    documents: HashMap<String, Json>,
+}
+
+impl Retrieve for ReferenceRetriever {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Json, Box<dyn std::error::Error + Send + Sync>> {
+        let text = uri.as_str();
+        let found = self.documents.get(text).or_else(|| {
+            let last = text.rsplit('/').next().unwrap_or(text);
+            self.documents.get(last)
+        });
+        found
+            .cloned()
+            .ok_or_else(|| format!("no referenced schema named {text}").into())
+    }
+}
+
+/// A compiled validator for one schema and its references.
+pub struct PayloadValidator {
+    validator: Validator,
+}
+
+impl std::fmt::Debug for PayloadValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PayloadValidator")
+    }
+}
+
+impl PayloadValidator {
+    /// Compiles `schema`; `references` are the referenced documents by the name `$ref` uses.
+    /// Costs one compile; an invalid schema is an error with the crate's message.
+    pub fn compile(schema: &Json, references: &[(String, Json)]) -> Result<Self, String> {
+        let retriever = ReferenceRetriever {
+            documents: references.iter().cloned().collect(),
+        };
+        let validator = jsonschema::options()
+            .with_retriever(retriever)
+            .build(schema)
+            .map_err(|e| e.to_string())?;
+        Ok(PayloadValidator { validator })
+    }
+
+    /// `Ok` when `payload` is valid, else the first error (its path and message). Cost: one
+    /// walk of the payload.
+    pub fn validate(&self, payload: &Json) -> Result<(), String> {
+        self.validator
+            .validate(payload)
+            .map_err(|e| format!("{}: {}", e.instance_path(), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validates_against_referenced_schemas() {
+        let address =
+            json!({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]});
+        let v = PayloadValidator::compile(
+            &json!({"type":"object","properties":{"home":{"$ref":"address.json"}}}),
+            &[("address.json".to_string(), address)],
+        )
+        .expect("compiles");
+        assert!(v.validate(&json!({"home":{"city":"Oslo"}})).is_ok());
+        assert!(v.validate(&json!({"home":{}})).is_err());
+    }
+}
