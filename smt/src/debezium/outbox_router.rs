@@ -137,8 +137,12 @@ fn enum_value<'a>(
         })
 }
 
-/// Debezium's BOOLEAN check (`Field.isBoolean`).
-fn boolean(config: &TransformConfig, key: &str, default: bool) -> Result<bool, ConfigProblem> {
+/// Debezium's BOOLEAN check (`Field.isBoolean`): `default` when unset.
+pub(crate) fn boolean(
+    config: &TransformConfig,
+    key: &str,
+    default: bool,
+) -> Result<bool, ConfigProblem> {
     match config.get(key).map(str::trim) {
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -637,6 +641,8 @@ impl OutboxRouter {
     /// (a column missing, typed or defaulted otherwise than the columnar path handles).
     fn plan(&self, schema: &SchemaRef) -> Option<Plan> {
         let s = &self.settings;
+        // A converter (the MongoDB router's) rewrites `after` per record, so the event's schema
+        // is only known row by row: every row takes the reference.
         if self.converter.is_some()
             || s.expand.is_some()
             || s.field_schema_version.is_some()
