@@ -29,14 +29,13 @@ use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::Value;
 use weir_formats::value_array::value_at;
 
+use super::change_event::is_envelope;
 use crate::extract_field::{fill_default, with_nulls};
 use crate::insert_field::{assemble, field_value, per_row, RowOutcome};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::{require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
-
-const ENVELOPE_SUFFIX: &str = ".Envelope";
 
 /// `ExtractChangedRecordState`. Cost: reads two keys, once per pipeline.
 pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
@@ -244,12 +243,6 @@ impl ExtractChangedRecordState {
 /// `Struct.lookupField`'s error.
 fn not_a_field(name: &str) -> ConnectError {
     ConnectError::data(format!("{name} is not a valid field name"))
-}
-
-fn is_envelope(schema: Option<&SchemaRef>) -> bool {
-    schema
-        .and_then(|s| s.name.as_deref())
-        .is_some_and(|n| n.ends_with(ENVELOPE_SUFFIX))
 }
 
 /// Java's `Objects.equals` on two Connect values. `in_struct`: the values are a Struct's fields,

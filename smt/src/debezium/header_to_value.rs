@@ -29,7 +29,8 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
-use crate::debezium::extract_new_record_state::{java_split, struct_copy};
+use crate::debezium::change_event::java_split;
+use crate::debezium::extract_new_record_state::struct_copy;
 use crate::insert_field::{
     arrow_failure, assemble, field_value, per_row, push_unique, struct_array, with_field_default,
     RowOutcome,

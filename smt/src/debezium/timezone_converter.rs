@@ -34,6 +34,7 @@ use weir_formats::schema::{Field, Schema, SchemaKind, TIMESTAMP_LOGICAL_NAME};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
+use super::change_event::is_envelope;
 use super::iso_offset_time::{
     format_offset_date_time, format_offset_time, parse_offset_date_time, parse_offset_time,
 };
@@ -794,18 +795,11 @@ fn cast_error(class: &str, conversion: Conversion) -> ConnectError {
     ))
 }
 
-fn is_envelope(schema: &Schema) -> bool {
-    schema
-        .name
-        .as_deref()
-        .is_some_and(|n| n.ends_with(".Envelope"))
-}
-
 impl Transform for TimezoneConverter {
     /// Envelope segments: the columnar path; anything else passes unchanged.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let n = input.rows.len();
-        let Some(schema) = input.value.schema.clone().filter(|s| is_envelope(s)) else {
+        let Some(schema) = input.value.schema.clone().filter(|s| is_envelope(Some(s))) else {
             return SegmentOutput::all(n, input.key.clone(), input.value.clone());
         };
         let Some(envelope) = input.value.data.as_struct_opt().cloned() else {
@@ -832,7 +826,7 @@ impl Transform for TimezoneConverter {
         if record.value.is_null() {
             return Ok(Some(record));
         }
-        if !record.value_schema.as_ref().is_some_and(|s| is_envelope(s)) {
+        if !is_envelope(record.value_schema.as_ref()) {
             return Ok(Some(record));
         }
         let Value::Struct(envelope) = &mut record.value else {
