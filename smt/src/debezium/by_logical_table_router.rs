@@ -32,7 +32,7 @@ use crate::config::{ConfigProblem, TransformConfig};
 use crate::record::ConnectRecord;
 use crate::regex_router::RegexRouter;
 use crate::routing::{per_topic, subset};
-use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
+use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::require_struct_error;
 
 /// The configured transform.
@@ -333,16 +333,12 @@ impl Transform for ByLogicalTableRouter {
             routed.clear();
         }
         if !unrouted.is_empty() {
-            match (subset(input.key, &unrouted), subset(input.value, &unrouted)) {
-                (Ok(key), Ok(value)) => output.parts.push(OutputPart {
-                    indices: unrouted,
-                    key,
-                    value,
-                }),
-                (Err(e), _) | (_, Err(e)) => output
-                    .errors
-                    .extend(unrouted.into_iter().map(|i| (i, e.clone()))),
-            }
+            whole_record::push_part(
+                &mut output,
+                subset(input.key, &unrouted),
+                subset(input.value, &unrouted),
+                unrouted,
+            )
         }
         if routed.is_empty() {
             return whole_record::finish(output);
@@ -453,16 +449,12 @@ impl Transform for ByLogicalTableRouter {
             } else {
                 value_column.as_ref().unwrap_or(input.value)
             };
-            match (subset(key, &indices), subset(value, &indices)) {
-                (Ok(key), Ok(value)) => output.parts.push(OutputPart {
-                    indices,
-                    key,
-                    value,
-                }),
-                (Err(e), _) | (_, Err(e)) => output
-                    .errors
-                    .extend(indices.into_iter().map(|i| (i, e.clone()))),
-            }
+            whole_record::push_part(
+                &mut output,
+                subset(key, &indices),
+                subset(value, &indices),
+                indices,
+            )
         }
         whole_record::finish(output)
     }

@@ -30,8 +30,9 @@ use weir_formats::value::Value;
 use weir_formats::value_array::value_at;
 
 use super::change_event::is_envelope;
+use super::whole_record;
 use crate::extract_field::{fill_default, with_nulls};
-use crate::insert_field::{assemble, field_value, per_row, RowOutcome};
+use crate::insert_field::{assemble, field_value, RowOutcome};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::{require_struct_error, SchemaCache};
@@ -217,27 +218,6 @@ impl ExtractChangedRecordState {
             outcomes,
         ))
     }
-
-    /// The per-row fallback through the reference (schemas the plan does not cover); the
-    /// reference's headers are written back. Cost: two value trees per row.
-    fn apply_rows(&self, input: SegmentInput<'_>) -> SegmentOutput {
-        let records = crate::record::records_of(&input);
-        let output = per_row(&input, Side::Value, self);
-        let mut rows = Vec::new();
-        let mut updates = Vec::new();
-        for (i, record) in records.into_iter().enumerate() {
-            if let Ok(Some(r)) = self.apply_record(record) {
-                rows.push(input.rows[i]);
-                updates.push(r.headers);
-            }
-        }
-        let mut updates = updates.into_iter();
-        input
-            .meta
-            .headers
-            .edit_rows(&rows, |_, h| *h = updates.next().unwrap_or_default());
-        output
-    }
 }
 
 /// `Struct.lookupField`'s error.
@@ -405,7 +385,7 @@ impl Transform for ExtractChangedRecordState {
             (Some(Some(plan)), Some(envelope)) => self
                 .apply_envelope(input, plan, &envelope)
                 .unwrap_or_else(|e| SegmentOutput::all_failed(n, &e)),
-            _ => self.apply_rows(input),
+            _ => whole_record::apply_rows_with_headers(input, self),
         }
     }
 
