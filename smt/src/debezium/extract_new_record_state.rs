@@ -37,9 +37,9 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
-use super::change_event::is_envelope;
+use super::change_event::{is_envelope, States};
 use super::field_reference::FieldReference;
-use crate::extract_field::{fill_default, part_with, with_nulls};
+use crate::extract_field::{part_with, with_nulls};
 use crate::insert_field::{
     arrow_failure, children_with_defaults, field_value, per_row, push_unique, struct_array,
 };
@@ -400,10 +400,8 @@ pub struct ExtractNewRecordState {
 /// The per-envelope-schema work of the columnar path.
 #[derive(Debug)]
 struct Plan {
-    after: usize,
-    before: usize,
-    after_schema: SchemaRef,
-    before_schema: SchemaRef,
+    /// The `after` and `before` columns.
+    states: States,
     /// Header name, source and schema of every present `add.headers` entry.
     headers: Vec<(Arc<str>, Source, SchemaRef)>,
     /// Source of every present `add.fields` entry (in the output schemas' order).
@@ -654,12 +652,8 @@ impl ExtractNewRecordState {
 
     /// The plan of an envelope schema, `None` where the per-row fallback must run.
     fn plan(&self, schema: &Schema) -> Option<Plan> {
-        let struct_field = |name: &str| {
-            let (i, f) = schema.field(name)?;
-            matches!(f.schema.kind, SchemaKind::Struct(_)).then(|| (i, f.schema.clone()))
-        };
-        let (after, after_schema) = struct_field("after")?;
-        let (before, before_schema) = struct_field("before")?;
+        let states = States::of(schema)?;
+        let (after_schema, before_schema) = (&states.after_schema, &states.before_schema);
         let mut headers = Vec::new();
         for r in &self.headers {
             if let Some((source, s)) = resolve(r, schema).ok()? {
@@ -670,7 +664,7 @@ impl ExtractNewRecordState {
         let (deleted_schema, fields) = self.added_schema(&deleted, schema).ok()?;
         let upsert_base = match self.handling.rewrite {
             true => Self::deleted_schema(&after_schema).ok()?,
-            false => (*after_schema).clone(),
+            false => (**after_schema).clone(),
         };
         let (upsert_schema, _) = self.added_schema(&upsert_base, schema).ok()?;
         let route_index = |s: &Schema| match &self.route_by_field {
@@ -683,10 +677,7 @@ impl ExtractNewRecordState {
         Some(Plan {
             route_after: route_index(&after_schema)?,
             route_before: route_index(&before_schema)?,
-            after,
-            before,
-            after_schema,
-            before_schema,
+            states,
             headers,
             fields,
             upsert_schema: upsert_schema.into_ref(),
@@ -703,15 +694,7 @@ impl ExtractNewRecordState {
         envelope: &StructArray,
     ) -> Result<SegmentOutput, ConnectError> {
         let n = input.rows.len();
-        let nulls = envelope.nulls();
-        let after = fill_default(
-            &plan.after_schema,
-            &with_nulls(envelope.column(plan.after), nulls)?,
-        )?;
-        let before = fill_default(
-            &plan.before_schema,
-            &with_nulls(envelope.column(plan.before), nulls)?,
-        )?;
+        let (after, before) = plan.states.columns(envelope)?;
         let rows: Vec<Row> = (0..n)
             .map(
                 |i| match (envelope.is_null(i), after.is_null(i), before.is_null(i)) {
@@ -758,7 +741,7 @@ impl ExtractNewRecordState {
                     self.handling.rewrite,
                 )?,
                 2 => Column {
-                    schema: Some(plan.after_schema.clone()),
+                    schema: Some(plan.states.after_schema.clone()),
                     data: after.clone(),
                 },
                 3 => Column {
@@ -777,7 +760,7 @@ impl ExtractNewRecordState {
                 (Some(drop), 1..) => {
                     let filter = match k {
                         1 => Some(&plan.upsert_schema),
-                        2 => Some(&plan.after_schema),
+                        2 => Some(&plan.states.after_schema),
                         3 => None,
                         _ => Some(&plan.deleted_base),
                     };
@@ -874,10 +857,15 @@ impl ExtractNewRecordState {
                 Row::Upsert => (
                     states.0,
                     plan.route_after,
-                    &plan.after_schema,
+                    &plan.states.after_schema,
                     upsert_default,
                 ),
-                Row::Delete(_) => (states.1, plan.route_before, &plan.before_schema, false),
+                Row::Delete(_) => (
+                    states.1,
+                    plan.route_before,
+                    &plan.states.before_schema,
+                    false,
+                ),
                 _ => continue,
             };
             if let Some(topic) = route_value(state, index, schema, i, with_default) {
