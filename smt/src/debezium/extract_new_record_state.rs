@@ -660,10 +660,10 @@ impl ExtractNewRecordState {
                 headers.push((r.new_field.as_str().into(), source, s));
             }
         }
-        let deleted = Self::deleted_schema(&before_schema).ok()?;
+        let deleted = Self::deleted_schema(before_schema).ok()?;
         let (deleted_schema, fields) = self.added_schema(&deleted, schema).ok()?;
         let upsert_base = match self.handling.rewrite {
-            true => Self::deleted_schema(&after_schema).ok()?,
+            true => Self::deleted_schema(after_schema).ok()?,
             false => (**after_schema).clone(),
         };
         let (upsert_schema, _) = self.added_schema(&upsert_base, schema).ok()?;
@@ -675,8 +675,8 @@ impl ExtractNewRecordState {
                 .map(|(i, _)| Some(i)),
         };
         Some(Plan {
-            route_after: route_index(&after_schema)?,
-            route_before: route_index(&before_schema)?,
+            route_after: route_index(after_schema)?,
+            route_before: route_index(before_schema)?,
             states,
             headers,
             fields,
