@@ -24,6 +24,8 @@ pub mod partition_routing;
 pub mod schema_change_event_filter;
 pub mod schema_name_adjuster;
 pub mod scripting;
+#[cfg(test)]
+pub mod test_events;
 pub mod timezone_converter;
 pub mod whole_record;
 
