@@ -11,8 +11,7 @@ use std::process::Command;
 /// groups (or, where the folder holds cases, the cases) left out, and why.
 const CORPORA: &[(&str, &[&str])] = &[
     ("kafka-connect", &[]),
-    // MongoDB's outbox router is not built yet.
-    ("debezium", &["mongodb_event_router"]),
+    ("debezium", &[]),
     // The README's AvroConverter section gives each left-out case's cause: the two oracles'
     // output representations, and deliberate differences.
     (

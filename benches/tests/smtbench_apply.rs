@@ -157,7 +157,7 @@ fn a_known_class_weir_lacks_is_reported_as_not_supported_yet() {
         ("apicurio", format!("key.converter={json}\nvalue.converter=io.apicurio.registry.utils.converter.AvroConverter\n")),
         ("protobuf", format!("key.converter=io.confluent.connect.protobuf.ProtobufConverter\nvalue.converter={json}\n")),
         ("header", format!("key.converter={json}\nvalue.converter={json}\nheader.converter=io.confluent.connect.json.JsonSchemaConverter\n")),
-        ("transform", format!("key.converter={json}\nvalue.converter={json}\ntransforms=r\ntransforms.r.type=io.debezium.connector.mongodb.transforms.outbox.MongoEventRouter\n")),
+        ("transform", format!("key.converter={json}\nvalue.converter={json}\ntransforms=r\ntransforms.r.type=io.debezium.connector.postgresql.transforms.DecodeLogicalDecodingMessageContent\n")),
         ("third-party", format!("key.converter={json}\nvalue.converter={json}\ntransforms=c\ntransforms.c.type=com.github.jcustenborder.kafka.connect.transform.common.ChangeCase$Value\n")),
     ];
     for (name, config) in configs {

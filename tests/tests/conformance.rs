@@ -22,7 +22,7 @@ use weir_engine::{ConfigError, Output, Pipeline, RawBatch, RowError};
 const CORPORA: &[&str] = &["kafka-connect", "debezium"];
 
 /// Groups whose every case must pass (none may be skipped).
-const REQUIRED_GROUPS: &[&str] = &["kafka-connect/converters"];
+const REQUIRED_GROUPS: &[&str] = &["kafka-connect/converters", "debezium/mongodb_event_router"];
 
 /// A case folder and the group it belongs to.
 struct Case {

@@ -32,7 +32,7 @@ use crate::config::{ConfigProblem, TransformConfig};
 use crate::record::ConnectRecord;
 use crate::regex_router::RegexRouter;
 use crate::routing::{per_topic, subset};
-use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
+use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::require_struct_error;
 
 /// The configured transform.
@@ -333,16 +333,12 @@ impl Transform for ByLogicalTableRouter {
             routed.clear();
         }
         if !unrouted.is_empty() {
-            match (subset(input.key, &unrouted), subset(input.value, &unrouted)) {
-                (Ok(key), Ok(value)) => output.parts.push(OutputPart {
-                    indices: unrouted,
-                    key,
-                    value,
-                }),
-                (Err(e), _) | (_, Err(e)) => output
-                    .errors
-                    .extend(unrouted.into_iter().map(|i| (i, e.clone()))),
-            }
+            whole_record::push_part(
+                &mut output,
+                subset(input.key, &unrouted),
+                subset(input.value, &unrouted),
+                unrouted,
+            )
         }
         if routed.is_empty() {
             return whole_record::finish(output);
@@ -453,16 +449,12 @@ impl Transform for ByLogicalTableRouter {
             } else {
                 value_column.as_ref().unwrap_or(input.value)
             };
-            match (subset(key, &indices), subset(value, &indices)) {
-                (Ok(key), Ok(value)) => output.parts.push(OutputPart {
-                    indices,
-                    key,
-                    value,
-                }),
-                (Err(e), _) | (_, Err(e)) => output
-                    .errors
-                    .extend(indices.into_iter().map(|i| (i, e.clone()))),
-            }
+            whole_record::push_part(
+                &mut output,
+                subset(key, &indices),
+                subset(value, &indices),
+                indices,
+            )
         }
         whole_record::finish(output)
     }
@@ -535,29 +527,15 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::debezium::test_events;
     use crate::routing::testkit::{assert_agree, kernel, reference};
 
     fn row_schema() -> SchemaRef {
-        Schema::structure([
-            ("id".to_string(), Schema::new(SchemaKind::Int64).into_ref()),
-            (
-                "name".to_string(),
-                Schema::new(SchemaKind::String).optional().into_ref(),
-            ),
-        ])
-        .with_name("srv.db_shard1.orders_1.Value")
-        .optional()
-        .into_ref()
+        test_events::row_schema(Some("srv.db_shard1.orders_1.Value"))
     }
 
     fn envelope_schema() -> SchemaRef {
-        Schema::structure([
-            ("before".to_string(), row_schema()),
-            ("after".to_string(), row_schema()),
-            ("op".to_string(), Schema::new(SchemaKind::String).into_ref()),
-        ])
-        .with_name("srv.db_shard1.orders_1.Envelope")
-        .into_ref()
+        test_events::envelope_schema(row_schema(), "srv.db_shard1.orders_1.Envelope")
     }
 
     fn key_schema() -> SchemaRef {
@@ -577,13 +555,7 @@ mod tests {
         rows.into_iter()
             .enumerate()
             .map(|(n, (topic, null_key, tombstone, name))| {
-                let row = Value::Struct(Struct {
-                    schema: row_schema(),
-                    values: vec![
-                        Value::Int64(n as i64),
-                        name.map_or(Value::Null, Value::String),
-                    ],
-                });
+                let row = test_events::row(row_schema(), n as i64, name);
                 ConnectRecord {
                     topic: topics[topic].into(),
                     partition: 0,
@@ -599,14 +571,7 @@ mod tests {
                         })
                     },
                     value_schema: Some(envelope_schema()),
-                    value: if tombstone {
-                        Value::Null
-                    } else {
-                        Value::Struct(Struct {
-                            schema: envelope_schema(),
-                            values: vec![Value::Null, row, Value::String("c".into())],
-                        })
-                    },
+                    value: test_events::event(envelope_schema(), Value::Null, row, "c", tombstone),
                     headers: Vec::new(),
                 }
             })

@@ -1,13 +1,64 @@
 //! What Debezium's routing transforms read from a change event: whether a value schema is a
 //! change-event envelope (`SmtManager.isValidEnvelope`), and Connect's `Struct` getters with the
-//! defaults they apply and the exceptions they throw, for the row-wise references.
+//! defaults they apply and the exceptions they throw, for the row-wise references; and the
+//! kernels' view of the envelope's `after` and `before` columns ([`States`]).
 
+use arrow_array::{Array, ArrayRef, StructArray};
 use weir_formats::error::ConnectError;
-use weir_formats::schema::{SchemaKind, SchemaRef};
+use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
+
+use crate::extract_field::{fill_default, with_nulls};
 
 /// The suffix of every change-event envelope schema name (`Envelope.SCHEMA_NAME_SUFFIX`).
 pub const ENVELOPE_SUFFIX: &str = ".Envelope";
+
+/// The `after` and `before` STRUCT fields of an envelope schema: child positions and schemas.
+#[derive(Debug)]
+pub struct States {
+    /// The `after` child.
+    pub after: usize,
+    /// The `before` child.
+    pub before: usize,
+    /// `after`'s schema.
+    pub after_schema: SchemaRef,
+    /// `before`'s schema.
+    pub before_schema: SchemaRef,
+}
+
+impl States {
+    /// Both state fields of `schema`, `None` unless both exist and are STRUCTs.
+    pub fn of(schema: &Schema) -> Option<States> {
+        let struct_field = |name: &str| {
+            let (i, f) = schema.field(name)?;
+            matches!(f.schema.kind, SchemaKind::Struct(_)).then(|| (i, f.schema.clone()))
+        };
+        let (after, after_schema) = struct_field("after")?;
+        let (before, before_schema) = struct_field("before")?;
+        Some(States {
+            after,
+            before,
+            after_schema,
+            before_schema,
+        })
+    }
+
+    /// The `after` and `before` columns of `envelope`, null where the envelope row is and with
+    /// the fields' defaults filled in, as `Struct.get` reads them. Cost: at most a null-mask
+    /// union and a default fill per column.
+    pub fn columns(&self, envelope: &StructArray) -> Result<(ArrayRef, ArrayRef), ConnectError> {
+        let nulls = envelope.nulls();
+        let after = fill_default(
+            &self.after_schema,
+            &with_nulls(envelope.column(self.after), nulls)?,
+        )?;
+        let before = fill_default(
+            &self.before_schema,
+            &with_nulls(envelope.column(self.before), nulls)?,
+        )?;
+        Ok((after, before))
+    }
+}
 
 /// `SmtManager.isValidEnvelope`: the value schema is named and the name ends with `.Envelope`.
 /// Cost: one suffix compare.

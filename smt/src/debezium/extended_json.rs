@@ -50,9 +50,9 @@ pub enum Bson {
     DateTime(i64),
     /// `{"$timestamp": {"t": …, "i": …}}`: seconds and increment.
     Timestamp(u32, u32),
-    /// `{"$binary": …}`: the bytes.
-    Binary(Vec<u8>),
-    /// A regular expression: pattern and options.
+    /// `{"$binary": …}`: the bytes and the subtype.
+    Binary(Vec<u8>, u8),
+    /// A regular expression: pattern and options (sorted, as `BsonRegularExpression` keeps them).
     Regex(String, String),
     /// A document, keys in order.
     Document(Vec<(String, Bson)>),
@@ -165,11 +165,20 @@ fn special(entries: &[(String, Json)]) -> Result<Option<Bson>, String> {
                 .get("base64")
                 .and_then(Json::as_str)
                 .ok_or_else(|| bad("$binary"))?;
-            Bson::Binary(decode(data).ok_or_else(|| bad("$binary"))?)
+            let subtype = fields
+                .get("subType")
+                .and_then(Json::as_str)
+                .and_then(subtype)
+                .ok_or_else(|| bad("$binary"))?;
+            Bson::Binary(decode(data).ok_or_else(|| bad("$binary"))?, subtype)
         }
         ["$binary", "$type"] | ["$type", "$binary"] => {
             let data = text("$binary").ok_or_else(|| bad("$binary"))?;
-            Bson::Binary(decode(&data).ok_or_else(|| bad("$binary"))?)
+            let subtype = text("$type")
+                .as_deref()
+                .and_then(subtype)
+                .ok_or_else(|| bad("$binary"))?;
+            Bson::Binary(decode(&data).ok_or_else(|| bad("$binary"))?, subtype)
         }
         ["$regularExpression"] => {
             let fields = get("$regularExpression")
@@ -178,12 +187,12 @@ fn special(entries: &[(String, Json)]) -> Result<Option<Bson>, String> {
             let part = |k: &str| fields.get(k).and_then(Json::as_str).map(str::to_string);
             Bson::Regex(
                 part("pattern").ok_or_else(|| bad("$regularExpression"))?,
-                part("options").ok_or_else(|| bad("$regularExpression"))?,
+                sorted(part("options").ok_or_else(|| bad("$regularExpression"))?),
             )
         }
         ["$regex", "$options"] | ["$options", "$regex"] => Bson::Regex(
             text("$regex").ok_or_else(|| bad("$regex"))?,
-            text("$options").ok_or_else(|| bad("$regex"))?,
+            sorted(text("$options").ok_or_else(|| bad("$regex"))?),
         ),
         ["$code"] => Bson::JavaScript(text("$code").ok_or_else(|| bad("$code"))?),
         ["$code", "$scope"] | ["$scope", "$code"] => {
@@ -200,6 +209,21 @@ fn special(entries: &[(String, Json)]) -> Result<Option<Bson>, String> {
         ["$undefined"] => Bson::Undefined,
         _ => return Ok(None),
     }))
+}
+
+/// A binary subtype: one or two hex digits.
+fn subtype(text: &str) -> Option<u8> {
+    (1..=2)
+        .contains(&text.len())
+        .then(|| u8::from_str_radix(text, 16).ok())
+        .flatten()
+}
+
+/// Regular-expression options in character order (`sortOptionCharacters`).
+fn sorted(options: String) -> String {
+    let mut chars: Vec<char> = options.chars().collect();
+    chars.sort_unstable();
+    chars.into_iter().collect()
 }
 
 /// A `$numberLong` string.
@@ -255,7 +279,7 @@ mod tests {
         assert_eq!(get("since"), Some(Bson::DateTime(1_735_725_600_000)));
         assert_eq!(get("iso"), Some(Bson::DateTime(1_735_722_000_500)));
         assert_eq!(get("ts"), Some(Bson::Timestamp(5, 1)));
-        assert_eq!(get("bin"), Some(Bson::Binary(vec![1, 2])));
+        assert_eq!(get("bin"), Some(Bson::Binary(vec![1, 2], 0)));
         assert_eq!(get("re"), Some(Bson::Regex("^a".into(), "i".into())));
         assert_eq!(get("dec"), Some(Bson::Decimal128("1.50".into())));
         assert_eq!(

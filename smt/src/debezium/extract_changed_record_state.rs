@@ -29,14 +29,13 @@ use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::Value;
 use weir_formats::value_array::value_at;
 
-use crate::extract_field::{fill_default, with_nulls};
-use crate::insert_field::{assemble, field_value, per_row, RowOutcome};
+use super::change_event::{is_envelope, States};
+use super::whole_record;
+use crate::insert_field::{assemble, field_value, RowOutcome};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::{require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
-
-const ENVELOPE_SUFFIX: &str = ".Envelope";
 
 /// `ExtractChangedRecordState`. Cost: reads two keys, once per pipeline.
 pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
@@ -86,10 +85,8 @@ pub struct ExtractChangedRecordState {
 /// The per-envelope-schema work of the kernel.
 #[derive(Debug)]
 struct Plan {
-    after: usize,
-    before: usize,
-    after_schema: SchemaRef,
-    before_schema: SchemaRef,
+    /// The `after` and `before` columns.
+    states: States,
     /// Each `after` column: its name, its child index and its `before` child index (`None`:
     /// `before` has no such column, which fails events that have both states).
     pairs: Vec<(Arc<str>, usize, Option<usize>)>,
@@ -113,12 +110,8 @@ impl ExtractChangedRecordState {
     }
 
     fn plan(schema: &Schema) -> Option<Plan> {
-        let struct_field = |name: &str| {
-            let (i, f) = schema.field(name)?;
-            matches!(f.schema.kind, SchemaKind::Struct(_)).then(|| (i, f.schema.clone()))
-        };
-        let (after, after_schema) = struct_field("after")?;
-        let (before, before_schema) = struct_field("before")?;
+        let states = States::of(schema)?;
+        let (after_schema, before_schema) = (&states.after_schema, &states.before_schema);
         let pairs = after_schema
             .fields()
             .iter()
@@ -128,13 +121,7 @@ impl ExtractChangedRecordState {
                 (f.name.as_str().into(), i, b)
             })
             .collect();
-        Some(Plan {
-            after,
-            before,
-            after_schema,
-            before_schema,
-            pairs,
-        })
+        Some(Plan { states, pairs })
     }
 
     /// The columnar path over a STRUCT envelope column.
@@ -145,15 +132,7 @@ impl ExtractChangedRecordState {
         envelope: &StructArray,
     ) -> Result<SegmentOutput, ConnectError> {
         let n = input.rows.len();
-        let nulls = envelope.nulls();
-        let after = fill_default(
-            &plan.after_schema,
-            &with_nulls(envelope.column(plan.after), nulls)?,
-        )?;
-        let before = fill_default(
-            &plan.before_schema,
-            &with_nulls(envelope.column(plan.before), nulls)?,
-        )?;
+        let (after, before) = plan.states.columns(envelope)?;
         let (after_struct, before_struct) = match (after.as_struct_opt(), before.as_struct_opt()) {
             (Some(a), Some(b)) => (a, b),
             _ => {
@@ -170,8 +149,8 @@ impl ExtractChangedRecordState {
                     Comparator::new(
                         after_struct.column(*a),
                         before_struct.column(b),
-                        &plan.after_schema.fields()[*a].schema,
-                        &plan.before_schema.fields()[b].schema,
+                        &plan.states.after_schema.fields()[*a].schema,
+                        &plan.states.before_schema.fields()[b].schema,
                     )
                 })
             })
@@ -218,38 +197,11 @@ impl ExtractChangedRecordState {
             outcomes,
         ))
     }
-
-    /// The per-row fallback through the reference (schemas the plan does not cover); the
-    /// reference's headers are written back. Cost: two value trees per row.
-    fn apply_rows(&self, input: SegmentInput<'_>) -> SegmentOutput {
-        let records = crate::record::records_of(&input);
-        let output = per_row(&input, Side::Value, self);
-        let mut rows = Vec::new();
-        let mut updates = Vec::new();
-        for (i, record) in records.into_iter().enumerate() {
-            if let Ok(Some(r)) = self.apply_record(record) {
-                rows.push(input.rows[i]);
-                updates.push(r.headers);
-            }
-        }
-        let mut updates = updates.into_iter();
-        input
-            .meta
-            .headers
-            .edit_rows(&rows, |_, h| *h = updates.next().unwrap_or_default());
-        output
-    }
 }
 
 /// `Struct.lookupField`'s error.
 fn not_a_field(name: &str) -> ConnectError {
     ConnectError::data(format!("{name} is not a valid field name"))
-}
-
-fn is_envelope(schema: Option<&SchemaRef>) -> bool {
-    schema
-        .and_then(|s| s.name.as_deref())
-        .is_some_and(|n| n.ends_with(ENVELOPE_SUFFIX))
 }
 
 /// Java's `Objects.equals` on two Connect values. `in_struct`: the values are a Struct's fields,
@@ -412,7 +364,7 @@ impl Transform for ExtractChangedRecordState {
             (Some(Some(plan)), Some(envelope)) => self
                 .apply_envelope(input, plan, &envelope)
                 .unwrap_or_else(|e| SegmentOutput::all_failed(n, &e)),
-            _ => self.apply_rows(input),
+            _ => whole_record::apply_rows_with_headers(input, self),
         }
     }
 

@@ -37,7 +37,9 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
-use crate::extract_field::{fill_default, part_with, with_nulls};
+use super::change_event::{is_envelope, States};
+use super::field_reference::FieldReference;
+use crate::extract_field::{part_with, with_nulls};
 use crate::insert_field::{
     arrow_failure, children_with_defaults, field_value, per_row, push_unique, struct_array,
 };
@@ -47,7 +49,6 @@ use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Tran
 use crate::util::{copy_schema_basics, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
-const ENVELOPE_SUFFIX: &str = ".Envelope";
 const DELETED_FIELD: &str = "__deleted";
 const OPERATION: &str = "op";
 const PURPOSE: &str = "source field insertion";
@@ -268,112 +269,59 @@ impl DropFields {
     }
 }
 
-/// One entry of `add.fields` / `add.headers` (Debezium's `FieldReference`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct FieldReference {
-    /// The hosting struct (`source`, `transaction`), `None` for the envelope's own `op`,
-    /// `ts_ms`, `ts_us` and `ts_ns`.
-    parent: Option<String>,
-    field: String,
-    new_field: String,
+/// The `add.fields` / `add.headers` entries of `key` (blank entries skipped), named with the
+/// prefix of `prefix_key` (default `__`).
+fn references(
+    config: &TransformConfig,
+    key: &str,
+    prefix_key: &str,
+) -> Result<Vec<FieldReference>, ConfigProblem> {
+    let prefix = config.get(prefix_key).unwrap_or("__");
+    let entries = config.list(key).unwrap_or_default();
+    FieldReference::from_entries(prefix, entries.iter().map(String::as_str), key)
 }
 
-impl FieldReference {
-    fn parse(prefix: &str, spec: &str, key: &str) -> Result<FieldReference, ConfigProblem> {
-        let parts = java_split(spec, ':');
-        let splits = java_split(parts.first().copied().unwrap_or(""), '.');
-        let field = splits.get(1).or(splits.first()).copied().unwrap_or("");
-        let parent = match splits.len() {
-            1 | 0 => determine_struct(field).map(str::to_string),
-            _ => Some(splits[0].to_string()),
-        };
-        let new_field = match (parts.len(), &parent) {
-            (0 | 1, Some(p)) if splits.len() > 1 => format!("{prefix}{p}_{field}"),
-            (0 | 1, _) => format!("{prefix}{field}"),
-            (2, _) => format!("{prefix}{}", parts[1]),
-            _ => {
-                let message = format!("Unexpected field name: {spec}");
-                return Err(ConfigProblem::new(key, message));
-            }
-        };
-        Ok(FieldReference {
-            parent,
-            field: field.to_string(),
-            new_field,
-        })
-    }
-
-    fn list(
-        config: &TransformConfig,
-        key: &str,
-        prefix_key: &str,
-    ) -> Result<Vec<Self>, ConfigProblem> {
-        let prefix = config.get(prefix_key).unwrap_or("__").to_string();
-        config
-            .list(key)
-            .unwrap_or_default()
-            .iter()
-            .map(|spec| FieldReference::parse(&prefix, spec, key))
-            .collect()
-    }
-
-    /// `getSchema`: where the value comes from and its (optional) schema, `None` when absent.
-    fn resolve(&self, envelope: &Schema) -> Result<Option<(Source, SchemaRef)>, ConnectError> {
-        let top = envelope.field(&self.field);
-        let Some(parent_name) = &self.parent else {
-            return top
-                .map(|(i, f)| {
-                    Ok((
-                        Source {
-                            parent: None,
-                            index: i,
-                            in_parent: false,
-                        },
-                        copied(f)?,
-                    ))
-                })
-                .transpose();
-        };
-        let (p, parent) = envelope
-            .field(parent_name)
-            .ok_or_else(|| ConnectError::data(MISSING_STRUCT_NPE))?;
-        let SchemaKind::Struct(fields) = &parent.schema.kind else {
-            return Err(ConnectError::data(NON_STRUCT_LOOKUP));
-        };
-        let found = match fields.iter().position(|f| f.name == self.field) {
-            Some(c) => Some((c, true, &fields[c])),
-            None => top.map(|(i, f)| (i, false, f)),
-        };
-        found
-            .map(|(index, in_parent, f)| {
-                let source = Source {
-                    parent: Some(p),
-                    index,
-                    in_parent,
-                };
-                Ok((source, copied(f)?))
+/// `FieldReference.getSchema` for the columnar path: where `reference`'s value comes from and
+/// its (optional) schema, `None` when absent.
+fn resolve(
+    reference: &FieldReference,
+    envelope: &Schema,
+) -> Result<Option<(Source, SchemaRef)>, ConnectError> {
+    let top = envelope.field(&reference.field);
+    let Some(parent_name) = &reference.parent else {
+        return top
+            .map(|(i, f)| {
+                Ok((
+                    Source {
+                        parent: None,
+                        index: i,
+                        in_parent: false,
+                    },
+                    copied(f)?,
+                ))
             })
-            .transpose()
-    }
-}
-
-/// Java's `String.split` on one character: trailing empty strings removed.
-pub(crate) fn java_split(text: &str, separator: char) -> Vec<&str> {
-    let mut parts: Vec<&str> = text.split(separator).collect();
-    while parts.last().is_some_and(|p| p.is_empty()) {
-        parts.pop();
-    }
-    parts
-}
-
-/// `FieldReference.determineStruct`.
-fn determine_struct(field: &str) -> Option<&'static str> {
-    match field {
-        "id" | "data_collection_order" | "total_order" => Some("transaction"),
-        OPERATION | "ts_ms" | "ts_us" | "ts_ns" => None,
-        "updateDescription" => Some("updateDescription"),
-        _ => Some("source"),
-    }
+            .transpose();
+    };
+    let (p, parent) = envelope
+        .field(parent_name)
+        .ok_or_else(|| ConnectError::data(MISSING_STRUCT_NPE))?;
+    let SchemaKind::Struct(fields) = &parent.schema.kind else {
+        return Err(ConnectError::data(NON_STRUCT_LOOKUP));
+    };
+    let found = match fields.iter().position(|f| f.name == reference.field) {
+        Some(c) => Some((c, true, &fields[c])),
+        None => top.map(|(i, f)| (i, false, f)),
+    };
+    found
+        .map(|(index, in_parent, f)| {
+            let source = Source {
+                parent: Some(p),
+                index,
+                in_parent,
+            };
+            Ok((source, copied(f)?))
+        })
+        .transpose()
 }
 
 /// `SchemaUtil.copySchemaBasics(field.schema()).optional()`. Kafka's copy of a STRUCT has no
@@ -452,10 +400,8 @@ pub struct ExtractNewRecordState {
 /// The per-envelope-schema work of the columnar path.
 #[derive(Debug)]
 struct Plan {
-    after: usize,
-    before: usize,
-    after_schema: SchemaRef,
-    before_schema: SchemaRef,
+    /// The `after` and `before` columns.
+    states: States,
     /// Header name, source and schema of every present `add.headers` entry.
     headers: Vec<(Arc<str>, Source, SchemaRef)>,
     /// Source of every present `add.fields` entry (in the output schemas' order).
@@ -484,8 +430,8 @@ impl ExtractNewRecordState {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
         Ok(ExtractNewRecordState {
             handling,
-            fields: FieldReference::list(config, "add.fields", "add.fields.prefix")?,
-            headers: FieldReference::list(config, "add.headers", "add.headers.prefix")?,
+            fields: references(config, "add.fields", "add.fields.prefix")?,
+            headers: references(config, "add.headers", "add.headers.prefix")?,
             route_by_field: (!route.is_empty()).then_some(route),
             replace_null_with_default,
             drop,
@@ -514,7 +460,7 @@ impl ExtractNewRecordState {
     ) -> Result<Vec<Header>, ConnectError> {
         let mut out = Vec::new();
         for reference in &self.headers {
-            if let Some((source, schema)) = reference.resolve(schema)? {
+            if let Some((source, schema)) = resolve(reference, schema)? {
                 out.push(Header {
                     name: reference.new_field.as_str().into(),
                     schema: Some(schema),
@@ -575,7 +521,7 @@ impl ExtractNewRecordState {
         let mut fields = schema.fields().to_vec();
         let mut sources = Vec::new();
         for reference in &self.fields {
-            if let Some((source, field_schema)) = reference.resolve(envelope)? {
+            if let Some((source, field_schema)) = resolve(reference, envelope)? {
                 push_unique(
                     &mut fields,
                     Field {
@@ -706,23 +652,19 @@ impl ExtractNewRecordState {
 
     /// The plan of an envelope schema, `None` where the per-row fallback must run.
     fn plan(&self, schema: &Schema) -> Option<Plan> {
-        let struct_field = |name: &str| {
-            let (i, f) = schema.field(name)?;
-            matches!(f.schema.kind, SchemaKind::Struct(_)).then(|| (i, f.schema.clone()))
-        };
-        let (after, after_schema) = struct_field("after")?;
-        let (before, before_schema) = struct_field("before")?;
+        let states = States::of(schema)?;
+        let (after_schema, before_schema) = (&states.after_schema, &states.before_schema);
         let mut headers = Vec::new();
         for r in &self.headers {
-            if let Some((source, s)) = r.resolve(schema).ok()? {
+            if let Some((source, s)) = resolve(r, schema).ok()? {
                 headers.push((r.new_field.as_str().into(), source, s));
             }
         }
-        let deleted = Self::deleted_schema(&before_schema).ok()?;
+        let deleted = Self::deleted_schema(before_schema).ok()?;
         let (deleted_schema, fields) = self.added_schema(&deleted, schema).ok()?;
         let upsert_base = match self.handling.rewrite {
-            true => Self::deleted_schema(&after_schema).ok()?,
-            false => (*after_schema).clone(),
+            true => Self::deleted_schema(after_schema).ok()?,
+            false => (**after_schema).clone(),
         };
         let (upsert_schema, _) = self.added_schema(&upsert_base, schema).ok()?;
         let route_index = |s: &Schema| match &self.route_by_field {
@@ -733,12 +675,9 @@ impl ExtractNewRecordState {
                 .map(|(i, _)| Some(i)),
         };
         Some(Plan {
-            route_after: route_index(&after_schema)?,
-            route_before: route_index(&before_schema)?,
-            after,
-            before,
-            after_schema,
-            before_schema,
+            route_after: route_index(after_schema)?,
+            route_before: route_index(before_schema)?,
+            states,
             headers,
             fields,
             upsert_schema: upsert_schema.into_ref(),
@@ -755,15 +694,7 @@ impl ExtractNewRecordState {
         envelope: &StructArray,
     ) -> Result<SegmentOutput, ConnectError> {
         let n = input.rows.len();
-        let nulls = envelope.nulls();
-        let after = fill_default(
-            &plan.after_schema,
-            &with_nulls(envelope.column(plan.after), nulls)?,
-        )?;
-        let before = fill_default(
-            &plan.before_schema,
-            &with_nulls(envelope.column(plan.before), nulls)?,
-        )?;
+        let (after, before) = plan.states.columns(envelope)?;
         let rows: Vec<Row> = (0..n)
             .map(
                 |i| match (envelope.is_null(i), after.is_null(i), before.is_null(i)) {
@@ -810,7 +741,7 @@ impl ExtractNewRecordState {
                     self.handling.rewrite,
                 )?,
                 2 => Column {
-                    schema: Some(plan.after_schema.clone()),
+                    schema: Some(plan.states.after_schema.clone()),
                     data: after.clone(),
                 },
                 3 => Column {
@@ -829,7 +760,7 @@ impl ExtractNewRecordState {
                 (Some(drop), 1..) => {
                     let filter = match k {
                         1 => Some(&plan.upsert_schema),
-                        2 => Some(&plan.after_schema),
+                        2 => Some(&plan.states.after_schema),
                         3 => None,
                         _ => Some(&plan.deleted_base),
                     };
@@ -926,10 +857,15 @@ impl ExtractNewRecordState {
                 Row::Upsert => (
                     states.0,
                     plan.route_after,
-                    &plan.after_schema,
+                    &plan.states.after_schema,
                     upsert_default,
                 ),
-                Row::Delete(_) => (states.1, plan.route_before, &plan.before_schema, false),
+                Row::Delete(_) => (
+                    states.1,
+                    plan.route_before,
+                    &plan.states.before_schema,
+                    false,
+                ),
                 _ => continue,
             };
             if let Some(topic) = route_value(state, index, schema, i, with_default) {
@@ -1215,12 +1151,6 @@ fn take(column: Column, indices: &[u32], n: usize) -> Result<Column, ConnectErro
         schema: column.schema,
         data,
     })
-}
-
-fn is_envelope(schema: Option<&SchemaRef>) -> bool {
-    schema
-        .and_then(|s| s.name.as_deref())
-        .is_some_and(|n| n.ends_with(ENVELOPE_SUFFIX))
 }
 
 impl Transform for ExtractNewRecordState {

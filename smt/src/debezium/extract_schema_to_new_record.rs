@@ -24,6 +24,7 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
+use super::change_event::is_envelope;
 use crate::extract_field::fail_non_null_rows;
 use crate::insert_field::{
     arrow_failure, field_value, push_unique, struct_array, with_field_default,
@@ -340,18 +341,11 @@ fn part(
     })
 }
 
-fn is_envelope(schema: &Schema) -> bool {
-    schema
-        .name
-        .as_deref()
-        .is_some_and(|n| n.ends_with(".Envelope"))
-}
-
 impl Transform for ExtractSchemaToNewRecord {
     /// Envelope segments: the columnar path; anything else passes unchanged.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let n = input.rows.len();
-        let Some(schema) = input.value.schema.clone().filter(|s| is_envelope(s)) else {
+        let Some(schema) = input.value.schema.clone().filter(|s| is_envelope(Some(s))) else {
             return SegmentOutput::all(n, input.key.clone(), input.value.clone());
         };
         let Some(envelope) = input.value.data.as_struct_opt().cloned() else {
@@ -369,7 +363,7 @@ impl Transform for ExtractSchemaToNewRecord {
         if record.value.is_null() {
             return Ok(Some(record));
         }
-        let Some(schema) = record.value_schema.clone().filter(|s| is_envelope(s)) else {
+        let Some(schema) = record.value_schema.clone().filter(|s| is_envelope(Some(s))) else {
             return Ok(Some(record));
         };
         let Value::Struct(value) = &record.value else {

@@ -6,6 +6,7 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
+use super::change_event::java_split;
 use crate::util::copy_schema_basics;
 use crate::{ConfigProblem, TransformConfig};
 
@@ -18,20 +19,11 @@ const MISSING_STRUCT_NPE: &str = "Cannot invoke \"org.apache.kafka.connect.data.
 pub struct FieldReference {
     /// The hosting struct (`source`, `transaction`, `updateDescription`), `None` for `op`,
     /// `ts_ms`, `ts_us`, `ts_ns`.
-    parent: Option<String>,
+    pub parent: Option<String>,
     /// The field's name inside its host.
     pub field: String,
     /// The name of the added field or header (prefix included).
     pub new_field: String,
-}
-
-/// Java's `String.split` on one character: trailing empty strings removed.
-fn java_split(text: &str, separator: char) -> Vec<&str> {
-    let mut parts: Vec<&str> = text.split(separator).collect();
-    while parts.last().is_some_and(|p| p.is_empty()) {
-        parts.pop();
-    }
-    parts
 }
 
 /// `FieldReference.determineStruct`.
@@ -82,11 +74,22 @@ impl FieldReference {
         let prefix = config.get(prefix_key).unwrap_or("__");
         match config.get(key) {
             None | Some("") => Ok(Vec::new()),
-            Some(raw) => java_split(raw, ',')
-                .into_iter()
-                .map(|spec| FieldReference::parse(prefix, spec.trim(), key))
-                .collect(),
+            Some(raw) => {
+                Self::from_entries(prefix, java_split(raw, ',').into_iter().map(str::trim), key)
+            }
         }
+    }
+
+    /// One reference per entry of `key`, named with `prefix`.
+    pub fn from_entries<'a>(
+        prefix: &str,
+        entries: impl IntoIterator<Item = &'a str>,
+        key: &str,
+    ) -> Result<Vec<Self>, ConfigProblem> {
+        entries
+            .into_iter()
+            .map(|spec| FieldReference::parse(prefix, spec, key))
+            .collect()
     }
 
     /// `getSchema`: the optional copy of the referenced field's schema, `None` when absent.

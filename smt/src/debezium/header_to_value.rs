@@ -29,12 +29,13 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
-use crate::debezium::extract_new_record_state::{java_split, struct_copy};
+use super::whole_record;
+use crate::debezium::change_event::java_split;
+use crate::debezium::extract_new_record_state::struct_copy;
 use crate::insert_field::{
-    arrow_failure, assemble, field_value, per_row, push_unique, struct_array, with_field_default,
-    RowOutcome,
+    arrow_failure, assemble, field_value, push_unique, struct_array, with_field_default, RowOutcome,
 };
-use crate::record::{records_of, ConnectRecord};
+use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::{require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
@@ -784,7 +785,7 @@ impl Transform for HeaderToValue {
         };
         match done {
             Some(output) => output,
-            None => self.apply_rows(input),
+            None => whole_record::apply_rows_with_headers(input, self),
         }
     }
 
@@ -811,29 +812,6 @@ impl Transform for HeaderToValue {
         record.value_schema = Some((*updated).clone());
         record.value = Value::Struct(built);
         Ok(Some(record))
-    }
-}
-
-impl HeaderToValue {
-    /// The per-row fallback through the reference; the reference's headers are written back
-    /// (for `move`). Cost: two value trees per row.
-    fn apply_rows(&self, input: SegmentInput<'_>) -> SegmentOutput {
-        let records = records_of(&input);
-        let output = per_row(&input, Side::Value, self);
-        let mut rows = Vec::new();
-        let mut updates = Vec::new();
-        for (i, record) in records.into_iter().enumerate() {
-            if let Ok(Some(r)) = self.apply_record(record) {
-                rows.push(input.rows[i]);
-                updates.push(r.headers);
-            }
-        }
-        let mut updates = updates.into_iter();
-        input
-            .meta
-            .headers
-            .edit_rows(&rows, |_, h| *h = updates.next().unwrap_or_default());
-        output
     }
 }
 
@@ -1098,7 +1076,7 @@ mod tests {
                 m.headers.push_row(headers.clone());
             }
             let mut expected_meta = m.clone();
-            let expected: Vec<_> = records_of(&SegmentInput {
+            let expected: Vec<_> = crate::record::records_of(&SegmentInput {
                 rows: &segment_rows,
                 key: &key,
                 value: &column,

@@ -4,6 +4,7 @@
 pub mod by_logical_table_router;
 pub mod change_event;
 pub mod extended_json;
+pub mod extended_json_writer;
 pub mod extract_changed_record_state;
 pub mod extract_new_record_state;
 pub mod extract_schema_to_new_record;
@@ -12,6 +13,8 @@ pub mod header_to_value;
 pub mod iso_offset_time;
 pub mod java_hash_code;
 pub mod java_zone;
+pub mod mongo_data_converter;
+pub mod mongodb_event_router;
 pub mod mongodb_extract_new_document_state;
 pub mod murmur3;
 pub mod outbox_event_router;
@@ -21,6 +24,8 @@ pub mod partition_routing;
 pub mod schema_change_event_filter;
 pub mod schema_name_adjuster;
 pub mod scripting;
+#[cfg(test)]
+pub mod test_events;
 pub mod timezone_converter;
 pub mod whole_record;
 
@@ -73,6 +78,10 @@ pub fn transforms() -> Vec<(&'static str, TransformFactory)> {
         (
             "io.debezium.connector.mongodb.transforms.ExtractNewDocumentState",
             mongodb_extract_new_document_state::build,
+        ),
+        (
+            "io.debezium.connector.mongodb.transforms.outbox.MongoEventRouter",
+            mongodb_event_router::build,
         ),
     ]
 }

@@ -32,7 +32,7 @@ use crate::config::{ConfigProblem, TransformConfig};
 use crate::record::ConnectRecord;
 use crate::regex_router::RegexRouter;
 use crate::routing::subset;
-use crate::transform::{OutputPart, SegmentInput, SegmentOutput, NO_PARTITION};
+use crate::transform::{SegmentInput, SegmentOutput, NO_PARTITION};
 use crate::util::{require_struct_error, SchemaCache};
 
 /// What `table.op.invalid.behavior` does with an update.
@@ -137,8 +137,12 @@ fn enum_value<'a>(
         })
 }
 
-/// Debezium's BOOLEAN check (`Field.isBoolean`).
-fn boolean(config: &TransformConfig, key: &str, default: bool) -> Result<bool, ConfigProblem> {
+/// Debezium's BOOLEAN check (`Field.isBoolean`): `default` when unset.
+pub(crate) fn boolean(
+    config: &TransformConfig,
+    key: &str,
+    default: bool,
+) -> Result<bool, ConfigProblem> {
     match config.get(key).map(str::trim) {
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -637,6 +641,8 @@ impl OutboxRouter {
     /// (a column missing, typed or defaulted otherwise than the columnar path handles).
     fn plan(&self, schema: &SchemaRef) -> Option<Plan> {
         let s = &self.settings;
+        // A converter (the MongoDB router's) rewrites `after` per record, so the event's schema
+        // is only known row by row: every row takes the reference.
         if self.converter.is_some()
             || s.expand.is_some()
             || s.field_schema_version.is_some()
@@ -727,16 +733,12 @@ impl OutboxRouter {
                 .filter(|&i| is_null_at(value_data.as_ref(), i as usize))
                 .collect();
             if !kept.is_empty() {
-                match (subset(input.key, &kept), subset(input.value, &kept)) {
-                    (Ok(key), Ok(value)) => output.parts.push(OutputPart {
-                        indices: kept,
-                        key,
-                        value,
-                    }),
-                    (Err(e), _) | (_, Err(e)) => output
-                        .errors
-                        .extend(kept.into_iter().map(|i| (i, e.clone()))),
-                }
+                whole_record::push_part(
+                    &mut output,
+                    subset(input.key, &kept),
+                    subset(input.value, &kept),
+                    kept,
+                )
             }
             return whole_record::finish(output);
         }
@@ -898,16 +900,7 @@ impl OutboxRouter {
             } else {
                 subset(&payload_column, &indices)
             };
-            match (key, value) {
-                (Ok(key), Ok(value)) => output.parts.push(OutputPart {
-                    indices,
-                    key,
-                    value,
-                }),
-                (Err(e), _) | (_, Err(e)) => output
-                    .errors
-                    .extend(indices.into_iter().map(|i| (i, e.clone()))),
-            }
+            whole_record::push_part(&mut output, key, value, indices)
         }
         whole_record::apply_rows(input, &slow, |r| self.apply_record(r), &mut output);
         whole_record::finish(output)

@@ -341,44 +341,24 @@ fn unprocessable(envelope: &Value) -> ConnectError {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use weir_formats::schema::Schema;
 
     use super::*;
+    use crate::debezium::test_events;
     use crate::routing::testkit::{assert_agree, kernel, reference};
 
     fn row_schema() -> SchemaRef {
-        Schema::structure([
-            ("id".to_string(), Schema::new(SchemaKind::Int64).into_ref()),
-            (
-                "name".to_string(),
-                Schema::new(SchemaKind::String).optional().into_ref(),
-            ),
-        ])
-        .optional()
-        .into_ref()
+        test_events::row_schema(None)
     }
 
     fn envelope_schema() -> SchemaRef {
-        Schema::structure([
-            ("before".to_string(), row_schema()),
-            ("after".to_string(), row_schema()),
-            ("op".to_string(), Schema::new(SchemaKind::String).into_ref()),
-        ])
-        .with_name("srv.db.t.Envelope")
-        .into_ref()
+        test_events::envelope_schema(row_schema(), "srv.db.t.Envelope")
     }
 
     fn records(rows: Vec<(String, bool, Option<String>)>) -> Vec<ConnectRecord> {
         rows.into_iter()
             .enumerate()
             .map(|(n, (op, tombstone, name))| {
-                let row = Value::Struct(Struct {
-                    schema: row_schema(),
-                    values: vec![
-                        Value::Int64(n as i64 * 7919),
-                        name.map_or(Value::Null, Value::String),
-                    ],
-                });
+                let row = test_events::row(row_schema(), n as i64 * 7919, name);
                 let (before, after) = match op.as_str() {
                     "d" => (row, Value::Null),
                     "t" => (Value::Null, Value::Null),
@@ -392,14 +372,7 @@ mod tests {
                     key_schema: None,
                     key: Value::Null,
                     value_schema: Some(envelope_schema()),
-                    value: if tombstone {
-                        Value::Null
-                    } else {
-                        Value::Struct(Struct {
-                            schema: envelope_schema(),
-                            values: vec![before, after, Value::String(op)],
-                        })
-                    },
+                    value: test_events::event(envelope_schema(), before, after, &op, tombstone),
                     headers: Vec::new(),
                 }
             })

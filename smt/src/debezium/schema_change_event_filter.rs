@@ -19,11 +19,12 @@ use weir_formats::schema::{Field, Schema, SchemaKind};
 use weir_formats::value::Value;
 use weir_formats::value_array::value_at;
 
+use super::whole_record;
 use crate::extract_field::fail_non_null_rows;
 use crate::insert_field::field_value;
 use crate::record::ConnectRecord;
 use crate::routing::subset;
-use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
+use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::require_struct_error;
 use crate::{ConfigProblem, Side, TransformConfig};
 
@@ -241,19 +242,13 @@ impl Transform for SchemaChangeEventFilter {
             return SegmentOutput::all(n, input.key.clone(), input.value.clone());
         }
         if !kept.is_empty() {
-            match (subset(input.key, &kept), subset(input.value, &kept)) {
-                (Ok(key), Ok(value)) => output.parts.push(OutputPart {
-                    indices: kept,
-                    key,
-                    value,
-                }),
-                (Err(e), _) | (_, Err(e)) => {
-                    output
-                        .errors
-                        .extend(kept.into_iter().map(|i| (i, e.clone())));
-                    output.errors.sort_by_key(|(i, _)| *i);
-                }
-            }
+            whole_record::push_part(
+                &mut output,
+                subset(input.key, &kept),
+                subset(input.value, &kept),
+                kept,
+            );
+            output.errors.sort_by_key(|(i, _)| *i);
         }
         output
     }

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use arrow_array::builder::StringViewBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMillisecondType};
-use arrow_array::{Array, ArrayRef, PrimitiveArray, StructArray};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray, StructArray};
 use arrow_schema::DataType;
 use regex::Regex;
 use weir_formats::error::ConnectError;
@@ -34,6 +34,7 @@ use weir_formats::schema::{Field, Schema, SchemaKind, TIMESTAMP_LOGICAL_NAME};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
+use super::change_event::is_envelope;
 use super::iso_offset_time::{
     format_offset_date_time, format_offset_time, parse_offset_date_time, parse_offset_time,
 };
@@ -647,6 +648,35 @@ impl TimezoneConverter {
         Ok(output)
     }
 
+    /// The 64-bit column `longs` with the rows of `mask` converted (null rows take `default`
+    /// first); a row whose conversion fails is pushed to `failed` and keeps its original value,
+    /// which keeps the column valid. Cost: one pass and one new array.
+    fn convert_longs<T: ArrowPrimitiveType<Native = i64>>(
+        &self,
+        longs: &PrimitiveArray<T>,
+        default: Option<i64>,
+        conversion: Conversion,
+        mask: &[bool],
+        failed: &mut Vec<(usize, ConnectError)>,
+    ) -> PrimitiveArray<T> {
+        (0..longs.len())
+            .map(|i| {
+                let original = longs.is_valid(i).then(|| longs.value(i));
+                match (mask[i], original.or(default)) {
+                    (true, Some(v)) => {
+                        self.convert_long(conversion, v)
+                            .map(Some)
+                            .unwrap_or_else(|e| {
+                                failed.push((i, e));
+                                original
+                            })
+                    }
+                    _ => original,
+                }
+            })
+            .collect()
+    }
+
     /// `array` with the rows of `mask` converted (null rows take the field's default first),
     /// and the rows whose conversion failed. Cost: one pass and one new array of the column.
     fn convert_array(
@@ -663,54 +693,33 @@ impl TimezoneConverter {
                 DataType::Int64,
                 Conversion::Micro | Conversion::Nano | Conversion::Millis | Conversion::Epoch(_),
             ) => {
-                let longs = array.as_primitive::<Int64Type>();
                 let default = match default {
                     Some(Value::Int64(d)) => Some(*d),
                     _ => None,
                 };
-                let out: PrimitiveArray<Int64Type> = (0..longs.len())
-                    .map(|i| {
-                        let value = longs.is_valid(i).then(|| longs.value(i)).or(default);
-                        match (mask[i], value) {
-                            (true, Some(v)) => self
-                                .convert_long(conversion, v)
-                                .map(Some)
-                                .unwrap_or_else(|e| {
-                                    // The row fails; its original value keeps the column valid.
-                                    failed.push((i, e));
-                                    longs.is_valid(i).then(|| longs.value(i))
-                                }),
-                            _ => longs.is_valid(i).then(|| longs.value(i)),
-                        }
-                    })
-                    .collect();
+                let out = self.convert_longs(
+                    array.as_primitive::<Int64Type>(),
+                    default,
+                    conversion,
+                    mask,
+                    &mut failed,
+                );
                 Ok((Arc::new(out), failed))
             }
-            (DataType::Timestamp(_, _), Conversion::ConnectTimestamp) => {
-                let dates = array.as_primitive::<TimestampMillisecondType>();
+            (DataType::Timestamp(_, zone), Conversion::ConnectTimestamp) => {
                 let default = match default {
                     Some(Value::Date(d)) => Some(*d),
                     _ => None,
                 };
-                let out: PrimitiveArray<TimestampMillisecondType> = (0..dates.len())
-                    .map(|i| {
-                        let value = dates.is_valid(i).then(|| dates.value(i)).or(default);
-                        match (mask[i], value) {
-                            (true, Some(v)) => self
-                                .convert_long(conversion, v)
-                                .map(Some)
-                                .unwrap_or_else(|e| {
-                                    failed.push((i, e));
-                                    dates.is_valid(i).then(|| dates.value(i))
-                                }),
-                            _ => dates.is_valid(i).then(|| dates.value(i)),
-                        }
-                    })
-                    .collect();
-                let out = out.with_timezone_opt(match dates.data_type() {
-                    DataType::Timestamp(_, zone) => zone.clone(),
-                    _ => None,
-                });
+                let out = self
+                    .convert_longs(
+                        array.as_primitive::<TimestampMillisecondType>(),
+                        default,
+                        conversion,
+                        mask,
+                        &mut failed,
+                    )
+                    .with_timezone_opt(zone.clone());
                 Ok((Arc::new(out), failed))
             }
             (DataType::Utf8View, Conversion::Zoned | Conversion::ZonedTime) => {
@@ -794,18 +803,11 @@ fn cast_error(class: &str, conversion: Conversion) -> ConnectError {
     ))
 }
 
-fn is_envelope(schema: &Schema) -> bool {
-    schema
-        .name
-        .as_deref()
-        .is_some_and(|n| n.ends_with(".Envelope"))
-}
-
 impl Transform for TimezoneConverter {
     /// Envelope segments: the columnar path; anything else passes unchanged.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let n = input.rows.len();
-        let Some(schema) = input.value.schema.clone().filter(|s| is_envelope(s)) else {
+        let Some(schema) = input.value.schema.clone().filter(|s| is_envelope(Some(s))) else {
             return SegmentOutput::all(n, input.key.clone(), input.value.clone());
         };
         let Some(envelope) = input.value.data.as_struct_opt().cloned() else {
@@ -832,7 +834,7 @@ impl Transform for TimezoneConverter {
         if record.value.is_null() {
             return Ok(Some(record));
         }
-        if !record.value_schema.as_ref().is_some_and(|s| is_envelope(s)) {
+        if !is_envelope(record.value_schema.as_ref()) {
             return Ok(Some(record));
         }
         let Value::Struct(envelope) = &mut record.value else {

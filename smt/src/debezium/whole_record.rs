@@ -11,8 +11,10 @@ use weir_formats::schema::SchemaRef;
 use weir_formats::value::Value;
 use weir_formats::value_array::{value_at, values_to_array};
 
-use crate::record::ConnectRecord;
-use crate::transform::{OutputPart, SegmentInput, SegmentOutput};
+use crate::insert_field::per_row;
+use crate::record::{records_of, ConnectRecord};
+use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
+use crate::Side;
 
 /// Segment row `i` of `input` as a record. Cost: a value tree per side.
 pub fn record_at(input: &SegmentInput<'_>, i: usize) -> ConnectRecord {
@@ -115,6 +117,52 @@ pub fn apply_rows(
                 .errors
                 .extend(group.indices.into_iter().map(|i| (i, e.clone()))),
         }
+    }
+}
+
+/// The per-row fallback of a transform whose reference changes the value and the headers (but
+/// not topic, partition, timestamp or key): every row through the reference, the value side
+/// rebuilt per run of equal output schemas (`per_row`) and each kept row's headers replaced by
+/// the reference's. Cost: two value trees per row (the reference runs twice).
+pub fn apply_rows_with_headers(
+    input: SegmentInput<'_>,
+    transform: &dyn Transform,
+) -> SegmentOutput {
+    let records = records_of(&input);
+    let output = per_row(&input, Side::Value, transform);
+    let mut rows = Vec::new();
+    let mut updates = Vec::new();
+    for (i, record) in records.into_iter().enumerate() {
+        if let Ok(Some(r)) = transform.apply_record(record) {
+            rows.push(input.rows[i]);
+            updates.push(r.headers);
+        }
+    }
+    let mut updates = updates.into_iter();
+    input
+        .meta
+        .headers
+        .edit_rows(&rows, |_, h| *h = updates.next().unwrap_or_default());
+    output
+}
+
+/// Pushes the part of rows `indices` with columns `key` and `value`, or, where either could not
+/// be built, each of those rows' failure. Cost: none beyond the columns.
+pub fn push_part(
+    output: &mut SegmentOutput,
+    key: Result<Column, ConnectError>,
+    value: Result<Column, ConnectError>,
+    indices: Vec<u32>,
+) {
+    match (key, value) {
+        (Ok(key), Ok(value)) => output.parts.push(OutputPart {
+            indices,
+            key,
+            value,
+        }),
+        (Err(e), _) | (_, Err(e)) => output
+            .errors
+            .extend(indices.into_iter().map(|i| (i, e.clone()))),
     }
 }
 
