@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use weir_formats::avro::{AvroConverter, AVRO_CONVERTER_CLASS};
+use weir_formats::protobuf::{ProtobufConverter, PROTOBUF_CONVERTER_CLASS};
 use weir_formats::converter::{Converter, HeaderConverter};
 use weir_formats::converters::{
     BooleanConverter, ByteArrayConverter, DoubleConverter, FloatConverter, IntegerConverter,
@@ -104,7 +105,7 @@ fn require_header_type(settings: &Settings) -> Result<(), ConnectError> {
 }
 
 impl Registry {
-    /// Kafka's built-in converters and Confluent's AvroConverter: JsonConverter, StringConverter, ByteArrayConverter, the
+    /// Kafka's built-in converters and Confluent's AvroConverter and ProtobufConverter: JsonConverter, StringConverter, ByteArrayConverter, the
     /// numeric and boolean converters, and SimpleHeaderConverter (JsonConverter and
     /// StringConverter also as header converters).
     pub fn builtin() -> Registry {
@@ -117,6 +118,11 @@ impl Registry {
         });
         registry.register_converter(AVRO_CONVERTER_CLASS, |s: &Settings| {
             Ok(Arc::new(AvroConverter::from_settings(|k| s.get_owned(k))?))
+        });
+        registry.register_converter(PROTOBUF_CONVERTER_CLASS, |s: &Settings| {
+            Ok(Arc::new(ProtobufConverter::from_settings(|k| {
+                s.get_owned(k)
+            })?))
         });
         registry.register_both(StringConverter::CLASS_NAME, |s| {
             StringConverter::from_settings(|k| s.get_owned(k))

@@ -21,6 +21,7 @@ pub mod header_values;
 pub mod java_date;
 pub mod java_number;
 pub mod json;
+pub mod protobuf;
 pub mod raw;
 pub mod registry;
 pub mod schema;
