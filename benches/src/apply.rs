@@ -69,10 +69,11 @@ struct Sink {
     path: PathBuf,
     writer: BufWriter<File>,
     line: String,
+    binary: interchange::BinarySides,
 }
 
 impl Sink {
-    fn create(path: &Path) -> Result<Sink, CliError> {
+    fn create(path: &Path, binary: interchange::BinarySides) -> Result<Sink, CliError> {
         let file = File::create(path).map_err(|error| CliError::Output {
             path: path.to_path_buf(),
             error,
@@ -81,6 +82,7 @@ impl Sink {
             path: path.to_path_buf(),
             writer: BufWriter::new(file),
             line: String::new(),
+            binary,
         })
     }
 
@@ -95,7 +97,7 @@ impl Sink {
     fn write(&mut self, batch: &RawBatch) -> Result<(), CliError> {
         for record in batch.records() {
             self.line.clear();
-            interchange::write_record(&record, &mut self.line);
+            interchange::write_record_as(&record, self.binary, &mut self.line);
             self.line.push('\n');
             self.writer
                 .write_all(self.line.as_bytes())
@@ -164,10 +166,26 @@ pub fn apply(args: &ApplyArgs) -> Result<ApplySummary, CliError> {
         path: args.input.clone(),
         message: e.to_string(),
     })?;
+    // Frames of a binary-framed output converter are written as base64 even when they happen
+    // to be UTF-8 (the output converter is `output.<side>.converter`, else the input one).
+    let writes_frames = |side: &str| {
+        let class = properties
+            .get(&format!("output.{side}.converter"))
+            .or_else(|| properties.get(&format!("{side}.converter")));
+        class.map(str::trim) == Some(weir_formats::protobuf::PROTOBUF_CONVERTER_CLASS)
+    };
+    let binary = interchange::BinarySides {
+        key: writes_frames("key"),
+        value: writes_frames("value"),
+    };
     let mut sinks = Sinks {
         input: args.input.clone(),
-        records: Sink::create(&args.output)?,
-        dead_letters: args.dlq.as_deref().map(Sink::create).transpose()?,
+        records: Sink::create(&args.output, binary)?,
+        dead_letters: args
+            .dlq
+            .as_deref()
+            .map(|p| Sink::create(p, interchange::BinarySides::default()))
+            .transpose()?,
         summary: ApplySummary::default(),
         verify: args.verify,
     };

@@ -148,6 +148,21 @@ pub fn read_batch(text: &str) -> Result<RawBatch, InterchangeError> {
 /// written as text, others as `key_b64` / `value_b64`; header values that are not UTF-8 are
 /// written lossily (invalid sequences become U+FFFD), as the format only carries header text.
 pub fn write_record(record: &RawRecord<'_>, out: &mut String) {
+    write_record_as(record, BinarySides::default(), out);
+}
+
+/// Which sides [`write_record_as`] always writes as base64 (`key_b64` / `value_b64`), UTF-8 or
+/// not: the sides whose converter writes binary frames (the Protobuf corpus expects them so).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BinarySides {
+    /// The key is always `key_b64`.
+    pub key: bool,
+    /// The value is always `value_b64`.
+    pub value: bool,
+}
+
+/// [`write_record`], with the sides in `binary` always written as base64.
+pub fn write_record_as(record: &RawRecord<'_>, binary: BinarySides, out: &mut String) {
     out.push_str("{\"topic\":");
     push_json_str(out, record.topic);
     // Writing to a String cannot fail.
@@ -165,8 +180,8 @@ pub fn write_record(record: &RawRecord<'_>, out: &mut String) {
         }
         None => out.push_str("null"),
     }
-    push_bytes_field(out, "key", record.key);
-    push_bytes_field(out, "value", record.value);
+    push_bytes_field(out, "key", record.key, binary.key);
+    push_bytes_field(out, "value", record.value, binary.value);
     out.push_str(",\"headers\":[");
     for (index, (name, value)) in record.headers.iter().enumerate() {
         if index > 0 {
@@ -304,19 +319,19 @@ fn wrong_type(name: &str, expected: &str, found: &Value) -> InterchangeError {
 
 /// Writes the bytes as `,"name":"text"` when they are UTF-8, `,"name_b64":"..."` otherwise, or
 /// `,"name":null`.
-fn push_bytes_field(out: &mut String, name: &str, bytes: Option<&[u8]>) {
+fn push_bytes_field(out: &mut String, name: &str, bytes: Option<&[u8]>, binary: bool) {
     out.push_str(",\"");
     out.push_str(name);
     let Some(bytes) = bytes else {
         out.push_str("\":null");
         return;
     };
-    match std::str::from_utf8(bytes) {
-        Ok(text) => {
+    match std::str::from_utf8(bytes).ok().filter(|_| !binary) {
+        Some(text) => {
             out.push_str("\":");
             push_json_str(out, text);
         }
-        Err(_) => {
+        None => {
             out.push_str("_b64\":\"");
             STANDARD.encode_string(bytes, out);
             out.push('"');
