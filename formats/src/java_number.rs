@@ -28,9 +28,11 @@ pub fn push_f64(out: &mut Vec<u8>, v: f64) {
         return push_non_finite(out, v.is_nan(), v > 0.0);
     }
     let mut buffer = ryu::Buffer::new();
+    let shortest = buffer.format_finite(v);
+    let two = two_digits(shortest, || format!("{v:.1e}"), |t| t.parse::<f64>().ok() == Some(v));
     layout(
         out,
-        buffer.format_finite(v),
+        two.as_deref().unwrap_or(shortest),
         v == 0.0,
         v.abs() >= 1e-3 && v.abs() < 1e7,
     );
@@ -42,12 +44,41 @@ pub fn push_f32(out: &mut Vec<u8>, v: f32) {
         return push_non_finite(out, v.is_nan(), v > 0.0);
     }
     let mut buffer = ryu::Buffer::new();
+    let shortest = buffer.format_finite(v);
+    let two = two_digits(shortest, || format!("{v:.1e}"), |t| t.parse::<f32>().ok() == Some(v));
     layout(
         out,
-        buffer.format_finite(v),
+        two.as_deref().unwrap_or(shortest),
         v == 0.0,
         v.abs() >= 1e-3 && v.abs() < 1e7,
     );
+}
+
+/// Java (JDK 19+) never prints fewer than two significant digits: where the shortest decimal
+/// has one digit, it prints the two-digit decimal closest to the value (`Float.MIN_VALUE` is
+/// `1.4E-45`, not `1E-45`). `two` formats that candidate; `reads_back` checks it still denotes
+/// the value. `None`: the shortest text stands. Allocates only for one-digit values.
+fn two_digits(
+    shortest: &str,
+    two: impl FnOnce() -> String,
+    reads_back: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let mantissa = shortest.split('e').next().unwrap_or(shortest);
+    // The number of significant digits up to the last non-zero one.
+    let (mut count, mut last_nonzero) = (0, 0);
+    for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+        if b != b'0' || count > 0 {
+            count += 1;
+            if b != b'0' {
+                last_nonzero = count;
+            }
+        }
+    }
+    if last_nonzero != 1 {
+        return None;
+    }
+    let candidate = two();
+    reads_back(&candidate).then_some(candidate)
 }
 
 fn push_non_finite(out: &mut Vec<u8>, nan: bool, positive: bool) {

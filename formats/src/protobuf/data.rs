@@ -126,6 +126,32 @@ pub struct ProtobufData {
     pub config: ProtobufDataConfig,
 }
 
+/// The state of one schema walk: the messages being converted (a message inside itself is
+/// recursion) and the struct schema each message got where it was first used as a field.
+///
+/// ProtobufData caches a message's Connect schema by name when it first converts it as a
+/// field (with that field's Tag), and reuses that schema as is for elements of later repeated
+/// fields of the same message (which therefore show the first field's Tag), while later
+/// singular fields get their own Tag.
+#[derive(Default)]
+struct Walk {
+    stack: Vec<String>,
+    first_use: std::collections::HashMap<String, Schema>,
+}
+
+/// The message a field holds when it maps to a Connect struct (not a well-known type).
+fn message_of(field: &FieldDescriptor) -> Option<MessageDescriptor> {
+    match field.kind() {
+        Kind::Message(m)
+            if !matches!(m.full_name(), TIMESTAMP | DATE | TIME_OF_DAY | DECIMAL)
+                && !is_wrapper(m.full_name()) =>
+        {
+            Some(m)
+        }
+        _ => None,
+    }
+}
+
 fn recursion_error(name: &str) -> ConnectError {
     ConnectError::data(format!(
         "StackOverflowError: message {name} contains itself; Confluent's converter overflows the stack on recursive messages, weir fails the record"
@@ -160,7 +186,7 @@ impl ProtobufData {
                 .ok_or_else(|| ConnectError::data("wrapper message without its value field"))?;
             self.wrapper_schema(&value)
         } else {
-            self.message_schema(message, &mut Vec::new())?
+            self.message_schema(message, &mut Walk::default())?
         };
         schema.optional = false;
         if let Some(v) = version {
@@ -172,19 +198,19 @@ impl ProtobufData {
     fn message_schema(
         &self,
         message: &MessageDescriptor,
-        stack: &mut Vec<String>,
+        walk: &mut Walk,
     ) -> Result<Schema, ConnectError> {
-        if stack.iter().any(|n| n == message.full_name()) {
+        if walk.stack.iter().any(|n| n == message.full_name()) {
             return Err(recursion_error(message.full_name()));
         }
-        stack.push(message.full_name().to_string());
+        walk.stack.push(message.full_name().to_string());
         let mut fields: Vec<(String, SchemaRef)> = Vec::new();
         for (i, oneof) in real_oneofs(message).iter().enumerate() {
             let mut members = Vec::new();
             for f in oneof.fields() {
                 members.push((
                     f.name().to_string(),
-                    self.field_schema(&f, stack)
+                    self.field_schema(&f, walk)
                         .map_err(|e| e.at(f.name()))?
                         .into_ref(),
                 ));
@@ -211,12 +237,12 @@ impl ProtobufData {
         for f in message.fields().filter(|f| real_oneof(f).is_none()) {
             fields.push((
                 f.name().to_string(),
-                self.field_schema(&f, stack)
+                self.field_schema(&f, walk)
                     .map_err(|e| e.at(f.name()))?
                     .into_ref(),
             ));
         }
-        stack.pop();
+        walk.stack.pop();
         Ok(Schema::structure(fields)
             .optional()
             .with_name(self.message_name(message)))
@@ -226,7 +252,7 @@ impl ProtobufData {
     fn field_schema(
         &self,
         field: &FieldDescriptor,
-        stack: &mut Vec<String>,
+        walk: &mut Walk,
     ) -> Result<Schema, ConnectError> {
         let schema = if field.is_map() {
             let Kind::Message(entry) = field.kind() else {
@@ -234,31 +260,56 @@ impl ProtobufData {
             };
             let key = entry.map_entry_key_field();
             let value = entry.map_entry_value_field();
-            let key = self
-                .element_schema(&key, stack)?
-                .optional()
-                .with_parameter(TAG_PARAM, "1");
-            let value = self
-                .element_schema(&value, stack)?
-                .optional()
-                .with_parameter(TAG_PARAM, "2");
+            let key = self.tagged_schema(&key, "1", walk)?;
+            let value = self.tagged_schema(&value, "2", walk)?;
             Schema::new(SchemaKind::Map(key.into_ref(), value.into_ref())).with_name(field.name())
         } else if field.is_list() {
-            let items = self.element_schema(field, stack)?.optional();
+            let items = match message_of(field).and_then(|m| walk.first_use.get(m.full_name())) {
+                Some(first) => first.clone(),
+                None => {
+                    let items = self.element_schema(field, walk)?.optional();
+                    if let Some(m) = message_of(field) {
+                        walk.first_use
+                            .entry(m.full_name().to_string())
+                            .or_insert_with(|| items.clone());
+                    }
+                    items
+                }
+            };
             Schema::new(SchemaKind::Array(items.into_ref()))
         } else {
-            self.element_schema(field, stack)?
+            return self.tagged_schema(field, &field.number().to_string(), walk);
         };
         Ok(schema
             .optional()
             .with_parameter(TAG_PARAM, field.number().to_string()))
     }
 
+    /// A singular value's schema, optional, with Tag `tag` (remembered as the message's first
+    /// use when it is a message's).
+    fn tagged_schema(
+        &self,
+        field: &FieldDescriptor,
+        tag: &str,
+        walk: &mut Walk,
+    ) -> Result<Schema, ConnectError> {
+        let schema = self
+            .element_schema(field, walk)?
+            .optional()
+            .with_parameter(TAG_PARAM, tag);
+        if let Some(m) = message_of(field) {
+            walk.first_use
+                .entry(m.full_name().to_string())
+                .or_insert_with(|| schema.clone());
+        }
+        Ok(schema)
+    }
+
     /// The schema of one value of `field` (an element of a repeated field), without Tag.
     fn element_schema(
         &self,
         field: &FieldDescriptor,
-        stack: &mut Vec<String>,
+        walk: &mut Walk,
     ) -> Result<Schema, ConnectError> {
         let typed = |kind: SchemaKind, ty: &str| Schema::new(kind).with_parameter(TYPE_PARAM, ty);
         Ok(match field.kind() {
@@ -306,7 +357,7 @@ impl ProtobufData {
                     Some(value) => self.wrapper_schema(&value),
                     None => return Err(ConnectError::data("wrapper message without a value")),
                 },
-                _ => self.message_schema(&m, stack)?,
+                _ => self.message_schema(&m, walk)?,
             },
         })
     }
