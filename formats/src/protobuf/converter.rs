@@ -281,9 +281,14 @@ impl ProtobufConverter {
                     latest.schema.schema
                 )));
             }
-            // Confluent writes the payload of the Connect-derived message under the latest id.
-            let (indexes, encoder) = compile_against(&schema_string)?;
-            let indexes = if indexes.len() > 1 { vec![0] } else { indexes };
+            // Confluent writes the payload of the Connect-derived message under the latest id,
+            // indexed as the top-level message of that name in the latest schema, else [0].
+            let (_, encoder) = compile_against(&schema_string)?;
+            let simple = derived.full_name.rsplit('.').next().unwrap_or(&derived.full_name);
+            let indexes = SchemaFile::compile(self.registry.as_ref(), &latest.schema)
+                .ok()
+                .and_then(|f| f.file.messages().position(|m| m.name() == simple))
+                .map_or(vec![0], |i| vec![i as i32]);
             return Ok((latest.id, indexes, encoder));
         }
         let id = if self.config.auto_register {

@@ -12,6 +12,7 @@ use prost_reflect::{
     EnumDescriptor, FieldDescriptor, Kind, MessageDescriptor, OneofDescriptor, Value as PValue,
 };
 
+use super::schema_file::ENUM_ZERO_PLACEHOLDER;
 use super::well_known::{is_wrapper, DATE, DECIMAL, FIELD_META, TIMESTAMP, TIME_OF_DAY};
 use crate::error::ConnectError;
 use crate::schema::{Schema, SchemaKind, SchemaRef};
@@ -394,7 +395,7 @@ impl ProtobufData {
         let mut s = Schema::new(kind)
             .with_name(name)
             .with_parameter(prefix, name);
-        for v in e.values() {
+        for v in e.values().filter(|v| v.name() != ENUM_ZERO_PLACEHOLDER) {
             s = s.with_parameter(format!("{prefix}.{}", v.name()), v.number().to_string());
         }
         s

@@ -16,6 +16,7 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, Syntax, Value as P
 
 use super::data::{real_oneof, ProtobufData, TAG_PARAM};
 use super::java_calendar::{date_to_days, time_of_day_to_millis};
+use super::schema_file::ENUM_ZERO_PLACEHOLDER;
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::wire::{self, WireError, WireReader};
 use crate::avro::java_hash_order::{hash_map_order_by, java_string_hash};
@@ -71,6 +72,8 @@ struct EnumPlan {
     name: String,
     values: Vec<(i32, String)>,
     as_int: bool,
+    /// The number an unset field reads as: the first value's.
+    default: i32,
 }
 
 /// What one value of a field reads as.
@@ -173,8 +176,16 @@ fn scalar(field: &FieldDescriptor, schema_kind: &SchemaKind, data: &ProtobufData
         Kind::String => Scalar::String { strict: proto3 },
         Kind::Enum(e) => Scalar::Enum(Arc::new(EnumPlan {
             name: e.name().to_string(),
-            values: e.values().map(|v| (v.number(), v.name().to_string())).collect(),
+            values: e
+                .values()
+                .filter(|v| v.name() != ENUM_ZERO_PLACEHOLDER)
+                .map(|v| (v.number(), v.name().to_string()))
+                .collect(),
             as_int: data.config.int_for_enums,
+            default: e
+                .values()
+                .find(|v| v.name() != ENUM_ZERO_PLACEHOLDER)
+                .map_or(0, |v| v.number()),
         })),
         // Bytes, and message kinds never reach here.
         _ => Scalar::Bytes,
@@ -214,7 +225,10 @@ fn default_value(op: &ValueOp, value: &PValue) -> Value {
         (_, PValue::Bool(v)) => Value::Boolean(*v),
         (_, PValue::String(v)) => Value::String(v.clone()),
         (_, PValue::Bytes(v)) => Value::Bytes(v.to_vec()),
-        (Scalar::Enum(e), PValue::EnumNumber(n)) => enum_value(e, *n),
+        (Scalar::Enum(e), PValue::EnumNumber(n)) if e.values.iter().any(|(v, _)| v == n) => {
+            enum_value(e, *n)
+        }
+        (Scalar::Enum(e), PValue::EnumNumber(_)) => enum_value(e, e.default),
         _ => Value::Null,
     }
 }
@@ -439,7 +453,7 @@ fn zero_of(s: &Scalar) -> Value {
         Scalar::Bool => Value::Boolean(false),
         Scalar::String { .. } => Value::String(String::new()),
         Scalar::Bytes => Value::Bytes(Vec::new()),
-        Scalar::Enum(e) => enum_value(e, 0),
+        Scalar::Enum(e) => enum_value(e, e.default),
     }
 }
 

@@ -11,6 +11,7 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 use super::data::{real_oneof, ProtobufData, TAG_PARAM};
 use super::decoder::java_map_order;
 use super::java_calendar::days_to_date;
+use super::schema_file::ENUM_ZERO_PLACEHOLDER;
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::wire::{self, put_tag, put_varint};
 use crate::error::ConnectError;
@@ -105,7 +106,10 @@ fn scalar(field: &FieldDescriptor) -> Scalar {
         Kind::Bool => Scalar::Bool,
         Kind::String => Scalar::String,
         Kind::Enum(e) => Scalar::Enum(Arc::new(
-            e.values().map(|v| (v.name().to_string(), v.number())).collect(),
+            e.values()
+                .filter(|v| v.name() != ENUM_ZERO_PLACEHOLDER)
+                .map(|v| (v.name().to_string(), v.number()))
+                .collect(),
         )),
         _ => Scalar::Bytes,
     }
@@ -430,8 +434,11 @@ fn write_body(op: &Op, v: &Value, out: &mut Vec<u8>) -> Result<(), ConnectError>
 fn write_entry_field(op: &Op, number: u32, v: &Value, out: &mut Vec<u8>) -> Result<(), ConnectError> {
     match op {
         Op::Scalar(s) => {
-            if !is_zero(v) && !matches!(s, Scalar::Enum(_)) || matches!(s, Scalar::Enum(values) if enum_number(values, v)? != 0)
-            {
+            let zero = match s {
+                Scalar::Enum(values) => Some(enum_number(values, v)?) == values.first().map(|(_, n)| *n),
+                _ => is_zero(v),
+            };
+            if !zero {
                 put_tag(out, number, wire_type(s));
                 write_scalar(s, v, out)?;
             }
@@ -514,7 +521,10 @@ fn write_field(f: &FieldPlan, v: &Value, out: &mut Vec<u8>) -> Result<(), Connec
         (op, v) => {
             if let Op::Scalar(s) = op {
                 let zero = match s {
-                    Scalar::Enum(values) => enum_number(values, v)? == 0,
+                    // A proto3 enum's default is its first value.
+                    Scalar::Enum(values) => {
+                        Some(enum_number(values, v)?) == values.first().map(|(_, n)| *n)
+                    }
                     _ => is_zero(v),
                 };
                 if zero && !f.presence {

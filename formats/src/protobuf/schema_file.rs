@@ -43,9 +43,60 @@ impl FileResolver for Resolver {
     }
 }
 
+/// The symbol weir adds (number 0, first) to a proto3 enum that has no zero value: Wire and the
+/// registry accept such enums (the converter derives them from proto2 schemas), protox does
+/// not. The decoder and the schema mapping never show it.
+pub const ENUM_ZERO_PLACEHOLDER: &str = "WEIR_PROTO3_ENUM_ZERO_PLACEHOLDER";
+
+/// Whether an enum body (the text between its braces) declares a value numbered 0.
+fn declares_zero(body: &str) -> bool {
+    body.split(';').any(|decl| {
+        decl.split_once('=').is_some_and(|(_, rest)| {
+            let number = rest.trim_start();
+            let number = number.split(|c: char| c.is_whitespace() || c == '[').next();
+            matches!(number, Some("0" | "-0" | "0x0" | "00"))
+        })
+    })
+}
+
+/// Adds [`ENUM_ZERO_PLACEHOLDER`] to the proto3 enums of `text` that have no zero value.
+fn with_enum_zeros(text: &str) -> String {
+    if !text.contains("\"proto3\"") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("enum ") {
+        let preceded_ok = at == 0
+            || rest[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_whitespace() || c == ';' || c == '{' || c == '}');
+        let Some(open) = rest[at..].find('{').map(|o| at + o) else {
+            break;
+        };
+        let header_ok = rest[at + 5..open]
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        out.push_str(&rest[..=open]);
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            rest = &rest[open + 1..];
+            continue;
+        };
+        if preceded_ok && header_ok && !declares_zero(&rest[open + 1..close]) {
+            out.push_str(&format!("\n  {ENUM_ZERO_PLACEHOLDER} = 0;"));
+        }
+        rest = &rest[open + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Stored schemas use `(confluent.field_meta)` options without importing their definition
 /// (Confluent's printer drops the import); Wire accepts that, protox needs the import.
 fn with_meta_import(text: &str) -> String {
+    let text = &with_enum_zeros(text);
     if !text.contains("(confluent.") || text.contains("\"confluent/meta.proto\"") {
         return text.to_string();
     }
@@ -193,5 +244,16 @@ mod tests {
         assert_eq!(file.message(&[1]).map(|m| m.name().to_string()), Some("C".into()));
         assert!(file.message(&[2]).is_none());
         assert!(file.message(&[-1]).is_none());
+    }
+
+    #[test]
+    fn proto3_enums_without_zero_compile() {
+        let file = SchemaFile::parse(
+            "syntax = \"proto3\";\nmessage M {\n  Kind kind = 1;\n  enum Kind {\n    A = 1;\n    B = 2;\n  }\n  enum Z {\n    Q = 0;\n  }\n}\n",
+        )
+        .expect("parses");
+        let m = file.message(&[0]).expect("message");
+        let kinds: Vec<String> = m.child_enums().map(|e| e.values().count().to_string()).collect();
+        assert_eq!(kinds, vec!["3", "1"]);
     }
 }
