@@ -25,7 +25,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use weir_formats::avro::{AvroConverter, AVRO_CONVERTER_CLASS};
-use weir_formats::protobuf::{ProtobufConverter, PROTOBUF_CONVERTER_CLASS};
 use weir_formats::converter::{Converter, HeaderConverter};
 use weir_formats::converters::{
     BooleanConverter, ByteArrayConverter, DoubleConverter, FloatConverter, IntegerConverter,
@@ -34,6 +33,7 @@ use weir_formats::converters::{
 use weir_formats::error::ConnectError;
 use weir_formats::header_converter::{SimpleHeaderConverter, SIMPLE_HEADER_CONVERTER_CLASS};
 use weir_formats::json::{JsonConverter, JSON_CONVERTER_CLASS};
+use weir_formats::protobuf::{ProtobufConverter, PROTOBUF_CONVERTER_CLASS};
 use weir_smt::{ConfigProblem, Predicate, Transform, TransformConfig};
 
 /// A converter's own settings: the keys under its prefix, with the prefix removed.

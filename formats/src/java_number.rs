@@ -29,7 +29,11 @@ pub fn push_f64(out: &mut Vec<u8>, v: f64) {
     }
     let mut buffer = ryu::Buffer::new();
     let shortest = buffer.format_finite(v);
-    let two = two_digits(shortest, || format!("{v:.1e}"), |t| t.parse::<f64>().ok() == Some(v));
+    let two = two_digits(
+        shortest,
+        || format!("{v:.1e}"),
+        |t| t.parse::<f64>().ok() == Some(v),
+    );
     layout(
         out,
         two.as_deref().unwrap_or(shortest),
@@ -45,7 +49,11 @@ pub fn push_f32(out: &mut Vec<u8>, v: f32) {
     }
     let mut buffer = ryu::Buffer::new();
     let shortest = buffer.format_finite(v);
-    let two = two_digits(shortest, || format!("{v:.1e}"), |t| t.parse::<f32>().ok() == Some(v));
+    let two = two_digits(
+        shortest,
+        || format!("{v:.1e}"),
+        |t| t.parse::<f32>().ok() == Some(v),
+    );
     layout(
         out,
         two.as_deref().unwrap_or(shortest),

@@ -107,6 +107,8 @@ type Reader = Result<Arc<Decoder>, String>;
 /// What encoding one Connect schema for one subject needs: the id, the message indexes to frame
 /// with, and the encoder.
 type Writer = Result<(i32, Vec<i32>, Arc<Encoder>), ConnectError>;
+/// The key of a decoder: schema id, message indexes, topic.
+type ReaderKey = (i32, Vec<i32>, String);
 
 /// Confluent's ProtobufConverter.
 #[derive(Debug)]
@@ -115,7 +117,7 @@ pub struct ProtobufConverter {
     data: ProtobufData,
     registry: Arc<dyn SchemaRegistry>,
     files: RwLock<HashMap<i32, Parsed>>,
-    readers: RwLock<HashMap<(i32, Vec<i32>, String), Reader>>,
+    readers: RwLock<HashMap<ReaderKey, Reader>>,
     /// Encoders by (Connect schema, subject).
     writers: RwLock<HashMap<(usize, String), (SchemaRef, Writer)>>,
 }
@@ -168,7 +170,10 @@ impl ProtobufConverter {
     fn file(&self, id: i32) -> Parsed {
         cached(&self.files, self.config.cache_size, id, || {
             let text = self.registry.schema_by_id(id).map_err(|e| {
-                format!("Error retrieving Protobuf schema for id {id} <- {}", e.java_text())
+                format!(
+                    "Error retrieving Protobuf schema for id {id} <- {}",
+                    e.java_text()
+                )
             })?;
             SchemaFile::compile(self.registry.as_ref(), &text)
                 .map(Arc::new)
@@ -252,19 +257,20 @@ impl ProtobufConverter {
         let rest = |what: &str, e: crate::registry::RegistryError| {
             ser(format!("{what}{} <- {}", derived.text, e.java_text()))
         };
-        let compile_against = |text: &SchemaString| -> Result<(Vec<i32>, Arc<Encoder>), ConnectError> {
-            let file = SchemaFile::compile(self.registry.as_ref(), text).map_err(ser)?;
-            let message = file
-                .file
-                .parent_pool()
-                .get_message_by_name(&derived.full_name)
-                .or_else(|| file.message(&[0]))
-                .ok_or_else(|| ser(" the registered schema has no message".into()))?;
-            let indexes = SchemaFile::indexes_of(&message);
-            let encoder =
-                Encoder::compile(&self.data, schema, &message).map_err(|e| ser(e.message))?;
-            Ok((indexes, Arc::new(encoder)))
-        };
+        let compile_against =
+            |text: &SchemaString| -> Result<(Vec<i32>, Arc<Encoder>), ConnectError> {
+                let file = SchemaFile::compile(self.registry.as_ref(), text).map_err(ser)?;
+                let message = file
+                    .file
+                    .parent_pool()
+                    .get_message_by_name(&derived.full_name)
+                    .or_else(|| file.message(&[0]))
+                    .ok_or_else(|| ser(" the registered schema has no message".into()))?;
+                let indexes = SchemaFile::indexes_of(&message);
+                let encoder =
+                    Encoder::compile(&self.data, schema, &message).map_err(|e| ser(e.message))?;
+                Ok((indexes, Arc::new(encoder)))
+            };
         if self.config.use_latest_version {
             let latest = self.registry.latest(&subject).map_err(|e| {
                 ser(format!(
@@ -284,7 +290,11 @@ impl ProtobufConverter {
             // Confluent writes the payload of the Connect-derived message under the latest id,
             // indexed as the top-level message of that name in the latest schema, else [0].
             let (_, encoder) = compile_against(&schema_string)?;
-            let simple = derived.full_name.rsplit('.').next().unwrap_or(&derived.full_name);
+            let simple = derived
+                .full_name
+                .rsplit('.')
+                .next()
+                .unwrap_or(&derived.full_name);
             let indexes = SchemaFile::compile(self.registry.as_ref(), &latest.schema)
                 .ok()
                 .and_then(|f| f.file.messages().position(|m| m.name() == simple))
@@ -294,11 +304,21 @@ impl ProtobufConverter {
         let id = if self.config.auto_register {
             self.registry
                 .register(&subject, &schema_string)
-                .map_err(|e| rest("SerializationException: Error registering Protobuf schema: ", e))?
+                .map_err(|e| {
+                    rest(
+                        "SerializationException: Error registering Protobuf schema: ",
+                        e,
+                    )
+                })?
         } else {
             self.registry
                 .lookup(&subject, &schema_string)
-                .map_err(|e| rest("SerializationException: Error retrieving Protobuf schema: ", e))?
+                .map_err(|e| {
+                    rest(
+                        "SerializationException: Error retrieving Protobuf schema: ",
+                        e,
+                    )
+                })?
                 .id
         };
         let (indexes, encoder) = compile_against(&schema_string)?;

@@ -180,15 +180,15 @@ impl ProtobufData {
         message: &MessageDescriptor,
         version: Option<i32>,
     ) -> Result<SchemaRef, ConnectError> {
-        let mut schema = if self.config.wrapper_for_raw_primitives && is_wrapper(message.full_name())
-        {
-            let value = message
-                .get_field(1)
-                .ok_or_else(|| ConnectError::data("wrapper message without its value field"))?;
-            self.wrapper_schema(&value)
-        } else {
-            self.message_schema(message, &mut Walk::default())?
-        };
+        let mut schema =
+            if self.config.wrapper_for_raw_primitives && is_wrapper(message.full_name()) {
+                let value = message
+                    .get_field(1)
+                    .ok_or_else(|| ConnectError::data("wrapper message without its value field"))?;
+                self.wrapper_schema(&value)
+            } else {
+                self.message_schema(message, &mut Walk::default())?
+            };
         schema.optional = false;
         if let Some(v) = version {
             schema.version = Some(v);

@@ -328,14 +328,18 @@ fn compile_message(
     for f in schema.fields() {
         match tag_of(&f.schema) {
             Some(number) => {
-                let field = message
-                    .get_field(number)
-                    .ok_or_else(|| mismatch(&f.name))?;
+                let field = message.get_field(number).ok_or_else(|| mismatch(&f.name))?;
                 // A flattened oneof member still clears its siblings.
                 let union = real_oneof(&field).map(|o| {
-                    usize::MAX - message.oneofs().position(|x| x.name() == o.name()).unwrap_or(0)
+                    usize::MAX
+                        - message
+                            .oneofs()
+                            .position(|x| x.name() == o.name())
+                            .unwrap_or(0)
                 });
-                fields.push(compile_field(data, &field, &f.schema, union).map_err(|e| e.at(&f.name))?);
+                fields.push(
+                    compile_field(data, &field, &f.schema, union).map_err(|e| e.at(&f.name))?,
+                );
                 slots.push(Slot::Field(fields.len() - 1));
             }
             None => {
@@ -343,9 +347,7 @@ fn compile_message(
                 let mut members = Vec::new();
                 for m in f.schema.fields() {
                     let number = tag_of(&m.schema).ok_or_else(|| mismatch(&m.name))?;
-                    let field = message
-                        .get_field(number)
-                        .ok_or_else(|| mismatch(&m.name))?;
+                    let field = message.get_field(number).ok_or_else(|| mismatch(&m.name))?;
                     fields.push(
                         compile_field(data, &field, &m.schema, Some(slot))
                             .map_err(|e| e.at(&m.name))?,
@@ -359,8 +361,11 @@ fn compile_message(
             }
         }
     }
-    let mut by_number: Vec<(u32, usize)> =
-        fields.iter().enumerate().map(|(i, f)| (f.number, i)).collect();
+    let mut by_number: Vec<(u32, usize)> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.number, i))
+        .collect();
     by_number.sort_unstable();
     Ok(Arc::new(MessagePlan {
         schema: schema.clone(),
@@ -377,13 +382,13 @@ impl Decoder {
         message: &MessageDescriptor,
         schema: SchemaRef,
     ) -> Result<Decoder, ConnectError> {
-        let root = if !matches!(schema.kind, SchemaKind::Struct(_)) && is_wrapper(message.full_name())
-        {
-            let value = message.get_field(1).ok_or_else(|| mismatch("wrapper"))?;
-            Root::Wrapper(scalar(&value, &schema.kind, data))
-        } else {
-            Root::Message(compile_message(data, message, &schema)?)
-        };
+        let root =
+            if !matches!(schema.kind, SchemaKind::Struct(_)) && is_wrapper(message.full_name()) {
+                let value = message.get_field(1).ok_or_else(|| mismatch("wrapper"))?;
+                Root::Wrapper(scalar(&value, &schema.kind, data))
+            } else {
+                Root::Message(compile_message(data, message, &schema)?)
+            };
         Ok(Decoder { root, schema })
     }
 
@@ -457,23 +462,18 @@ fn zero_of(s: &Scalar) -> Value {
     }
 }
 
-/// Reads the fields of a small well-known message (numbers 1..=4) as raw varints / bytes.
-fn read_small<'a>(
-    bytes: &'a [u8],
-    depth: usize,
-) -> Result<([u64; 4], Option<&'a [u8]>), DecodeError> {
+/// Reads the varint fields 1..=4 of a small well-known message (Timestamp, Date, TimeOfDay).
+fn read_small(bytes: &[u8], depth: usize) -> Result<[u64; 4], DecodeError> {
     let mut ints = [0u64; 4];
-    let mut blob = None;
     let mut r = WireReader::new(bytes);
     while !r.at_end() {
         let (n, wt) = r.tag()?;
         match (n, wt) {
-            (1, wire::LEN) => blob = Some(r.length_delimited()?),
             (1..=4, wire::VARINT) => ints[n as usize - 1] = r.varint()?,
             _ => r.skip(n, wt, wire::MAX_DEPTH.saturating_sub(depth))?,
         }
     }
-    Ok((ints, blob))
+    Ok(ints)
 }
 
 fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, DecodeError> {
@@ -485,7 +485,7 @@ fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, Decod
         ValueOp::Message(plan) => decode_message(plan, bytes, depth),
         ValueOp::Wrapper(s) => decode_wrapper(s, bytes),
         ValueOp::Timestamp => {
-            let (ints, _) = read_small(bytes, depth)?;
+            let ints = read_small(bytes, depth)?;
             let seconds = ints[0] as i64;
             let nanos = ints[1] as i32;
             seconds
@@ -495,13 +495,13 @@ fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, Decod
                 .ok_or_else(|| DecodeError::Data("ArithmeticException: long overflow".into()))
         }
         ValueOp::Date => {
-            let (ints, _) = read_small(bytes, depth)?;
+            let ints = read_small(bytes, depth)?;
             let days = date_to_days(ints[0] as i32, ints[1] as i32, ints[2] as i32)
                 .map_err(DecodeError::Data)?;
             Ok(Value::Date(days * 86_400_000))
         }
         ValueOp::Time => {
-            let (ints, _) = read_small(bytes, depth)?;
+            let ints = read_small(bytes, depth)?;
             let ms = time_of_day_to_millis(
                 ints[0] as i32,
                 ints[1] as i32,
@@ -528,12 +528,13 @@ fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, Decod
                     "NumberFormatException: Zero length BigInteger".into(),
                 ));
             }
-            let unscaled = crate::json::schema_decode::unscaled_from_bytes(value).ok_or_else(|| {
-                DecodeError::Data(format!(
-                    "a decimal of {} bytes does not fit in 128 bits",
-                    value.len()
-                ))
-            })?;
+            let unscaled =
+                crate::json::schema_decode::unscaled_from_bytes(value).ok_or_else(|| {
+                    DecodeError::Data(format!(
+                        "a decimal of {} bytes does not fit in 128 bits",
+                        value.len()
+                    ))
+                })?;
             if got_scale != *scale {
                 return Err(DecodeError::Data(format!(
                     "DataException: BigDecimal has mismatching scale value for given Decimal schema (schema scale {scale}, value scale {got_scale})"

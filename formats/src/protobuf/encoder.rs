@@ -180,8 +180,13 @@ fn compile_message(
             .parameter(TAG_PARAM)
             .and_then(|t| t.parse::<u32>().ok());
         let by_name = message.get_field_by_name(&f.name);
-        match (tag.and_then(|n| message.get_field(n)).or(by_name), &f.schema.kind) {
-            (Some(field), _) => fields.push(plan_field(&field, &f.schema, slot, None).map_err(|e| e.at(&f.name))?),
+        match (
+            tag.and_then(|n| message.get_field(n)).or(by_name),
+            &f.schema.kind,
+        ) {
+            (Some(field), _) => {
+                fields.push(plan_field(&field, &f.schema, slot, None).map_err(|e| e.at(&f.name))?)
+            }
             (None, SchemaKind::Struct(members)) => {
                 for (i, m) in members.iter().enumerate() {
                     let number = m
@@ -192,7 +197,9 @@ fn compile_message(
                         .and_then(|n| message.get_field(n))
                         .or_else(|| message.get_field_by_name(&m.name))
                         .ok_or_else(|| mismatch(&m.name))?;
-                    fields.push(plan_field(&field, &m.schema, slot, Some(i)).map_err(|e| e.at(&m.name))?);
+                    fields.push(
+                        plan_field(&field, &m.schema, slot, Some(i)).map_err(|e| e.at(&m.name))?,
+                    );
                 }
             }
             (None, _) => return Err(mismatch(&f.name)),
@@ -212,7 +219,9 @@ impl Encoder {
         let root = if matches!(schema.kind, SchemaKind::Struct(_)) {
             Root::Message(compile_message(message, schema)?)
         } else {
-            Root::Wrapper(scalar(&message.get_field(1).ok_or_else(|| mismatch("wrapper"))?))
+            Root::Wrapper(scalar(
+                &message.get_field(1).ok_or_else(|| mismatch("wrapper"))?,
+            ))
         };
         Ok(Encoder { root })
     }
@@ -301,9 +310,7 @@ fn write_scalar(s: &Scalar, v: &Value, out: &mut Vec<u8>) -> Result<(), ConnectE
             let x = int()? as i32;
             put_varint(out, u64::from(((x << 1) ^ (x >> 31)) as u32));
         }
-        Scalar::SFixed32 | Scalar::Fixed32 => {
-            out.extend_from_slice(&(int()? as i32).to_le_bytes())
-        }
+        Scalar::SFixed32 | Scalar::Fixed32 => out.extend_from_slice(&(int()? as i32).to_le_bytes()),
         Scalar::UInt32 => put_varint(out, u64::from(int()? as u32)),
         Scalar::Int64 | Scalar::UInt64 => put_varint(out, int()? as u64),
         Scalar::SInt64 => {
@@ -414,7 +421,11 @@ fn write_body(op: &Op, v: &Value, out: &mut Vec<u8>) -> Result<(), ConnectError>
             };
             let bytes = unscaled_bytes(d.unscaled);
             put_len(out, 1, &bytes);
-            let precision = d.unscaled.unsigned_abs().checked_ilog10().map_or(1, |l| l + 1);
+            let precision = d
+                .unscaled
+                .unsigned_abs()
+                .checked_ilog10()
+                .map_or(1, |l| l + 1);
             put_int_field(out, 2, i64::from(precision));
             put_int_field(out, 3, i64::from(d.scale) as i32 as i64);
             Ok(())
@@ -431,11 +442,18 @@ fn write_body(op: &Op, v: &Value, out: &mut Vec<u8>) -> Result<(), ConnectError>
     }
 }
 
-fn write_entry_field(op: &Op, number: u32, v: &Value, out: &mut Vec<u8>) -> Result<(), ConnectError> {
+fn write_entry_field(
+    op: &Op,
+    number: u32,
+    v: &Value,
+    out: &mut Vec<u8>,
+) -> Result<(), ConnectError> {
     match op {
         Op::Scalar(s) => {
             let zero = match s {
-                Scalar::Enum(values) => Some(enum_number(values, v)?) == values.first().map(|(_, n)| *n),
+                Scalar::Enum(values) => {
+                    Some(enum_number(values, v)?) == values.first().map(|(_, n)| *n)
+                }
                 _ => is_zero(v),
             };
             if !zero {

@@ -50,7 +50,12 @@ pub fn date_to_days(year: i32, month: i32, day: i32) -> Result<i64, String> {
 }
 
 /// Milliseconds since midnight of a time of day, or the Calendar field that is out of range.
-pub fn time_of_day_to_millis(hours: i32, minutes: i32, seconds: i32, nanos: i32) -> Result<i64, String> {
+pub fn time_of_day_to_millis(
+    hours: i32,
+    minutes: i32,
+    seconds: i32,
+    nanos: i32,
+) -> Result<i64, String> {
     if !(0..=23).contains(&hours) {
         return Err("IllegalArgumentException: HOUR_OF_DAY".into());
     }
@@ -63,8 +68,10 @@ pub fn time_of_day_to_millis(hours: i32, minutes: i32, seconds: i32, nanos: i32)
     if !(0..=999_999_999).contains(&nanos) {
         return Err("IllegalArgumentException: MILLISECOND".into());
     }
-    Ok(((i64::from(hours) * 60 + i64::from(minutes)) * 60 + i64::from(seconds)) * 1000
-        + i64::from(nanos / 1_000_000))
+    Ok(
+        ((i64::from(hours) * 60 + i64::from(minutes)) * 60 + i64::from(seconds)) * 1000
+            + i64::from(nanos / 1_000_000),
+    )
 }
 
 /// The (year, month, day) Java's Calendar shows for `days` since the epoch (Julian before the
@@ -97,7 +104,13 @@ mod tests {
         assert_eq!(date_to_days(1582, 10, 4), Ok(-141428));
         assert!(date_to_days(0, 1, 1).unwrap_err().contains("YEAR"));
         assert!(date_to_days(2023, 2, 29).is_err());
-        for (y, m, d) in [(1, 1, 1), (1582, 10, 4), (1582, 10, 15), (2024, 2, 29), (1000, 2, 29)] {
+        for (y, m, d) in [
+            (1, 1, 1),
+            (1582, 10, 4),
+            (1582, 10, 15),
+            (2024, 2, 29),
+            (1000, 2, 29),
+        ] {
             let days = date_to_days(y, m, d).expect("valid");
             assert_eq!(days_to_date(days), (i64::from(y), m as u32, d as u32));
         }
@@ -105,7 +118,10 @@ mod tests {
 
     #[test]
     fn times_of_day_are_milliseconds() {
-        assert_eq!(time_of_day_to_millis(13, 14, 15, 16_000_000), Ok(47_655_016));
+        assert_eq!(
+            time_of_day_to_millis(13, 14, 15, 16_000_000),
+            Ok(47_655_016)
+        );
         assert!(time_of_day_to_millis(24, 0, 0, 0).is_err());
     }
 }

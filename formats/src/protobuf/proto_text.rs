@@ -93,7 +93,13 @@ fn valid_name(name: &str) -> bool {
 fn scrub(name: &str) -> String {
     let mut out: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if out.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         out.insert(0, 'x');
@@ -332,12 +338,12 @@ impl Deriver<'_> {
             SchemaKind::Array(items) => ("repeated ", self.type_of(parent, items, &mut meta)?),
             SchemaKind::Map(..) => ("repeated ", self.type_of(parent, schema, &mut meta)?),
             _ => {
-                let label = if !in_oneof && schema.optional && self.data.config.optional_for_nullables
-                {
-                    "optional "
-                } else {
-                    ""
-                };
+                let label =
+                    if !in_oneof && schema.optional && self.data.config.optional_for_nullables {
+                        "optional "
+                    } else {
+                        ""
+                    };
                 match self.wrapper_for(schema) {
                     Some(w) => ("", w),
                     None => (label, self.type_of(parent, schema, &mut meta)?),
@@ -365,9 +371,13 @@ fn render_field(out: &mut String, indent: &str, f: &FieldDef) {
         for (i, (k, v, value_first)) in f.meta.iter().enumerate() {
             out.push_str(&format!("{indent}    {{\n"));
             if *value_first {
-                out.push_str(&format!("{indent}      value: \"{v}\",\n{indent}      key: \"{k}\"\n"));
+                out.push_str(&format!(
+                    "{indent}      value: \"{v}\",\n{indent}      key: \"{k}\"\n"
+                ));
             } else {
-                out.push_str(&format!("{indent}      key: \"{k}\",\n{indent}      value: \"{v}\"\n"));
+                out.push_str(&format!(
+                    "{indent}      key: \"{k}\",\n{indent}      value: \"{v}\"\n"
+                ));
             }
             let sep = if i + 1 < f.meta.len() { "," } else { "" };
             out.push_str(&format!("{indent}    }}{sep}\n"));

@@ -105,9 +105,9 @@ fn with_meta_import(text: &str) -> String {
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();
-        if t.starts_with("syntax") || t.starts_with("package") || t.starts_with("edition") {
-            at += line.len();
-        } else if t.is_empty() || t.starts_with("//") {
+        let header =
+            t.starts_with("syntax") || t.starts_with("package") || t.starts_with("edition");
+        if header || t.is_empty() || t.starts_with("//") {
             at += line.len();
         } else {
             break;
@@ -237,11 +237,17 @@ mod tests {
             "syntax = \"proto3\";\npackage a;\nimport \"google/protobuf/timestamp.proto\";\nimport \"google/type/date.proto\";\nmessage A { google.protobuf.Timestamp t = 1; message B { int32 x = 1 [(confluent.field_meta) = { params: [{key: \"connect.type\", value: \"int8\"}] }]; } }\nmessage C { google.type.Date d = 1; }\n",
         )
         .expect("parses");
-        assert_eq!(file.message(&[0]).map(|m| m.name().to_string()), Some("A".into()));
+        assert_eq!(
+            file.message(&[0]).map(|m| m.name().to_string()),
+            Some("A".into())
+        );
         let b = file.message(&[0, 0]).expect("nested");
         assert_eq!(b.name(), "B");
         assert_eq!(SchemaFile::indexes_of(&b), vec![0, 0]);
-        assert_eq!(file.message(&[1]).map(|m| m.name().to_string()), Some("C".into()));
+        assert_eq!(
+            file.message(&[1]).map(|m| m.name().to_string()),
+            Some("C".into())
+        );
         assert!(file.message(&[2]).is_none());
         assert!(file.message(&[-1]).is_none());
     }
@@ -253,7 +259,10 @@ mod tests {
         )
         .expect("parses");
         let m = file.message(&[0]).expect("message");
-        let kinds: Vec<String> = m.child_enums().map(|e| e.values().count().to_string()).collect();
+        let kinds: Vec<String> = m
+            .child_enums()
+            .map(|e| e.values().count().to_string())
+            .collect();
         assert_eq!(kinds, vec!["3", "1"]);
     }
 }

@@ -108,10 +108,7 @@ mod tests {
 
     #[test]
     fn bad_arrays_fail_as_java_fails() {
-        assert_eq!(
-            read_message_indexes(&[]),
-            Err(MessageIndexError::Underflow)
-        );
+        assert_eq!(read_message_indexes(&[]), Err(MessageIndexError::Underflow));
         assert_eq!(
             read_message_indexes(&[1]),
             Err(MessageIndexError::NegativeCount(-1))
