@@ -351,8 +351,12 @@ mod tests {
         // All{i32=1, s="hi", color=RED, packed=[1,2], by_name={"k": {name:"n"}}, text="t",
         // ts={seconds:1}, amount={value:0x3039}}, then Leaf{x=1.5}.
         let mut data = vec![0, 0x08, 1, 0x72, 2, b'h', b'i', 0x80, 1, 1];
-        data.extend_from_slice(&[0x8a, 1, 2, 1, 2, 0xa2, 1, 8, 0x0a, 1, b'k', 0x12, 3, 0x0a, 1, b'n']);
-        data.extend_from_slice(&[0xb2, 1, 1, b't', 0xe2, 1, 2, 0x08, 1, 0xfa, 1, 4, 0x0a, 2, 0x30, 0x39]);
+        data.extend_from_slice(&[
+            0x8a, 1, 2, 1, 2, 0xa2, 1, 8, 0x0a, 1, b'k', 0x12, 3, 0x0a, 1, b'n',
+        ]);
+        data.extend_from_slice(&[
+            0xb2, 1, 1, b't', 0xe2, 1, 2, 0x08, 1, 0xfa, 1, 4, 0x0a, 2, 0x30, 0x39,
+        ]);
         data.push(0xFF);
         data.extend_from_slice(&[1, 0x09, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f]);
         protobuf_round_trip(&data);

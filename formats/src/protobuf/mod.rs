@@ -7,6 +7,7 @@
 //! - [`data`]: ProtobufData's Connect schema for a message, per setting.
 //! - [`java_calendar`]: `google.type.Date` / `TimeOfDay` as Java's Calendar converts them.
 //! - [`decoder`]: a decoder compiled once per (schema id, message index).
+//! - [`reference`]: the row-wise reference through a prost-reflect `DynamicMessage`.
 //! - [`proto_text`]: the .proto ProtobufData derives from a Connect schema, as stored.
 //! - [`encoder`]: Connect values → wire bytes in protobuf-java's canonical order.
 //! - [`compatibility`]: whether a derived schema may be written under the latest one.
@@ -19,6 +20,7 @@ pub mod decoder;
 pub mod encoder;
 pub mod java_calendar;
 pub mod proto_text;
+pub mod reference;
 pub mod schema_file;
 pub mod well_known;
 pub mod wire;
