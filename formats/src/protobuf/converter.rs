@@ -356,6 +356,7 @@ impl Converter for ProtobufConverter {
         let mut errors = Vec::new();
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
+        let mut by_reader: HashMap<(i32, u32, Vec<i32>), Result<usize, String>> = HashMap::new();
         for (row, input) in inputs.iter().enumerate() {
             let Some(payload) = input else {
                 null_rows.push(row as u32);
@@ -408,29 +409,41 @@ impl Converter for ProtobufConverter {
                 }
             };
             let body = if frame.from_header { frame.body } else { rest };
-            let decoder = match self.cached_reader(id, &indexes, topic, side) {
-                Ok(d) => d,
+            // Each (id, topic, message index) is resolved once per call: the hot loop does a
+            // local look-up, no lock and no allocation beyond the index array.
+            let key = (id, context.topic_id(row), indexes);
+            let group = match by_reader.get(&key) {
+                Some(group) => group.clone(),
+                None => {
+                    let group = self.cached_reader(id, &key.2, topic, side).map(|decoder| {
+                        match groups
+                            .iter()
+                            .position(|g| Arc::ptr_eq(&g.decoder, &decoder))
+                        {
+                            Some(at) => at,
+                            None => {
+                                groups.push(Group {
+                                    decoder,
+                                    rows: Vec::new(),
+                                    values: Vec::new(),
+                                });
+                                groups.len() - 1
+                            }
+                        }
+                    });
+                    by_reader.insert(key, group.clone());
+                    group
+                }
+            };
+            let at = match group {
+                Ok(at) => at,
                 Err(cause) => {
                     errors.push((row as u32, fail(cause)));
                     continue;
                 }
             };
-            match decoder.decode(body) {
+            match groups[at].decoder.decode(body) {
                 Ok(value) => {
-                    let at = match groups
-                        .iter()
-                        .position(|g| Arc::ptr_eq(&g.decoder, &decoder))
-                    {
-                        Some(at) => at,
-                        None => {
-                            groups.push(Group {
-                                decoder: decoder.clone(),
-                                rows: Vec::new(),
-                                values: Vec::new(),
-                            });
-                            groups.len() - 1
-                        }
-                    };
                     groups[at].rows.push(row as u32);
                     groups[at].values.push(value);
                 }
@@ -518,5 +531,112 @@ impl Converter for ProtobufConverter {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::MemoryRegistry;
+
+    const SCHEMA: &str = "syntax = \"proto3\";\npackage p;\n\nmessage A {\n  string s = 1;\n}\nmessage B {\n  int32 x = 1;\n  repeated string tags = 2;\n}\n";
+
+    fn converter(settings: &[(&str, &str)]) -> (ProtobufConverter, Arc<MemoryRegistry>, i32) {
+        let registry = Arc::new(MemoryRegistry::new());
+        let id = registry
+            .register("t-value", &SchemaString::new(SchemaType::Protobuf, SCHEMA))
+            .expect("register");
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain([("schema.registry.url".into(), "mock://unused".into())])
+            .collect();
+        let config = ProtobufConverterConfig::from_settings(&|k: &str| {
+            settings
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        })
+        .expect("config");
+        (
+            ProtobufConverter::new(config, registry.clone()),
+            registry,
+            id,
+        )
+    }
+
+    fn frame(id: i32, indexes: &[i32], body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_schema_id(SchemaId::Id(id), &mut out);
+        write_message_indexes(indexes, &mut out);
+        out.extend_from_slice(body);
+        out
+    }
+
+    #[test]
+    fn message_indexes_pick_the_message_and_bad_rows_fail_alone() {
+        let (c, _, id) = converter(&[]);
+        let b = frame(id, &[1], &[0x08, 0x07, 0x12, 0x01, b'x']);
+        let a = frame(id, &[0], &[0x0a, 0x02, b'h', b'i']);
+        let bad_index = frame(id, &[5], &[]);
+        let truncated = frame(id, &[0], &[0x0a, 0x05, b'h']);
+        let inputs = [
+            Some(&b[..]),
+            Some(&a[..]),
+            None,
+            Some(&bad_index[..]),
+            Some(&truncated[..]),
+        ];
+        let decoded = c.decode(&inputs, &ConverterContext::single_topic(Side::Value, "t"));
+        assert_eq!(decoded.parts.len(), 3, "B, A and the null row");
+        let failed: Vec<u32> = decoded.errors.iter().map(|(r, _)| *r).collect();
+        assert_eq!(failed, vec![3, 4]);
+        assert!(decoded.errors[0]
+            .1
+            .message
+            .contains("Invalid message indexes"));
+        assert!(decoded.errors[1]
+            .1
+            .message
+            .contains("input ended unexpectedly"));
+        let b_part = &decoded.parts[0];
+        assert_eq!(b_part.rows, vec![0]);
+        let value = value_at(
+            b_part.column.schema.as_ref(),
+            b_part.column.data.as_ref(),
+            0,
+        );
+        let Value::Struct(s) = value else {
+            panic!("a struct");
+        };
+        assert_eq!(s.get("x"), Some(&Value::Int32(7)));
+        assert_eq!(s.schema.name.as_deref(), Some("B"));
+        assert_eq!(s.schema.version, Some(1));
+    }
+
+    #[test]
+    fn written_records_register_the_derived_schema_and_read_back() {
+        let (c, registry, id) = converter(&[]);
+        let b = frame(id, &[1], &[0x08, 0x07, 0x12, 0x01, b'x']);
+        let context = ConverterContext::single_topic(Side::Value, "t");
+        let decoded = c.decode(&[Some(&b[..])], &context);
+        let mut out = Encoded::default();
+        c.encode(&decoded.parts[0].column, &context, &mut out);
+        assert!(out.errors().is_empty(), "{:?}", out.errors());
+        let latest = registry.latest("t-value").expect("registered");
+        assert_eq!(
+            latest.schema.schema,
+            "syntax = \"proto3\";\n\nmessage B {\n  int32 x = 1;\n  repeated string tags = 2;\n}\n"
+        );
+        let mut want = Vec::new();
+        write_schema_id(SchemaId::Id(latest.id), &mut want);
+        want.extend_from_slice(&[0, 0x08, 0x07, 0x12, 0x01, b'x']);
+        assert_eq!(out.row(0), Some(&want[..]));
+    }
+
+    #[test]
+    fn a_missing_registry_url_is_a_config_error() {
+        let err = ProtobufConverterConfig::from_settings(&|_| None).unwrap_err();
+        assert!(err.message.contains("schema.registry.url"), "{err:?}");
     }
 }
