@@ -64,8 +64,10 @@ pub fn push_f32(out: &mut Vec<u8>, v: f32) {
 
 /// Java (JDK 19+) never prints fewer than two significant digits: where the shortest decimal
 /// has one digit, it prints the two-digit decimal closest to the value (`Float.MIN_VALUE` is
-/// `1.4E-45`, not `1E-45`). `two` formats that candidate; `reads_back` checks it still denotes
-/// the value. `None`: the shortest text stands. Allocates only for one-digit values.
+/// `1.4E-45`, not `1E-45`). That differs from `d.0` only where the value's spacing is coarse,
+/// i.e. for subnormals, the only values the callers ask about (so normal numbers never
+/// allocate). `two` formats the candidate; `reads_back` checks it still denotes the value.
+/// `None`: the shortest text stands.
 fn two_digits(
     shortest: &str,
     two: impl FnOnce() -> String,
@@ -191,6 +193,15 @@ mod tests {
         assert_eq!(format_f64(1e7), "1.0E7");
         assert_eq!(format_f64(-1.25), "-1.25");
         assert_eq!(format_f64(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn one_digit_subnormals_get_javas_second_digit() {
+        assert_eq!(format_f32(f32::from_bits(1)), "1.4E-45");
+        assert_eq!(format_f32(-f32::from_bits(2)), "-2.8E-45");
+        assert_eq!(format_f64(f64::from_bits(1)), "4.9E-324");
+        assert_eq!(format_f32(1e-40), "1.0E-40");
+        assert_eq!(format_f64(2.0), "2.0");
     }
 
     #[test]
