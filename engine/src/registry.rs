@@ -34,6 +34,7 @@ use weir_formats::error::ConnectError;
 use weir_formats::header_converter::{SimpleHeaderConverter, SIMPLE_HEADER_CONVERTER_CLASS};
 use weir_formats::json::{JsonConverter, JSON_CONVERTER_CLASS};
 use weir_formats::jsonschema::{JsonSchemaConverter, JSON_SCHEMA_CONVERTER_CLASS};
+use weir_formats::protobuf::{ProtobufConverter, PROTOBUF_CONVERTER_CLASS};
 use weir_smt::{ConfigProblem, Predicate, Transform, TransformConfig};
 
 /// A converter's own settings: the keys under its prefix, with the prefix removed.
@@ -105,7 +106,7 @@ fn require_header_type(settings: &Settings) -> Result<(), ConnectError> {
 }
 
 impl Registry {
-    /// Kafka's built-in converters and Confluent's AvroConverter and JsonSchemaConverter: JsonConverter, StringConverter, ByteArrayConverter, the
+    /// Kafka's built-in converters and Confluent's AvroConverter, JsonSchemaConverter and ProtobufConverter: JsonConverter, StringConverter, ByteArrayConverter, the
     /// numeric and boolean converters, and SimpleHeaderConverter (JsonConverter and
     /// StringConverter also as header converters).
     pub fn builtin() -> Registry {
@@ -121,6 +122,11 @@ impl Registry {
         });
         registry.register_converter(JSON_SCHEMA_CONVERTER_CLASS, |s: &Settings| {
             Ok(Arc::new(JsonSchemaConverter::from_settings(|k| {
+                s.get_owned(k)
+            })?))
+        });
+        registry.register_converter(PROTOBUF_CONVERTER_CLASS, |s: &Settings| {
+            Ok(Arc::new(ProtobufConverter::from_settings(|k| {
                 s.get_owned(k)
             })?))
         });

@@ -1,6 +1,6 @@
 //! Entry points shared by the cargo-fuzz targets (`fuzz/`) and the property tests that run the
 //! same checks in CI: hostile bytes in, no panic, every row accounted for (JsonConverter,
-//! AvroConverter and JsonSchemaConverter).
+//! AvroConverter, JsonSchemaConverter and ProtobufConverter).
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use crate::converter::{Converter, ConverterContext, Encoded, Side};
 use crate::json::reference::JsonConfig;
 use crate::json::JsonConverter;
 use crate::jsonschema::{JsonSchemaConverter, JsonSchemaConverterConfig};
+use crate::protobuf::{ProtobufConverter, ProtobufConverterConfig};
 use crate::registry::{MemoryRegistry, SchemaRegistry, SchemaString, SchemaType};
 
 /// Splits `data` into records at `0xFF` bytes (never valid in UTF-8 JSON, so both halves stay
@@ -196,6 +197,152 @@ pub fn json_schema_decode(data: &[u8]) {
     }
 }
 
+/// A .proto covering every ProtobufData mapping: scalars of each wire type, an enum, packed and
+/// unpacked repeated fields, maps, a oneof, proto3 `optional`, nested messages, wrappers and the
+/// Timestamp / Date / TimeOfDay / Decimal types.
+pub const PROTOBUF_FUZZ_SCHEMA: &str = r#"syntax = "proto3";
+package fuzz;
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/wrappers.proto";
+import "google/type/date.proto";
+import "google/type/timeofday.proto";
+import "confluent/type/decimal.proto";
+message All {
+  int32 i32 = 1;
+  sint32 s32 = 2;
+  sfixed32 sf32 = 3;
+  uint32 u32 = 4;
+  fixed32 f32 = 5;
+  int64 i64 = 6;
+  sint64 s64 = 7;
+  sfixed64 sf64 = 8;
+  uint64 u64 = 9;
+  fixed64 f64 = 10;
+  float fl = 11;
+  double db = 12;
+  bool b = 13;
+  string s = 14;
+  bytes by = 15;
+  Color color = 16;
+  repeated int32 packed = 17;
+  repeated int64 unpacked = 18 [packed = false];
+  repeated string names = 19;
+  map<string, Inner> by_name = 20;
+  map<int64, Color> by_id = 21;
+  oneof choice {
+    string text = 22;
+    Inner inner = 23;
+    double score = 24;
+  }
+  optional int32 maybe = 25;
+  Inner nested = 26;
+  repeated Inner items = 27;
+  google.protobuf.Timestamp ts = 28;
+  google.type.Date date = 29;
+  google.type.TimeOfDay tod = 30;
+  confluent.type.Decimal amount = 31;
+  google.protobuf.StringValue ws = 32;
+  google.protobuf.UInt64Value wu = 33;
+  message Inner {
+    string name = 1;
+    repeated sint64 values = 2;
+    Leaf leaf = 3;
+  }
+}
+message Leaf {
+  double x = 1;
+}
+enum Color {
+  NONE = 0;
+  RED = 1;
+  BLUE = -2;
+}
+"#;
+
+fn protobuf_fuzz_converter() -> (ProtobufConverter, i32) {
+    let registry = Arc::new(MemoryRegistry::new());
+    let schema = SchemaString::new(SchemaType::Protobuf, PROTOBUF_FUZZ_SCHEMA);
+    let id = registry.register("t-value", &schema).unwrap_or(1);
+    let config = ProtobufConverterConfig::from_settings(&|k: &str| {
+        (k == "schema.registry.url").then(|| "mock://fuzz".to_string())
+    });
+    let config = config.unwrap_or_else(|e| panic!("fuzz config: {e}"));
+    (ProtobufConverter::new(config, registry), id)
+}
+
+/// `data` split into payloads at `0xFF` bytes (a byte no varint ends with), the first byte of
+/// each choosing the message index (`00`: All, `02 02`: Leaf, anything else as is), framed with
+/// schema id `id`; plus `data` itself unframed.
+fn protobuf_fuzz_frames(data: &[u8], id: i32) -> Vec<Vec<u8>> {
+    let mut frames: Vec<Vec<u8>> = data
+        .split(|&b| b == 0xFF)
+        .map(|payload| {
+            let mut frame = vec![0];
+            frame.extend_from_slice(&id.to_be_bytes());
+            match payload.split_first() {
+                Some((0, rest)) => {
+                    frame.push(0);
+                    frame.extend_from_slice(rest);
+                }
+                Some((1, rest)) => {
+                    frame.extend_from_slice(&[2, 2]);
+                    frame.extend_from_slice(rest);
+                }
+                _ => frame.extend_from_slice(payload),
+            }
+            frame
+        })
+        .collect();
+    frames.push(data.to_vec());
+    frames
+}
+
+/// Decodes `frames` with the ProtobufConverter; panics if a row is lost.
+fn protobuf_decode_checked(
+    converter: &ProtobufConverter,
+    frames: &[Vec<u8>],
+) -> crate::converter::Decoded {
+    let inputs: Vec<Option<&[u8]>> = frames.iter().map(|f| Some(f.as_slice())).collect();
+    let decoded = converter.decode(&inputs, &ConverterContext::single_topic(Side::Value, "t"));
+    let decoded_rows: usize = decoded.parts.iter().map(|p| p.rows.len()).sum();
+    assert_eq!(
+        decoded_rows + decoded.errors.len(),
+        inputs.len(),
+        "rows lost in decode"
+    );
+    decoded
+}
+
+/// Decodes `data` as ProtobufConverter frames of [`PROTOBUF_FUZZ_SCHEMA`] (split at `0xFF`
+/// bytes and framed, plus the bytes unframed): no panic, every row decoded or failed.
+pub fn protobuf_decode(data: &[u8]) {
+    let (converter, id) = protobuf_fuzz_converter();
+    protobuf_decode_checked(&converter, &protobuf_fuzz_frames(data, id));
+}
+
+/// Decodes `data` as [`protobuf_decode`] does, writes every decoded part back (registering the
+/// derived schema) and decodes what was written: no step may panic or lose a row, and what was
+/// written must decode again. Panics otherwise.
+pub fn protobuf_round_trip(data: &[u8]) {
+    let (converter, id) = protobuf_fuzz_converter();
+    let decoded = protobuf_decode_checked(&converter, &protobuf_fuzz_frames(data, id));
+    let context = ConverterContext::single_topic(Side::Value, "t");
+    for part in &decoded.parts {
+        let mut out = Encoded::default();
+        converter.encode(&part.column, &context, &mut out);
+        assert_eq!(out.len(), part.rows.len(), "rows lost in encode");
+        let again: Vec<Option<&[u8]>> = (0..out.len()).map(|i| out.row(i)).collect();
+        let redecoded = converter.decode(&again, &context);
+        let rows: usize = redecoded.parts.iter().map(|p| p.rows.len()).sum();
+        assert_eq!(rows + redecoded.errors.len(), again.len(), "rows lost");
+        assert!(
+            redecoded.errors.is_empty(),
+            "written data failed to decode: {:?}",
+            redecoded.errors
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +386,36 @@ mod tests {
             avro_decode(&data);
             avro_round_trip(&data);
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn protobuf_bytes_never_panic_and_round_trip(data in proptest::collection::vec(any::<u8>(), 0..256)) {
+            protobuf_decode(&data);
+            protobuf_round_trip(&data);
+        }
+    }
+
+    #[test]
+    fn protobuf_valid_records_round_trip() {
+        // All{i32=1, s="hi", color=RED, packed=[1,2], by_name={"k": {name:"n"}}, text="t",
+        // ts={seconds:1}, amount={value:0x3039}}, then Leaf{x=1.5}.
+        let mut data = vec![0, 0x08, 1, 0x72, 2, b'h', b'i', 0x80, 1, 1];
+        data.extend_from_slice(&[
+            0x8a, 1, 2, 1, 2, 0xa2, 1, 8, 0x0a, 1, b'k', 0x12, 3, 0x0a, 1, b'n',
+        ]);
+        data.extend_from_slice(&[
+            0xb2, 1, 1, b't', 0xe2, 1, 2, 0x08, 1, 0xfa, 1, 4, 0x0a, 2, 0x30, 0x39,
+        ]);
+        data.push(0xFF);
+        data.extend_from_slice(&[1, 0x09, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f]);
+        protobuf_round_trip(&data);
+        let (converter, id) = protobuf_fuzz_converter();
+        let decoded = protobuf_decode_checked(&converter, &protobuf_fuzz_frames(&data, id));
+        // The two frames decode; the unframed whole does not.
+        assert_eq!(decoded.errors.len(), 1, "{:?}", decoded.errors);
     }
 
     #[test]

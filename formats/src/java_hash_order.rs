@@ -21,6 +21,12 @@ pub fn java_string_hash(s: &str) -> i32 {
 /// The order Java's HashMap iterates `keys` in, as indexes into `keys`; of repeated keys only
 /// the last index is kept, at the first one's place (`put` replaces the value in place).
 pub fn hash_map_order(keys: &[&str]) -> Vec<usize> {
+    hash_map_order_by(keys, |k| java_string_hash(k))
+}
+
+/// [`hash_map_order`] for keys of any type, given Java's `hashCode()` of a key (`Integer`: the
+/// value; `Long`: `(int) (v ^ (v >>> 32))`; `Boolean`: 1231 / 1237).
+pub fn hash_map_order_by<K: PartialEq>(keys: &[K], hash: impl Fn(&K) -> i32) -> Vec<usize> {
     let mut distinct: Vec<(usize, usize)> = Vec::with_capacity(keys.len());
     for (i, k) in keys.iter().enumerate() {
         match distinct.iter_mut().find(|(first, _)| keys[*first] == *k) {
@@ -32,13 +38,13 @@ pub fn hash_map_order(keys: &[&str]) -> Vec<usize> {
     while distinct.len() * 4 > capacity * 3 {
         capacity *= 2;
     }
-    let bucket = |k: &str| {
-        let h = java_string_hash(k) as u32;
+    let bucket = |k: &K| {
+        let h = hash(k) as u32;
         ((h ^ (h >> 16)) as usize) & (capacity - 1)
     };
     let mut order: Vec<(usize, usize, usize)> = distinct
         .iter()
-        .map(|&(first, last)| (bucket(keys[first]), first, last))
+        .map(|&(first, last)| (bucket(&keys[first]), first, last))
         .collect();
     order.sort_by_key(|&(b, first, _)| (b, first));
     order.into_iter().map(|(_, _, last)| last).collect()

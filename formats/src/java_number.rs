@@ -28,9 +28,15 @@ pub fn push_f64(out: &mut Vec<u8>, v: f64) {
         return push_non_finite(out, v.is_nan(), v > 0.0);
     }
     let mut buffer = ryu::Buffer::new();
+    let shortest = buffer.format_finite(v);
+    let two = two_digits(
+        shortest,
+        || format!("{v:.1e}"),
+        |t| t.parse::<f64>().ok() == Some(v),
+    );
     layout(
         out,
-        buffer.format_finite(v),
+        two.as_deref().unwrap_or(shortest),
         v == 0.0,
         v.abs() >= 1e-3 && v.abs() < 1e7,
     );
@@ -42,12 +48,47 @@ pub fn push_f32(out: &mut Vec<u8>, v: f32) {
         return push_non_finite(out, v.is_nan(), v > 0.0);
     }
     let mut buffer = ryu::Buffer::new();
+    let shortest = buffer.format_finite(v);
+    let two = two_digits(
+        shortest,
+        || format!("{v:.1e}"),
+        |t| t.parse::<f32>().ok() == Some(v),
+    );
     layout(
         out,
-        buffer.format_finite(v),
+        two.as_deref().unwrap_or(shortest),
         v == 0.0,
         v.abs() >= 1e-3 && v.abs() < 1e7,
     );
+}
+
+/// Java (JDK 19+) never prints fewer than two significant digits: where the shortest decimal
+/// has one digit, it prints the two-digit decimal closest to the value (`Float.MIN_VALUE` is
+/// `1.4E-45`, not `1E-45`). That differs from `d.0` only where the value's spacing is coarse,
+/// i.e. for subnormals, the only values the callers ask about (so normal numbers never
+/// allocate). `two` formats the candidate; `reads_back` checks it still denotes the value.
+/// `None`: the shortest text stands.
+fn two_digits(
+    shortest: &str,
+    two: impl FnOnce() -> String,
+    reads_back: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let mantissa = shortest.split('e').next().unwrap_or(shortest);
+    // The number of significant digits up to the last non-zero one.
+    let (mut count, mut last_nonzero) = (0, 0);
+    for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+        if b != b'0' || count > 0 {
+            count += 1;
+            if b != b'0' {
+                last_nonzero = count;
+            }
+        }
+    }
+    if last_nonzero != 1 {
+        return None;
+    }
+    let candidate = two();
+    reads_back(&candidate).then_some(candidate)
 }
 
 fn push_non_finite(out: &mut Vec<u8>, nan: bool, positive: bool) {
@@ -152,6 +193,15 @@ mod tests {
         assert_eq!(format_f64(1e7), "1.0E7");
         assert_eq!(format_f64(-1.25), "-1.25");
         assert_eq!(format_f64(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn one_digit_subnormals_get_javas_second_digit() {
+        assert_eq!(format_f32(f32::from_bits(1)), "1.4E-45");
+        assert_eq!(format_f32(-f32::from_bits(2)), "-2.8E-45");
+        assert_eq!(format_f64(f64::from_bits(1)), "4.9E-324");
+        assert_eq!(format_f32(1e-40), "1.0E-40");
+        assert_eq!(format_f64(2.0), "2.0");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod java_hash_order;
 pub mod java_number;
 pub mod json;
 pub mod jsonschema;
+pub mod protobuf;
 pub mod raw;
 pub mod registry;
 pub mod schema;

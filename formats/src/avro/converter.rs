@@ -55,7 +55,8 @@ pub struct AvroConverterConfig {
     pub data: AvroDataConfig,
 }
 
-fn bool_setting(
+/// A boolean converter setting (`true`/`false`, any case), or Kafka's ConfigException text.
+pub(crate) fn bool_setting(
     settings: &dyn Fn(&str) -> Option<String>,
     key: &str,
     default: bool,
@@ -72,7 +73,8 @@ fn bool_setting(
     }
 }
 
-fn int_setting(
+/// An integer converter setting, or Kafka's ConfigException text.
+pub(crate) fn int_setting(
     settings: &dyn Fn(&str) -> Option<String>,
     key: &str,
     default: i64,

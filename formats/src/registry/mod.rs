@@ -19,6 +19,7 @@ pub mod cache;
 pub mod canonical;
 pub mod framing;
 pub mod http_client;
+pub mod message_index;
 pub mod mock;
 pub mod server;
 pub mod store;
