@@ -12,6 +12,8 @@ use std::process::Command;
 const CORPORA: &[(&str, &[&str])] = &[
     ("kafka-connect", &[]),
     ("debezium", &[]),
+    ("confluent-connect/protobuf", &[]),
+    ("confluent-connect/jsonschema", &[]),
     // The README's AvroConverter section gives each left-out case's cause: the two oracles'
     // output representations, and deliberate differences.
     (
