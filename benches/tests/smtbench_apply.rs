@@ -155,7 +155,7 @@ fn a_known_class_weir_lacks_is_reported_as_not_supported_yet() {
     let json = "org.apache.kafka.connect.json.JsonConverter";
     let configs = [
         ("apicurio", format!("key.converter={json}\nvalue.converter=io.apicurio.registry.utils.converter.AvroConverter\n")),
-        ("protobuf", format!("key.converter=io.confluent.connect.protobuf.ProtobufConverter\nvalue.converter={json}\n")),
+        ("protobuf", format!("key.converter=io.apicurio.registry.utils.converter.ProtobufConverter\nvalue.converter={json}\n")),
         ("header", format!("key.converter={json}\nvalue.converter={json}\nheader.converter=io.confluent.connect.json.JsonSchemaConverter\n")),
         ("transform", format!("key.converter={json}\nvalue.converter={json}\ntransforms=r\ntransforms.r.type=io.debezium.connector.postgresql.transforms.DecodeLogicalDecodingMessageContent\n")),
         ("third-party", format!("key.converter={json}\nvalue.converter={json}\ntransforms=c\ntransforms.c.type=com.github.jcustenborder.kafka.connect.transform.common.ChangeCase$Value\n")),

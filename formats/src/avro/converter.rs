@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use arrow_array::{ArrayRef, NullArray};
 use arrow_buffer::Buffer;
 
 use super::compatibility::can_read;
@@ -23,6 +22,7 @@ use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
+use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::{SchemaId, SchemaRegistry, SchemaString, SchemaType, SubjectNameStrategy};
 use crate::schema::{Schema, SchemaRef};
@@ -455,7 +455,7 @@ impl Converter for AvroConverter {
         }
         let buffers: Arc<[Buffer]> =
             Arc::from(vec![Buffer::from_vec(buffer), Buffer::from_vec(scratch)]);
-        let mut parts: Vec<DecodedPart> = groups
+        let parts: Vec<DecodedPart> = groups
             .into_iter()
             .filter(|g| !g.rows.is_empty())
             .map(|mut g| DecodedPart {
@@ -466,34 +466,19 @@ impl Converter for AvroConverter {
                 },
             })
             .collect();
-        if !null_rows.is_empty() {
-            let data: ArrayRef = Arc::new(NullArray::new(null_rows.len()));
-            parts.push(DecodedPart {
-                rows: null_rows,
-                column: Column { schema: None, data },
-            });
-        }
-        errors.sort_by_key(|(row, _)| *row);
-        Decoded { parts, errors }
+        finish_decoded(parts, null_rows, errors)
     }
 
     fn encode(&self, column: &Column, context: &ConverterContext<'_>, out: &mut Encoded) {
         let side = context.side();
         let Some(schema) = &column.schema else {
             // AvroData writes schemaless data as its "Anything" record; weir does not yet.
-            for row in 0..column.data.len() {
-                if column.data.is_null(row)
-                    || column.data.data_type() == &arrow_schema::DataType::Null
-                {
-                    out.push_null();
-                } else {
-                    out.begin_row();
-                    out.fail_row(ConnectError::data(format!(
+            encode_schemaless(column, context, out, |topic| {
+                ConnectError::data(format!(
                         "Failed to serialize Avro data from topic {} : schemaless values are not supported by weir's AvroConverter yet",
-                        context.topic(row)
-                    )));
-                }
-            }
+                        topic
+                    ))
+            });
             return;
         };
         let mut writers: HashMap<u32, Writer> = HashMap::new();

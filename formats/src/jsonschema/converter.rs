@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use arrow_array::{ArrayRef, NullArray};
 use serde_json::Value as Json;
 
 use super::config::JsonSchemaConverterConfig;
@@ -28,6 +27,7 @@ use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
 use crate::json::reference::read_tree;
+use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::{
     SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType, SubjectNameStrategy,
@@ -427,33 +427,18 @@ impl Converter for JsonSchemaConverter {
                 }
             }
         }
-        if !null_rows.is_empty() {
-            let data: ArrayRef = Arc::new(NullArray::new(null_rows.len()));
-            parts.push(DecodedPart {
-                rows: null_rows,
-                column: Column { schema: None, data },
-            });
-        }
-        errors.sort_by_key(|(row, _)| *row);
-        Decoded { parts, errors }
+        finish_decoded(parts, null_rows, errors)
     }
 
     fn encode(&self, column: &Column, context: &ConverterContext<'_>, out: &mut Encoded) {
         let side = context.side();
         let Some(schema) = &column.schema else {
-            for row in 0..column.data.len() {
-                if column.data.is_null(row)
-                    || column.data.data_type() == &arrow_schema::DataType::Null
-                {
-                    out.push_null();
-                } else {
-                    out.begin_row();
-                    out.fail_row(serialize_error(
-                        context.topic(row),
+            encode_schemaless(column, context, out, |topic| {
+                serialize_error(
+                        topic,
                         "NullPointerException: a value without a Connect schema cannot be written as JSON Schema",
-                    ));
-                }
-            }
+                    )
+            });
             return;
         };
         let mut writers: HashMap<u32, Cached<Writer>> = HashMap::new();

@@ -10,8 +10,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use arrow_array::{ArrayRef, NullArray};
-
 use super::data::{ProtobufData, ProtobufDataConfig};
 use super::decoder::{DecodeError, Decoder};
 use super::encoder::Encoder;
@@ -21,6 +19,7 @@ use crate::avro::converter::{bool_setting, int_setting};
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
+use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::message_index::{read_message_indexes, write_message_indexes};
 use crate::registry::{
@@ -472,33 +471,18 @@ impl Converter for ProtobufConverter {
                 Err(e) => errors.extend(g.rows.into_iter().map(|r| (r, e.clone()))),
             }
         }
-        if !null_rows.is_empty() {
-            let data: ArrayRef = Arc::new(NullArray::new(null_rows.len()));
-            parts.push(DecodedPart {
-                rows: null_rows,
-                column: Column { schema: None, data },
-            });
-        }
-        errors.sort_by_key(|(row, _)| *row);
-        Decoded { parts, errors }
+        finish_decoded(parts, null_rows, errors)
     }
 
     fn encode(&self, column: &Column, context: &ConverterContext<'_>, out: &mut Encoded) {
         let side = context.side();
         let Some(schema) = &column.schema else {
-            for row in 0..column.data.len() {
-                if column.data.is_null(row)
-                    || column.data.data_type() == &arrow_schema::DataType::Null
-                {
-                    out.push_null();
-                } else {
-                    out.begin_row();
-                    out.fail_row(ConnectError::data(format!(
+            encode_schemaless(column, context, out, |topic| {
+                ConnectError::data(format!(
                         "Failed to serialize Protobuf data from topic {} :NullPointerException: a schemaless value has no Protobuf schema",
-                        context.topic(row)
-                    )));
-                }
-            }
+                        topic
+                    ))
+            });
             return;
         };
         let mut writers: HashMap<u32, Writer> = HashMap::new();
