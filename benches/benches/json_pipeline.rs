@@ -7,6 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use weir_benches::baselines::over_batch;
+use weir_benches::baselines::serde_json::SerdeJson;
 use weir_benches::generator::{generate, GeneratorConfig, Mode};
 use weir_engine::{Pipeline, RawBatch, RawBatchBuilder};
 
@@ -23,20 +25,6 @@ fn batch(mode: Mode) -> RawBatch {
         record.push_to(&mut builder);
     }
     builder.finish()
-}
-
-/// The baseline: what a row-at-a-time converter does, with serde_json as the JSON library.
-fn serde_round_trip(batch: &RawBatch) -> usize {
-    let mut bytes = 0;
-    for row in 0..batch.len() {
-        for side in [batch.key(row), batch.value(row)].into_iter().flatten() {
-            let value: serde_json::Value = serde_json::from_slice(side).unwrap_or_default();
-            bytes += serde_json::to_vec(&value)
-                .map(|v| v.len())
-                .unwrap_or_default();
-        }
-    }
-    bytes
 }
 
 fn passthrough(c: &mut Criterion) {
@@ -61,7 +49,7 @@ fn passthrough(c: &mut Criterion) {
             b.iter(|| black_box(pipeline.process(&batch).map(|o| o.records.len())))
         });
         group.bench_function("serde_json_value", |b| {
-            b.iter(|| black_box(serde_round_trip(&batch)))
+            b.iter(|| black_box(over_batch(&mut SerdeJson, &batch, true, true)))
         });
         group.finish();
     }

@@ -7,11 +7,15 @@
 //! - [`allocations`]: the counting allocator behind `smtbench run`'s allocations per record.
 //! - [`generator`]: the port of `shared/bench/gen_records.py`.
 //! - [`wide`]: records of many fields (`smtbench gen-wide`, the `wide_records` bench).
+//! - [`registry_formats`]: the built-in records re-encoded as Avro, Protobuf or JSON Schema.
+//! - [`baselines`]: the per-record crates weir is compared with (serde_json, apache_avro, …).
 
 pub mod allocations;
 pub mod apply;
+pub mod baselines;
 pub mod cli;
 pub mod generator;
 pub mod registry;
+pub mod registry_formats;
 pub mod run;
 pub mod wide;

@@ -1,5 +1,6 @@
-//! `smtbench run`: benchmark a pipeline over built-in generated records (or an interchange file),
-//! optionally against a plain `serde_json::Value` round trip over the same records.
+//! `smtbench run`: benchmark a pipeline over built-in generated records (JSON, or the same records
+//! in a Schema Registry format) or an interchange file, optionally against a plain per-record
+//! baseline (serde_json, apache_avro, prost-reflect, jsonschema) over the same records.
 
 use std::fs::File;
 use std::hint::black_box;
@@ -14,8 +15,11 @@ use weir_engine::{Pipeline, RawBatch, RawBatchBuilder};
 
 use crate::allocations::allocations;
 use crate::apply::read_lines;
+use crate::baselines::serde_json::SerdeJson;
+use crate::baselines::{for_format, over_batch, RecordBaseline};
 use crate::cli::{build_pipeline, read_config, CliError};
 use crate::generator::{generate, GeneratorConfig, Mode};
+use crate::registry_formats::{reencode, RegistryFormat};
 
 /// Runs that touch at least this many records (generation and every pass) show a progress bar.
 const LONG_RUN_RECORDS: u64 = 1_000_000;
@@ -30,8 +34,9 @@ pub struct RunArgs {
     /// most (default: all).
     #[arg(long, value_name = "N")]
     pub records: Option<usize>,
-    /// The shape of generated records; by default `schema` unless the config sets
-    /// `value.converter.schemas.enable=false`. Ignored with `--input`.
+    /// The shape of generated records; by default the format of the config's value converter
+    /// (`avro`, `protobuf`, `json-schema` for Confluent's converters; for JsonConverter `schema`
+    /// unless the config sets `value.converter.schemas.enable=false`). Ignored with `--input`.
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
     /// Benchmark over the records of this interchange file instead of generated ones.
@@ -59,6 +64,25 @@ pub enum ModeArg {
     Schema,
     /// Plain JSON.
     Schemaless,
+    /// The schema-mode records (key and value) written by Confluent's AvroConverter, schemas in
+    /// the `mock://smtbench` registry.
+    Avro,
+    /// The same written by Confluent's ProtobufConverter.
+    Protobuf,
+    /// The same written by Confluent's JsonSchemaConverter.
+    JsonSchema,
+}
+
+impl ModeArg {
+    /// The registry format of the mode's records, if any.
+    fn registry_format(self) -> Option<RegistryFormat> {
+        match self {
+            ModeArg::Schema | ModeArg::Schemaless => None,
+            ModeArg::Avro => Some(RegistryFormat::Avro),
+            ModeArg::Protobuf => Some(RegistryFormat::Protobuf),
+            ModeArg::JsonSchema => Some(RegistryFormat::JsonSchema),
+        }
+    }
 }
 
 /// `--baseline`: what to compare weir with.
@@ -72,6 +96,34 @@ pub enum Baseline {
     /// Time the transform chain alone, kernels against the row-wise references, over the same
     /// decoded batches; and the chain's share of the whole pipeline.
     Reference,
+    /// Confluent Avro frames (key and value) read with `apache_avro::from_avro_datum` into
+    /// `apache_avro::types::Value` and written back with `to_avro_datum`, per record.
+    ApacheAvro,
+    /// Confluent Protobuf frames (key and value) decoded into a prost-reflect `DynamicMessage`
+    /// and encoded back, per record.
+    DynamicMessage,
+    /// Confluent JSON Schema frames (key and value) parsed into a `serde_json::Value`, validated
+    /// with the `jsonschema` crate and serialized back, per record.
+    JsonSchema,
+}
+
+impl Baseline {
+    /// The per-record work to time, whether it reads keys too, and its label; `None` for
+    /// `reference` (timed apart).
+    fn record_baseline(self) -> Option<(Box<dyn RecordBaseline>, bool, &'static str)> {
+        let registry = |format| {
+            let (label, baseline) = for_format(format);
+            (baseline, true, label)
+        };
+        Some(match self {
+            Baseline::Serde => (Box::new(SerdeJson), true, "serde"),
+            Baseline::SerdeValue => (Box::new(SerdeJson), false, "serde (value only)"),
+            Baseline::ApacheAvro => registry(RegistryFormat::Avro),
+            Baseline::DynamicMessage => registry(RegistryFormat::Protobuf),
+            Baseline::JsonSchema => registry(RegistryFormat::JsonSchema),
+            Baseline::Reference => return None,
+        })
+    }
 }
 
 /// Parses a count that must be at least 1.
@@ -104,11 +156,7 @@ struct Counts {
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let text = read_config(&args.config)?;
     let pipeline = build_pipeline(&args.config, &text)?;
-    let mode = args.mode.unwrap_or(if value_schemas_enabled(&text) {
-        ModeArg::Schema
-    } else {
-        ModeArg::Schemaless
-    });
+    let mode = args.mode.unwrap_or_else(|| default_mode(&text));
     let planned = args.records.unwrap_or(100_000) as u64;
     let passes = args.iterations as u64 * if args.baseline.is_some() { 2 } else { 1 };
     let bar = progress_bar(planned * (1 + passes));
@@ -118,7 +166,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             path.display().to_string(),
         ),
         None => (
-            generated_batches(mode, planned as usize, args.batch_size, &bar),
+            generated_batches(mode, planned as usize, args.batch_size, &bar)?,
             format!("generated, {}", mode_name(mode)),
         ),
     };
@@ -133,11 +181,14 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     );
     let timed = time_weir(&pipeline, &batches, args.iterations, args.threads, &bar)?;
     let (weir, counts) = (timed.best, timed.counts);
-    let serde = match args.baseline {
-        Some(Baseline::Serde) => Some(time_serde(&batches, args.iterations, true, &bar)),
-        Some(Baseline::SerdeValue) => Some(time_serde(&batches, args.iterations, false, &bar)),
-        _ => None,
-    };
+    let baseline =
+        args.baseline
+            .and_then(Baseline::record_baseline)
+            .map(|(mut baseline, with_key, label)| {
+                let best =
+                    time_baseline(baseline.as_mut(), &batches, args.iterations, with_key, &bar);
+                (label, best)
+            });
     let chain = (args.baseline == Some(Baseline::Reference))
         .then(|| time_chain(&pipeline, &batches, args.iterations));
     bar.finish_and_clear();
@@ -162,14 +213,16 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             allocations as f64 / records.max(1) as f64
         );
     }
-    if let Some(serde) = serde {
-        let label = match args.baseline {
-            Some(Baseline::SerdeValue) => "serde (value only)",
-            _ => "serde",
-        };
-        report(label, serde, records, bytes, args.iterations);
-        let ratio = serde.as_secs_f64() / weir.as_secs_f64().max(1e-9);
-        println!("weir/serde throughput: {ratio:.2}x");
+    if let Some((label, best)) = baseline {
+        report(label, best.time, records, bytes, args.iterations);
+        if best.empty > 0 {
+            println!(
+                "  ({} keys or values it could not read, or null)",
+                best.empty
+            );
+        }
+        let ratio = best.time.as_secs_f64() / weir.as_secs_f64().max(1e-9);
+        println!("weir/{label} throughput: {ratio:.2}x");
     }
     if let Some((kernels, references)) = chain {
         report(
@@ -226,6 +279,27 @@ fn time_chain(
     (kernels, references)
 }
 
+/// The generated data a config reads: the registry format of its value converter, else JSON
+/// envelopes unless `value.converter.schemas.enable=false`.
+fn default_mode(text: &str) -> ModeArg {
+    let props = weir_engine::properties::parse_properties(text).ok();
+    let converter = props
+        .as_ref()
+        .and_then(|props| props.get("value.converter"))
+        .map(str::trim);
+    [ModeArg::Avro, ModeArg::Protobuf, ModeArg::JsonSchema]
+        .into_iter()
+        .find(|mode| {
+            mode.registry_format()
+                .is_some_and(|format| Some(format.converter_class()) == converter)
+        })
+        .unwrap_or(if value_schemas_enabled(text) {
+            ModeArg::Schema
+        } else {
+            ModeArg::Schemaless
+        })
+}
+
 /// Whether the config leaves the value converter's `schemas.enable` on (anything but `false`).
 fn value_schemas_enabled(text: &str) -> bool {
     weir_engine::properties::parse_properties(text)
@@ -242,6 +316,9 @@ fn mode_name(mode: ModeArg) -> &'static str {
     match mode {
         ModeArg::Schema => "schema",
         ModeArg::Schemaless => "schemaless",
+        ModeArg::Avro => "schema, as Avro",
+        ModeArg::Protobuf => "schema, as Protobuf",
+        ModeArg::JsonSchema => "schema, as JSON Schema",
     }
 }
 
@@ -260,18 +337,19 @@ fn progress_bar(length: u64) -> ProgressBar {
     bar
 }
 
-/// `records` generated records in batches of `batch_size`.
+/// `records` generated records in batches of `batch_size`; in a registry format, re-encoded
+/// from the schema-mode records (not timed).
 fn generated_batches(
     mode: ModeArg,
     records: usize,
     batch_size: usize,
     bar: &ProgressBar,
-) -> Vec<RawBatch> {
+) -> Result<Vec<RawBatch>, CliError> {
     bar.set_message("generating");
     let config = GeneratorConfig {
         mode: match mode {
-            ModeArg::Schema => Mode::Schema,
             ModeArg::Schemaless => Mode::Schemaless,
+            _ => Mode::Schema,
         },
         records,
         ..GeneratorConfig::default()
@@ -292,7 +370,10 @@ fn generated_batches(
         batches.push(builder.finish());
         bar.inc(pending as u64);
     }
-    batches
+    match mode.registry_format() {
+        Some(format) => reencode(&batches, format),
+        None => Ok(batches),
+    }
 }
 
 /// The records of the interchange file at `path` (at most `limit`) in batches of `batch_size`.
@@ -374,41 +455,43 @@ fn time_weir(
     Ok(timing)
 }
 
-/// Times `iterations` passes of the serde baseline over every batch: the value of each record,
-/// and its key too when `with_key`.
-fn time_serde(
+/// The best pass of a baseline, and how many keys or values it read as nothing (null or
+/// unreadable) in that pass.
+#[derive(Debug, Clone, Copy)]
+struct BaselineTiming {
+    time: Duration,
+    empty: usize,
+}
+
+/// Times `iterations` passes of `baseline`'s round trip over every batch: the value of each
+/// record, and its key too when `with_key`.
+fn time_baseline(
+    baseline: &mut dyn RecordBaseline,
     batches: &[RawBatch],
     iterations: usize,
     with_key: bool,
     bar: &ProgressBar,
-) -> Duration {
-    let mut best = Duration::MAX;
+) -> BaselineTiming {
+    let mut best = BaselineTiming {
+        time: Duration::MAX,
+        empty: 0,
+    };
     for pass in 1..=iterations {
-        bar.set_message(format!("serde {pass}/{iterations}"));
+        bar.set_message(format!("baseline {pass}/{iterations}"));
+        let mut empty = 0;
         let start = Instant::now();
         for batch in batches {
-            let mut written = 0;
-            for row in 0..batch.len() {
-                written += serde_round_trip(batch.value(row));
-                if with_key {
-                    written += serde_round_trip(batch.key(row));
-                }
-            }
-            black_box(written);
+            let counts = over_batch(baseline, batch, with_key, true);
+            black_box(counts.bytes);
+            empty += counts.empty;
             bar.inc(batch.len() as u64);
         }
-        best = best.min(start.elapsed());
+        let time = start.elapsed();
+        if time < best.time {
+            best = BaselineTiming { time, empty };
+        }
     }
     best
-}
-
-/// Parses `bytes` into a `serde_json::Value` and serializes it again; the bytes written (0 for
-/// null, or bytes that are not JSON).
-fn serde_round_trip(bytes: Option<&[u8]>) -> usize {
-    bytes
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
-        .and_then(|value| serde_json::to_vec(&value).ok())
-        .map_or(0, |out| out.len())
 }
 
 /// Prints one timing line.

@@ -52,15 +52,18 @@ fn serialize_error(topic: &str, cause: &str) -> ConnectError {
     ConnectError::data(format!("{SERIALIZE_ERROR}{topic}: {cause}"))
 }
 
-/// A schema id ready to read: its Connect schema, the Arrow type its rows are built into
-/// (struct fields nullable: an absent required property is null, as in Confluent's Struct), its
+/// A schema id ready to read: its Connect schema, the Arrow types its rows are built into, its
 /// canonical text and its validator.
 #[derive(Debug)]
 struct Reader {
     schema: SchemaRef,
     /// The loaded schema (for the defaults validation fills in).
     doc: Document,
+    /// The schema's own Arrow type, which the transforms' kernels build their outputs from.
     data_type: arrow_schema::DataType,
+    /// The same with struct fields nullable, for the rare rows where an absent required property
+    /// is null (as in Confluent's Struct, which validates only when written).
+    relaxed_type: arrow_schema::DataType,
     text: String,
     validator: Option<PayloadValidator>,
 }
@@ -190,9 +193,11 @@ impl JsonSchemaConverter {
         } else {
             None
         };
+        let data_type = arrow_type(&schema);
         Ok(Reader {
             doc,
-            data_type: with_nullable_fields(&arrow_type(&schema)),
+            relaxed_type: with_nullable_fields(&data_type),
+            data_type,
             schema,
             text: stored.schema.clone(),
             validator,
@@ -388,8 +393,12 @@ impl Converter for JsonSchemaConverter {
         let mut parts = Vec::new();
         for group in groups {
             let schema = Some(&group.reader.schema);
+            // The schema's own type first; only a group with a null required property (which
+            // fails that build) is built again with nullable struct fields.
             let build = |values: &[Value]| {
-                values_to_array_as(&group.reader.schema, &group.reader.data_type, values)
+                let reader = &group.reader;
+                values_to_array_as(&reader.schema, &reader.data_type, values)
+                    .or_else(|_| values_to_array_as(&reader.schema, &reader.relaxed_type, values))
             };
             match build(&group.values) {
                 Ok(data) => parts.push(DecodedPart {
