@@ -22,9 +22,10 @@ use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
-use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
+use crate::registry::converter_rows::{encode_per_topic, encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
-use crate::registry::{SchemaId, SchemaRegistry, SchemaString, SchemaType, SubjectNameStrategy};
+use crate::registry::serde_config::{bool_setting, SerdeConfig};
+use crate::registry::{SchemaId, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::{Schema, SchemaRef};
 
 /// The class name configs use.
@@ -33,60 +34,10 @@ pub const AVRO_CONVERTER_CLASS: &str = "io.confluent.connect.avro.AvroConverter"
 /// The converter's settings (Confluent's `AvroConverterConfig` and serializer configs).
 #[derive(Debug, Clone)]
 pub struct AvroConverterConfig {
-    /// `schema.registry.url` (required).
-    pub registry_url: String,
-    /// `auto.register.schemas` (default true).
-    pub auto_register: bool,
-    /// `use.latest.version` (default false).
-    pub use_latest_version: bool,
-    /// `latest.compatibility.strict` (default true).
-    pub latest_compatibility_strict: bool,
-    /// `use.schema.id` (default -1: unset).
-    pub use_schema_id: Option<i32>,
-    /// `id.compatibility.strict` (default true).
-    pub id_compatibility_strict: bool,
-    /// `key.subject.name.strategy`.
-    pub key_strategy: SubjectNameStrategy,
-    /// `value.subject.name.strategy`.
-    pub value_strategy: SubjectNameStrategy,
-    /// `schemas.cache.config` (default 1000): schemas kept per cache.
-    pub cache_size: usize,
+    /// The settings every registry converter shares.
+    pub serde: SerdeConfig,
     /// AvroData's settings.
     pub data: AvroDataConfig,
-}
-
-/// A boolean converter setting (`true`/`false`, any case), or Kafka's ConfigException text.
-pub(crate) fn bool_setting(
-    settings: &dyn Fn(&str) -> Option<String>,
-    key: &str,
-    default: bool,
-) -> Result<bool, ConnectError> {
-    match settings(key) {
-        None => Ok(default),
-        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(ConnectError::config(format!(
-                "Invalid value {v} for configuration {key}: Expected value to be either true or false"
-            ))),
-        },
-    }
-}
-
-/// An integer converter setting, or Kafka's ConfigException text.
-pub(crate) fn int_setting(
-    settings: &dyn Fn(&str) -> Option<String>,
-    key: &str,
-    default: i64,
-) -> Result<i64, ConnectError> {
-    match settings(key) {
-        None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| {
-            ConnectError::config(format!(
-                "Invalid value {v} for configuration {key}: Not a number of type INT"
-            ))
-        }),
-    }
 }
 
 impl AvroConverterConfig {
@@ -95,28 +46,8 @@ impl AvroConverterConfig {
     pub fn from_settings(
         settings: &dyn Fn(&str) -> Option<String>,
     ) -> Result<AvroConverterConfig, ConnectError> {
-        let registry_url = settings("schema.registry.url").ok_or_else(|| {
-            ConnectError::config("Missing required configuration \"schema.registry.url\" which has no default value.")
-        })?;
-        let strategy = |is_key| {
-            SubjectNameStrategy::from_settings(is_key, settings)
-                .map_err(|e| ConnectError::config(e.to_string()))
-        };
-        let use_schema_id = int_setting(settings, "use.schema.id", -1)?;
         Ok(AvroConverterConfig {
-            registry_url,
-            auto_register: bool_setting(settings, "auto.register.schemas", true)?,
-            use_latest_version: bool_setting(settings, "use.latest.version", false)?,
-            latest_compatibility_strict: bool_setting(
-                settings,
-                "latest.compatibility.strict",
-                true,
-            )?,
-            use_schema_id: (use_schema_id >= 0).then_some(use_schema_id as i32),
-            id_compatibility_strict: bool_setting(settings, "id.compatibility.strict", true)?,
-            key_strategy: strategy(true)?,
-            value_strategy: strategy(false)?,
-            cache_size: int_setting(settings, "schemas.cache.config", 1000)?.max(1) as usize,
+            serde: SerdeConfig::from_settings(settings)?,
             data: AvroDataConfig {
                 enhanced_schema_support: bool_setting(
                     settings,
@@ -139,13 +70,6 @@ impl AvroConverterConfig {
                 flatten_singleton_unions: bool_setting(settings, "flatten.singleton.unions", true)?,
             },
         })
-    }
-
-    fn strategy(&self, side: Side) -> SubjectNameStrategy {
-        match side {
-            Side::Key => self.key_strategy,
-            Side::Value => self.value_strategy,
-        }
     }
 }
 
@@ -173,7 +97,7 @@ impl AvroConverter {
         settings: impl Fn(&str) -> Option<String>,
     ) -> Result<AvroConverter, ConnectError> {
         let config = AvroConverterConfig::from_settings(&settings)?;
-        let registry = crate::registry::connect(&config.registry_url, &settings)
+        let registry = crate::registry::connect(&config.serde.registry_url, &settings)
             .map_err(|e| ConnectError::config(e.to_string()))?;
         Ok(AvroConverter::new(config, registry))
     }
@@ -215,6 +139,7 @@ impl AvroConverter {
         })?;
         let subject = self
             .config
+            .serde
             .strategy(side)
             .subject(topic, side == Side::Key, avro.root_name().as_deref())
             .map_err(|e| deser(e.to_string()))?;
@@ -249,7 +174,7 @@ impl AvroConverter {
         }
         let r = self.reader(id, topic, side);
         if let Ok(mut m) = self.readers.write() {
-            if m.len() >= self.config.cache_size {
+            if m.len() >= self.config.serde.cache_size {
                 m.clear();
             }
             m.insert(key, r.clone());
@@ -271,6 +196,7 @@ impl AvroConverter {
         let schema_string = SchemaString::new(SchemaType::Avro, text.clone());
         let subject = self
             .config
+            .serde
             .strategy(side)
             .subject(topic, side == Side::Key, derived.root_name().as_deref())
             .map_err(|e| ser(e.to_string()))?;
@@ -278,7 +204,7 @@ impl AvroConverter {
             ser(format!("{what}{text} <- {}", e.java_text()))
         };
         let use_defaults = !self.config.data.ignore_default_for_nullables;
-        if self.config.auto_register {
+        if self.config.serde.auto_register {
             let id = self
                 .registry
                 .register(&subject, &schema_string)
@@ -290,13 +216,13 @@ impl AvroConverter {
                 ),
             ));
         }
-        if let Some(id) = self.config.use_schema_id {
+        if let Some(id) = self.config.serde.use_schema_id {
             let stored = self
                 .registry
                 .schema_by_id(id)
                 .map_err(|e| rest("Error retrieving schema ID", e))?;
             let target = AvroSchema::parse(&stored.schema).map_err(|e| ser(e.to_string()))?;
-            if self.config.id_compatibility_strict && !can_read(&target, &derived) {
+            if self.config.serde.id_compatibility_strict && !can_read(&target, &derived) {
                 return Err(ser(format!("Error retrieving schema ID <- IOException: Incompatible schema {text} with refs [] of type AVRO with schema id {id}")));
             }
             let encoder = Encoder::compile(schema, &target, use_defaults).map_err(|e| {
@@ -307,14 +233,14 @@ impl AvroConverter {
             })?;
             return Ok((id, Arc::new(encoder)));
         }
-        if self.config.use_latest_version {
+        if self.config.serde.use_latest_version {
             let latest = self
                 .registry
                 .latest(&subject)
                 .map_err(|e| rest("Error retrieving latest version of Avro schema", e))?;
             let target =
                 AvroSchema::parse(&latest.schema.schema).map_err(|e| ser(e.to_string()))?;
-            if self.config.latest_compatibility_strict && !can_read(&target, &derived) {
+            if self.config.serde.latest_compatibility_strict && !can_read(&target, &derived) {
                 return Err(ConnectError::data(format!(
                     "I/O error while serializing Avro data for topic {topic}: Incompatible schema '{text}' with refs [] of type AVRO"
                 )));
@@ -340,7 +266,7 @@ impl AvroConverter {
         }
         let w = self.writer(schema, topic, side);
         if let Ok(mut m) = self.writers.write() {
-            if m.len() >= self.config.cache_size {
+            if m.len() >= self.config.serde.cache_size {
                 m.clear();
             }
             // The schema is kept alive with its entry, so its address is not reused meanwhile.
@@ -481,33 +407,21 @@ impl Converter for AvroConverter {
             });
             return;
         };
-        let mut writers: HashMap<u32, Writer> = HashMap::new();
-        for row in 0..column.data.len() {
-            if column.data.is_null(row) {
-                out.push_null();
-                continue;
-            }
-            let writer = writers
-                .entry(context.topic_id(row))
-                .or_insert_with(|| self.cached_writer(schema, context.topic(row), side));
-            match writer {
-                Err(e) => {
-                    out.begin_row();
-                    out.fail_row(e.clone());
-                }
-                Ok((id, encoder)) => {
-                    let buf = out.begin_row();
-                    write_schema_id(SchemaId::Id(*id), buf);
-                    match encoder.write(column.data.as_ref(), row, buf) {
-                        Ok(()) => out.end_row(),
-                        Err(e) => out.fail_row(ConnectError::data(format!(
-                            "Failed to serialize Avro data from topic {} : Error serializing Avro message <- {}",
-                            context.topic(row),
-                            e
-                        ))),
-                    }
-                }
-            }
-        }
+        encode_per_topic(
+            column,
+            context,
+            out,
+            |topic| self.cached_writer(schema, topic, side),
+            |(id, encoder), row, buf| {
+                write_schema_id(SchemaId::Id(*id), buf);
+                encoder.write(column.data.as_ref(), row, buf).map_err(|e| {
+                    ConnectError::data(format!(
+                        "Failed to serialize Avro data from topic {} : Error serializing Avro message <- {}",
+                        context.topic(row),
+                        e
+                    ))
+                })
+            },
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::ConnectError;
 use crate::json::reference::DecimalFormat;
-use crate::registry::SubjectNameStrategy;
+use crate::registry::serde_config::{bool_setting, SerdeConfig};
 
 /// JsonSchemaData's settings: how JSON Schemas map to Connect schemas and back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,45 +44,16 @@ impl Default for JsonSchemaDataConfig {
 /// The converter's settings (JsonSchemaConverterConfig and the serializer configs).
 #[derive(Debug, Clone)]
 pub struct JsonSchemaConverterConfig {
-    /// `schema.registry.url` (required).
-    pub registry_url: String,
-    /// `auto.register.schemas` (default true).
-    pub auto_register: bool,
-    /// `use.latest.version` (default false).
-    pub use_latest_version: bool,
-    /// `latest.compatibility.strict` (default true).
-    pub latest_compatibility_strict: bool,
-    /// `use.schema.id` (default -1: unset).
-    pub use_schema_id: Option<i32>,
+    /// The settings every registry converter shares.
+    pub serde: SerdeConfig,
     /// `normalize.schemas` (default false): registered schemas have their keys sorted.
     pub normalize_schemas: bool,
     /// `json.fail.invalid.schema` (default false): payloads are validated against the schema.
     pub fail_invalid_schema: bool,
     /// `json.indent.output` (default false): payloads are pretty-printed.
     pub indent_output: bool,
-    /// `key.subject.name.strategy`.
-    pub key_strategy: SubjectNameStrategy,
-    /// `value.subject.name.strategy`.
-    pub value_strategy: SubjectNameStrategy,
     /// JsonSchemaData's settings.
     pub data: JsonSchemaDataConfig,
-}
-
-fn bool_setting(
-    settings: &dyn Fn(&str) -> Option<String>,
-    key: &str,
-    default: bool,
-) -> Result<bool, ConnectError> {
-    match settings(key) {
-        None => Ok(default),
-        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(ConnectError::config(format!(
-                "Invalid value {v} for configuration {key}: Expected value to be either true or false"
-            ))),
-        },
-    }
 }
 
 impl JsonSchemaConverterConfig {
@@ -91,23 +62,6 @@ impl JsonSchemaConverterConfig {
     pub fn from_settings(
         settings: &dyn Fn(&str) -> Option<String>,
     ) -> Result<JsonSchemaConverterConfig, ConnectError> {
-        let registry_url = settings("schema.registry.url").ok_or_else(|| {
-            ConnectError::config(
-                "Missing required configuration \"schema.registry.url\" which has no default value.",
-            )
-        })?;
-        let strategy = |is_key| {
-            SubjectNameStrategy::from_settings(is_key, settings)
-                .map_err(|e| ConnectError::config(e.to_string()))
-        };
-        let use_schema_id = match settings("use.schema.id") {
-            None => -1,
-            Some(v) => v.trim().parse::<i64>().map_err(|_| {
-                ConnectError::config(format!(
-                    "Invalid value {v} for configuration use.schema.id: Not a number of type INT"
-                ))
-            })?,
-        };
         let decimal_format = match settings("decimal.format") {
             None => DecimalFormat::Base64,
             Some(v) => match v.trim().to_ascii_uppercase().as_str() {
@@ -121,20 +75,10 @@ impl JsonSchemaConverterConfig {
             },
         };
         Ok(JsonSchemaConverterConfig {
-            registry_url,
-            auto_register: bool_setting(settings, "auto.register.schemas", true)?,
-            use_latest_version: bool_setting(settings, "use.latest.version", false)?,
-            latest_compatibility_strict: bool_setting(
-                settings,
-                "latest.compatibility.strict",
-                true,
-            )?,
-            use_schema_id: (use_schema_id >= 0).then_some(use_schema_id as i32),
+            serde: SerdeConfig::from_settings(settings)?,
             normalize_schemas: bool_setting(settings, "normalize.schemas", false)?,
             fail_invalid_schema: bool_setting(settings, "json.fail.invalid.schema", false)?,
             indent_output: bool_setting(settings, "json.indent.output", false)?,
-            key_strategy: strategy(true)?,
-            value_strategy: strategy(false)?,
             data: JsonSchemaDataConfig {
                 use_optional_for_nonrequired: bool_setting(
                     settings,

@@ -29,9 +29,7 @@ use crate::error::ConnectError;
 use crate::json::reference::read_tree;
 use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
-use crate::registry::{
-    SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType, SubjectNameStrategy,
-};
+use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::{Schema, SchemaRef};
 use crate::value::Value;
 use crate::value_array::{value_at, values_to_array_as};
@@ -137,7 +135,7 @@ impl JsonSchemaConverter {
         settings: impl Fn(&str) -> Option<String>,
     ) -> Result<JsonSchemaConverter, ConnectError> {
         let config = JsonSchemaConverterConfig::from_settings(&settings)?;
-        let registry = crate::registry::connect(&config.registry_url, &settings)
+        let registry = crate::registry::connect(&config.serde.registry_url, &settings)
             .map_err(|e| ConnectError::config(e.to_string()))?;
         Ok(JsonSchemaConverter::new(config, registry))
     }
@@ -152,13 +150,6 @@ impl JsonSchemaConverter {
             registry,
             readers: RwLock::new(HashMap::new()),
             writers: RwLock::new(HashMap::new()),
-        }
-    }
-
-    fn strategy(&self, side: Side) -> SubjectNameStrategy {
-        match side {
-            Side::Key => self.config.key_strategy,
-            Side::Value => self.config.value_strategy,
         }
     }
 
@@ -179,6 +170,8 @@ impl JsonSchemaConverter {
             .map_err(|e| fail(format!("Invalid JSON schema for id {id}: {e}")))?;
         let title = root.get("title").and_then(Json::as_str);
         let version = self
+            .config
+            .serde
             .strategy(side)
             .subject(topic, side == Side::Key, title)
             .ok()
@@ -226,6 +219,8 @@ impl JsonSchemaConverter {
         let text = serde_json::to_string(&derived).map_err(|e| fail(e.to_string()))?;
         let schema_string = SchemaString::new(SchemaType::Json, text.clone());
         let subject = self
+            .config
+            .serde
             .strategy(side)
             .subject(topic, side == Side::Key, schema.name.as_deref())
             .map_err(|e| fail(e.to_string()))?;
@@ -242,7 +237,7 @@ impl JsonSchemaConverter {
                 .map(Some)
                 .map_err(&fail)
         };
-        if let Some(id) = self.config.use_schema_id {
+        if let Some(id) = self.config.serde.use_schema_id {
             let stored = self
                 .registry
                 .schema_by_id(id)
@@ -254,7 +249,7 @@ impl JsonSchemaConverter {
                 validator: validator_for(&json, &stored.references)?,
             });
         }
-        if self.config.auto_register {
+        if self.config.serde.auto_register {
             let id = self
                 .registry
                 .register(&subject, &schema_string)
@@ -264,14 +259,14 @@ impl JsonSchemaConverter {
                 validator: validator_for(&derived, &[])?,
             });
         }
-        if self.config.use_latest_version {
+        if self.config.serde.use_latest_version {
             let latest = self
                 .registry
                 .latest(&subject)
                 .map_err(|e| rest("Error retrieving latest version of JSON schema", e))?;
             let json: Json =
                 serde_json::from_str(&latest.schema.schema).map_err(|e| fail(e.to_string()))?;
-            if self.config.latest_compatibility_strict && !same_schema(&json, &derived) {
+            if self.config.serde.latest_compatibility_strict && !same_schema(&json, &derived) {
                 return Err(fail(format!(
                     "Error serializing JSON message <- IOException: Incompatible schema '{}' with refs {:?} of type JSON",
                     latest.schema.schema,

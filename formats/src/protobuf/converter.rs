@@ -15,16 +15,14 @@ use super::decoder::{DecodeError, Decoder};
 use super::encoder::Encoder;
 use super::proto_text::derive_proto;
 use super::schema_file::SchemaFile;
-use crate::avro::converter::{bool_setting, int_setting};
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
-use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
+use crate::registry::converter_rows::{encode_per_topic, encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::message_index::{read_message_indexes, write_message_indexes};
-use crate::registry::{
-    SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType, SubjectNameStrategy,
-};
+use crate::registry::serde_config::{bool_setting, SerdeConfig};
+use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::SchemaRef;
 use crate::value::Value;
 use crate::value_array::{value_at, values_to_array};
@@ -35,20 +33,8 @@ pub const PROTOBUF_CONVERTER_CLASS: &str = "io.confluent.connect.protobuf.Protob
 /// The converter's settings (Confluent's `ProtobufConverterConfig` and serializer configs).
 #[derive(Debug, Clone)]
 pub struct ProtobufConverterConfig {
-    /// `schema.registry.url` (required).
-    pub registry_url: String,
-    /// `auto.register.schemas` (default true).
-    pub auto_register: bool,
-    /// `use.latest.version` (default false).
-    pub use_latest_version: bool,
-    /// `latest.compatibility.strict` (default true).
-    pub latest_compatibility_strict: bool,
-    /// `key.subject.name.strategy`.
-    pub key_strategy: SubjectNameStrategy,
-    /// `value.subject.name.strategy`.
-    pub value_strategy: SubjectNameStrategy,
-    /// `schemas.cache.config` (default 1000): entries kept per cache.
-    pub cache_size: usize,
+    /// The settings every registry converter shares.
+    pub serde: SerdeConfig,
     /// ProtobufData's settings.
     pub data: ProtobufDataConfig,
 }
@@ -59,22 +45,17 @@ impl ProtobufConverterConfig {
     pub fn from_settings(
         settings: &dyn Fn(&str) -> Option<String>,
     ) -> Result<ProtobufConverterConfig, ConnectError> {
-        let registry_url = settings("schema.registry.url").ok_or_else(|| {
-            ConnectError::config("Missing required configuration \"schema.registry.url\" which has no default value.")
-        })?;
-        let strategy = |is_key| {
-            SubjectNameStrategy::from_settings(is_key, settings)
-                .map_err(|e| ConnectError::config(e.to_string()))
-        };
         let flag = |key: &str, default: bool| bool_setting(settings, key, default);
+        let serde = SerdeConfig::from_settings(settings)?;
+        if serde.use_schema_id.is_some() {
+            // Refused rather than ignored: frames under another id than Confluent's would pass
+            // unnoticed.
+            return Err(ConnectError::config(
+                "use.schema.id is not supported by weir's ProtobufConverter yet (see the README)",
+            ));
+        }
         Ok(ProtobufConverterConfig {
-            registry_url,
-            auto_register: flag("auto.register.schemas", true)?,
-            use_latest_version: flag("use.latest.version", false)?,
-            latest_compatibility_strict: flag("latest.compatibility.strict", true)?,
-            key_strategy: strategy(true)?,
-            value_strategy: strategy(false)?,
-            cache_size: int_setting(settings, "schemas.cache.config", 1000)?.max(1) as usize,
+            serde,
             data: ProtobufDataConfig {
                 int_for_enums: flag("int.for.enums", false)?,
                 enhanced_schema_support: flag("enhanced.protobuf.schema.support", false)?,
@@ -89,13 +70,6 @@ impl ProtobufConverterConfig {
                 scrub_invalid_names: flag("scrub.invalid.names", false)?,
             },
         })
-    }
-
-    fn strategy(&self, side: Side) -> SubjectNameStrategy {
-        match side {
-            Side::Key => self.key_strategy,
-            Side::Value => self.value_strategy,
-        }
     }
 }
 
@@ -146,7 +120,7 @@ impl ProtobufConverter {
         settings: impl Fn(&str) -> Option<String>,
     ) -> Result<ProtobufConverter, ConnectError> {
         let config = ProtobufConverterConfig::from_settings(&settings)?;
-        let registry = crate::registry::connect(&config.registry_url, &settings)
+        let registry = crate::registry::connect(&config.serde.registry_url, &settings)
             .map_err(|e| ConnectError::config(e.to_string()))?;
         Ok(ProtobufConverter::new(config, registry))
     }
@@ -167,7 +141,7 @@ impl ProtobufConverter {
     }
 
     fn file(&self, id: i32) -> Parsed {
-        cached(&self.files, self.config.cache_size, id, || {
+        cached(&self.files, self.config.serde.cache_size, id, || {
             let text = self.registry.schema_by_id(id).map_err(|e| {
                 format!(
                     "Error retrieving Protobuf schema for id {id} <- {}",
@@ -208,6 +182,7 @@ impl ProtobufConverter {
         })?;
         let subject = self
             .config
+            .serde
             .strategy(side)
             .subject(topic, side == Side::Key, Some(message.full_name()))
             .map_err(|e| e.to_string())?;
@@ -224,7 +199,7 @@ impl ProtobufConverter {
     fn cached_reader(&self, id: i32, indexes: &[i32], topic: &str, side: Side) -> Reader {
         cached(
             &self.readers,
-            self.config.cache_size,
+            self.config.serde.cache_size,
             (id, indexes.to_vec(), topic.to_string()),
             || self.reader(id, indexes, topic, side),
         )
@@ -239,6 +214,7 @@ impl ProtobufConverter {
         let derived = derive_proto(&self.data, schema).map_err(|e| ser(e.message))?;
         let subject = self
             .config
+            .serde
             .strategy(side)
             .subject(topic, side == Side::Key, Some(&derived.full_name))
             .map_err(|e| ser(e.to_string()))?;
@@ -270,7 +246,7 @@ impl ProtobufConverter {
                     Encoder::compile(&self.data, schema, &message).map_err(|e| ser(e.message))?;
                 Ok((indexes, Arc::new(encoder)))
             };
-        if self.config.use_latest_version {
+        if self.config.serde.use_latest_version {
             let latest = self.registry.latest(&subject).map_err(|e| {
                 ser(format!(
                     "SerializationException: Error retrieving latest version: {} <- {}",
@@ -278,7 +254,7 @@ impl ProtobufConverter {
                     e.java_text()
                 ))
             })?;
-            if self.config.latest_compatibility_strict
+            if self.config.serde.latest_compatibility_strict
                 && !super::compatibility::same_shape(&latest.schema.schema, &derived.text)
             {
                 return Err(ser(format!(
@@ -300,7 +276,7 @@ impl ProtobufConverter {
                 .map_or(vec![0], |i| vec![i as i32]);
             return Ok((latest.id, indexes, encoder));
         }
-        let id = if self.config.auto_register {
+        let id = if self.config.serde.auto_register {
             self.registry
                 .register(&subject, &schema_string)
                 .map_err(|e| {
@@ -331,7 +307,7 @@ impl ProtobufConverter {
         }
         let w = self.writer(schema, topic, side);
         if let Ok(mut m) = self.writers.write() {
-            if m.len() >= self.config.cache_size {
+            if m.len() >= self.config.serde.cache_size {
                 m.clear();
             }
             // The schema is kept alive with its entry, so its address is not reused meanwhile.
@@ -485,36 +461,24 @@ impl Converter for ProtobufConverter {
             });
             return;
         };
-        let mut writers: HashMap<u32, Writer> = HashMap::new();
-        for row in 0..column.data.len() {
-            if column.data.is_null(row) {
-                out.push_null();
-                continue;
-            }
-            let writer = writers
-                .entry(context.topic_id(row))
-                .or_insert_with(|| self.cached_writer(schema, context.topic(row), side));
-            match writer {
-                Err(e) => {
-                    out.begin_row();
-                    out.fail_row(e.clone());
-                }
-                Ok((id, indexes, encoder)) => {
-                    let value = value_at(Some(schema), column.data.as_ref(), row);
-                    let buf = out.begin_row();
-                    write_schema_id(SchemaId::Id(*id), buf);
-                    write_message_indexes(indexes, buf);
-                    match encoder.write(&value, buf) {
-                        Ok(()) => out.end_row(),
-                        Err(e) => out.fail_row(ConnectError::data(format!(
-                            "Failed to serialize Protobuf data from topic {} :{}",
-                            context.topic(row),
-                            e.message
-                        ))),
-                    }
-                }
-            }
-        }
+        encode_per_topic(
+            column,
+            context,
+            out,
+            |topic| self.cached_writer(schema, topic, side),
+            |(id, indexes, encoder), row, buf| {
+                let value = value_at(Some(schema), column.data.as_ref(), row);
+                write_schema_id(SchemaId::Id(*id), buf);
+                write_message_indexes(indexes, buf);
+                encoder.write(&value, buf).map_err(|e| {
+                    ConnectError::data(format!(
+                        "Failed to serialize Protobuf data from topic {} :{}",
+                        context.topic(row),
+                        e.message
+                    ))
+                })
+            },
+        );
     }
 }
 
@@ -622,5 +586,19 @@ mod tests {
     fn a_missing_registry_url_is_a_config_error() {
         let err = ProtobufConverterConfig::from_settings(&|_| None).unwrap_err();
         assert!(err.message.contains("schema.registry.url"), "{err:?}");
+    }
+
+    #[test]
+    fn use_schema_id_is_refused_not_ignored() {
+        let settings = |key: &str| match key {
+            "schema.registry.url" => Some("mock://x".to_string()),
+            "use.schema.id" => Some("3".to_string()),
+            _ => None,
+        };
+        let err = ProtobufConverterConfig::from_settings(&settings).unwrap_err();
+        assert!(
+            err.message.contains("use.schema.id is not supported"),
+            "{err:?}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Row bookkeeping the Schema Registry converters (Avro, Protobuf, JSON Schema) share around their
 //! format-specific decode and encode loops.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, NullArray};
@@ -43,6 +44,40 @@ pub fn encode_schemaless(
         } else {
             out.begin_row();
             out.fail_row(error(context.topic(row)));
+        }
+    }
+}
+
+/// Encodes the rows of a column with a Connect schema: null rows stay null; every other row is
+/// written by `write(writer, row, out)` into a buffer that starts empty, with the writer that
+/// `writer_for(topic)` gives — asked once per distinct topic (the subject, the id and the
+/// compiled encoder depend on it). A writer that could not be had fails each of its topic's rows
+/// with its error. Costs one hash look-up per row besides the writes.
+pub fn encode_per_topic<W>(
+    column: &Column,
+    context: &ConverterContext<'_>,
+    out: &mut Encoded,
+    mut writer_for: impl FnMut(&str) -> Result<W, ConnectError>,
+    mut write: impl FnMut(&W, usize, &mut Vec<u8>) -> Result<(), ConnectError>,
+) {
+    let mut writers: HashMap<u32, Result<W, ConnectError>> = HashMap::new();
+    for row in 0..column.data.len() {
+        if column.data.is_null(row) {
+            out.push_null();
+            continue;
+        }
+        let writer = writers
+            .entry(context.topic_id(row))
+            .or_insert_with(|| writer_for(context.topic(row)));
+        match writer {
+            Err(e) => {
+                out.begin_row();
+                out.fail_row(e.clone());
+            }
+            Ok(writer) => match write(writer, row, out.begin_row()) {
+                Ok(()) => out.end_row(),
+                Err(e) => out.fail_row(e),
+            },
         }
     }
 }

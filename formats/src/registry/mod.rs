@@ -23,6 +23,7 @@ pub mod framing;
 pub mod http_client;
 pub mod message_index;
 pub mod mock;
+pub mod serde_config;
 pub mod server;
 pub mod store;
 pub mod subject;
