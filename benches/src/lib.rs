@@ -6,10 +6,12 @@
 //! - [`cli`]: what both share (loading the pipeline, exit codes).
 //! - [`allocations`]: the counting allocator behind `smtbench run`'s allocations per record.
 //! - [`generator`]: the port of `shared/bench/gen_records.py`.
+//! - [`cdc`]: generated Debezium change events (`smtbench run --mode cdc`, `smtbench gen-cdc`).
 //! - [`wide`]: records of many fields (`smtbench gen-wide`, the `wide_records` bench).
 
 pub mod allocations;
 pub mod apply;
+pub mod cdc;
 pub mod cli;
 pub mod generator;
 pub mod registry;

@@ -14,8 +14,9 @@ use weir_engine::{Pipeline, RawBatch, RawBatchBuilder};
 
 use crate::allocations::allocations;
 use crate::apply::read_lines;
+use crate::cdc::{generate_cdc, CdcConfig};
 use crate::cli::{build_pipeline, read_config, CliError};
-use crate::generator::{generate, GeneratorConfig, Mode};
+use crate::generator::{generate, GeneratedRecord, GeneratorConfig, Mode};
 
 /// Runs that touch at least this many records (generation and every pass) show a progress bar.
 const LONG_RUN_RECORDS: u64 = 1_000_000;
@@ -59,6 +60,9 @@ pub enum ModeArg {
     Schema,
     /// Plain JSON.
     Schemaless,
+    /// Debezium change events with schemas: inserts, updates, deletes with their tombstones,
+    /// snapshot reads (see [`crate::cdc`]).
+    Cdc,
 }
 
 /// `--baseline`: what to compare weir with.
@@ -242,6 +246,7 @@ fn mode_name(mode: ModeArg) -> &'static str {
     match mode {
         ModeArg::Schema => "schema",
         ModeArg::Schemaless => "schemaless",
+        ModeArg::Cdc => "cdc",
     }
 }
 
@@ -268,18 +273,23 @@ fn generated_batches(
     bar: &ProgressBar,
 ) -> Vec<RawBatch> {
     bar.set_message("generating");
-    let config = GeneratorConfig {
-        mode: match mode {
-            ModeArg::Schema => Mode::Schema,
-            ModeArg::Schemaless => Mode::Schemaless,
-        },
+    let shaped = |mode| GeneratorConfig {
+        mode,
         records,
         ..GeneratorConfig::default()
+    };
+    let generated: Box<dyn Iterator<Item = GeneratedRecord>> = match mode {
+        ModeArg::Schema => Box::new(generate(&shaped(Mode::Schema))),
+        ModeArg::Schemaless => Box::new(generate(&shaped(Mode::Schemaless))),
+        ModeArg::Cdc => Box::new(generate_cdc(&CdcConfig {
+            records,
+            ..CdcConfig::default()
+        })),
     };
     let mut batches = Vec::with_capacity(records.div_ceil(batch_size));
     let mut builder = RawBatchBuilder::new();
     let mut pending = 0;
-    for record in generate(&config) {
+    for record in generated {
         record.push_to(&mut builder);
         pending += 1;
         if pending == batch_size {
