@@ -285,13 +285,14 @@ fn relabelled(
     .map_err(|e| ConnectError::data(format!("Could not rebuild struct: {e}")))
 }
 
+/// Per topic id (as [`per_topic`] gives it): the new topic and the physical table identifier
+/// of a routed topic, `None` for a topic left as it is, or the routing error.
+type Routes = [Option<Result<Option<(String, String)>, ConnectError>>];
+
 /// The key field's column: each row's physical table identifier (`""` for rows whose topic is
 /// not routed, which never read it), from `table` (per topic id) and `old` (each row's topic
 /// id). Cost: one string per distinct topic, then one index per row and a `take` of views.
-fn physical_tables(
-    table: &[Option<Result<Option<(String, String)>, ConnectError>>],
-    old: &[usize],
-) -> Result<ArrayRef, ConnectError> {
+fn physical_tables(table: &Routes, old: &[usize]) -> Result<ArrayRef, ConnectError> {
     let mut values = vec![""];
     let positions: Vec<u32> = table
         .iter()
