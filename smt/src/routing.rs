@@ -355,3 +355,29 @@ pub(crate) mod testkit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, Int32Array};
+    use weir_formats::batch::Column;
+
+    use super::subset;
+
+    #[test]
+    fn subset_shares_the_column_only_when_every_row_is_kept_in_order() {
+        let column = Column {
+            schema: None,
+            data: Arc::new(Int32Array::from(vec![10, 20, 30])),
+        };
+        let all = subset(&column, &[0, 1, 2]).expect("all rows");
+        assert!(Arc::ptr_eq(&all.data, &column.data));
+        let reordered = subset(&column, &[2, 1, 0]).expect("reordered");
+        assert!(!Arc::ptr_eq(&reordered.data, &column.data));
+        let values = reordered.data.as_any().downcast_ref::<Int32Array>();
+        assert_eq!(values.map(|a| a.values().to_vec()), Some(vec![30, 20, 10]));
+        let some = subset(&column, &[1]).expect("one row");
+        assert_eq!(some.data.len(), 1);
+    }
+}
