@@ -11,15 +11,15 @@
 use rand_mt::Mt;
 use std::fmt::Write as _;
 
-const FIRST: [&str; 12] = [
+pub(crate) const FIRST: [&str; 12] = [
     "Alice", "Bob", "Carla", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemal",
     "Lena",
 ];
-const LAST: [&str; 10] = [
+pub(crate) const LAST: [&str; 10] = [
     "Smith", "Nguyen", "Garcia", "Müller", "Okafor", "Rossi", "Kowalski", "Tanaka", "Dubois",
     "Silva",
 ];
-const CITIES: [(&str, &str); 8] = [
+pub(crate) const CITIES: [(&str, &str); 8] = [
     ("Berlin", "10115"),
     ("Paris", "75001"),
     ("Lisbon", "1100-148"),
@@ -29,7 +29,7 @@ const CITIES: [(&str, &str); 8] = [
     ("Kraków", "30-001"),
     ("Toronto", "M5H 2N2"),
 ];
-const STREETS: [&str; 6] = [
+pub(crate) const STREETS: [&str; 6] = [
     "Main St",
     "Hauptstraße",
     "Rue de Rivoli",
@@ -118,7 +118,7 @@ impl Default for GeneratorConfig {
 
 /// One generated Kafka record; `key` and `value` are the record bytes as UTF-8 (JSON text).
 ///
-/// Owns its strings (about 0.4 KB schemaless, 1.5 KB with schemas).
+/// Owns its strings (about 0.4 KB schemaless, 1.5 KB with schemas, 3 KB for a CDC event).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedRecord {
     /// `shop.orders`, `shop.payments` or `audit.orders`.
@@ -131,15 +131,16 @@ pub struct GeneratedRecord {
     pub timestamp: i64,
     /// Key text: a JSON string, or a JsonConverter envelope in schema mode.
     pub key: String,
-    /// Value text: a JSON object, or a JsonConverter envelope in schema mode.
-    pub value: String,
+    /// Value text: a JSON object, or a JsonConverter envelope in schema mode; `None` for a
+    /// tombstone (only the CDC data set has them, [`crate::cdc`]).
+    pub value: Option<String>,
     /// `trace-id` (a random UUID) and `source-app`, in that order.
     pub headers: Vec<(String, String)>,
 }
 
 impl GeneratedRecord {
     /// Appends the record to `builder` as raw Kafka record bytes (key and value as their UTF-8
-    /// text, every header with a value).
+    /// text, a tombstone's value null, every header with a value).
     pub fn push_to(&self, builder: &mut weir_engine::RawBatchBuilder) {
         builder.push_parts(
             &self.topic,
@@ -147,7 +148,7 @@ impl GeneratedRecord {
             self.offset,
             Some(self.timestamp),
             Some(self.key.as_bytes()),
-            Some(self.value.as_bytes()),
+            self.value.as_deref().map(str::as_bytes),
             self.headers
                 .iter()
                 .map(|(name, value)| (name.as_str(), Some(value.as_bytes()))),
@@ -155,11 +156,13 @@ impl GeneratedRecord {
     }
 
     /// The record as one interchange-format line (no trailing newline), byte-identical to the
-    /// script's output line: keys `topic, partition, offset, timestamp, key, value, headers`.
+    /// script's output line: keys `topic, partition, offset, timestamp, key, value, headers`
+    /// (a tombstone's value written `null`).
     ///
     /// One allocation of about the escaped size of key and value; linear in the record size.
     pub fn to_interchange_line(&self) -> String {
-        let mut out = String::with_capacity(self.key.len() + self.value.len() * 9 / 8 + 160);
+        let value_len = self.value.as_deref().map_or(4, str::len);
+        let mut out = String::with_capacity(self.key.len() + value_len * 9 / 8 + 160);
         out.push_str("{\"topic\":");
         push_json_str(&mut out, &self.topic);
         let _ = write!(
@@ -169,7 +172,10 @@ impl GeneratedRecord {
         );
         push_json_str(&mut out, &self.key);
         out.push_str(",\"value\":");
-        push_json_str(&mut out, &self.value);
+        match &self.value {
+            Some(value) => push_json_str(&mut out, value),
+            None => out.push_str("null"),
+        }
         out.push_str(",\"headers\":[");
         for (n, (name, value)) in self.headers.iter().enumerate() {
             if n > 0 {
@@ -227,7 +233,7 @@ fn make_record(rng: &mut PyRandom, i: usize, mode: Mode, audit_fraction: f64) ->
         offset: 1000_i64.wrapping_add(index),
         timestamp,
         key,
-        value,
+        value: Some(value),
         headers: vec![
             ("trace-id".to_owned(), trace_id),
             ("source-app".to_owned(), "checkout".to_owned()),
@@ -303,7 +309,7 @@ fn make_value(rng: &mut PyRandom, i: usize) -> (String, i64) {
 }
 
 /// `str(uuid.UUID(int=v))`: 32 lowercase hex digits grouped 8-4-4-4-12.
-fn uuid_string(v: u128) -> String {
+pub(crate) fn uuid_string(v: u128) -> String {
     format!(
         "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
         v >> 96,
@@ -315,14 +321,14 @@ fn uuid_string(v: u128) -> String {
 }
 
 /// CPython 3.11's `random.Random`, restricted to the methods the script calls.
-struct PyRandom {
+pub(crate) struct PyRandom {
     mt: Mt,
 }
 
 impl PyRandom {
     /// `random.Random(seed)`: `init_by_array` with the seed's 32-bit words, least significant
     /// first, and at least one word.
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         let low = seed as u32;
         let high = (seed >> 32) as u32;
         let mt = if high == 0 {
@@ -334,7 +340,7 @@ impl PyRandom {
     }
 
     /// `random()`: 53 random bits (27 + 26 from two draws) scaled into [0, 1).
-    fn random(&mut self) -> f64 {
+    pub(crate) fn random(&mut self) -> f64 {
         let a = self.mt.next_u32() >> 5;
         let b = self.mt.next_u32() >> 6;
         (f64::from(a) * 67_108_864.0 + f64::from(b)) * (1.0 / 9_007_199_254_740_992.0)
@@ -342,7 +348,7 @@ impl PyRandom {
 
     /// `getrandbits(k)` for `k <= 128`: one draw per 32-bit word, least significant word first,
     /// the last (most significant) word keeping only its top bits. `k == 0` draws nothing.
-    fn getrandbits(&mut self, k: u32) -> u128 {
+    pub(crate) fn getrandbits(&mut self, k: u32) -> u128 {
         let k = k.min(128);
         let mut result = 0_u128;
         let mut shift = 0;
@@ -371,13 +377,13 @@ impl PyRandom {
     }
 
     /// `randint(a, b)` for `a <= b`: `a + _randbelow(b - a + 1)`.
-    fn randint(&mut self, a: i64, b: i64) -> i64 {
+    pub(crate) fn randint(&mut self, a: i64, b: i64) -> i64 {
         let width = b.wrapping_sub(a).wrapping_add(1) as u64;
         a.wrapping_add(self.randbelow(width) as i64)
     }
 
     /// `choice(seq)` for a non-empty array: `seq[_randbelow(len(seq))]`.
-    fn choice<'a, T, const N: usize>(&mut self, seq: &'a [T; N]) -> &'a T {
+    pub(crate) fn choice<'a, T, const N: usize>(&mut self, seq: &'a [T; N]) -> &'a T {
         const { assert!(N > 0, "choice needs a non-empty sequence") };
         &seq[self.randbelow(N as u64) as usize]
     }
@@ -413,7 +419,7 @@ impl PyRandom {
     }
 
     /// `uniform(a, b)`: `a + (b - a) * random()`.
-    fn uniform(&mut self, a: f64, b: f64) -> f64 {
+    pub(crate) fn uniform(&mut self, a: f64, b: f64) -> f64 {
         a + (b - a) * self.random()
     }
 }
@@ -431,7 +437,7 @@ fn sample_set_size(k: usize) -> usize {
 
 /// Python's `round(x, ndigits)` for floats: the exact binary value correctly rounded (ties to
 /// even) to `ndigits` decimals, then read back as the nearest double.
-fn py_round(x: f64, ndigits: usize) -> f64 {
+pub(crate) fn py_round(x: f64, ndigits: usize) -> f64 {
     // Rust's fixed-precision formatting is exact with ties to even, like dtoa's mode 3.
     format!("{x:.ndigits$}").parse().unwrap_or(x)
 }
@@ -439,7 +445,7 @@ fn py_round(x: f64, ndigits: usize) -> f64 {
 /// Appends Python's `repr(x)` (as `json.dumps` writes floats): the shortest round-tripping
 /// digits, positional for decimal exponents -4..16 (with `.0` for integral values), else
 /// `d.ddde±XX`; non-finite values as `NaN`, `Infinity`, `-Infinity`.
-fn push_py_float(out: &mut String, x: f64) {
+pub(crate) fn push_py_float(out: &mut String, x: f64) {
     if x.is_nan() {
         out.push_str("NaN");
         return;
@@ -500,7 +506,7 @@ fn push_python_layout(out: &mut String, digits: &str, decpt: i32) {
 /// Appends `s` as a JSON string the way `json.dumps(s, ensure_ascii=False)` does: `"` and `\`
 /// backslash-escaped, `\n \r \t \b \f` by name, other control characters below U+0020 as
 /// `\u00XX`, everything else (including non-ASCII) verbatim.
-fn push_json_str(out: &mut String, s: &str) {
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
     let mut plain_from = 0;
     // Everything escaped is ASCII, so byte positions of escaped bytes are char boundaries.

@@ -6,6 +6,7 @@
 //! - [`cli`]: what both share (loading the pipeline, exit codes).
 //! - [`allocations`]: the counting allocator behind `smtbench run`'s allocations per record.
 //! - [`generator`]: the port of `shared/bench/gen_records.py`.
+//! - [`cdc`]: generated Debezium change events (`smtbench run --mode cdc`, `smtbench gen-cdc`).
 //! - [`wide`]: records of many fields (`smtbench gen-wide`, the `wide_records` bench).
 //! - [`registry_formats`]: the built-in records re-encoded as Avro, Protobuf or JSON Schema.
 //! - [`baselines`]: the per-record crates weir is compared with (serde_json, apache_avro, …).
@@ -13,6 +14,7 @@
 pub mod allocations;
 pub mod apply;
 pub mod baselines;
+pub mod cdc;
 pub mod cli;
 pub mod generator;
 pub mod registry;

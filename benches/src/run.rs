@@ -17,8 +17,9 @@ use crate::allocations::allocations;
 use crate::apply::read_lines;
 use crate::baselines::serde_json::SerdeJson;
 use crate::baselines::{for_format, over_batch, RecordBaseline};
+use crate::cdc::{generate_cdc, CdcConfig};
 use crate::cli::{build_pipeline, read_config, CliError};
-use crate::generator::{generate, GeneratorConfig, Mode};
+use crate::generator::{generate, GeneratedRecord, GeneratorConfig, Mode};
 use crate::registry_formats::{reencode, RegistryFormat};
 
 /// Runs that touch at least this many records (generation and every pass) show a progress bar.
@@ -71,13 +72,16 @@ pub enum ModeArg {
     Protobuf,
     /// The same written by Confluent's JsonSchemaConverter.
     JsonSchema,
+    /// Debezium change events with schemas: inserts, updates, deletes with their tombstones,
+    /// snapshot reads (see [`crate::cdc`]).
+    Cdc,
 }
 
 impl ModeArg {
     /// The registry format of the mode's records, if any.
     fn registry_format(self) -> Option<RegistryFormat> {
         match self {
-            ModeArg::Schema | ModeArg::Schemaless => None,
+            ModeArg::Schema | ModeArg::Schemaless | ModeArg::Cdc => None,
             ModeArg::Avro => Some(RegistryFormat::Avro),
             ModeArg::Protobuf => Some(RegistryFormat::Protobuf),
             ModeArg::JsonSchema => Some(RegistryFormat::JsonSchema),
@@ -319,6 +323,7 @@ fn mode_name(mode: ModeArg) -> &'static str {
         ModeArg::Avro => "schema, as Avro",
         ModeArg::Protobuf => "schema, as Protobuf",
         ModeArg::JsonSchema => "schema, as JSON Schema",
+        ModeArg::Cdc => "cdc",
     }
 }
 
@@ -346,18 +351,23 @@ fn generated_batches(
     bar: &ProgressBar,
 ) -> Result<Vec<RawBatch>, CliError> {
     bar.set_message("generating");
-    let config = GeneratorConfig {
-        mode: match mode {
-            ModeArg::Schemaless => Mode::Schemaless,
-            _ => Mode::Schema,
-        },
+    let shaped = |mode| GeneratorConfig {
+        mode,
         records,
         ..GeneratorConfig::default()
+    };
+    let generated: Box<dyn Iterator<Item = GeneratedRecord>> = match mode {
+        ModeArg::Schemaless => Box::new(generate(&shaped(Mode::Schemaless))),
+        ModeArg::Cdc => Box::new(generate_cdc(&CdcConfig {
+            records,
+            ..CdcConfig::default()
+        })),
+        _ => Box::new(generate(&shaped(Mode::Schema))),
     };
     let mut batches = Vec::with_capacity(records.div_ceil(batch_size));
     let mut builder = RawBatchBuilder::new();
     let mut pending = 0;
-    for record in generate(&config) {
+    for record in generated {
         record.push_to(&mut builder);
         pending += 1;
         if pending == batch_size {

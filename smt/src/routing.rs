@@ -63,8 +63,14 @@ pub fn kept_except(
     }
 }
 
-/// The rows `indices` of `column`. Cost: one Arrow `take`.
+/// The rows `indices` of `column`. Cost: nothing when `indices` are all rows in order (the
+/// column is shared), else one Arrow `take`.
 pub fn subset(column: &Column, indices: &[u32]) -> Result<Column, ConnectError> {
+    let every_row = indices.len() == column.data.len()
+        && indices.iter().enumerate().all(|(at, &i)| at as u32 == i);
+    if every_row {
+        return Ok(column.clone());
+    }
     let indices = UInt32Array::from(indices.to_vec());
     let data = take(column.data.as_ref(), &indices, None)
         .map_err(|e| ConnectError::data(format!("Could not select rows: {e}")))?;
@@ -347,5 +353,31 @@ pub(crate) mod testkit {
         if let Value::Map(entries) = value {
             entries.sort_by_key(|(k, _)| k.to_string());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, Int32Array};
+    use weir_formats::batch::Column;
+
+    use super::subset;
+
+    #[test]
+    fn subset_shares_the_column_only_when_every_row_is_kept_in_order() {
+        let column = Column {
+            schema: None,
+            data: Arc::new(Int32Array::from(vec![10, 20, 30])),
+        };
+        let all = subset(&column, &[0, 1, 2]).expect("all rows");
+        assert!(Arc::ptr_eq(&all.data, &column.data));
+        let reordered = subset(&column, &[2, 1, 0]).expect("reordered");
+        assert!(!Arc::ptr_eq(&reordered.data, &column.data));
+        let values = reordered.data.as_any().downcast_ref::<Int32Array>();
+        assert_eq!(values.map(|a| a.values().to_vec()), Some(vec![30, 20, 10]));
+        let some = subset(&column, &[1]).expect("one row");
+        assert_eq!(some.data.len(), 1);
     }
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use weir_benches::allocations::CountingAllocator;
 use weir_benches::apply::{apply, ApplyArgs};
+use weir_benches::cdc::{gen_cdc, GenCdcArgs};
 use weir_benches::cli::CliError;
 use weir_benches::registry::{registry, RegistryArgs};
 use weir_benches::run::{run, RunArgs};
@@ -30,6 +31,8 @@ enum Command {
     Run(RunArgs),
     /// Write interchange lines of wide records (many fields each) to stdout, for `run --input`.
     GenWide(GenWideArgs),
+    /// Write interchange lines of Debezium change events (the `run --mode cdc` data) to stdout.
+    GenCdc(GenCdcArgs),
     /// A Schema Registry for tests and local development (`registry serve`).
     Registry(RegistryArgs),
 }
@@ -53,21 +56,27 @@ fn main() -> ExitCode {
             }
         }),
         Command::Run(args) => run(&args),
-        Command::GenWide(args) => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            gen_wide(&args, &mut out)
-                .and_then(|()| std::io::Write::flush(&mut out))
-                .map_err(|error| CliError::Output {
-                    path: "-".into(),
-                    error,
-                })
-        }
+        Command::GenWide(args) => to_stdout(|out| gen_wide(&args, out)),
+        Command::GenCdc(args) => to_stdout(|out| gen_cdc(&args, out)),
         Command::Registry(args) => registry(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => exit_with(&error),
     }
+}
+
+/// Runs `write` over buffered stdout and flushes it.
+fn to_stdout(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write(&mut out)
+        .and_then(|()| std::io::Write::flush(&mut out))
+        .map_err(|error| CliError::Output {
+            path: "-".into(),
+            error,
+        })
 }
 
 /// Prints `error` on one line of stderr and returns its exit code.

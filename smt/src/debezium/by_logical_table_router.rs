@@ -15,10 +15,10 @@
 //! plus one string column, the new envelope the old one's child arrays under the renamed schemas
 //! (no row data copied). Segments with defaulted envelope fields go through the reference.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use arrow_array::{Array, ArrayRef, StringViewArray, StructArray};
+use arrow_array::{Array, ArrayRef, StringViewArray, StructArray, UInt32Array};
+use arrow_select::take::take;
 use weir_formats::arrow_mapping::struct_fields;
 use weir_formats::batch::Column;
 use weir_formats::error::ConnectError;
@@ -285,9 +285,37 @@ fn relabelled(
     .map_err(|e| ConnectError::data(format!("Could not rebuild struct: {e}")))
 }
 
+/// Per topic id (as [`per_topic`] gives it): the new topic and the physical table identifier
+/// of a routed topic, `None` for a topic left as it is, or the routing error.
+type Routes = [Option<Result<Option<(String, String)>, ConnectError>>];
+
+/// The key field's column: each row's physical table identifier (`""` for rows whose topic is
+/// not routed, which never read it), from `table` (per topic id) and `old` (each row's topic
+/// id). Cost: one string per distinct topic, then one index per row and a `take` of views.
+fn physical_tables(table: &Routes, old: &[usize]) -> Result<ArrayRef, ConnectError> {
+    let mut values = vec![""];
+    let positions: Vec<u32> = table
+        .iter()
+        .map(|entry| match entry {
+            Some(Ok(Some((_, physical)))) => {
+                values.push(physical);
+                values.len() as u32 - 1
+            }
+            _ => 0,
+        })
+        .collect();
+    let rows = UInt32Array::from_iter_values(
+        old.iter()
+            .map(|&id| positions.get(id).copied().unwrap_or(0)),
+    );
+    take(&StringViewArray::from_iter_values(values), &rows, None)
+        .map_err(|e| ConnectError::data(format!("Could not build the key field: {e}")))
+}
+
 impl Transform for ByLogicalTableRouter {
-    /// See the module doc. Cost: routing once per distinct topic, schema work once per segment,
-    /// one string per routed row for the key field.
+    /// See the module doc. Cost: routing, interning the new topic and the key field's string
+    /// once per distinct topic, schema work once per segment; per row only indices (no string
+    /// is built or compared per row).
     fn apply(&self, mut input: SegmentInput<'_>) -> SegmentOutput {
         let n = input.rows.len();
         let table = per_topic(input.meta, input.rows, |t| {
@@ -296,15 +324,24 @@ impl Transform for ByLogicalTableRouter {
                 None => Ok(None),
             })
         });
+        // Each row's topic id before routing (the loop at the end rewrites them).
+        let old: Vec<usize> = input
+            .rows
+            .iter()
+            .map(|&row| input.meta.topic_ids[row as usize] as usize)
+            .collect();
+        let route_of = |i: u32| match table.get(old[i as usize]) {
+            Some(Some(Ok(Some(route)))) => Some(route),
+            _ => None,
+        };
         let mut output = SegmentOutput::default();
         let mut unrouted = Vec::new();
         let mut routed = Vec::new();
-        for i in 0..n {
-            let id = input.meta.topic_ids[input.rows[i] as usize] as usize;
-            match table.get(id).and_then(Option::as_ref) {
-                Some(Ok(Some(_))) => routed.push(i as u32),
-                Some(Err(e)) => output.errors.push((i as u32, e.clone())),
-                _ => unrouted.push(i as u32),
+        for i in 0..n as u32 {
+            match table.get(old[i as usize]).and_then(Option::as_ref) {
+                Some(Ok(Some(_))) => routed.push(i),
+                Some(Err(e)) => output.errors.push((i, e.clone())),
+                _ => unrouted.push(i),
             }
         }
         let envelope = is_envelope(input.value.schema.as_ref());
@@ -344,35 +381,16 @@ impl Transform for ByLogicalTableRouter {
             return whole_record::finish(output);
         }
         // New key and value columns over the whole segment (rows not routed are not used).
-        let routes: Vec<Option<&(String, String)>> = (0..n)
-            .map(|i| {
-                let id = input.meta.topic_ids[input.rows[i] as usize] as usize;
-                match table.get(id).and_then(Option::as_ref) {
-                    Some(Ok(Some(route))) => Some(route),
-                    _ => None,
-                }
-            })
-            .collect();
-        let route_of = |i: u32| routes[i as usize].cloned();
         let first_topic = routed
             .iter()
             .find(|&&i| !is_null_at(input.key.data.as_ref(), i as usize))
             .and_then(|&i| route_of(i));
         let key_column = match (&key_struct, input.key.schema.as_ref(), first_topic) {
-            (Some(keys), Some(old), Some((topic, _))) => {
-                self.key_schema(old, &topic).and_then(|schema| {
-                    let extra = if self.enforce_uniqueness {
-                        // Rows not routed are never read from this column; they hold "".
-                        let ids: Vec<String> = (0..n as u32)
-                            .map(|i| {
-                                route_of(i)
-                                    .map(|(_, physical)| physical)
-                                    .unwrap_or_default()
-                            })
-                            .collect();
-                        vec![Arc::new(StringViewArray::from_iter_values(ids)) as ArrayRef]
-                    } else {
-                        Vec::new()
+            (Some(keys), Some(old_schema), Some((topic, _))) => {
+                self.key_schema(old_schema, topic).and_then(|schema| {
+                    let extra = match self.enforce_uniqueness {
+                        true => vec![physical_tables(&table, &old)?],
+                        false => Vec::new(),
                     };
                     Ok(Some(Column {
                         data: relabelled(keys, &schema, extra)?,
@@ -387,8 +405,8 @@ impl Transform for ByLogicalTableRouter {
             .find(|&&i| !is_null_at(input.value.data.as_ref(), i as usize))
             .and_then(|&i| route_of(i));
         let value_column = match (&value_struct, input.value.schema.as_ref(), first_envelope) {
-            (Some(values), Some(old), Some((topic, _))) if envelope => {
-                self.envelope_schema(old, &topic).and_then(|schema| {
+            (Some(values), Some(old_schema), Some((topic, _))) if envelope => {
+                self.envelope_schema(old_schema, topic).and_then(|schema| {
                     let mut columns = values.columns().to_vec();
                     for (index, field) in schema.fields().iter().enumerate() {
                         if field.name == "before" || field.name == "after" {
@@ -423,22 +441,30 @@ impl Transform for ByLogicalTableRouter {
                 return whole_record::finish(output);
             }
         };
-        // Parts by (key null, value null): null keys lose their schema, null values keep theirs.
-        let mut groups: HashMap<(bool, bool), Vec<u32>> = HashMap::new();
+        // The new topics, each interned once; parts by (key null, value null): null keys lose
+        // their schema, null values keep theirs.
+        let mut new_ids: Vec<Option<u32>> = vec![None; table.len()];
+        let mut groups: [Vec<u32>; 4] = Default::default();
         for &i in &routed {
             let row = input.rows[i as usize] as usize;
+            let topic_id = old[i as usize];
             if let Some((topic, _)) = route_of(i) {
-                input.meta.topic_ids[row] = input.meta.intern_topic(&topic);
+                let id = *new_ids[topic_id].get_or_insert_with(|| input.meta.intern_topic(topic));
+                input.meta.topic_ids[row] = id;
             }
             let key_null = is_null_at(input.key.data.as_ref(), i as usize);
             let value_null = is_null_at(input.value.data.as_ref(), i as usize) || !envelope;
-            groups.entry((key_null, value_null)).or_default().push(i);
+            groups[usize::from(key_null) * 2 + usize::from(value_null)].push(i);
         }
         let null_key = Column {
             schema: None,
             data: arrow_array::new_null_array(&arrow_schema::DataType::Null, n),
         };
-        for ((key_null, value_null), indices) in groups {
+        for (group, indices) in groups.into_iter().enumerate() {
+            if indices.is_empty() {
+                continue;
+            }
+            let (key_null, value_null) = (group >= 2, group % 2 == 1);
             let key = if key_null {
                 &null_key
             } else {

@@ -813,7 +813,7 @@ impl ExtractNewRecordState {
     }
 
     /// Headers and `route.by.field` topics of the kept rows. Cost: one value per header and
-    /// routed row.
+    /// routed row; nothing without `add.headers` and `route.by.field`.
     fn edit_meta(
         &self,
         segment_rows: &[u32],
@@ -823,6 +823,10 @@ impl ExtractNewRecordState {
         rows: &[Row],
         states: (&ArrayRef, &ArrayRef),
     ) -> Result<(), ConnectError> {
+        // The common configuration (no add.headers, no route.by.field) touches no metadata.
+        if self.headers.is_empty() && self.route_by_field.is_none() {
+            return Ok(());
+        }
         let tombstone = self.tombstone_headers();
         let header_arrays = plan
             .headers

@@ -271,7 +271,7 @@ pub fn generated_in(
         offset: -1,
         timestamp: Some(g.timestamp),
         key: Some(g.key.into_bytes()),
-        value: Some(g.value.into_bytes()),
+        value: g.value.map(String::into_bytes),
         headers: g
             .headers
             .into_iter()
