@@ -12,6 +12,8 @@ const RUNS: &[(&str, &str)] = &[
     ("chain2_schema", "reference"),
     ("passthrough_avro", "apache-avro"),
     ("chain2_avro", "reference"),
+    ("chain2_schema_to_avro", "reference"),
+    ("chain2_avro_to_json", "reference"),
     ("passthrough_protobuf", "dynamic-message"),
     ("chain2_protobuf_to_avro", "reference"),
     ("passthrough_json_schema", "json-schema"),
