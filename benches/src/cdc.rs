@@ -23,6 +23,7 @@ use std::io::{self, Write};
 
 use base64::Engine as _;
 use clap::Args;
+use weir_formats::java_date::civil_from_days;
 
 use crate::generator::{
     push_json_str, push_py_float, py_round, GeneratedRecord, PyRandom, CITIES, FIRST, LAST, STREETS,
@@ -340,16 +341,7 @@ const TABLES: [Table; 4] = [
 /// `YYYY-MM-DDTHH:MM:SSZ` for `seconds` since the epoch (proleptic Gregorian, UTC).
 fn iso_utc(seconds: i64) -> String {
     let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         time / 3600,

@@ -9,6 +9,8 @@
 
 use std::fmt::Write;
 
+use weir_formats::java_date::{civil_from_days, days_from_civil, days_in_month};
+
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// A local date-time with its UTC offset (`java.time.OffsetDateTime`), as seconds.
@@ -156,11 +158,11 @@ fn date(c: &mut Cursor<'_>) -> Option<i64> {
     if year.abs() > 999_999_999 || !c.eat(b'-') {
         return None;
     }
-    let month = c.digits(2)?;
+    let month = u32::try_from(c.digits(2)?).ok()?;
     if !c.eat(b'-') {
         return None;
     }
-    let day = c.digits(2)?;
+    let day = u32::try_from(c.digits(2)?).ok()?;
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
@@ -279,44 +281,6 @@ fn write_offset(out: &mut String, offset: i32) {
     if abs % 60 != 0 {
         let _ = write!(out, ":{:02}", abs % 60);
     }
-}
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
