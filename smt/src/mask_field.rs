@@ -14,6 +14,7 @@ use arrow_array::{new_null_array, Array, ArrayRef, StructArray, UInt32Array};
 use arrow_schema::{DataType, Field as ArrowField, FieldRef};
 use weir_formats::arrow_mapping::META_RAW_JSON;
 use weir_formats::batch::Column;
+use weir_formats::decimal_column::is_own_scale;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Decimal, Struct, Value};
@@ -98,6 +99,7 @@ impl JavaClass {
             DataType::Utf8 | DataType::Utf8View => JavaClass::String,
             DataType::Binary | DataType::BinaryView => JavaClass::Bytes,
             DataType::Decimal128(..) => JavaClass::BigDecimal,
+            own if is_own_scale(own) => JavaClass::BigDecimal,
             DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(..) => JavaClass::Date,
             DataType::List(_) => JavaClass::List,
             DataType::Struct(_) | DataType::Map(..) => JavaClass::Map,
