@@ -761,8 +761,13 @@ fn list_column(ctx: Ctx<'_>, field: &FieldRef, values: &[&Value]) -> Result<Arra
             let (row, position) = row_of(&offsets, i);
             (row, e.at(&format!("[{position}]")))
         })?;
-    let list = ListArray::try_new(retype(field, child.data_type()), offsets, child, nulls_of(values))
-        .map_err(|e| (0, arrow_error(e)))?;
+    let list = ListArray::try_new(
+        retype(field, child.data_type()),
+        offsets,
+        child,
+        nulls_of(values),
+    )
+    .map_err(|e| (0, arrow_error(e)))?;
     Ok(Arc::new(list))
 }
 
@@ -858,7 +863,7 @@ fn struct_column(ctx: Ctx<'_>, fields: &Fields, values: &[&Value]) -> Result<Arr
         .collect::<Result<Vec<_>, _>>()?;
     let fields = fields_for_columns(fields, &arrays);
     let array = StructArray::try_new_with_length(fields, arrays, nulls_of(values), values.len())
-            .map_err(|e| (0, arrow_error(e)))?;
+        .map_err(|e| (0, arrow_error(e)))?;
     Ok(Arc::new(array))
 }
 
@@ -1173,9 +1178,12 @@ mod tests {
             ),
             (
                 "m".to_string(),
-                s(SchemaKind::Map(s(SchemaKind::String).into_ref(), decimal.clone()))
-                    .optional()
-                    .into_ref(),
+                s(SchemaKind::Map(
+                    s(SchemaKind::String).into_ref(),
+                    decimal.clone(),
+                ))
+                .optional()
+                .into_ref(),
             ),
         ])
         .into_ref();

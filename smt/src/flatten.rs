@@ -206,8 +206,13 @@ impl Flatten {
             .iter()
             .map(|leaf| leaf_column(top, leaf))
             .collect::<Result<Vec<_>, _>>()?;
-        let array = struct_array(plan.fields.clone(), children, top.nulls().cloned(), top.len())
-            .map_err(arrow_failure)?;
+        let array = struct_array(
+            plan.fields.clone(),
+            children,
+            top.nulls().cloned(),
+            top.len(),
+        )
+        .map_err(arrow_failure)?;
         Ok(Arc::new(array))
     }
 

@@ -133,8 +133,13 @@ impl HoistField {
 
 /// A StructArray with `data` as its only child, no row null. Cost: no row data copied.
 fn wrap(field: ArrowField, data: &ArrayRef) -> Result<ArrayRef, ConnectError> {
-    let array = struct_array(Fields::from(vec![field]), vec![data.clone()], None, data.len())
-        .map_err(arrow_failure)?;
+    let array = struct_array(
+        Fields::from(vec![field]),
+        vec![data.clone()],
+        None,
+        data.len(),
+    )
+    .map_err(arrow_failure)?;
     Ok(Arc::new(array))
 }
 

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, Time32MillisecondType, TimestampMillisecondType,
+    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{Array, ArrayRef, BooleanArray, MapArray, StructArray};
 use arrow_schema::DataType;

@@ -5,12 +5,12 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, Time32MillisecondType, TimestampMillisecondType,
+    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{
-    Array, BinaryViewArray, BooleanArray, ListArray, MapArray, PrimitiveArray,
-    StringViewArray, StructArray,
+    Array, BinaryViewArray, BooleanArray, ListArray, MapArray, PrimitiveArray, StringViewArray,
+    StructArray,
 };
 use arrow_schema::DataType;
 use base64::Engine;

@@ -565,9 +565,10 @@ pub(crate) fn round_to_precision(decimal: Decimal, precision: i32) -> Result<Dec
         let (quotient, remainder) = (value.unscaled / divisor, value.unscaled % divisor);
         let away = remainder.unsigned_abs() >= divisor.unsigned_abs() / 2;
         let signum = if value.unscaled < 0 { -1 } else { 1 };
-        let scale = value.scale.checked_sub(drop as i32).ok_or_else(|| {
-            "ArithmeticException: Underflow".to_string()
-        })?;
+        let scale = value
+            .scale
+            .checked_sub(drop as i32)
+            .ok_or_else(|| "ArithmeticException: Underflow".to_string())?;
         value = Decimal {
             unscaled: quotient + if away { signum } else { 0 },
             scale,
