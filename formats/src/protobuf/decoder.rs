@@ -800,3 +800,30 @@ fn finish_field(field: &FieldPlan, st: State<'_>, depth: usize) -> Result<Value,
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(unscaled: i128, scale: i32) -> Decimal {
+        Decimal { unscaled, scale }
+    }
+
+    #[test]
+    fn decimals_round_half_up_to_their_precision_as_big_decimal_does() {
+        // Within the precision (or none): the message's own value and scale.
+        assert_eq!(round_to_precision(d(5, 1), 8), Ok(d(5, 1)));
+        assert_eq!(round_to_precision(d(123_456, 4), 0), Ok(d(123_456, 4)));
+        // More digits than the precision: rounded half-up, the scale lowered.
+        assert_eq!(round_to_precision(d(12_345, 2), 3), Ok(d(123, 0)));
+        assert_eq!(round_to_precision(d(12_355, 2), 3), Ok(d(124, 0)));
+        assert_eq!(round_to_precision(d(-12_355, 2), 3), Ok(d(-124, 0)));
+        assert_eq!(round_to_precision(d(-12_345, 2), 3), Ok(d(-123, 0)));
+        // A carry that adds a digit is rounded once more (9.995 → 10.0).
+        assert_eq!(round_to_precision(d(9_995, 3), 3), Ok(d(100, 1)));
+        assert_eq!(
+            round_to_precision(d(1, 0), -1),
+            Err("IllegalArgumentException: Digits < 0".to_string())
+        );
+    }
+}
