@@ -140,14 +140,17 @@ pub fn check_schema_scale(decimal: Decimal, schema_scale: i32) -> Result<(), Con
     )))
 }
 
+/// The smallest magnitude with more digits than a Decimal128 column holds.
+const DIGITS_LIMIT: u128 = 10u128.pow(DECIMAL_PRECISION as u32);
+
 /// The decimal's unscaled value when it has at most the 38 digits a Decimal128 column holds.
 fn checked_unscaled(decimal: Decimal) -> Result<i128, ConnectError> {
-    match 10u128.checked_pow(u32::from(DECIMAL_PRECISION)) {
-        Some(limit) if decimal.unscaled.unsigned_abs() >= limit => Err(ConnectError::data(
-            format!("Decimal value {decimal} has more than {DECIMAL_PRECISION} digits"),
-        )),
-        _ => Ok(decimal.unscaled),
+    if decimal.unscaled.unsigned_abs() >= DIGITS_LIMIT {
+        return Err(ConnectError::data(format!(
+            "Decimal value {decimal} has more than {DECIMAL_PRECISION} digits"
+        )));
     }
+    Ok(decimal.unscaled)
 }
 
 /// A Decimal column being read: at one scale, or own-scale.
