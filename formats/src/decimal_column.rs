@@ -127,6 +127,43 @@ pub fn fields_for_columns(fields: &Fields, columns: &[ArrayRef]) -> Fields {
         .into()
 }
 
+/// `array` as an own-scale column when it is a Decimal column of either kind (a Decimal128 one
+/// gets its scale on every row), else `None`. Cost: one Int32 buffer of the scale for a
+/// Decimal128 column; the unscaled values are shared, not copied.
+fn as_own_scale(array: &ArrayRef) -> Option<ArrayRef> {
+    match DecimalColumn::of(array.as_ref())? {
+        DecimalColumn::OwnScale(..) => Some(array.clone()),
+        DecimalColumn::Uniform(values, scale) => {
+            let DataType::Struct(fields) = own_scale_type() else {
+                unreachable!("own_scale_type is a struct")
+            };
+            let unscaled = PrimitiveArray::<Decimal128Type>::new(values.values().clone(), None)
+                .with_data_type(DataType::Decimal128(DECIMAL_PRECISION, 0));
+            let scales = Int32Array::from(vec![scale; values.len()]);
+            let rows = StructArray::new(
+                fields,
+                vec![Arc::new(unscaled), Arc::new(scales)],
+                values.nulls().cloned(),
+            );
+            Some(Arc::new(rows))
+        }
+    }
+}
+
+/// `a` and `b` in one Arrow type, for kernels that combine two columns of one Connect schema
+/// (`zip` with a default): when both are Decimal columns of different kinds, both as own-scale
+/// columns; otherwise as they are (a STRUCT default beside a struct column with an own-scale
+/// child is not reconciled: Arrow reports the mismatch and the rows fail). Cost: see
+/// [`as_own_scale`]; nothing when the types already agree.
+pub fn alike(a: &ArrayRef, b: &ArrayRef) -> (ArrayRef, ArrayRef) {
+    if a.data_type() != b.data_type() {
+        if let (Some(a), Some(b)) = (as_own_scale(a), as_own_scale(b)) {
+            return (a, b);
+        }
+    }
+    (a.clone(), b.clone())
+}
+
 /// Kafka's `Decimal.fromLogical` check, which BASE64 JSON, Avro and the other byte writers
 /// apply: the value's own scale must be the schema's. Cost: O(1).
 pub fn check_schema_scale(decimal: Decimal, schema_scale: i32) -> Result<(), ConnectError> {
@@ -420,6 +457,18 @@ mod tests {
         ]));
         assert!(!is_own_scale(&lookalike));
         assert!(is_own_scale(&own_scale_type()));
+    }
+
+    #[test]
+    fn a_plain_and_an_own_scale_column_are_made_alike() {
+        let plain = decimal_array(2, [Some(d(150, 2)), None]).expect("builds");
+        let own = decimal_array(2, [Some(d(15, 1))]).expect("builds");
+        let (a, b) = alike(&plain, &own);
+        assert_eq!(a.data_type(), b.data_type());
+        assert_eq!(read(&a), vec![Some(d(150, 2)), None]);
+        assert_eq!(read(&b), vec![Some(d(15, 1))]);
+        let (a, _) = alike(&plain, &plain);
+        assert_eq!(a.data_type(), &DataType::Decimal128(38, 2));
     }
 
     #[test]

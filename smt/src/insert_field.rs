@@ -22,7 +22,7 @@ use arrow_array::{
 use arrow_buffer::NullBuffer;
 use arrow_schema::{Field as ArrowField, FieldRef, Fields};
 use weir_formats::batch::Column;
-use weir_formats::decimal_column::fields_for_columns;
+use weir_formats::decimal_column::{alike, fields_for_columns};
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
@@ -800,8 +800,9 @@ pub(crate) fn with_field_default(
         return Ok(child.clone());
     }
     let one = values_to_array(Some(&field.schema), std::slice::from_ref(default))?;
+    let (child, one) = alike(child, &one);
     let valid = BooleanArray::new(nulls.inner().clone(), None);
-    arrow_select::zip::zip(&valid, child, &Scalar::new(one)).map_err(arrow_failure)
+    arrow_select::zip::zip(&valid, &child, &Scalar::new(one)).map_err(arrow_failure)
 }
 
 #[cfg(test)]

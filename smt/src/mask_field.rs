@@ -724,7 +724,7 @@ mod tests {
     }
 
     #[test]
-    fn a_decimal_mask_of_another_scale_fails_the_record() {
+    fn a_decimal_mask_keeps_its_own_scale() {
         let schema =
             Schema::structure([("a".to_string(), Schema::decimal(2).into_ref())]).into_ref();
         let value = Value::Struct(Struct {
@@ -734,10 +734,22 @@ mod tests {
                 scale: 2,
             })],
         });
-        let t = mask(&[("fields", "a")], Side::Value);
-        assert!(t.record_with_schema(&value).is_err());
-        let t = mask(&[("fields", "a"), ("replacement", "1.25")], Side::Value);
-        assert!(t.record_with_schema(&value).is_ok());
+        let masked = |pairs: &[(&str, &str)]| {
+            let t = mask(pairs, Side::Value);
+            match t.record_with_schema(&value) {
+                Ok(Value::Struct(s)) => s.values[0].clone(),
+                other => panic!("not masked: {other:?}"),
+            }
+        };
+        // `BigDecimal.ZERO` and `new BigDecimal("1.5")` keep their scales (0 and 1) in a scale-2
+        // field, as in Kafka; a writer that needs the schema's scale fails them later.
+        let d = |unscaled, scale| Value::Decimal(Decimal { unscaled, scale });
+        assert_eq!(masked(&[("fields", "a")]), d(0, 0));
+        assert_eq!(masked(&[("fields", "a"), ("replacement", "1.5")]), d(15, 1));
+        assert_eq!(
+            masked(&[("fields", "a"), ("replacement", "1.25")]),
+            d(125, 2)
+        );
     }
 
     #[test]
