@@ -29,7 +29,6 @@ const CORPORA: &[(&str, &[&str])] = &[
             "j2a-record-name-strategy",
             "j2a-top-level-primitives",
             "j2a-union-struct",
-            "j2a-decimal",
             "a2a-recursive-roundtrip",
             "j2a-schemaless-input",
         ],

@@ -6,6 +6,10 @@
 //! parameters and default ride along in the Arrow field's metadata under `connect.*` keys, so an
 //! Arrow consumer sees the whole Connect schema. Computing a mapping walks the schema once; callers
 //! cache it per schema.
+//!
+//! This is the planned type. A Decimal column whose values do not all have the schema's scale (a
+//! BigDecimal keeps its own) is built as an own-scale column instead, and its parents take that
+//! child type: see [`crate::decimal_column`].
 
 use std::collections::HashMap;
 use std::sync::Arc;

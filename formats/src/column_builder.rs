@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use arrow_array::builder::make_view;
 use arrow_array::types::{
-    ArrowPrimitiveType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, Int8Type, Time32MillisecondType, TimestampMillisecondType,
+    ArrowPrimitiveType, Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{
     Array, ArrayRef, BinaryViewArray, BooleanArray, ListArray, MapArray, NullArray, PrimitiveArray,
@@ -18,6 +18,8 @@ use arrow_array::{
 };
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, FieldRef, Fields};
+
+use crate::decimal_column::{retype, DecimalColumnBuilder};
 
 /// Values and validity of a primitive column.
 #[derive(Debug)]
@@ -120,8 +122,9 @@ pub enum ColumnBuilder {
     Time32(PrimitiveColumn<Time32MillisecondType>),
     /// Timestamp: ms since the epoch.
     Timestamp(PrimitiveColumn<TimestampMillisecondType>),
-    /// Decimal128 with a fixed scale.
-    Decimal(PrimitiveColumn<Decimal128Type>),
+    /// A Decimal: Decimal128 at the schema's scale, or own-scale when values differ from it
+    /// ([`crate::decimal_column`]).
+    Decimal(DecimalColumnBuilder),
     /// Utf8View (strings, and raw JSON text).
     Utf8(ViewColumn),
     /// BinaryView.
@@ -182,8 +185,8 @@ impl ColumnBuilder {
             DataType::Timestamp(_, _) => {
                 ColumnBuilder::Timestamp(PrimitiveColumn::new(data_type.clone()))
             }
-            DataType::Decimal128(_, _) => {
-                ColumnBuilder::Decimal(PrimitiveColumn::new(data_type.clone()))
+            DataType::Decimal128(_, scale) => {
+                ColumnBuilder::Decimal(DecimalColumnBuilder::new(*scale))
             }
             DataType::Utf8View => ColumnBuilder::Utf8(ViewColumn::default()),
             DataType::BinaryView => ColumnBuilder::Binary(ViewColumn::default()),
@@ -235,7 +238,7 @@ impl ColumnBuilder {
             ColumnBuilder::Date32(c) => c.values.len(),
             ColumnBuilder::Time32(c) => c.values.len(),
             ColumnBuilder::Timestamp(c) => c.values.len(),
-            ColumnBuilder::Decimal(c) => c.values.len(),
+            ColumnBuilder::Decimal(c) => c.len(),
             ColumnBuilder::Utf8(c) | ColumnBuilder::Binary(c) => c.views.len(),
             ColumnBuilder::List { offsets, .. } | ColumnBuilder::Map { offsets, .. } => {
                 offsets.len() - 1
@@ -483,15 +486,6 @@ impl ColumnBuilder {
                 Arc::new(StructArray::new(fields, arrays, nulls.finish()))
             }
         }
-    }
-}
-
-/// `field` with `data_type` (a no-op clone of the `Arc` when the type already matches).
-fn retype(field: &FieldRef, data_type: &DataType) -> FieldRef {
-    if field.data_type() == data_type {
-        field.clone()
-    } else {
-        Arc::new(field.as_ref().clone().with_data_type(data_type.clone()))
     }
 }
 

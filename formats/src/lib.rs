@@ -16,6 +16,7 @@ pub mod column_builder;
 pub mod converter;
 pub mod converter_context;
 pub mod converters;
+pub mod decimal_column;
 pub mod error;
 pub mod fuzzing;
 pub mod header_converter;

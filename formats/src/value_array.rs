@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    ArrowPrimitiveType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, Int8Type, Time32MillisecondType, TimestampMillisecondType,
+    ArrowPrimitiveType, Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{
     Array, ArrayRef, BinaryViewArray, BooleanArray, ListArray, MapArray, NullArray, PrimitiveArray,
@@ -34,9 +34,12 @@ use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, FieldRef, Fields, TimeUnit};
 
 use crate::arrow_mapping::{arrow_type, DECIMAL_PRECISION, META_RAW_JSON};
+use crate::decimal_column::{
+    decimal_array, fields_for_columns, is_own_scale, retype, DecimalColumn,
+};
 use crate::error::ConnectError;
 use crate::schema::{Schema, SchemaKind, SchemaRef};
-use crate::value::{Decimal, Struct, Value};
+use crate::value::{Struct, Value};
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -125,10 +128,10 @@ fn read_valid(schema: Option<&SchemaRef>, array: &dyn Array, row: usize) -> Opti
         DataType::Float64 => Value::Float64(primitive_at::<Float64Type>(array, row)?),
         DataType::Utf8 | DataType::Utf8View => Value::String(str_at(array, row)?.to_string()),
         DataType::Binary | DataType::BinaryView => Value::Bytes(bytes_at(array, row)?.to_vec()),
-        DataType::Decimal128(_, scale) => Value::Decimal(Decimal {
-            unscaled: primitive_at::<Decimal128Type>(array, row)?,
-            scale: i32::from(*scale),
-        }),
+        DataType::Decimal128(..) => Value::Decimal(DecimalColumn::of(array)?.value(row)),
+        data_type if is_own_scale(data_type) => {
+            Value::Decimal(DecimalColumn::of(array)?.value(row))
+        }
         DataType::Date32 => {
             Value::Date(i64::from(primitive_at::<Date32Type>(array, row)?) * MS_PER_DAY)
         }
@@ -608,15 +611,18 @@ fn build(ctx: Ctx<'_>, data_type: &DataType, values: &[&Value]) -> Result<ArrayR
             values,
             variant!(ctx, Value::Bytes(b) => Ok(b.as_slice())),
         )?)),
-        DataType::Decimal128(precision, scale) => {
-            let unscaled = natives(
-                values,
-                variant!(ctx, Value::Decimal(d) => decimal_unscaled(*d, *precision, *scale)),
-            )?;
-            let array = PrimitiveArray::<Decimal128Type>::from(unscaled)
-                .with_precision_and_scale(*precision, *scale)
-                .map_err(|e| (0, arrow_error(e)))?;
-            Arc::new(array)
+        DataType::Decimal128(_, scale) => {
+            let decimals = natives(values, variant!(ctx, Value::Decimal(d) => Ok(*d)))?;
+            decimal_array(*scale, decimals)?
+        }
+        own if is_own_scale(own) => {
+            let scale = match ctx.schema.and_then(|s| s.logical_type()) {
+                Some(crate::schema::LogicalType::Decimal { scale }) => i8::try_from(scale)
+                    .map_err(|_| (0, ConnectError::data("Decimal scale outside -128..127")))?,
+                _ => 0,
+            };
+            let decimals = natives(values, variant!(ctx, Value::Decimal(d) => Ok(*d)))?;
+            decimal_array(scale, decimals)?
         }
         DataType::Date32 => primitive::<Date32Type>(natives(
             values,
@@ -664,23 +670,6 @@ fn primitive<T: ArrowPrimitiveType>(values: Vec<Option<T::Native>>) -> ArrayRef 
 
 fn arrow_error(error: ArrowError) -> ConnectError {
     ConnectError::data(format!("cannot build the Arrow column: {error}"))
-}
-
-/// Kafka's `Decimal.fromLogical` check, plus the precision Decimal128 holds.
-fn decimal_unscaled(decimal: Decimal, precision: u8, scale: i8) -> Result<i128, ConnectError> {
-    if decimal.scale != i32::from(scale) {
-        return Err(ConnectError::data(format!(
-            "Decimal value has mismatching scale for given Decimal schema. Schema has scale \
-             {scale}, value has scale {}.",
-            decimal.scale
-        )));
-    }
-    match 10u128.checked_pow(u32::from(precision)) {
-        Some(limit) if decimal.unscaled.unsigned_abs() >= limit => Err(ConnectError::data(
-            format!("Decimal value {decimal} has more than {precision} digits"),
-        )),
-        _ => Ok(decimal.unscaled),
-    }
 }
 
 /// Kafka's `Date.fromLogical`: whole days since the epoch.
@@ -772,8 +761,13 @@ fn list_column(ctx: Ctx<'_>, field: &FieldRef, values: &[&Value]) -> Result<Arra
             let (row, position) = row_of(&offsets, i);
             (row, e.at(&format!("[{position}]")))
         })?;
-    let list = ListArray::try_new(field.clone(), offsets, child, nulls_of(values))
-        .map_err(|e| (0, arrow_error(e)))?;
+    let list = ListArray::try_new(
+        retype(field, child.data_type()),
+        offsets,
+        child,
+        nulls_of(values),
+    )
+    .map_err(|e| (0, arrow_error(e)))?;
     Ok(Arc::new(list))
 }
 
@@ -832,14 +826,15 @@ fn map_column(ctx: Ctx<'_>, entries: &FieldRef, values: &[&Value]) -> Result<Arr
         &items,
     )
     .map_err(locate)?;
-    let pairs = StructArray::try_new_with_length(
-        kv.clone(),
-        vec![key_column, value_column],
-        None,
-        keys.len(),
-    )
-    .map_err(|e| (0, arrow_error(e)))?;
-    let map = MapArray::try_new(entries.clone(), offsets, pairs, nulls_of(values), false)
+    let kv = Fields::from(vec![
+        retype(key_field, key_column.data_type()),
+        retype(value_field, value_column.data_type()),
+    ]);
+    let entries = retype(entries, &DataType::Struct(kv.clone()));
+    let pairs =
+        StructArray::try_new_with_length(kv, vec![key_column, value_column], None, keys.len())
+            .map_err(|e| (0, arrow_error(e)))?;
+    let map = MapArray::try_new(entries, offsets, pairs, nulls_of(values), false)
         .map_err(|e| (0, arrow_error(e)))?;
     Ok(Arc::new(map))
 }
@@ -866,9 +861,9 @@ fn struct_column(ctx: Ctx<'_>, fields: &Fields, values: &[&Value]) -> Result<Arr
                 .map_err(|(row, e)| (row, e.at(field.name())))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let array =
-        StructArray::try_new_with_length(fields.clone(), arrays, nulls_of(values), values.len())
-            .map_err(|e| (0, arrow_error(e)))?;
+    let fields = fields_for_columns(fields, &arrays);
+    let array = StructArray::try_new_with_length(fields, arrays, nulls_of(values), values.len())
+        .map_err(|e| (0, arrow_error(e)))?;
     Ok(Arc::new(array))
 }
 
@@ -913,6 +908,7 @@ fn struct_children<'v>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Decimal;
     use proptest::prelude::*;
 
     fn s(kind: SchemaKind) -> Schema {
@@ -1141,16 +1137,6 @@ mod tests {
             "Kafka Connect Time type should not have any date fields set to non-zero values."
         );
         let decimal = Schema::decimal(2).into_ref();
-        let value = Value::Decimal(Decimal {
-            unscaled: 1,
-            scale: 3,
-        });
-        let error = values_to_array(Some(&decimal), &[value]).unwrap_err();
-        assert_eq!(
-            error.message,
-            "Decimal value has mismatching scale for given Decimal schema. Schema has scale 2, \
-             value has scale 3."
-        );
         let huge = Value::Decimal(Decimal {
             unscaled: i128::MAX,
             scale: 2,
@@ -1165,10 +1151,56 @@ mod tests {
     }
 
     #[test]
-    fn unrepresentable_decimal_scales_are_errors_not_panics() {
+    fn decimal_scales_beyond_the_precision_round_trip() {
         let decimal = Schema::decimal(50).into_ref();
         let schema = s(SchemaKind::Map(s(SchemaKind::String).into_ref(), decimal)).into_ref();
-        assert!(values_to_array(Some(&schema), &[Value::Map(vec![])]).is_err());
+        let tiny = Value::Decimal(Decimal {
+            unscaled: 7,
+            scale: 50,
+        });
+        round_trip(Some(&schema), &[Value::Map(vec![(string("k"), tiny)])]);
+    }
+
+    #[test]
+    fn decimals_of_another_scale_keep_it_in_an_own_scale_column() {
+        let d = |unscaled, scale| Value::Decimal(Decimal { unscaled, scale });
+        let decimal = Schema::decimal(3).optional().into_ref();
+        let array = round_trip(Some(&decimal), &[d(1500, 3), Value::Null, d(-15, 1)]);
+        assert!(is_own_scale(array.data_type()));
+        let plain = round_trip(Some(&decimal), &[d(1500, 3), Value::Null]);
+        assert_eq!(plain.data_type(), &arrow_type(&decimal));
+        // Nested: the parent struct, list and map take the own-scale child type.
+        let row = Schema::structure([
+            ("p".to_string(), decimal.clone()),
+            (
+                "l".to_string(),
+                s(SchemaKind::Array(decimal.clone())).optional().into_ref(),
+            ),
+            (
+                "m".to_string(),
+                s(SchemaKind::Map(
+                    s(SchemaKind::String).into_ref(),
+                    decimal.clone(),
+                ))
+                .optional()
+                .into_ref(),
+            ),
+        ])
+        .into_ref();
+        let value = Value::Struct(Struct {
+            schema: row.clone(),
+            values: vec![
+                d(5, 0),
+                Value::Array(vec![d(1, 3), d(12, 1)]),
+                Value::Map(vec![(string("k"), d(123_456, 4))]),
+            ],
+        });
+        let array = round_trip(Some(&row), &[value, Value::Null]);
+        assert!(crate::decimal_column::holds_planned_type(
+            &arrow_type(&row),
+            array.data_type()
+        ));
+        assert_ne!(array.data_type(), &arrow_type(&row));
     }
 
     #[test]
@@ -1426,9 +1458,13 @@ mod tests {
     fn present_value(schema: SchemaRef) -> BoxedStrategy<Value> {
         if let Some(logical) = schema.logical_type() {
             return match logical {
-                crate::schema::LogicalType::Decimal { scale } => (-(10i128.pow(18))
-                    ..10i128.pow(18))
-                    .prop_map(move |unscaled| Value::Decimal(Decimal { unscaled, scale }))
+                // Mostly the schema's scale; sometimes another (a BigDecimal keeps its own),
+                // which makes an own-scale column.
+                crate::schema::LogicalType::Decimal { scale } => (
+                    -(10i128.pow(18))..10i128.pow(18),
+                    prop_oneof![4 => Just(scale), 1 => -2i32..6],
+                )
+                    .prop_map(|(unscaled, scale)| Value::Decimal(Decimal { unscaled, scale }))
                     .boxed(),
                 crate::schema::LogicalType::Date => (-100_000i64..100_000)
                     .prop_map(|d| Value::Date(d * MS_PER_DAY))
@@ -1524,7 +1560,10 @@ mod tests {
         #[test]
         fn schema_values_round_trip((schema, values) in schema_and_values()) {
             let array = values_to_array(Some(&schema), &values).expect("values fit their schema");
-            prop_assert_eq!(array.data_type(), &arrow_type(&schema));
+            prop_assert!(crate::decimal_column::holds_planned_type(
+                &arrow_type(&schema),
+                array.data_type()
+            ));
             for (row, value) in values.iter().enumerate() {
                 prop_assert_eq!(&value_at(Some(&schema), array.as_ref(), row), value);
             }

@@ -19,14 +19,15 @@ use std::sync::{Arc, OnceLock};
 use arrow_array::builder::{BooleanBuilder, PrimitiveBuilder, StringViewBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    ArrowPrimitiveType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, Int8Type, Time32MillisecondType, TimestampMillisecondType,
+    ArrowPrimitiveType, Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{arrow_type, struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
+use weir_formats::decimal_column::{is_own_scale, DecimalColumn};
 use weir_formats::error::ConnectError;
 use weir_formats::java_number::{format_f32, format_f64};
 use weir_formats::schema::{
@@ -37,7 +38,7 @@ use weir_formats::value::{Decimal, Struct, Value};
 
 use crate::insert_field::{
     arrow_failure, assemble, children_with_defaults, fail_non_null, field_value, map_put, per_row,
-    side_column, RowOutcome,
+    side_column, struct_array, RowOutcome,
 };
 use crate::java_time_format::SimpleDateFormat;
 use crate::record::ConnectRecord;
@@ -573,6 +574,7 @@ fn schema_input_problem(schema: &Schema) -> Option<ConnectError> {
 /// `validCastType(schemaType(class), INPUT)` for a schemaless column of `data_type`.
 fn arrow_input_problem(data_type: &DataType) -> Option<ConnectError> {
     match data_type {
+        own if is_own_scale(own) => Some(not_connect_class("java.math.BigDecimal")),
         DataType::Struct(_) | DataType::Map(..) => Some(unsupported_input("MAP")),
         DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
             Some(unsupported_input("ARRAY"))
@@ -1107,7 +1109,8 @@ enum Reader<'a> {
     String(&'a arrow_array::StringArray),
     BinaryView(&'a arrow_array::BinaryViewArray),
     Binary(&'a arrow_array::BinaryArray),
-    Decimal(&'a [i128], i32),
+    /// Decimals at one scale or each with its own.
+    Decimal(DecimalColumn<'a>),
     /// Dates, times and timestamps as ms, with the unit's factor.
     Millis(&'a [i32], i64),
     Timestamp(&'a [i64]),
@@ -1130,9 +1133,8 @@ impl<'a> Reader<'a> {
             DataType::Utf8 => Reader::String(array.as_string_opt::<i32>()?),
             DataType::BinaryView => Reader::BinaryView(array.as_binary_view_opt()?),
             DataType::Binary => Reader::Binary(array.as_binary_opt::<i32>()?),
-            DataType::Decimal128(_, scale) => {
-                Reader::Decimal(values::<Decimal128Type>(array)?, i32::from(*scale))
-            }
+            DataType::Decimal128(..) => Reader::Decimal(DecimalColumn::of(array)?),
+            own if is_own_scale(own) => Reader::Decimal(DecimalColumn::of(array)?),
             DataType::Date32 => Reader::Millis(values::<Date32Type>(array)?, MS_PER_DAY),
             DataType::Time32(TimeUnit::Millisecond) => {
                 Reader::Millis(values::<Time32MillisecondType>(array)?, 1)
@@ -1158,10 +1160,7 @@ impl<'a> Reader<'a> {
             Reader::String(a) if i < a.len() => Scalar::Str(a.value(i)),
             Reader::BinaryView(a) if i < a.len() => Scalar::Bytes(a.value(i)),
             Reader::Binary(a) if i < a.len() => Scalar::Bytes(a.value(i)),
-            Reader::Decimal(v, scale) => Scalar::Decimal(Decimal {
-                unscaled: *v.get(i)?,
-                scale: *scale,
-            }),
+            Reader::Decimal(column) if i < column.len() => Scalar::Decimal(column.value(i)),
             Reader::Millis(v, factor) => Scalar::Date(i64::from(*v.get(i)?) * factor),
             Reader::Timestamp(v) => Scalar::Date(*v.get(i)?),
             _ => return None,
@@ -1214,8 +1213,7 @@ fn rebuild(
     } else {
         array.nulls().cloned()
     };
-    let built = StructArray::try_new_with_length(fields, children, nulls, array.len())
-        .map_err(arrow_failure)?;
+    let built = struct_array(fields, children, nulls, array.len()).map_err(arrow_failure)?;
     Ok(Arc::new(built))
 }
 

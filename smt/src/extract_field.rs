@@ -23,6 +23,7 @@ use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use weir_formats::arrow_mapping::META_RAW_JSON;
 use weir_formats::batch::Column;
+use weir_formats::decimal_column::alike;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::Value;
@@ -315,8 +316,9 @@ pub(crate) fn fill_default(schema: &Schema, child: &ArrayRef) -> Result<ArrayRef
         }),
     };
     let one = values_to_array(Some(&own), std::slice::from_ref(default))?;
+    let (child, one) = alike(child, &one);
     let valid = BooleanArray::new(nulls.inner().clone(), None);
-    arrow_select::zip::zip(&valid, child, &Scalar::new(one)).map_err(arrow_failure)
+    arrow_select::zip::zip(&valid, &child, &Scalar::new(one)).map_err(arrow_failure)
 }
 
 /// A segment's output where every row kept, its `side` replaced by `schema` and `data`.

@@ -28,7 +28,9 @@ use weir_formats::value::{Struct, Value};
 use crate::extract_field::{
     fail_non_null_rows, fill_default, part_with, per_row_by_shape, replace_side, with_nulls,
 };
-use crate::insert_field::{arrow_failure, field_value, map_put, push_unique_named, side_column};
+use crate::insert_field::{
+    arrow_failure, field_value, map_put, push_unique_named, side_column, struct_array,
+};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::{require_map_error, require_struct_error, SchemaCache};
@@ -204,7 +206,7 @@ impl Flatten {
             .iter()
             .map(|leaf| leaf_column(top, leaf))
             .collect::<Result<Vec<_>, _>>()?;
-        let array = StructArray::try_new_with_length(
+        let array = struct_array(
             plan.fields.clone(),
             children,
             top.nulls().cloned(),

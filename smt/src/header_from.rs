@@ -24,6 +24,7 @@ use arrow_schema::Fields;
 use arrow_select::zip::zip;
 use weir_formats::arrow_mapping::META_RAW_JSON;
 use weir_formats::batch::{Column, Header};
+use weir_formats::decimal_column::alike;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
@@ -473,7 +474,8 @@ fn fill_nulls(child: &ArrayRef, default: &ArrayRef) -> Result<ArrayRef, ConnectE
         return Ok(child.clone());
     };
     let mask = BooleanArray::new(nulls.into_inner(), None);
-    zip(&mask, child, &Scalar::new(default.clone()))
+    let (child, default) = alike(child, default);
+    zip(&mask, &child, &Scalar::new(default))
         .map_err(|e| ConnectError::data(format!("Could not apply the default: {e}")))
 }
 

@@ -9,7 +9,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, BooleanArray, StructArray};
+use arrow_array::{Array, ArrayRef, BooleanArray};
 use arrow_buffer::BooleanBuffer;
 use arrow_schema::{Field as ArrowField, Fields};
 use weir_formats::arrow_mapping::arrow_field;
@@ -19,7 +19,7 @@ use weir_formats::schema::{Schema, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
 use crate::extract_field::{part_with, replace_side};
-use crate::insert_field::{arrow_failure, side_column};
+use crate::insert_field::{arrow_failure, side_column, struct_array};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::SchemaCache;
@@ -133,8 +133,13 @@ impl HoistField {
 
 /// A StructArray with `data` as its only child, no row null. Cost: no row data copied.
 fn wrap(field: ArrowField, data: &ArrayRef) -> Result<ArrayRef, ConnectError> {
-    let array = StructArray::try_new(Fields::from(vec![field]), vec![data.clone()], None)
-        .map_err(arrow_failure)?;
+    let array = struct_array(
+        Fields::from(vec![field]),
+        vec![data.clone()],
+        None,
+        data.len(),
+    )
+    .map_err(arrow_failure)?;
     Ok(Arc::new(array))
 }
 

@@ -22,6 +22,7 @@ use arrow_array::{
 use arrow_buffer::NullBuffer;
 use arrow_schema::{Field as ArrowField, FieldRef, Fields};
 use weir_formats::batch::Column;
+use weir_formats::decimal_column::{alike, fields_for_columns};
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
@@ -750,13 +751,16 @@ fn spread(column: Column, indices: &[u32], n: usize) -> Result<Column, ConnectEr
     })
 }
 
-/// `StructArray::try_new_with_length`: also right for a struct with no fields. Cost: O(fields).
+/// `StructArray::try_new_with_length`: also right for a struct with no fields. `fields` planned
+/// from a Connect schema take their columns' own-scale Decimal types where a column has one
+/// ([`fields_for_columns`]). Cost: O(fields).
 pub(crate) fn struct_array(
     fields: Fields,
     columns: Vec<ArrayRef>,
     nulls: Option<NullBuffer>,
     len: usize,
 ) -> Result<StructArray, arrow_schema::ArrowError> {
+    let fields = fields_for_columns(&fields, &columns);
     StructArray::try_new_with_length(fields, columns, nulls, len)
 }
 
@@ -796,8 +800,9 @@ pub(crate) fn with_field_default(
         return Ok(child.clone());
     }
     let one = values_to_array(Some(&field.schema), std::slice::from_ref(default))?;
+    let (child, one) = alike(child, &one);
     let valid = BooleanArray::new(nulls.inner().clone(), None);
-    arrow_select::zip::zip(&valid, child, &Scalar::new(one)).map_err(arrow_failure)
+    arrow_select::zip::zip(&valid, &child, &Scalar::new(one)).map_err(arrow_failure)
 }
 
 #[cfg(test)]
@@ -848,8 +853,10 @@ pub(crate) mod test_support {
     /// A present value of `schema`.
     pub fn present(schema: &Schema) -> BoxedStrategy<Value> {
         if schema.name.as_deref() == Some(weir_formats::schema::DECIMAL_LOGICAL_NAME) {
-            return (-10_000i128..10_000)
-                .prop_map(|unscaled| Value::Decimal(Decimal { unscaled, scale: 2 }))
+            // Mostly at the schema's scale 2; sometimes at another (a BigDecimal keeps its
+            // own scale), which makes an own-scale column for the kernels to meet.
+            return (-10_000i128..10_000, prop_oneof![4 => Just(2), 1 => 0i32..5])
+                .prop_map(|(unscaled, scale)| Value::Decimal(Decimal { unscaled, scale }))
                 .boxed();
         }
         if schema.logical_type().is_some() {

@@ -14,6 +14,7 @@ use arrow_array::{new_null_array, Array, ArrayRef, StructArray, UInt32Array};
 use arrow_schema::{DataType, Field as ArrowField, FieldRef};
 use weir_formats::arrow_mapping::META_RAW_JSON;
 use weir_formats::batch::Column;
+use weir_formats::decimal_column::is_own_scale;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Decimal, Struct, Value};
@@ -98,6 +99,7 @@ impl JavaClass {
             DataType::Utf8 | DataType::Utf8View => JavaClass::String,
             DataType::Binary | DataType::BinaryView => JavaClass::Bytes,
             DataType::Decimal128(..) => JavaClass::BigDecimal,
+            own if is_own_scale(own) => JavaClass::BigDecimal,
             DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(..) => JavaClass::Date,
             DataType::List(_) => JavaClass::List,
             DataType::Struct(_) | DataType::Map(..) => JavaClass::Map,
@@ -722,7 +724,7 @@ mod tests {
     }
 
     #[test]
-    fn a_decimal_mask_of_another_scale_fails_the_record() {
+    fn a_decimal_mask_keeps_its_own_scale() {
         let schema =
             Schema::structure([("a".to_string(), Schema::decimal(2).into_ref())]).into_ref();
         let value = Value::Struct(Struct {
@@ -732,10 +734,22 @@ mod tests {
                 scale: 2,
             })],
         });
-        let t = mask(&[("fields", "a")], Side::Value);
-        assert!(t.record_with_schema(&value).is_err());
-        let t = mask(&[("fields", "a"), ("replacement", "1.25")], Side::Value);
-        assert!(t.record_with_schema(&value).is_ok());
+        let masked = |pairs: &[(&str, &str)]| {
+            let t = mask(pairs, Side::Value);
+            match t.record_with_schema(&value) {
+                Ok(Value::Struct(s)) => s.values[0].clone(),
+                other => panic!("not masked: {other:?}"),
+            }
+        };
+        // `BigDecimal.ZERO` and `new BigDecimal("1.5")` keep their scales (0 and 1) in a scale-2
+        // field, as in Kafka; a writer that needs the schema's scale fails them later.
+        let d = |unscaled, scale| Value::Decimal(Decimal { unscaled, scale });
+        assert_eq!(masked(&[("fields", "a")]), d(0, 0));
+        assert_eq!(masked(&[("fields", "a"), ("replacement", "1.5")]), d(15, 1));
+        assert_eq!(
+            masked(&[("fields", "a"), ("replacement", "1.25")]),
+            d(125, 2)
+        );
     }
 
     #[test]

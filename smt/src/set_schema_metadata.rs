@@ -10,14 +10,14 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, StructArray};
+use arrow_array::{Array, ArrayRef};
 use weir_formats::arrow_mapping::arrow_type;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
 use crate::extract_field::{fail_non_null_rows, fill_default, replace_side};
-use crate::insert_field::{arrow_failure, field_value, per_row, side_column};
+use crate::insert_field::{arrow_failure, field_value, per_row, side_column, struct_array};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::util::SchemaCache;
@@ -124,8 +124,13 @@ impl SetSchemaMetadata {
             .zip(array.columns())
             .map(|(field, child)| fill_default(&field.schema, child))
             .collect::<Result<Vec<_>, _>>()?;
-        let array = StructArray::try_new(array.fields().clone(), children, array.nulls().cloned())
-            .map_err(arrow_failure)?;
+        let array = struct_array(
+            array.fields().clone(),
+            children,
+            array.nulls().cloned(),
+            array.len(),
+        )
+        .map_err(arrow_failure)?;
         Ok(Arc::new(array))
     }
 }

@@ -26,13 +26,14 @@ use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
+use weir_formats::decimal_column::is_own_scale;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
 use crate::insert_field::{
     arrow_failure, assemble, children_with_defaults, field_value, map_put, per_row, side_column,
-    RowOutcome,
+    struct_array, RowOutcome,
 };
 use crate::java_time_format::SimpleDateFormat;
 use crate::record::ConnectRecord;
@@ -793,6 +794,7 @@ fn java_class(data_type: &DataType) -> &'static str {
         DataType::Utf8 | DataType::Utf8View => "java.lang.String",
         DataType::Binary | DataType::BinaryView => "[B",
         DataType::List(_) => "java.util.ArrayList",
+        own if is_own_scale(own) => "java.math.BigDecimal",
         DataType::Struct(_) | DataType::Map(..) => "java.util.HashMap",
         DataType::Decimal128(..) => "java.math.BigDecimal",
         DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(..) => "java.util.Date",
@@ -827,8 +829,7 @@ fn rebuild(
     } else {
         array.nulls().cloned()
     };
-    let built = StructArray::try_new_with_length(fields, children, nulls, array.len())
-        .map_err(arrow_failure)?;
+    let built = struct_array(fields, children, nulls, array.len()).map_err(arrow_failure)?;
     Ok(Arc::new(built))
 }
 

@@ -972,6 +972,11 @@ impl AvroData {
                 Json::from(b.iter().map(|&c| char::from(c)).collect::<String>())
             }
             (Value::Decimal(d), _) => {
+                // `toAvroLogical` → Kafka's `Decimal.fromLogical`: the default's own scale must
+                // be the schema's.
+                if let Some(LogicalType::Decimal { scale }) = schema.logical_type() {
+                    crate::decimal_column::check_schema_scale(*d, scale)?;
+                }
                 let bytes = decimal_bytes(d.unscaled);
                 Json::from(bytes.iter().map(|&c| char::from(c)).collect::<String>())
             }

@@ -337,7 +337,13 @@ fn run(
                     )))
                 })?
             };
-            push_primitive!(builder, Decimal, unscaled)
+            match builder {
+                ColumnBuilder::Decimal(c) => {
+                    c.push_unscaled(unscaled);
+                    Ok(())
+                }
+                _ => Err(wrong_builder()),
+            }
         }
         Op::Enum(symbols) => {
             let i = cur.index(symbols.len())?;

@@ -12,15 +12,16 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, Time32MillisecondType, TimestampMillisecondType,
+    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    Time32MillisecondType, TimestampMillisecondType,
 };
-use arrow_array::{Array, ArrayRef, BooleanArray, MapArray, PrimitiveArray, StructArray};
+use arrow_array::{Array, ArrayRef, BooleanArray, MapArray, StructArray};
 use arrow_schema::DataType;
 
 use super::cursor::{write_bytes, write_long};
 use super::data::{decimal_bytes, AVRO_TYPE_UNION, GENERALIZED_TYPE_UNION};
 use super::schema::{AvroKind, AvroSchema, TypeId};
+use crate::decimal_column::{check_schema_scale, DecimalColumn};
 use crate::error::ConnectError;
 use crate::java_hash_order::hash_map_order;
 use crate::schema::{Schema, SchemaKind};
@@ -42,12 +43,14 @@ enum Op {
     Bytes,
     /// A top-level `bytes` value, written raw (no length prefix), as Confluent's serializer does.
     RawBytes,
-    /// A top-level decimal `bytes` value, its unscaled bytes written raw.
-    RawDecimal,
+    /// A top-level decimal `bytes` value of a schema of this scale, its unscaled bytes written
+    /// raw.
+    RawDecimal(i32),
     /// A bytes column written as `fixed` of this size.
     Fixed(usize),
-    /// A Decimal128 column written as big-endian two's-complement bytes (padded to a fixed size).
-    Decimal(Option<usize>),
+    /// A Decimal column of a schema of this scale written as big-endian two's-complement bytes
+    /// (padded to a fixed size); a value of another scale fails (Kafka's `Decimal.fromLogical`).
+    Decimal(i32, Option<usize>),
     /// A string column written as an enum symbol index.
     Enum(Arc<HashMap<String, usize>>),
     Array(Box<Op>),
@@ -92,7 +95,7 @@ impl Encoder {
     ) -> Result<Encoder, ConnectError> {
         let op = match compile(schema, avro, avro.root, use_defaults)? {
             Op::Bytes if schema.kind == SchemaKind::Bytes => Op::RawBytes,
-            Op::Decimal(None) => Op::RawDecimal,
+            Op::Decimal(scale, None) => Op::RawDecimal(scale),
             op => op,
         };
         Ok(Encoder { op })
@@ -231,7 +234,9 @@ fn compile(
                 _ => None,
             };
             match (logical, fixed) {
-                (Some(crate::schema::LogicalType::Decimal { .. }), fixed) => Op::Decimal(fixed),
+                (Some(crate::schema::LogicalType::Decimal { scale }), fixed) => {
+                    Op::Decimal(scale, fixed)
+                }
                 (_, Some(size)) => Op::Fixed(size),
                 (_, None) => Op::Bytes,
             }
@@ -333,6 +338,16 @@ fn bytes_at(array: &dyn Array, row: usize) -> Option<&[u8]> {
     }
 }
 
+/// Row `row`'s unscaled value, which must have the schema's `scale` (Kafka's
+/// `Decimal.fromLogical`). Cost: O(1).
+fn decimal_at(array: &dyn Array, row: usize, scale: i32) -> Result<i128, ConnectError> {
+    let value = DecimalColumn::of(array)
+        .ok_or_else(|| unexpected(array))?
+        .value(row);
+    check_schema_scale(value, scale)?;
+    Ok(value.unscaled)
+}
+
 fn unexpected(array: &dyn Array) -> ConnectError {
     err(format!(
         "Arrow column of type {} does not hold the schema's values",
@@ -381,10 +396,8 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
         Op::RawBytes => {
             out.extend_from_slice(bytes_at(array, row).ok_or_else(|| unexpected(array))?)
         }
-        Op::RawDecimal => {
-            let a: &PrimitiveArray<Decimal128Type> =
-                array.as_primitive_opt().ok_or_else(|| unexpected(array))?;
-            out.extend_from_slice(&decimal_bytes(a.value(row)));
+        Op::RawDecimal(scale) => {
+            out.extend_from_slice(&decimal_bytes(decimal_at(array, row, *scale)?));
         }
         Op::Fixed(size) => {
             let b = bytes_at(array, row).ok_or_else(|| unexpected(array))?;
@@ -396,10 +409,8 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             }
             out.extend_from_slice(b);
         }
-        Op::Decimal(fixed) => {
-            let a: &PrimitiveArray<Decimal128Type> =
-                array.as_primitive_opt().ok_or_else(|| unexpected(array))?;
-            let bytes = decimal_bytes(a.value(row));
+        Op::Decimal(scale, fixed) => {
+            let bytes = decimal_bytes(decimal_at(array, row, *scale)?);
             match fixed {
                 None => write_bytes(&bytes, out),
                 Some(size) => {

@@ -815,11 +815,47 @@ mod tests {
             text[text.find("\"payload\":").expect("payload") + 10..text.len() - 1].to_string()
         };
         assert_eq!(payload(0), "12345678901234567890.1234");
-        // Held at the column's scale (a deliberate difference in the README: Kafka writes `1.5`).
-        assert_eq!(payload(1), "1.5000");
+        // A BigDecimal keeps its own scale, as in Kafka (an own-scale column).
+        assert_eq!(payload(1), "1.5");
         assert_eq!(payload(2), "-9999999999999999.9999");
-        for row in [0, 2] {
+        for row in 0..docs.len() {
             assert_eq!(out[row], reference(&config, docs[row].as_deref()));
+        }
+    }
+
+    #[test]
+    fn base64_decimals_of_another_scale_fail_as_in_kafka() {
+        let config = JsonConfig::default();
+        let envelope = |payload: &str| {
+            Some(
+                format!(
+                    r#"{{"schema":{{"type":"struct","fields":[{{"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{{"scale":"3"}},"field":"p"}}],"optional":false}},"payload":{{"p":{payload}}}}}"#
+                )
+                .into_bytes(),
+            )
+        };
+        // Base64 bytes (scale 3), a number of scale 1, an integer (scale 0), a null.
+        let docs = [
+            envelope("\"AQI=\""),
+            envelope("-1.5"),
+            envelope("100"),
+            envelope("null"),
+        ];
+        let out = columnar(&config, &docs);
+        assert!(out[0].is_ok() && out[3].is_ok(), "{out:?}");
+        assert_eq!(
+            out[1],
+            Err(
+                "DataException: Decimal value has mismatching scale for given Decimal schema. \
+                 Schema has scale 3, value has scale 1."
+                    .to_string()
+            )
+        );
+        assert!(out[2]
+            .as_ref()
+            .is_err_and(|e| e.contains("value has scale 0")));
+        for (row, doc) in docs.iter().enumerate() {
+            assert_eq!(out[row], reference(&config, doc.as_deref()));
         }
     }
 

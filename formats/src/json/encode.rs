@@ -5,22 +5,22 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, Time32MillisecondType, TimestampMillisecondType,
+    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{
-    Array, BinaryViewArray, BooleanArray, Decimal128Array, ListArray, MapArray, PrimitiveArray,
-    StringViewArray, StructArray,
+    Array, BinaryViewArray, BooleanArray, ListArray, MapArray, PrimitiveArray, StringViewArray,
+    StructArray,
 };
 use arrow_schema::DataType;
 use base64::Engine;
 
 use crate::arrow_mapping::META_RAW_JSON;
+use crate::decimal_column::{check_schema_scale, is_own_scale, DecimalColumn};
 use crate::error::{ConnectError, Result};
 use crate::json::reference::{convert_to_json, write_decimal, DecimalFormat, JsonConfig};
 use crate::json::write::{write_f32, write_f64, write_i64, write_string};
-use crate::schema::{Schema, SchemaKind, SchemaRef};
-use crate::value::Decimal;
+use crate::schema::{LogicalType, Schema, SchemaKind, SchemaRef};
 
 /// A bound column writer.
 #[derive(Debug)]
@@ -53,8 +53,9 @@ pub enum Writer<'a> {
     Raw(&'a StringViewArray),
     /// Bytes, as base64.
     Binary(&'a BinaryViewArray),
-    /// Decimals at `scale`, as base64 of the unscaled bytes or as a number.
-    Decimal(&'a Decimal128Array, i32, DecimalFormat),
+    /// Decimals (each with its own scale) of a schema of the given scale: as a number with
+    /// their own scale, or as base64 of the unscaled bytes, which needs the schema's scale.
+    Decimal(DecimalColumn<'a>, i32, DecimalFormat),
     /// Arrays.
     List(&'a ListArray, Box<Slot<'a>>),
     /// Maps: as an object when keys are strings, else as `[[k, v], …]`.
@@ -146,6 +147,7 @@ fn bind_writer<'a>(
                 Some("java.util.Date")
             }
             DataType::Decimal128(_, _) => Some("java.math.BigDecimal"),
+            own if is_own_scale(own) => Some("java.math.BigDecimal"),
             _ => None,
         };
         if let Some(class) = java_class {
@@ -167,11 +169,16 @@ fn bind_writer<'a>(
         DataType::Utf8View if raw => Writer::Raw(array.as_string_view()),
         DataType::Utf8View => Writer::Utf8(array.as_string_view()),
         DataType::BinaryView => Writer::Binary(array.as_binary_view()),
-        DataType::Decimal128(_, scale) => Writer::Decimal(
-            array.as_primitive::<Decimal128Type>(),
-            i32::from(*scale),
-            config.decimal_format,
-        ),
+        own if is_own_scale(own) || matches!(own, DataType::Decimal128(..)) => {
+            let column = DecimalColumn::of(array).ok_or_else(|| {
+                ConnectError::data(format!("JsonConverter cannot write Arrow type {own}"))
+            })?;
+            let schema_scale = match schema.and_then(Schema::logical_type) {
+                Some(LogicalType::Decimal { scale }) => scale,
+                _ => column.uniform_scale().unwrap_or(0),
+            };
+            Writer::Decimal(column, schema_scale, config.decimal_format)
+        }
         DataType::List(item) => {
             let list = array.as_list::<i32>();
             let item_schema = child_schema(schema, |k| match k {
@@ -283,17 +290,14 @@ impl Writer<'_> {
             Writer::Utf8(a) => write_string(out, a.value(row)),
             Writer::Raw(a) => out.extend_from_slice(a.value(row).as_bytes()),
             Writer::Binary(a) => write_base64(out, a.value(row)),
-            Writer::Decimal(a, scale, format) => {
-                let unscaled = a.value(row);
+            Writer::Decimal(a, schema_scale, format) => {
+                let value = a.value(row);
                 match format {
-                    DecimalFormat::Numeric => write_decimal(
-                        out,
-                        &Decimal {
-                            unscaled,
-                            scale: *scale,
-                        },
-                    ),
-                    DecimalFormat::Base64 => write_base64(out, &minimal_twos_complement(unscaled)),
+                    DecimalFormat::Numeric => write_decimal(out, &value),
+                    DecimalFormat::Base64 => {
+                        check_schema_scale(value, *schema_scale)?;
+                        write_base64(out, &minimal_twos_complement(value.unscaled))
+                    }
                 }
             }
             Writer::List(a, item) => {

@@ -1557,13 +1557,7 @@ fn decimal_node(schema: &Schema, value: &Decimal, config: &JsonConfig) -> Result
     if config.decimal_format == DecimalFormat::Numeric {
         return Ok(Node::Decimal(*value));
     }
-    let scale = decimal_scale(schema)?;
-    if value.scale != scale {
-        return Err(ConnectError::data(format!(
-            "Decimal value has mismatching scale for given Decimal schema. Schema has scale {scale}, value has scale {}.",
-            value.scale
-        )));
-    }
+    crate::decimal_column::check_schema_scale(*value, decimal_scale(schema)?)?;
     Ok(Node::Binary(i128_to_be_bytes(value.unscaled)))
 }
 

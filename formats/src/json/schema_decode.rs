@@ -218,13 +218,8 @@ impl PayloadDecoder<'_> {
             (Value::Int64(v), ColumnBuilder::Int64(c)) => c.push(*v),
             (Value::Float32(v), ColumnBuilder::Float32(c)) => c.push(*v),
             (Value::Float64(v), ColumnBuilder::Float64(c)) => c.push(*v),
-            (Value::Decimal(d), ColumnBuilder::Decimal(c)) => {
-                let scale = match schema.logical_type() {
-                    Some(LogicalType::Decimal { scale }) => scale,
-                    _ => d.scale,
-                };
-                c.push(rescale(*d, scale).ok_or_else(mismatch)?)
-            }
+            // A BigDecimal keeps its own scale (`1.5` read for a scale-3 field stays `1.5`).
+            (Value::Decimal(d), ColumnBuilder::Decimal(c)) => c.push(*d)?,
             (Value::Date(ms), ColumnBuilder::Date32(c)) => c.push(ms.div_euclid(86_400_000) as i32),
             (Value::Date(ms), ColumnBuilder::Time32(c)) => c.push(*ms as i32),
             (Value::Date(ms), ColumnBuilder::Timestamp(c)) => c.push(*ms),
@@ -418,7 +413,7 @@ impl PayloadDecoder<'_> {
     ) -> Result<()> {
         match (logical, builder) {
             (LogicalType::Decimal { scale }, ColumnBuilder::Decimal(c)) => {
-                c.push(self.decimal(node, scale)?)
+                c.push(self.decimal(node, scale)?)?
             }
             (LogicalType::Date, ColumnBuilder::Date32(c)) => c.push(int_only(node, "Date")?),
             (LogicalType::Time, ColumnBuilder::Time32(c)) => c.push(int_only(node, "Time")?),
@@ -436,9 +431,10 @@ impl PayloadDecoder<'_> {
         Ok(())
     }
 
-    /// A Decimal's unscaled value at the schema's scale, from an integer or base64 bytes. A
-    /// fractional number sets [`Self::needs_exact_text`]: its double may have lost digits.
-    fn decimal(&mut self, node: JNode, scale: i32) -> Result<i128> {
+    /// A Decimal as `JsonConverter` reads it: an integer is `decimalValue()`, scale 0 whatever
+    /// the schema's; base64 bytes are the unscaled value at the schema's `scale`. A fractional
+    /// number sets [`Self::needs_exact_text`]: its double may have lost digits.
+    fn decimal(&mut self, node: JNode, scale: i32) -> Result<Decimal> {
         match node {
             JNode::F64(_) => {
                 self.needs_exact_text = true;
@@ -446,11 +442,19 @@ impl PayloadDecoder<'_> {
                     "Decimal number must be read from its exact text",
                 ))
             }
-            JNode::I64(_) | JNode::U64(_) => integer_at_scale(node, scale),
+            JNode::I64(v) => Ok(Decimal {
+                unscaled: i128::from(v),
+                scale: 0,
+            }),
+            JNode::U64(v) => Ok(Decimal {
+                unscaled: i128::from(v),
+                scale: 0,
+            }),
             JNode::Str { start, len } => {
                 let bytes = self.base64(start, len, "Invalid bytes for Decimal field")?;
-                unscaled_from_bytes(&bytes)
-                    .ok_or_else(|| ConnectError::data("Invalid bytes for Decimal field"))
+                let unscaled = unscaled_from_bytes(&bytes)
+                    .ok_or_else(|| ConnectError::data("Invalid bytes for Decimal field"))?;
+                Ok(Decimal { unscaled, scale })
             }
             other => Err(ConnectError::data(format!(
                 "Invalid type for Decimal, underlying representation should be numeric or bytes but was {}",
@@ -502,48 +506,6 @@ fn int_only(node: JNode, what: &str) -> Result<i32> {
     }
 }
 
-/// A JSON integer as an unscaled integer at `scale`, exactly (beyond 38 digits: an error).
-fn integer_at_scale(node: JNode, scale: i32) -> Result<i128> {
-    let unscaled = match node {
-        JNode::I64(v) => i128::from(v),
-        JNode::U64(v) => i128::from(v),
-        _ => return Err(ConnectError::data("Decimal number is not an integer")),
-    };
-    rescale(Decimal { unscaled, scale: 0 }, scale).ok_or_else(|| {
-        ConnectError::data(format!(
-            "Decimal value {unscaled} does not fit scale {scale} within 38 digits"
-        ))
-    })
-}
-
-/// Parses `-12.5e3`-style text into an exact [`Decimal`].
-pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
-        None => (text, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = format!("{int}{frac}");
-    let unscaled: i128 = digits.parse().ok()?;
-    Some(Decimal {
-        unscaled,
-        scale: frac.len() as i32 - exponent,
-    })
-}
-
-/// `decimal` at `scale` when exact.
-pub fn rescale(decimal: Decimal, scale: i32) -> Option<i128> {
-    let shift = scale - decimal.scale;
-    if shift >= 0 {
-        10i128
-            .checked_pow(shift as u32)
-            .and_then(|p| decimal.unscaled.checked_mul(p))
-    } else {
-        let p = 10i128.checked_pow((-shift) as u32)?;
-        (decimal.unscaled % p == 0).then(|| decimal.unscaled / p)
-    }
-}
-
 /// A two's-complement big-endian integer (`new BigInteger(bytes)`) within 128 bits.
 pub fn unscaled_from_bytes(bytes: &[u8]) -> Option<i128> {
     if bytes.is_empty() || bytes.len() > 16 {
@@ -560,12 +522,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decimals_parse_and_rescale_exactly() {
-        let d = parse_decimal("12.345").unwrap();
-        assert_eq!(rescale(d, 3), Some(12345));
-        assert_eq!(rescale(parse_decimal("1.5").unwrap(), 3), Some(1500));
-        assert_eq!(rescale(parse_decimal("1.2345").unwrap(), 3), None);
-        assert_eq!(rescale(parse_decimal("1e2").unwrap(), 0), Some(100));
+    fn decimal_bytes_are_twos_complement() {
         assert_eq!(unscaled_from_bytes(&[0xFF]), Some(-1));
         assert_eq!(unscaled_from_bytes(&[0x01, 0x02]), Some(258));
     }

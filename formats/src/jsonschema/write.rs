@@ -8,6 +8,7 @@
 
 use super::config::JsonSchemaDataConfig;
 use super::is_union;
+use crate::decimal_column::check_schema_scale;
 use crate::error::ConnectError;
 use crate::json::encode::minimal_twos_complement;
 use crate::json::reference::{write_json_string, DecimalFormat, Node};
@@ -49,12 +50,11 @@ pub(crate) fn from_connect_data(
                 DecimalFormat::Base64 => {
                     let scale = schema
                         .parameter(DECIMAL_SCALE_PARAMETER)
-                        .and_then(|s| s.parse::<i32>().ok());
-                    if scale != Some(d.scale) {
-                        return Err(ConnectError::data(
-                            "BigDecimal has mismatching scale value for given Decimal schema",
-                        ));
-                    }
+                        .and_then(|s| s.parse::<i32>().ok())
+                        .ok_or_else(|| {
+                            ConnectError::data("Invalid Decimal schema: scale parameter not found.")
+                        })?;
+                    check_schema_scale(*d, scale)?;
                     Node::Binary(minimal_twos_complement(d.unscaled))
                 }
             }))

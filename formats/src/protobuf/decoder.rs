@@ -84,7 +84,7 @@ enum ValueOp {
     Timestamp,
     Date,
     Time,
-    Decimal { scale: i32 },
+    Decimal,
     Wrapper(Scalar),
 }
 
@@ -255,7 +255,7 @@ fn compile_value(
             DATE => ValueOp::Date,
             TIME_OF_DAY => ValueOp::Time,
             DECIMAL => match schema.logical_type() {
-                Some(LogicalType::Decimal { scale }) => ValueOp::Decimal { scale },
+                Some(LogicalType::Decimal { .. }) => ValueOp::Decimal,
                 _ => return Err(mismatch(field.name())),
             },
             name if is_wrapper(name) => {
@@ -511,14 +511,16 @@ fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, Decod
             .map_err(DecodeError::Data)?;
             Ok(Value::Date(ms))
         }
-        ValueOp::Decimal { scale } => {
+        ValueOp::Decimal => {
             let mut r = WireReader::new(bytes);
             let mut value: &[u8] = &[];
+            let mut precision = 0i32;
             let mut got_scale = 0i32;
             while !r.at_end() {
                 let (n, wt) = r.tag()?;
                 match (n, wt) {
                     (1, wire::LEN) => value = r.length_delimited()?,
+                    (2, wire::VARINT) => precision = r.varint()? as i32,
                     (3, wire::VARINT) => got_scale = r.varint()? as i32,
                     _ => r.skip(n, wt, wire::MAX_DEPTH.saturating_sub(depth))?,
                 }
@@ -535,17 +537,44 @@ fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, Decod
                         value.len()
                     ))
                 })?;
-            if got_scale != *scale {
-                return Err(DecodeError::Data(format!(
-                    "DataException: BigDecimal has mismatching scale value for given Decimal schema (schema scale {scale}, value scale {got_scale})"
-                )));
-            }
-            Ok(Value::Decimal(Decimal {
+            // `DecimalUtils.toBigDecimal`: the message's own scale (whatever the field's), rounded
+            // to its precision when it has one.
+            let decimal = Decimal {
                 unscaled,
-                scale: *scale,
-            }))
+                scale: got_scale,
+            };
+            round_to_precision(decimal, precision)
+                .map(Value::Decimal)
+                .map_err(DecodeError::Data)
         }
     }
+}
+
+/// `new BigDecimal(unscaled, scale, new MathContext(precision))`: a value of more than
+/// `precision` digits (0: unlimited) rounded half-up to that many, its scale lowered by the digits
+/// dropped; a negative precision is Java's IllegalArgumentException. Cost: O(digits).
+pub(crate) fn round_to_precision(decimal: Decimal, precision: i32) -> Result<Decimal, String> {
+    if precision < 0 {
+        return Err("IllegalArgumentException: Digits < 0".into());
+    }
+    let digits = |v: i128| v.unsigned_abs().checked_ilog10().map_or(1, |d| d + 1);
+    let mut value = decimal;
+    while precision > 0 && digits(value.unscaled) > precision as u32 {
+        let drop = digits(value.unscaled) - precision as u32;
+        let divisor = 10i128.pow(drop);
+        let (quotient, remainder) = (value.unscaled / divisor, value.unscaled % divisor);
+        let away = remainder.unsigned_abs() >= divisor.unsigned_abs() / 2;
+        let signum = if value.unscaled < 0 { -1 } else { 1 };
+        let scale = value
+            .scale
+            .checked_sub(drop as i32)
+            .ok_or_else(|| "ArithmeticException: Underflow".to_string())?;
+        value = Decimal {
+            unscaled: quotient + if away { signum } else { 0 },
+            scale,
+        };
+    }
+    Ok(value)
 }
 
 fn decode_wrapper(s: &Scalar, bytes: &[u8]) -> Result<Value, DecodeError> {
@@ -770,4 +799,31 @@ fn finish_field(field: &FieldPlan, st: State<'_>, depth: usize) -> Result<Value,
             (_, Unset::DefaultStruct) => decode_value(&field.op, &[], depth + 1)?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(unscaled: i128, scale: i32) -> Decimal {
+        Decimal { unscaled, scale }
+    }
+
+    #[test]
+    fn decimals_round_half_up_to_their_precision_as_big_decimal_does() {
+        // Within the precision (or none): the message's own value and scale.
+        assert_eq!(round_to_precision(d(5, 1), 8), Ok(d(5, 1)));
+        assert_eq!(round_to_precision(d(123_456, 4), 0), Ok(d(123_456, 4)));
+        // More digits than the precision: rounded half-up, the scale lowered.
+        assert_eq!(round_to_precision(d(12_345, 2), 3), Ok(d(123, 0)));
+        assert_eq!(round_to_precision(d(12_355, 2), 3), Ok(d(124, 0)));
+        assert_eq!(round_to_precision(d(-12_355, 2), 3), Ok(d(-124, 0)));
+        assert_eq!(round_to_precision(d(-12_345, 2), 3), Ok(d(-123, 0)));
+        // A carry that adds a digit is rounded once more (9.995 → 10.0).
+        assert_eq!(round_to_precision(d(9_995, 3), 3), Ok(d(100, 1)));
+        assert_eq!(
+            round_to_precision(d(1, 0), -1),
+            Err("IllegalArgumentException: Digits < 0".to_string())
+        );
+    }
 }

@@ -8,11 +8,11 @@ use prost_reflect::{
 };
 
 use super::data::{ProtobufData, TAG_PARAM};
-use super::decoder::java_map_order;
+use super::decoder::{java_map_order, round_to_precision};
 use super::java_calendar::{date_to_days, time_of_day_to_millis};
 use super::schema_file::ENUM_ZERO_PLACEHOLDER;
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
-use crate::schema::{LogicalType, SchemaKind, SchemaRef};
+use crate::schema::{SchemaKind, SchemaRef};
 use crate::value::{Decimal, Struct, Value};
 
 /// The Connect value of `message` under `schema` (the schema [`ProtobufData`] gives its
@@ -176,19 +176,18 @@ fn single(
             int("nanos") as i32,
         )?),
         DECIMAL => {
-            let Some(LogicalType::Decimal { scale }) = schema.logical_type() else {
-                return Err("decimal without scale".into());
-            };
+            // `DecimalUtils.toBigDecimal`: the message's own scale, whatever the field's.
             let bytes = match m.get_field_by_name("value").as_deref() {
                 Some(PValue::Bytes(b)) => b.to_vec(),
                 _ => Vec::new(),
             };
-            if int("scale") != i64::from(scale) {
-                return Err("mismatching scale".into());
-            }
             let unscaled = crate::json::schema_decode::unscaled_from_bytes(&bytes)
                 .ok_or("decimal out of range")?;
-            Value::Decimal(Decimal { unscaled, scale })
+            let decimal = Decimal {
+                unscaled,
+                scale: int("scale") as i32,
+            };
+            Value::Decimal(round_to_precision(decimal, int("precision") as i32)?)
         }
         n if is_wrapper(n) => {
             let inner = m.descriptor().get_field(1).ok_or("wrapper without value")?;

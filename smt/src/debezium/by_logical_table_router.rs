@@ -29,6 +29,7 @@ use super::change_event::{get, get_without_default, is_envelope};
 use super::schema_name_adjuster::{NameKind, SchemaNameAdjuster};
 use super::whole_record::{self, is_null_at};
 use crate::config::{ConfigProblem, TransformConfig};
+use crate::insert_field::struct_array;
 use crate::record::ConnectRecord;
 use crate::regex_router::RegexRouter;
 use crate::routing::{per_topic, subset};
@@ -276,10 +277,11 @@ fn relabelled(
 ) -> Result<ArrayRef, ConnectError> {
     let mut columns = old.columns().to_vec();
     columns.extend(extra);
-    StructArray::try_new(
+    struct_array(
         struct_fields(schema.fields()),
         columns,
         old.nulls().cloned(),
+        old.len(),
     )
     .map(|a| Arc::new(a) as ArrayRef)
     .map_err(|e| ConnectError::data(format!("Could not rebuild struct: {e}")))
@@ -418,10 +420,11 @@ impl Transform for ByLogicalTableRouter {
                             columns[index] = relabelled(&child, &field.schema, Vec::new())?;
                         }
                     }
-                    let data = StructArray::try_new(
+                    let data = struct_array(
                         struct_fields(schema.fields()),
                         columns,
                         values.nulls().cloned(),
+                        values.len(),
                     )
                     .map_err(|e| ConnectError::data(format!("Could not rebuild struct: {e}")))?;
                     Ok(Some(Column {

@@ -267,6 +267,9 @@ impl<'a> Comparator<'a> {
         after_schema: &'a SchemaRef,
         before_schema: &'a SchemaRef,
     ) -> Comparator<'a> {
+        // An own-scale Decimal column (a struct type) or a Decimal column whose representation
+        // differs between the two sides compares as value trees: BigDecimal equality, scale
+        // included.
         let kind = match (after.data_type(), before.data_type()) {
             (a, b) if a != b => Kind::Tree,
             (DataType::BinaryView | DataType::Binary | DataType::LargeBinary, _) => Kind::Identity,
