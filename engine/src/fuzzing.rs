@@ -446,6 +446,31 @@ mod tests {
         }
     }
 
+    /// The seed corpora under `fuzz/seeds/` (written from the conformance inputs by
+    /// `scripts/fuzz-seeds`) keep the invariants too.
+    #[test]
+    fn seed_corpora_keep_the_invariants() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
+        for (name, body) in FAMILIES {
+            let dir = root.join(name);
+            let entries = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("no seed corpus at {}: {e}", dir.display()));
+            let mut seeds = 0;
+            for entry in entries.flatten() {
+                let data = std::fs::read(entry.path())
+                    .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
+                let result = std::panic::catch_unwind(|| body(&data));
+                assert!(
+                    result.is_ok(),
+                    "{name} failed on {}",
+                    entry.path().display()
+                );
+                seeds += 1;
+            }
+            assert!(seeds > 0, "empty seed corpus {}", dir.display());
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
