@@ -11,6 +11,7 @@
 use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
+use weir_formats::fuzzing::split_records;
 use weir_formats::raw::{RawBatch, RawBatchBuilder};
 
 use crate::pipeline::Pipeline;
@@ -124,7 +125,8 @@ fn compiled(cache: &'static OnceLock<Vec<Pipeline>>, configs: &[&str]) -> &'stat
 /// A fuzz input read as a pipeline choice and a batch of records.
 ///
 /// Layout: byte 0 picks the config (`byte % (2 * configs)`: config `byte / 2`, schemas enabled
-/// when odd); the rest splits at `0xFF` bytes (never in UTF-8 JSON) into records. A record's
+/// when odd); the rest splits into records as the decoder targets split theirs
+/// ([`split_records`]: at `0xFF`, never in UTF-8 JSON). A record's
 /// first byte is its kind (`% 3`: 0 the remaining bytes are the value as is, 1 a record
 /// generated from them, see [`generated_value`], 2 a tombstone), its second byte picks its
 /// headers from [`FUZZ_HEADERS`] (one bit each) and, in its top bit, a null key.
@@ -148,7 +150,7 @@ impl FuzzBatch {
                 raw: builder.finish(),
             };
         };
-        for (offset, chunk) in rest.split(|&b| b == 0xFF).enumerate() {
+        for (offset, chunk) in split_records(rest).enumerate() {
             let kind = chunk.first().copied().unwrap_or(0) % 3;
             let bits = chunk.get(1).copied().unwrap_or(0);
             let payload = chunk.get(2..).unwrap_or(&[]);
