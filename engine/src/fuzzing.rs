@@ -126,13 +126,13 @@ fn compiled(cache: &'static OnceLock<Vec<Pipeline>>, configs: &[&str]) -> &'stat
 ///
 /// Layout: byte 0 picks the config (`byte % (2 * configs)`: config `byte / 2`, schemas enabled
 /// when odd); the rest splits into records as the decoder targets split theirs
-/// ([`split_records`]: at `0xFF`, never in UTF-8 JSON). A record's
-/// first byte is its kind (`% 3`: 0 the remaining bytes are the value as is, 1 a record
-/// generated from them, see [`generated_value`], 2 a tombstone), its second byte picks its
-/// headers from [`FUZZ_HEADERS`] (one bit each) and, in its top bit, a null key.
+/// ([`split_records`]: at `0xFF`, never in UTF-8 JSON). A record's first byte is its kind
+/// (`% 3`: 0 the remaining bytes are the value as is, 1 a record generated from them, see
+/// [`generated_value`], 2 a tombstone); its second byte picks its headers (bit `i`: entry `i` of
+/// [`FUZZ_HEADERS`]), and bit 6 also leaves the timestamp out, bit 7 makes the key null.
 #[derive(Debug, Clone)]
 pub struct FuzzBatch {
-    /// Which pipeline of the family's list (see [`compiled`]).
+    /// Which pipeline of the family's list: config `pipeline / 2`, schemas when odd.
     pub pipeline: usize,
     /// The records, offsets 0, 1, … on topic `t`, partition 0.
     pub raw: RawBatch,
@@ -385,9 +385,13 @@ pub fn header_conversion(data: &[u8]) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use weir_formats::fuzzing::RECORD_SEPARATOR;
+
+    /// A family's fuzz body.
+    type Body = fn(&[u8]);
 
     /// The family bodies, by name.
-    const FAMILIES: &[(&str, fn(&[u8]))] = &[
+    const FAMILIES: &[(&str, Body)] = &[
         ("structural_transforms", structural_transforms),
         ("cast", cast),
         ("timestamp_converter", timestamp_converter),
@@ -399,7 +403,7 @@ mod tests {
         (
             0u8..3,
             any::<u8>(),
-            proptest::collection::vec(0u8..0xFF, 0..20),
+            proptest::collection::vec(0u8..RECORD_SEPARATOR, 0..20),
         )
             .prop_map(|(kind, bits, payload)| {
                 let mut chunk = vec![kind, bits];
@@ -412,7 +416,7 @@ mod tests {
     fn structured() -> impl Strategy<Value = Vec<u8>> {
         (any::<u8>(), proptest::collection::vec(chunk(), 0..6)).prop_map(|(choice, chunks)| {
             let mut data = vec![choice];
-            data.extend(chunks.join(&0xFF));
+            data.extend(chunks.join(&RECORD_SEPARATOR));
             data
         })
     }
@@ -438,7 +442,7 @@ mod tests {
                         seed * 11,
                         seed * 3,
                     ]);
-                    data.push(0xFF);
+                    data.push(RECORD_SEPARATOR);
                 }
                 data.extend([0, 0x3F]);
                 data.extend(br#"{"id":1,"addr":{"city":"x"},"ts":5}"#);
