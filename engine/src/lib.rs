@@ -8,9 +8,11 @@
 //! - [`pipeline`]: decode → transform chain → encode.
 //! - [`plan`]: the transform chain compiled from `transforms=` and `predicates=`.
 //! - [`verify`]: the vectorized chain checked against the row-wise references.
+//! - [`fuzzing`]: the fuzz bodies of the transform families, run by `fuzz/` and as proptests.
 //! - [`interchange`]: the JSON-lines interchange format of `smtbench` and the conformance cases.
 
 pub mod config;
+pub mod fuzzing;
 pub mod interchange;
 pub mod known_classes;
 pub mod output;
