@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, UInt32Array};
 use arrow_select::take::take;
-use weir_formats::batch::{Column, ConnectBatch, Header, Headers, Segment};
+use weir_formats::batch::{Column, ConnectBatch, Header, HeaderView, Headers, Segment};
 use weir_formats::converter::{
     Converter, ConverterContext, Decoded, Encoded, HeaderConverter, Side,
 };
@@ -168,15 +168,21 @@ impl Pipeline {
         DecodedBatch { batch, failures }
     }
 
+    /// Reads every header with the input header converter. Text it would read as itself stays a
+    /// view of the input bytes (no allocation); the rest become typed values.
     fn decode_headers(&self, raw: &RawBatch, failures: &mut [Option<RowFailure>]) -> Headers {
-        let mut headers = Headers::default();
+        let mut headers = Headers::over(raw.shared_bytes());
         let mut names = NameCache::default();
-        let mut row_headers = Vec::new();
         for (row, failure) in failures.iter_mut().enumerate() {
-            row_headers.clear();
-            for (name, bytes) in raw.headers(row) {
+            for (name, slot) in raw.header_slots(row) {
+                let bytes = raw.slot_bytes(slot);
+                let text_schema = bytes.and_then(|b| self.header_in.text_schema(name, b));
+                if let (Some(schema), Some(range)) = (text_schema, slot.range()) {
+                    headers.push_text(names.get(name), schema, range);
+                    continue;
+                }
                 match self.header_in.to_connect(name, bytes) {
-                    Ok((schema, value)) => row_headers.push(Header {
+                    Ok((schema, value)) => headers.push_header(Header {
                         name: names.get(name),
                         schema,
                         value,
@@ -190,7 +196,7 @@ impl Pipeline {
                     }
                 }
             }
-            headers.push_row(row_headers.drain(..));
+            headers.end_row();
         }
         headers
     }
@@ -278,20 +284,36 @@ impl Pipeline {
             }
             segments.push((key, value));
         }
-        let all = batch.headers.all();
+        let count = batch.headers.header_count();
         let mut headers = EncodedHeaders {
-            bytes: Vec::with_capacity(all.len() * 24),
-            slots: Vec::with_capacity(all.len()),
+            bytes: Vec::with_capacity(count * 24),
+            slots: Vec::with_capacity(count),
         };
+        let copy_text = self.header_out.writes_text_as_is();
         for row in 0..batch.len() {
-            for header in &all[batch.headers.range(row)] {
+            for header in batch.headers.row_views(row) {
                 let start = headers.bytes.len();
-                let written = self.header_out.append_bytes(
-                    &header.name,
-                    header.schema.as_ref(),
-                    &header.value,
-                    &mut headers.bytes,
-                );
+                let written = match header {
+                    HeaderView::Text { text, .. } if copy_text => {
+                        headers.bytes.extend_from_slice(text.as_bytes());
+                        Ok(true)
+                    }
+                    HeaderView::Typed(header) => self.header_out.append_bytes(
+                        &header.name,
+                        header.schema.as_ref(),
+                        &header.value,
+                        &mut headers.bytes,
+                    ),
+                    text => {
+                        let header = text.to_header();
+                        self.header_out.append_bytes(
+                            &header.name,
+                            header.schema.as_ref(),
+                            &header.value,
+                            &mut headers.bytes,
+                        )
+                    }
+                };
                 headers.slots.push(match written {
                     Ok(true) => Some(start as u32..headers.bytes.len() as u32),
                     Ok(false) => None,
@@ -337,15 +359,14 @@ impl EncodedHeaders {
         headers: &'a Headers,
         row: usize,
     ) -> impl Iterator<Item = (&'a str, Option<&'a [u8]>)> + 'a {
-        let range = headers.range(row);
-        headers.all()[range.clone()]
-            .iter()
-            .zip(&self.slots[range])
+        headers
+            .row_views(row)
+            .zip(&self.slots[headers.range(row)])
             .map(|(header, slot)| {
                 let bytes = slot
                     .as_ref()
                     .map(|r| &self.bytes[r.start as usize..r.end as usize]);
-                (&*header.name, bytes)
+                (header.name(), bytes)
             })
     }
 }

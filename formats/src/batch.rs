@@ -6,7 +6,8 @@
 //! data, whose Arrow type then describes the inferred shape) and one Arrow array with a row per
 //! segment row. A null row is a null key or value (a tombstone when the value is null).
 
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::{ArrayRef, Int32Array, Int64Array};
 
@@ -44,18 +45,118 @@ pub struct Header {
     pub value: Value,
 }
 
-/// Every row's headers, flattened: row `i` owns `entries[ends[i-1]..ends[i]]`.
+/// Every row's headers, flattened: row `i` owns entries `ends[i-1]..ends[i]`.
+///
+/// Headers the header converter reads as text that is exactly their bytes (the common header:
+/// names, ids, UUIDs) stay views of the input buffer until something asks for the typed
+/// [`Header`]s ([`Headers::all`], [`Headers::row`], an edit); an output header converter that
+/// writes text as it is then copies their bytes without a typed value ([`Headers::row_views`]).
+/// So a batch whose headers no transform touches makes no allocation per header.
 #[derive(Debug, Clone, Default)]
 pub struct Headers {
     ends: Vec<u32>,
-    entries: Vec<Header>,
+    entries: Vec<Entry>,
+    /// The buffer text entries point into.
+    text_source: Option<Arc<Vec<u8>>>,
+    /// Every entry as a typed header, built on first use; once built it is the truth and
+    /// `entries` is stale.
+    typed: OnceLock<Vec<Header>>,
+}
+
+/// One stored header: typed, or text held as a range of the text source.
+#[derive(Debug, Clone)]
+enum Entry {
+    Typed(Header),
+    Text {
+        name: Arc<str>,
+        schema: Option<SchemaRef>,
+        bytes: Range<u32>,
+    },
+}
+
+/// A header as [`Headers::row_views`] gives it: typed, or text still in the input bytes.
+#[derive(Debug, Clone, Copy)]
+pub enum HeaderView<'a> {
+    /// A header with its typed value.
+    Typed(&'a Header),
+    /// A STRING header whose value is `text`, with the schema the header converter gave it.
+    Text {
+        /// The header name.
+        name: &'a Arc<str>,
+        /// The schema the header converter gave the value.
+        schema: Option<&'a SchemaRef>,
+        /// The value.
+        text: &'a str,
+    },
+}
+
+impl<'a> HeaderView<'a> {
+    /// The header name.
+    pub fn name(self) -> &'a str {
+        match self {
+            HeaderView::Typed(header) => &header.name,
+            HeaderView::Text { name, .. } => name,
+        }
+    }
+
+    /// The typed header. Cost: for a text view, a copy of the name's `Arc` and of the text.
+    pub fn to_header(&self) -> Header {
+        match self {
+            HeaderView::Typed(header) => (*header).clone(),
+            HeaderView::Text { name, schema, text } => Header {
+                name: Arc::clone(name),
+                schema: schema.cloned(),
+                value: Value::String((*text).to_string()),
+            },
+        }
+    }
 }
 
 impl Headers {
+    /// Empty headers whose text entries ([`Headers::push_text`]) point into `source`.
+    pub fn over(source: Arc<Vec<u8>>) -> Headers {
+        Headers {
+            text_source: Some(source),
+            ..Headers::default()
+        }
+    }
+
     /// Appends the headers of the next row.
     pub fn push_row(&mut self, headers: impl IntoIterator<Item = Header>) {
-        self.entries.extend(headers);
-        self.ends.push(self.entries.len() as u32);
+        for header in headers {
+            self.push_header(header);
+        }
+        self.end_row();
+    }
+
+    /// Adds a typed header to the row being built (ended by [`Headers::end_row`]).
+    pub fn push_header(&mut self, header: Header) {
+        self.entries_mut().push(Entry::Typed(header));
+    }
+
+    /// Adds a STRING header to the row being built whose value is the text at `bytes` of the
+    /// source given to [`Headers::over`]; the caller has checked that those bytes are UTF-8.
+    /// Cost: no allocation beyond the entry list's growth.
+    pub fn push_text(&mut self, name: Arc<str>, schema: Option<SchemaRef>, bytes: Range<u32>) {
+        self.entries_mut().push(Entry::Text {
+            name,
+            schema,
+            bytes,
+        });
+    }
+
+    /// Ends the row being built.
+    pub fn end_row(&mut self) {
+        let end = self.entries_mut().len() as u32;
+        self.ends.push(end);
+    }
+
+    /// The entry list to append to; typed headers built earlier become its entries again.
+    fn entries_mut(&mut self) -> &mut Vec<Entry> {
+        if let Some(typed) = self.typed.take() {
+            self.entries = typed.into_iter().map(Entry::Typed).collect();
+        }
+        &mut self.entries
     }
 
     /// The number of rows.
@@ -68,6 +169,11 @@ impl Headers {
         self.ends.is_empty()
     }
 
+    /// The number of headers of every row together.
+    pub fn header_count(&self) -> usize {
+        self.ends.last().map_or(0, |&end| end as usize)
+    }
+
     /// Where row `row`'s headers are among all headers of the batch (see [`Headers::all`]).
     pub fn range(&self, row: usize) -> std::ops::Range<usize> {
         let start = if row == 0 {
@@ -78,20 +184,68 @@ impl Headers {
         start..self.ends[row] as usize
     }
 
-    /// Every row's headers, back to back.
+    /// Every row's headers, back to back. Cost: the first call on headers holding text views
+    /// builds every typed header (a `String` each).
     pub fn all(&self) -> &[Header] {
-        &self.entries
+        self.typed.get_or_init(|| {
+            self.entries
+                .iter()
+                .map(|entry| self.view(entry).to_header())
+                .collect()
+        })
     }
 
-    /// Row `row`'s headers in order.
+    /// Row `row`'s headers in order (see [`Headers::all`] for the cost).
     pub fn row(&self, row: usize) -> &[Header] {
-        &self.entries[self.range(row)]
+        &self.all()[self.range(row)]
+    }
+
+    /// Row `row`'s headers as they are held: no typed header is built. Cost: none per header.
+    pub fn row_views(&self, row: usize) -> impl Iterator<Item = HeaderView<'_>> + '_ {
+        let range = self.range(row);
+        let (typed, entries) = match self.typed.get() {
+            Some(typed) => (&typed[range], &[][..]),
+            None => (&[][..], &self.entries[range]),
+        };
+        typed
+            .iter()
+            .map(HeaderView::Typed)
+            .chain(entries.iter().map(|entry| self.view(entry)))
+    }
+
+    fn view<'a>(&'a self, entry: &'a Entry) -> HeaderView<'a> {
+        match entry {
+            Entry::Typed(header) => HeaderView::Typed(header),
+            Entry::Text {
+                name,
+                schema,
+                bytes,
+            } => {
+                let source = self.text_source.as_deref().map_or(&[][..], Vec::as_slice);
+                let text = source
+                    .get(bytes.start as usize..bytes.end as usize)
+                    .and_then(|b| std::str::from_utf8(b).ok())
+                    .unwrap_or_default();
+                HeaderView::Text {
+                    name,
+                    schema: schema.as_ref(),
+                    text,
+                }
+            }
+        }
+    }
+
+    /// Every typed header, to edit: built first if needed (see [`Headers::all`]).
+    fn typed_mut(&mut self) -> &mut Vec<Header> {
+        self.all();
+        self.entries = Vec::new();
+        self.typed.get_mut().expect("built by all()")
     }
 
     /// Row `row`'s headers, to edit in place.
     pub fn row_mut(&mut self, row: usize) -> &mut [Header] {
         let range = self.range(row);
-        &mut self.entries[range]
+        &mut self.typed_mut()[range]
     }
 
     /// Rebuilds the header lists of `rows` (batch positions, ascending; others are ignored) with
@@ -99,15 +253,17 @@ impl Headers {
     /// reorder; every other row keeps its own. The header transforms (InsertHeader, DropHeaders,
     /// HeaderFrom) change the rows they are applied to through this.
     ///
-    /// Cost: one pass moving every header of the batch once (no clone), plus `edit`; one scratch
-    /// list reused across rows.
+    /// Cost: one pass moving every header of the batch once (no clone; typed headers are built
+    /// first if needed), plus `edit`; one scratch list reused across rows.
     pub fn edit_rows(&mut self, rows: &[u32], mut edit: impl FnMut(usize, &mut Vec<Header>)) {
-        let mut old = std::mem::take(&mut self.entries).into_iter();
-        let mut ends = Vec::with_capacity(self.ends.len());
+        let old_ends = std::mem::take(&mut self.ends);
+        let typed = self.typed_mut();
+        let mut old = std::mem::take(typed).into_iter();
+        let mut ends = Vec::with_capacity(old_ends.len());
         let mut scratch = Vec::new();
         let mut targets = rows.iter().copied().peekable();
         let mut start = 0;
-        for (row, &end) in self.ends.iter().enumerate() {
+        for (row, &end) in old_ends.iter().enumerate() {
             let count = (end - start) as usize;
             start = end;
             while targets.next_if(|&t| (t as usize) < row).is_some() {}
@@ -115,11 +271,11 @@ impl Headers {
                 scratch.clear();
                 scratch.extend(old.by_ref().take(count));
                 edit(row, &mut scratch);
-                self.entries.append(&mut scratch);
+                typed.append(&mut scratch);
             } else {
-                self.entries.extend(old.by_ref().take(count));
+                typed.extend(old.by_ref().take(count));
             }
-            ends.push(self.entries.len() as u32);
+            ends.push(typed.len() as u32);
         }
         self.ends = ends;
     }
@@ -195,5 +351,51 @@ mod tests {
         assert_eq!(names(&headers, 1), ["new1"]);
         assert_eq!(names(&headers, 2), ["new2"]);
         assert_eq!(headers.len(), 3);
+    }
+
+    /// Row 0: `id` as text over `source[0..3]` and a typed `n`; row 1: `trace` over `source[3..8]`.
+    fn text_headers() -> Headers {
+        let source = Arc::new(b"abcxyzuv".to_vec());
+        let mut headers = Headers::over(source);
+        headers.push_text("id".into(), None, 0..3);
+        headers.push_header(Header {
+            name: "n".into(),
+            schema: None,
+            value: Value::Int32(7),
+        });
+        headers.end_row();
+        headers.push_text("trace".into(), None, 3..8);
+        headers.end_row();
+        headers
+    }
+
+    #[test]
+    fn text_headers_are_views_until_typed_headers_are_asked_for() {
+        let headers = text_headers();
+        let views: Vec<_> = headers.row_views(0).map(|v| v.to_header()).collect();
+        assert!(matches!(
+            headers.row_views(1).next(),
+            Some(HeaderView::Text { text: "xyzuv", .. })
+        ));
+        assert!(headers.typed.get().is_none(), "views build no typed header");
+        assert_eq!(headers.row(0), views.as_slice());
+        assert_eq!(headers.row(0)[0].value, Value::String("abc".into()));
+        assert_eq!(headers.row(1)[0].value, Value::String("xyzuv".into()));
+        assert!(matches!(
+            headers.row_views(1).next(),
+            Some(HeaderView::Typed(_))
+        ));
+        assert_eq!(headers.header_count(), 3);
+    }
+
+    #[test]
+    fn text_headers_can_be_edited_and_extended() {
+        let mut headers = text_headers();
+        headers.row_mut(1)[0].value = Value::Int8(1);
+        headers.edit_rows(&[0], |_, list| list.retain(|h| &*h.name == "n"));
+        headers.push_row([header("c")]);
+        assert_eq!(names(&headers, 0), ["n"]);
+        assert_eq!(headers.row(1)[0].value, Value::Int8(1));
+        assert_eq!(names(&headers, 2), ["c"]);
     }
 }

@@ -134,6 +134,20 @@ pub trait HeaderConverter: Send + Sync + Debug {
         value: &Value,
     ) -> Result<Option<Vec<u8>>, ConnectError>;
 
+    /// When [`HeaderConverter::to_connect`] reads `bytes` as a STRING whose text is `bytes`
+    /// itself, the schema it gives that string (`Some(None)`: no schema); `None` when it may read
+    /// them otherwise — always, by default. A batch keeps such headers as views of its input
+    /// bytes instead of owned strings. Cost: at most one scan of `bytes`.
+    fn text_schema(&self, _name: &str, _bytes: &[u8]) -> Option<Option<SchemaRef>> {
+        None
+    }
+
+    /// Whether [`HeaderConverter::append_bytes`] writes any STRING value (whatever its schema) as
+    /// the text's own UTF-8 bytes, so a header held as text is copied as it is (default: no).
+    fn writes_text_as_is(&self) -> bool {
+        false
+    }
+
     /// Appends what [`HeaderConverter::to_bytes`] writes to `out`; `false` for a null header (then
     /// nothing is appended). Converters on the hot path override it to skip the allocation.
     fn append_bytes(

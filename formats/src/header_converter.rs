@@ -3,7 +3,7 @@
 
 use crate::converter::HeaderConverter;
 use crate::error::ConnectError;
-use crate::header_values::{format_header, parse_header};
+use crate::header_values::{format_header, parse_header, verbatim_string_schema};
 use crate::schema::SchemaRef;
 use crate::value::Value;
 
@@ -23,6 +23,15 @@ impl HeaderConverter for SimpleHeaderConverter {
         bytes: Option<&[u8]>,
     ) -> Result<(Option<SchemaRef>, Value), ConnectError> {
         Ok(parse_header(bytes))
+    }
+
+    /// Names, ids, UUIDs: text that no `Values` rule reads as anything but itself.
+    fn text_schema(&self, _name: &str, bytes: &[u8]) -> Option<Option<SchemaRef>> {
+        verbatim_string_schema(bytes).map(Some)
+    }
+
+    fn writes_text_as_is(&self) -> bool {
+        true
     }
 
     fn to_bytes(

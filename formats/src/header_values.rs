@@ -68,16 +68,27 @@ pub fn parse_header(bytes: Option<&[u8]>) -> (Option<SchemaRef>, Value) {
     let Some(bytes) = bytes else {
         return (None, Value::Null);
     };
-    if let Some(text) = std::str::from_utf8(bytes)
-        .ok()
-        .filter(|t| is_verbatim_string(t))
-    {
+    if let Some(text) = verbatim_text(bytes) {
         return (
             Some(schemas().string.clone()),
             Value::String(text.to_string()),
         );
     }
     try_parse(&decode_utf8_like_java(bytes)).unwrap_or_else(|| bytes_fallback(bytes))
+}
+
+/// The schema [`parse_header`] gives `bytes` when it certainly reads them as the STRING of their
+/// own text; `None` when it may read them otherwise. Cost: UTF-8 validation and one scan.
+pub fn verbatim_string_schema(bytes: &[u8]) -> Option<SchemaRef> {
+    verbatim_text(bytes).map(|_| schemas().string.clone())
+}
+
+/// `bytes` as text when [`parse_header`] certainly reads them as the STRING of that text (see
+/// `is_verbatim_string`). Cost: UTF-8 validation and one scan.
+fn verbatim_text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .filter(|t| is_verbatim_string(t))
 }
 
 /// Whether [`parse_string`] certainly reads `text` as the STRING `text` itself: one token (no

@@ -25,6 +25,11 @@ impl Slot {
     pub fn is_null(self) -> bool {
         self.len == u32::MAX
     }
+
+    /// The byte range in the batch's buffer, or `None` for the null slot.
+    pub fn range(self) -> Option<std::ops::Range<u32>> {
+        (!self.is_null()).then(|| self.start..self.start + self.len)
+    }
 }
 
 /// One header as stored: its name and its value slot.
@@ -83,6 +88,11 @@ impl RawBatch {
     /// The shared buffer every slot points into.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The shared buffer, for views that outlive this batch. Cost: an `Arc` clone.
+    pub fn shared_bytes(&self) -> Arc<Vec<u8>> {
+        Arc::clone(&self.bytes)
     }
 
     /// The bytes of `slot`, or `None` for the null slot.
@@ -151,6 +161,12 @@ impl RawBatch {
 
     /// Record `row`'s headers: name and value bytes. Names are UTF-8 by construction.
     pub fn headers(&self, row: usize) -> impl Iterator<Item = (&str, Option<&[u8]>)> + '_ {
+        self.header_slots(row)
+            .map(move |(name, value)| (name, self.slot_bytes(value)))
+    }
+
+    /// Row `row`'s headers in order: name and the value's slot in [`RawBatch::shared_bytes`].
+    pub fn header_slots(&self, row: usize) -> impl Iterator<Item = (&str, Slot)> + '_ {
         let start = if row == 0 {
             0
         } else {
@@ -160,10 +176,7 @@ impl RawBatch {
         self.headers[start..end].iter().map(move |h| {
             let name = self.slot_bytes(h.name).unwrap_or_default();
             // Names were pushed as &str, so this cannot fail; an empty name is the fallback.
-            (
-                std::str::from_utf8(name).unwrap_or_default(),
-                self.slot_bytes(h.value),
-            )
+            (std::str::from_utf8(name).unwrap_or_default(), h.value)
         })
     }
 

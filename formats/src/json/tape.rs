@@ -85,7 +85,9 @@ pub struct Span {
 /// Parses documents out of a buffer filled by the caller.
 pub struct TapeParser {
     buffers: Buffers,
-    tape: Tape<'static>,
+    /// The tape kept between documents for its allocation; `None` only while a document is
+    /// being parsed (taking it must not allocate: `Tape::null()` does).
+    tape: Option<Tape<'static>>,
 }
 
 impl std::fmt::Debug for TapeParser {
@@ -98,7 +100,7 @@ impl Default for TapeParser {
     fn default() -> Self {
         TapeParser {
             buffers: Buffers::with_max_depth(4096, MAX_DEPTH),
-            tape: Tape::null(),
+            tape: Some(Tape::null()),
         }
     }
 }
@@ -135,12 +137,11 @@ impl TapeParser {
 
     fn parse_exact(&mut self, batch: &mut BatchTape, span: Span) -> Result<(), ConnectError> {
         let base = batch.buffer.as_ptr() as usize;
-        let tape = std::mem::replace(&mut self.tape, Tape::null());
-        let mut tape = tape.reset();
+        let mut tape = self.tape.take().unwrap_or_else(Tape::null).reset();
         let input = &mut batch.buffer[span.start..];
         let result = simd_json::fill_tape_padded(input, span.len, &mut self.buffers, &mut tape);
         if let Err(e) = result {
-            self.tape = tape.reset();
+            self.tape = Some(tape.reset());
             return Err(ConnectError::data(format!("{SERIALIZATION_ERROR}{e}")));
         }
         batch.nodes.reserve(tape.0.len());
@@ -171,7 +172,7 @@ impl TapeParser {
                 Node::Static(StaticNode::Null) => JNode::Null,
             });
         }
-        self.tape = tape.reset();
+        self.tape = Some(tape.reset());
         Ok(())
     }
 }
