@@ -302,7 +302,9 @@ impl JsonConverter {
     /// schema into one column. A row with a fractional Decimal number (`decimal.format=NUMERIC`
     /// data), which the tape holds only as a double, is read again from its exact text in
     /// `inputs` by the row-wise reference, so no digit is lost; that costs a serde_json parse of
-    /// the row (integral and BASE64 decimals stay on the tape path).
+    /// the row (integral and BASE64 decimals stay on the tape path). So is a row with a map of
+    /// `[k, v]` pairs whose keys repeat or do not come in Java `HashMap` order, which Kafka
+    /// merges and reorders.
     fn build_schema_part(
         &self,
         inputs: &[Option<&[u8]>],
@@ -318,12 +320,12 @@ impl JsonConverter {
             tape,
             extra,
             config: &self.config,
-            needs_exact_text: false,
+            needs_row_wise: false,
         };
         for &(row, root) in rows {
             let len = builder.len();
             let mut appended = decoder.append(&schema, root, &mut builder);
-            if appended.is_err() && std::mem::take(&mut decoder.needs_exact_text) {
+            if appended.is_err() && std::mem::take(&mut decoder.needs_row_wise) {
                 builder.truncate(len);
                 appended = reference::to_connect(inputs[row as usize], &self.config)
                     .and_then(|(_, value)| decoder.append_value(&schema, &value, &mut builder));
@@ -941,6 +943,54 @@ mod tests {
         assert_eq!(text.matches("\"a\":").count(), 1, "{text}");
         let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(value["payload"], serde_json::json!({"a": 3, "b": 2}));
+        assert_agree(&JsonConfig::default(), &docs).unwrap();
+    }
+
+    /// A MAP of `[k, v]` pairs is `put` into a Java `HashMap`: one entry per key after
+    /// conversion (int8 257 wraps to 1), the last value, written back in the `HashMap`'s order
+    /// (each expected order printed by jshell from the same `put`s, e.g. `{-1=n, 1=b, 2=x}`).
+    #[test]
+    fn a_map_of_pairs_keeps_one_entry_per_key_in_hash_map_order() {
+        let envelope = |keys: &str, payload: &str| {
+            Some(format!(
+                r#"{{"schema":{{"type":"map","keys":{{"type":"{keys}","optional":false}},"values":{{"type":"string","optional":false}},"optional":false}},"payload":{payload}}}"#
+            ).into_bytes())
+        };
+        let cases = [
+            (
+                envelope("int8", r#"[[2,"x"],[1,"a"],[257,"b"],[-1,"n"]]"#),
+                r#"[[-1,"n"],[1,"b"],[2,"x"]]"#,
+            ),
+            (
+                envelope("int32", r#"[[1,"a"],[2,"b"],[1,"c"]]"#),
+                r#"[[1,"c"],[2,"b"]]"#,
+            ),
+            (
+                envelope("int64", r#"[[17,"a"],[1,"b"]]"#),
+                r#"[[17,"a"],[1,"b"]]"#,
+            ),
+            (
+                envelope("int16", r#"[[3,"a"],[0,"b"]]"#),
+                r#"[[0,"b"],[3,"a"]]"#,
+            ),
+            (
+                envelope("boolean", r#"[[true,"a"],[false,"b"],[true,"c"]]"#),
+                r#"[[false,"b"],[true,"c"]]"#,
+            ),
+            (
+                envelope("double", r#"[[1.5,"a"],[1.5,"b"]]"#),
+                r#"[[1.5,"b"]]"#,
+            ),
+            (envelope("int32", r#"[[5,"a"]]"#), r#"[[5,"a"]]"#),
+        ];
+        let docs: Vec<Option<Vec<u8>>> = cases.iter().map(|(doc, _)| doc.clone()).collect();
+        for (row, (_, payload)) in columnar(&JsonConfig::default(), &docs).iter().zip(&cases) {
+            let text = String::from_utf8(row.clone().unwrap().unwrap()).unwrap();
+            assert!(
+                text.ends_with(&format!(r#""payload":{payload}}}"#)),
+                "{text}"
+            );
+        }
         assert_agree(&JsonConfig::default(), &docs).unwrap();
     }
 

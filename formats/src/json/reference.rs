@@ -22,6 +22,7 @@ use base64::Engine;
 use serde_json::{Number, Value as Json};
 
 use crate::error::{ConnectError, Result};
+use crate::java_hash_order::java_hash_map;
 use crate::java_number::{format_f32, format_f64};
 use crate::json::schema_json;
 pub use crate::json::write::{write_f32, write_f64};
@@ -884,8 +885,9 @@ fn object_map_to_connect(
     Ok(Value::Map(entries))
 }
 
-/// MAP with non-string keys: a JSON array of `[key, value]` pairs, put into a Java `HashMap`
-/// (an equal key keeps its first position and takes the later value).
+/// MAP with non-string keys: a JSON array of `[key, value]` pairs, put into a Java `HashMap`:
+/// one entry per key (after conversion: int8 keys 1 and 257 are both `(byte) 1`) with the last
+/// value, in the order that `HashMap` iterates, which is the order Kafka writes the map in.
 fn pair_map_to_connect(
     key_schema: &SchemaRef,
     value_schema: &SchemaRef,
@@ -900,16 +902,15 @@ fn pair_map_to_connect(
         )));
     };
     let depth = enter(enter(depth)?)?;
-    let mut entries: Vec<(Value, Value)> = Vec::with_capacity(pairs.len());
-    for (i, pair) in pairs.iter().enumerate() {
-        let (key, value) = pair_to_connect(key_schema, value_schema, pair, config, depth)
-            .map_err(|e| e.at(&format!("[{i}]")))?;
-        match entries.iter_mut().find(|(k, _)| java_equals(k, &key)) {
-            Some(slot) => slot.1 = value,
-            None => entries.push((key, value)),
-        }
-    }
-    Ok(Value::Map(entries))
+    let entries = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, pair)| {
+            pair_to_connect(key_schema, value_schema, pair, config, depth)
+                .map_err(|e| e.at(&format!("[{i}]")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Value::Map(java_hash_map(entries, java_equals)))
 }
 
 /// One `[key, value]` tuple of an array-encoded map.

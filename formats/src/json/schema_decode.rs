@@ -11,11 +11,30 @@ use base64::Engine;
 
 use crate::column_builder::ColumnBuilder;
 use crate::error::{ConnectError, Result};
+use crate::java_hash_order::{java_key, java_key_order, JavaKey};
 use crate::json::reference::JsonConfig;
 use crate::json::schemaless::SeenKeys;
 use crate::json::tape::{BatchTape, JNode};
 use crate::schema::{LogicalType, Schema, SchemaKind};
 use crate::value::{Decimal, Value};
+
+/// The Connect value `append` makes of a map key node whose schema is a number or boolean
+/// without a logical type (Jackson's lenient accessors: `(byte) 257` is 1); `None` for others.
+fn primitive_key(key: &Schema, node: JNode) -> Option<Value> {
+    if key.logical_type().is_some() {
+        return None;
+    }
+    Some(match key.kind {
+        SchemaKind::Boolean => Value::Boolean(node == JNode::Bool(true)),
+        SchemaKind::Int8 => Value::Int8(int_value(node) as i8),
+        SchemaKind::Int16 => Value::Int16(int_value(node) as i16),
+        SchemaKind::Int32 => Value::Int32(int_value(node)),
+        SchemaKind::Int64 => Value::Int64(long_value(node)),
+        SchemaKind::Float32 => Value::Float32(double_value(node) as f32),
+        SchemaKind::Float64 => Value::Float64(double_value(node)),
+        _ => return None,
+    })
+}
 
 /// Jackson's `getNodeType()` name of a node, as Kafka's messages print it.
 fn node_type(node: JNode) -> &'static str {
@@ -37,10 +56,12 @@ pub struct PayloadDecoder<'a> {
     pub extra: &'a mut Vec<u8>,
     /// The converter settings.
     pub config: &'a JsonConfig,
-    /// Set when a Decimal came as a fractional number, which the tape holds only as an `f64`
-    /// (a double keeps about 16 significant digits): the row failed and must be read again from
-    /// its exact text (see `JsonConverter`'s decode), never rounded.
-    pub needs_exact_text: bool,
+    /// Set when the row failed only because this decoder cannot build it and must be read again
+    /// row-wise from its text (see `JsonConverter`'s decode): a Decimal that came as a
+    /// fractional number, which the tape holds only as an `f64` (a double keeps about 16
+    /// significant digits, so never rounded); a map of pairs that Kafka's `HashMap` would
+    /// reorder or merge (a repeated key).
+    pub needs_row_wise: bool,
 }
 
 impl PayloadDecoder<'_> {
@@ -369,9 +390,33 @@ impl PayloadDecoder<'_> {
                 self.append(value, Some(value_at), values)?;
                 entry += entry_node.span();
             }
+            if len > 1 && !self.pairs_in_java_order(key, at, len) {
+                self.needs_row_wise = true;
+                return Err(ConnectError::data(
+                    "A map of pairs with a repeated key or out of HashMap order is read row-wise",
+                ));
+            }
         }
         builder.close_nested_row();
         Ok(())
+    }
+
+    /// Whether the `len` pairs of the array at `at` (all checked by `append_map`) hold distinct
+    /// keys in the order a Java `HashMap` iterates them, so that the columns already appended are
+    /// what Kafka's `HashMap` holds. Only number and boolean keys are checked here; any other
+    /// key type answers `false` (the row-wise reader decides). Cost: one hash per pair.
+    fn pairs_in_java_order(&self, key: &Schema, at: usize, len: u32) -> bool {
+        let mut entry = at + 1;
+        let mut keys = Vec::with_capacity(len as usize);
+        for _ in 0..len {
+            let Some(value) = primitive_key(key, self.tape.nodes[entry + 1]) else {
+                return false;
+            };
+            keys.push(value);
+            entry += self.tape.nodes[entry].span();
+        }
+        let keys: Option<Vec<JavaKey<'_>>> = keys.iter().map(java_key).collect();
+        keys.is_some_and(|keys| java_key_order(&keys).into_iter().eq(0..len as usize))
     }
 
     /// For an object of `len` keys at `at` that repeats a key, whether each entry is its key's
@@ -437,7 +482,7 @@ impl PayloadDecoder<'_> {
     fn decimal(&mut self, node: JNode, scale: i32) -> Result<Decimal> {
         match node {
             JNode::F64(_) => {
-                self.needs_exact_text = true;
+                self.needs_row_wise = true;
                 Err(ConnectError::data(
                     "Decimal number must be read from its exact text",
                 ))

@@ -20,7 +20,7 @@ use super::schema_file::ENUM_ZERO_PLACEHOLDER;
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::wire::{self, WireError, WireReader};
 use crate::error::ConnectError;
-use crate::java_hash_order::{hash_map_order_by, java_string_hash};
+use crate::java_hash_order::java_hash_map;
 use crate::schema::{LogicalType, SchemaKind, SchemaRef};
 use crate::value::{Decimal, Struct, Value};
 
@@ -591,34 +591,10 @@ fn decode_wrapper(s: &Scalar, bytes: &[u8]) -> Result<Value, DecodeError> {
     Ok(out)
 }
 
-/// Java's `hashCode()` of a map key as ProtobufData holds it.
-fn java_hash(key: &Value) -> i32 {
-    match key {
-        Value::String(s) => java_string_hash(s),
-        Value::Int8(v) => i32::from(*v),
-        Value::Int16(v) => i32::from(*v),
-        Value::Int32(v) => *v,
-        Value::Int64(v) => (*v ^ ((*v as u64) >> 32) as i64) as i32,
-        Value::Boolean(b) => {
-            if *b {
-                1231
-            } else {
-                1237
-            }
-        }
-        _ => 0,
-    }
-}
-
-/// Map entries in the order a Java `HashMap` iterates them, repeated keys keeping the last value.
+/// Map entries in the order a Java `HashMap` iterates them, repeated keys keeping the last value
+/// (Protobuf map keys are numbers, booleans and strings: all hashed as Java does).
 pub fn java_map_order(entries: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
-    let keys: Vec<&Value> = entries.iter().map(|(k, _)| k).collect();
-    let order = hash_map_order_by(&keys, |k| java_hash(k));
-    let mut slots: Vec<Option<(Value, Value)>> = entries.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-        .collect()
+    java_hash_map(entries, |a, b| a == b)
 }
 
 fn decode_entry(
