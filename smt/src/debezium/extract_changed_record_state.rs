@@ -31,10 +31,10 @@ use weir_formats::value_array::value_at;
 
 use super::change_event::{is_envelope, States};
 use super::whole_record;
-use crate::insert_field::{assemble, field_value, RowOutcome};
+use crate::kafka::insert_field::{assemble, field_value, RowOutcome};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{require_struct_error, SchemaCache};
+use crate::kernel::util::{require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 /// `ExtractChangedRecordState`. Cost: reads two keys, once per pipeline.
@@ -430,7 +430,7 @@ impl Transform for ExtractChangedRecordState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{check, config, meta};
+    use crate::kafka::insert_field::test_support::{check, config, meta};
     use crate::record::{column_of, records_of};
     use proptest::prelude::*;
     use weir_formats::value::{Decimal, Struct};

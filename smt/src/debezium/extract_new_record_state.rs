@@ -39,14 +39,14 @@ use weir_formats::value_array::value_at;
 
 use super::change_event::{is_envelope, States};
 use super::field_reference::FieldReference;
-use crate::extract_field::{part_with, with_nulls};
-use crate::insert_field::{
+use crate::kafka::extract_field::{part_with, with_nulls};
+use crate::kafka::insert_field::{
     arrow_failure, children_with_defaults, field_value, per_row, push_unique, struct_array,
 };
 use crate::record::{records_of, ConnectRecord};
-use crate::replace_field::ReplaceField;
+use crate::kafka::replace_field::ReplaceField;
 use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
-use crate::util::{copy_schema_basics, require_struct_error, SchemaCache};
+use crate::kernel::util::{copy_schema_basics, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const DELETED_FIELD: &str = "__deleted";
@@ -1210,7 +1210,7 @@ impl Transform for ExtractNewRecordState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{check, config, meta};
+    use crate::kafka::insert_field::test_support::{check, config, meta};
     use crate::record::column_of;
     use proptest::prelude::*;
 

@@ -25,14 +25,14 @@ use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use super::change_event::is_envelope;
-use crate::extract_field::fail_non_null_rows;
-use crate::insert_field::{
+use crate::kafka::extract_field::fail_non_null_rows;
+use crate::kafka::insert_field::{
     arrow_failure, field_value, push_unique, struct_array, with_field_default,
 };
 use crate::record::ConnectRecord;
-use crate::routing::subset;
+use crate::kernel::routing::subset;
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
-use crate::util::{copy_schema_basics, require_struct_error, SchemaCache};
+use crate::kernel::util::{copy_schema_basics, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const SOURCE_SCHEMA: &str = "sourceSchema";
@@ -399,7 +399,7 @@ impl Transform for ExtractSchemaToNewRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{check, config};
+    use crate::kafka::insert_field::test_support::{check, config};
     use proptest::prelude::*;
 
     fn column(

@@ -29,11 +29,11 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::Value;
 use weir_formats::value_array::{value_at, values_to_array};
 
-use crate::field_path::{FieldSyntaxVersion, SingleFieldPath};
-use crate::insert_field::{arrow_failure, assemble, per_row, side_column, RowOutcome};
+use crate::kernel::field_path::{FieldSyntaxVersion, SingleFieldPath};
+use crate::kafka::insert_field::{arrow_failure, assemble, per_row, side_column, RowOutcome};
 use crate::record::{records_of, ConnectRecord};
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
-use crate::util::{require_map_error, require_struct_error, SchemaCache};
+use crate::kernel::util::{require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field extraction";
@@ -521,7 +521,7 @@ pub(crate) mod test_support {
     //! Generators of nested records, shared by the path-walking transforms' tests.
 
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kafka::insert_field::test_support::*;
     use proptest::prelude::*;
     use weir_formats::value::Struct;
 
@@ -633,7 +633,7 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::*;
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kafka::insert_field::test_support::*;
     use proptest::prelude::*;
 
     fn extract(pairs: &[(&str, &str)], side: Side) -> ExtractField {

@@ -20,13 +20,13 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
-use crate::insert_field::{
+use crate::kafka::insert_field::{
     arrow_failure, assemble, fail_non_null, field_value, map_put, per_row, push_unique_named,
     side_column, struct_array, with_field_default, RowOutcome,
 };
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{
+use crate::kernel::util::{
     copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
 };
 use crate::{ConfigProblem, Side, TransformConfig};
@@ -508,7 +508,7 @@ fn check_put(field: &Field, from: &Schema, value: &Value) -> Result<(), ConnectE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kafka::insert_field::test_support::*;
     use proptest::prelude::*;
 
     fn replace(pairs: &[(&str, &str)], side: Side) -> ReplaceField {

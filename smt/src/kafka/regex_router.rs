@@ -19,7 +19,7 @@ use weir_formats::error::ConnectError;
 
 use crate::config::{ConfigProblem, TransformConfig};
 use crate::record::ConnectRecord;
-use crate::routing::{kept_except, per_topic};
+use crate::kernel::routing::{kept_except, per_topic};
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 
 /// The configured transform: the regex compiled for `matches()` (whole topic) and for
@@ -245,7 +245,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{arb_segment, assert_agree, kernel, reference};
 
     fn router(regex: &str, replacement: &str) -> Result<RegexRouter, ConfigProblem> {
         RegexRouter::from_config(&TransformConfig::new(

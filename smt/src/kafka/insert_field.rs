@@ -30,7 +30,7 @@ use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::record::{records_of, ConnectRecord};
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform, NO_PARTITION};
-use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
+use crate::kernel::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field insertion";

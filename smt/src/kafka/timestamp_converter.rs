@@ -31,14 +31,14 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::insert_field::{
+use crate::kafka::insert_field::{
     arrow_failure, assemble, children_with_defaults, field_value, map_put, per_row, side_column,
     struct_array, RowOutcome,
 };
-use crate::java_time_format::SimpleDateFormat;
+use crate::kernel::java_time_format::SimpleDateFormat;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
+use crate::kernel::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "converting timestamp formats";
@@ -844,7 +844,7 @@ fn outcomes(errors: Vec<Option<ConnectError>>) -> Vec<RowOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{
+    use crate::kafka::insert_field::test_support::{
         check, config, schemaless_rows, struct_schema, struct_value, NAMES,
     };
     use proptest::prelude::*;

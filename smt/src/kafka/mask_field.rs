@@ -20,14 +20,14 @@ use weir_formats::schema::{LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Decimal, Struct, Value};
 use weir_formats::value_array::values_to_array;
 
-use crate::insert_field::{
+use crate::kafka::insert_field::{
     arrow_failure, assemble, field_value, map_put, per_row, side_column, struct_array,
     with_field_default, RowOutcome,
 };
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{positions_by_name, require_map_error, require_struct_error, SchemaCache};
-use crate::value_to_key::required_list;
+use crate::kernel::util::{positions_by_name, require_map_error, require_struct_error, SchemaCache};
+use crate::kafka::value_to_key::required_list;
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "mask fields";
@@ -617,7 +617,7 @@ fn masked_child(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kafka::insert_field::test_support::*;
     use proptest::prelude::*;
 
     fn mask(pairs: &[(&str, &str)], side: Side) -> MaskField {

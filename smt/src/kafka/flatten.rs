@@ -25,15 +25,15 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::extract_field::{
+use crate::kafka::extract_field::{
     fail_non_null_rows, fill_default, part_with, per_row_by_shape, replace_side, with_nulls,
 };
-use crate::insert_field::{
+use crate::kafka::insert_field::{
     arrow_failure, field_value, map_put, push_unique_named, side_column, struct_array,
 };
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{require_map_error, require_struct_error, SchemaCache};
+use crate::kernel::util::{require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "flattening";
@@ -645,8 +645,8 @@ fn holds_object(array: &ArrayRef) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract_field::test_support::*;
-    use crate::insert_field::test_support::*;
+    use crate::kafka::extract_field::test_support::*;
+    use crate::kafka::insert_field::test_support::*;
     use proptest::prelude::*;
 
     fn flatten(pairs: &[(&str, &str)], side: Side) -> Flatten {

@@ -18,14 +18,14 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::insert_field::{
+use crate::kafka::insert_field::{
     arrow_failure, assemble, field_value, per_row, push_unique_named, struct_array,
     with_field_default, RowOutcome,
 };
 use crate::record::ConnectRecord;
-use crate::replace_field::kafka_list;
+use crate::kafka::replace_field::kafka_list;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{positions_by_name, require_map_error, require_struct_error, SchemaCache};
+use crate::kernel::util::{positions_by_name, require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "copying fields from value to key";
@@ -342,7 +342,7 @@ fn resized(capacity: usize, threshold: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kafka::insert_field::test_support::*;
     use proptest::prelude::*;
 
     fn v2k(fields: &str, replace: bool) -> ValueToKey {

@@ -32,9 +32,9 @@ use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::config::{ConfigProblem, TransformConfig};
 use crate::record::ConnectRecord;
-use crate::routing::kept_except;
+use crate::kernel::routing::kept_except;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{
+use crate::kernel::util::{
     copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
 };
 use crate::Side;
@@ -536,7 +536,7 @@ mod tests {
 
     use super::*;
     use crate::record::column_of;
-    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference, struct_schema};
+    use crate::kernel::routing::testkit::{arb_segment, assert_agree, kernel, reference, struct_schema};
 
     fn config(pairs: &[(&str, &str)]) -> TransformConfig {
         TransformConfig::new(

@@ -18,11 +18,11 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::extract_field::{part_with, replace_side};
-use crate::insert_field::{arrow_failure, side_column, struct_array};
+use crate::kafka::extract_field::{part_with, replace_side};
+use crate::kafka::insert_field::{arrow_failure, side_column, struct_array};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::SchemaCache;
+use crate::kernel::util::SchemaCache;
 use crate::{ConfigProblem, Side, TransformConfig};
 
 /// `HoistField$Key`.
@@ -173,7 +173,7 @@ impl Transform for HoistField {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kafka::insert_field::test_support::*;
     use proptest::prelude::*;
     use weir_formats::schema::SchemaKind;
 

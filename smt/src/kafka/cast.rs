@@ -36,14 +36,14 @@ use weir_formats::schema::{
 };
 use weir_formats::value::{Decimal, Struct, Value};
 
-use crate::insert_field::{
+use crate::kafka::insert_field::{
     arrow_failure, assemble, children_with_defaults, fail_non_null, field_value, map_put, per_row,
     side_column, struct_array, RowOutcome,
 };
-use crate::java_time_format::SimpleDateFormat;
+use crate::kernel::java_time_format::SimpleDateFormat;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{
+use crate::kernel::util::{
     copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
 };
 use crate::{ConfigProblem, Side, TransformConfig};
@@ -1249,7 +1249,7 @@ fn outcomes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{
+    use crate::kafka::insert_field::test_support::{
         check, config, present, schemaless_rows, struct_schema, struct_value, NAMES,
     };
     use proptest::prelude::*;
