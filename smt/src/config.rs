@@ -124,6 +124,34 @@ impl TransformConfig {
     }
 }
 
+/// A Kafka `ConfigDef` LIST: `""` is empty, otherwise split on commas with the whitespace around
+/// them removed, empty items kept (`COMMA_WITH_WHITESPACE.split(trimmed, -1)`).
+pub(crate) fn kafka_list(raw: &str) -> Vec<String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Vec::new();
+    }
+    trimmed.split(',').map(|s| s.trim().to_string()).collect()
+}
+
+/// Java's `List.toString()` of a LIST setting, as Kafka's messages print it.
+pub(crate) fn java_list(items: &[String]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
+/// A required, non-empty LIST setting (`ConfigDef.NO_DEFAULT_VALUE` + `NonEmptyListValidator`).
+pub(crate) fn required_list(
+    config: &TransformConfig,
+    key: &str,
+) -> Result<Vec<String>, ConfigProblem> {
+    let raw = config.get(key).ok_or_else(|| ConfigProblem::missing(key))?;
+    let list = kafka_list(raw);
+    if list.is_empty() {
+        return Err(ConfigProblem::invalid(key, "[]", "Empty list"));
+    }
+    Ok(list)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,12 +29,12 @@ use super::change_event::{get, get_without_default, is_envelope};
 use super::schema_name_adjuster::{NameKind, SchemaNameAdjuster};
 use super::whole_record::{self, is_null_at};
 use crate::config::{ConfigProblem, TransformConfig};
-use crate::kafka::insert_field::struct_array;
-use crate::record::ConnectRecord;
 use crate::kafka::regex_router::RegexRouter;
+use crate::kernel::arrow_build::struct_array;
+use crate::kernel::requirements::require_struct_error;
 use crate::kernel::routing::{per_topic, subset};
+use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::kernel::util::require_struct_error;
 
 /// The configured transform.
 #[derive(Debug)]

@@ -25,14 +25,16 @@ use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use super::change_event::is_envelope;
-use crate::kafka::extract_field::fail_non_null_rows;
-use crate::kafka::insert_field::{
-    arrow_failure, field_value, push_unique, struct_array, with_field_default,
-};
-use crate::record::ConnectRecord;
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+use crate::kernel::defaults::{field_value, with_field_default};
+use crate::kernel::fields::push_unique;
+use crate::kernel::requirements::require_struct_error;
 use crate::kernel::routing::subset;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
+use crate::kernel::segment_output::fail_non_null_rows;
+use crate::record::ConnectRecord;
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
-use crate::kernel::util::{copy_schema_basics, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const SOURCE_SCHEMA: &str = "sourceSchema";
@@ -399,7 +401,7 @@ impl Transform for ExtractSchemaToNewRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::insert_field::test_support::{check, config};
+    use crate::kernel::test_kit::{check, config};
     use proptest::prelude::*;
 
     fn column(

@@ -32,12 +32,14 @@ use weir_formats::value_array::{value_at, values_to_array};
 use super::whole_record;
 use crate::debezium::change_event::java_split;
 use crate::debezium::extract_new_record_state::struct_copy;
-use crate::kafka::insert_field::{
-    arrow_failure, assemble, field_value, push_unique, struct_array, with_field_default, RowOutcome,
-};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+use crate::kernel::defaults::{field_value, with_field_default};
+use crate::kernel::fields::push_unique;
+use crate::kernel::requirements::require_struct_error;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::segment_output::{assemble, RowOutcome};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::kernel::util::{require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "Header field insertion";
@@ -818,7 +820,7 @@ impl Transform for HeaderToValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::insert_field::test_support::{config, meta};
+    use crate::kernel::test_kit::{config, meta};
     use crate::record::column_of;
     use proptest::prelude::*;
 

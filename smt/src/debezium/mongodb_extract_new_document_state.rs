@@ -489,7 +489,7 @@ impl Transform for ExtractNewDocumentState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::insert_field::test_support::{check, config};
+    use crate::kernel::test_kit::{check, config};
     use proptest::prelude::*;
     use weir_formats::schema::SchemaRef;
 

@@ -29,11 +29,12 @@ use super::outbox_json_payload::{Expansion, JsonPayloadExpander};
 use super::schema_name_adjuster::{NameKind, SchemaNameAdjuster};
 use super::whole_record::{self, is_null_at};
 use crate::config::{ConfigProblem, TransformConfig};
-use crate::record::ConnectRecord;
 use crate::kafka::regex_router::RegexRouter;
+use crate::kernel::requirements::require_struct_error;
 use crate::kernel::routing::subset;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, NO_PARTITION};
-use crate::kernel::util::{require_struct_error, SchemaCache};
 
 /// What `table.op.invalid.behavior` does with an update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

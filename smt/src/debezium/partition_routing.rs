@@ -29,8 +29,8 @@ use super::change_event::{get, get_typed, is_envelope, TypedGet};
 use super::java_hash_code::java_hash_code;
 use super::murmur3::{hash_bytes, hash_int};
 use crate::config::{ConfigProblem, TransformConfig};
-use crate::record::ConnectRecord;
 use crate::kernel::routing::kept_except;
+use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 
 /// `partition.hash.function`.

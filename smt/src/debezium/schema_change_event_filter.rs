@@ -20,12 +20,12 @@ use weir_formats::value::Value;
 use weir_formats::value_array::value_at;
 
 use super::whole_record;
-use crate::kafka::extract_field::fail_non_null_rows;
-use crate::kafka::insert_field::field_value;
-use crate::record::ConnectRecord;
+use crate::kernel::defaults::field_value;
+use crate::kernel::requirements::require_struct_error;
 use crate::kernel::routing::subset;
+use crate::kernel::segment_output::fail_non_null_rows;
+use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::kernel::util::require_struct_error;
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const EXCLUDE_LIST: &str = "schema.change.event.exclude.list";
@@ -288,7 +288,7 @@ impl Transform for SchemaChangeEventFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::insert_field::test_support::{check, config};
+    use crate::kernel::test_kit::{check, config};
     use proptest::prelude::*;
     use weir_formats::value::Struct;
 

@@ -36,16 +36,22 @@ use weir_formats::schema::{
 };
 use weir_formats::value::{Decimal, Struct, Value};
 
-use crate::kafka::insert_field::{
-    arrow_failure, assemble, children_with_defaults, fail_non_null, field_value, map_put, per_row,
-    side_column, struct_array, RowOutcome,
-};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+
+use crate::kernel::segment_output::{assemble, fail_non_null, side_column, RowOutcome};
+
+use crate::kernel::defaults::{children_with_defaults, field_value};
+
+use crate::kernel::fields::map_put;
+
+use crate::kernel::fields::positions_by_name;
 use crate::kernel::java_time_format::SimpleDateFormat;
+use crate::kernel::per_row::per_row;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::kernel::util::{
-    copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
-};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "cast types";
@@ -1249,7 +1255,7 @@ fn outcomes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::insert_field::test_support::{
+    use crate::kernel::test_kit::{
         check, config, present, schemaless_rows, struct_schema, struct_value, NAMES,
     };
     use proptest::prelude::*;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use regex::Regex;
 
 use crate::config::{ConfigProblem, TransformConfig};
-use crate::record::ConnectRecord;
-use crate::kafka::regex_router::compile_java_regex;
+use crate::kernel::java_regex::compile_java_regex;
 use crate::kernel::routing::per_topic;
+use crate::record::ConnectRecord;
 use crate::transform::{Predicate, SegmentInput};
 
 /// `TopicNameMatches`: true for records whose whole topic matches `pattern` (Java's

@@ -20,15 +20,22 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
-use crate::kafka::insert_field::{
-    arrow_failure, assemble, fail_non_null, field_value, map_put, per_row, push_unique_named,
-    side_column, struct_array, with_field_default, RowOutcome,
-};
+use crate::config::{java_list, kafka_list};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+
+use crate::kernel::segment_output::{assemble, fail_non_null, side_column, RowOutcome};
+
+use crate::kernel::defaults::{field_value, with_field_default};
+
+use crate::kernel::fields::{map_put, push_unique_named};
+
+use crate::kernel::fields::positions_by_name;
+use crate::kernel::per_row::per_row;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::kernel::util::{
-    copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
-};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field replacement";
@@ -41,21 +48,6 @@ pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigP
 /// `ReplaceField$Value`. Cost: parses and validates the config, once per pipeline.
 pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(ReplaceField::new(config, Side::Value)?))
-}
-
-/// A Kafka `ConfigDef` LIST: `""` is empty, otherwise split on commas with the whitespace around
-/// them removed, empty items kept (`COMMA_WITH_WHITESPACE.split(trimmed, -1)`).
-pub(crate) fn kafka_list(raw: &str) -> Vec<String> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Vec::new();
-    }
-    trimmed.split(',').map(|s| s.trim().to_string()).collect()
-}
-
-/// Java's `List.toString()` of a LIST setting, as Kafka's messages print it.
-pub(crate) fn java_list(items: &[String]) -> String {
-    format!("[{}]", items.join(", "))
 }
 
 /// Java's `String.split(":")`: trailing empty strings removed.
@@ -508,7 +500,7 @@ fn check_put(field: &Field, from: &Schema, value: &Value) -> Result<(), ConnectE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::insert_field::test_support::*;
+    use crate::kernel::test_kit::*;
     use proptest::prelude::*;
 
     fn replace(pairs: &[(&str, &str)], side: Side) -> ReplaceField {

@@ -31,14 +31,21 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::kafka::insert_field::{
-    arrow_failure, assemble, children_with_defaults, field_value, map_put, per_row, side_column,
-    struct_array, RowOutcome,
-};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+
+use crate::kernel::segment_output::{assemble, side_column, RowOutcome};
+
+use crate::kernel::defaults::{children_with_defaults, field_value};
+
+use crate::kernel::fields::map_put;
+
 use crate::kernel::java_time_format::SimpleDateFormat;
+use crate::kernel::per_row::per_row;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::kernel::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "converting timestamp formats";
@@ -844,7 +851,7 @@ fn outcomes(errors: Vec<Option<ConnectError>>) -> Vec<RowOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::insert_field::test_support::{
+    use crate::kernel::test_kit::{
         check, config, schemaless_rows, struct_schema, struct_value, NAMES,
     };
     use proptest::prelude::*;

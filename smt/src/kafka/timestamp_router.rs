@@ -20,8 +20,8 @@ use weir_formats::value_array::value_at;
 
 use crate::config::{ConfigProblem, TransformConfig};
 use crate::kernel::java_time_format::SimpleDateFormat;
-use crate::record::ConnectRecord;
 use crate::kernel::routing::{kept_except, per_topic};
+use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 
 /// The configured transform.
