@@ -91,11 +91,9 @@ impl TransformConfig {
     /// A LIST setting: comma-separated, items trimmed, empty items dropped; `None` if unset.
     pub fn list(&self, key: &str) -> Option<Vec<String>> {
         self.get(key).map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
+            let mut items = kafka_list(v);
+            items.retain(|s| !s.is_empty());
+            items
         })
     }
 
@@ -150,6 +148,19 @@ pub(crate) fn required_list(
         return Err(ConfigProblem::invalid(key, "[]", "Empty list"));
     }
     Ok(list)
+}
+
+/// Java's `s.split(":")` of a LIST item (`field:type`, `old:new`): no match gives `[s]`;
+/// otherwise trailing empty parts are dropped.
+pub(crate) fn java_split_colon(s: &str) -> Vec<&str> {
+    if !s.contains(':') {
+        return vec![s];
+    }
+    let mut parts: Vec<&str> = s.split(':').collect();
+    while parts.last() == Some(&"") {
+        parts.pop();
+    }
+    parts
 }
 
 #[cfg(test)]

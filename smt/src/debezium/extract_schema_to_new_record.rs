@@ -26,7 +26,7 @@ use weir_formats::value_array::{value_at, values_to_array};
 
 use super::change_event::is_envelope;
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
-use crate::kernel::defaults::{field_value, with_field_default};
+use crate::kernel::defaults::{field_value, fill_default};
 use crate::kernel::fields::push_unique;
 use crate::kernel::requirements::require_struct_error;
 use crate::kernel::routing::subset;
@@ -249,8 +249,8 @@ impl ExtractSchemaToNewRecord {
             Ok(found) => found,
             Err(e) => return Ok(fail_non_null_rows(&input, Side::Value, |_| e.clone())),
         };
-        let after_column = with_field_default(&after_field, envelope.column(after))?;
-        let before_column = with_field_default(&before_field, envelope.column(before))?;
+        let after_column = fill_default(&after_field.schema, envelope.column(after))?;
+        let before_column = fill_default(&before_field.schema, envelope.column(before))?;
         // Rows that change: not null, and not a truncate (both states null).
         let changing: Vec<bool> = (0..n)
             .map(|i| {
@@ -302,7 +302,7 @@ impl ExtractSchemaToNewRecord {
             .fields()
             .iter()
             .zip(envelope.columns())
-            .map(|(f, c)| with_field_default(f, c))
+            .map(|(f, c)| fill_default(&f.schema, c))
             .collect::<Result<Vec<_>, _>>()?;
         let zeros = UInt32Array::from(vec![0u32; envelope.len()]);
         children.push(

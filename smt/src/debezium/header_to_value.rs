@@ -33,7 +33,7 @@ use super::whole_record;
 use crate::debezium::change_event::java_split;
 use crate::debezium::extract_new_record_state::struct_copy;
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
-use crate::kernel::defaults::{field_value, with_field_default};
+use crate::kernel::defaults::{field_value, fill_default};
 use crate::kernel::fields::push_unique;
 use crate::kernel::requirements::require_struct_error;
 use crate::kernel::schema_cache::SchemaCache;
@@ -698,14 +698,14 @@ fn build_level(
                 if matches!(field.schema.kind, SchemaKind::Struct(_))
                     && entries.iter().any(|row| has_nested(row, &field.name)) =>
             {
-                let inner = with_field_default(o, values.column(p))?;
+                let inner = fill_default(&o.schema, values.column(p))?;
                 let inner = inner
                     .as_struct_opt()
                     .ok_or_else(|| ConnectError::data("a nested target is not a struct column"))?;
                 let rows: Vec<bool> = (0..n).map(|i| valid[i] && inner.is_valid(i)).collect();
                 nested_column(field, Some((&o.schema, inner)), entries, &rows)?
             }
-            Some((p, o)) => with_field_default(o, values.column(p))?,
+            Some((p, o)) => fill_default(&o.schema, values.column(p))?,
             None if matches!(field.schema.kind, SchemaKind::Struct(_)) => {
                 let rows: Vec<bool> = (0..n)
                     .map(|i| valid[i] && has_nested(&entries[i], &field.name))
@@ -741,7 +741,7 @@ fn nested_column(
             .iter()
             .any(|row| nested_target(row, &field.name, &child.name).is_some());
         let column = match source {
-            Some((f, array)) if !targeted => with_field_default(f, array)?,
+            Some((f, array)) if !targeted => fill_default(&f.schema, array)?,
             _ => {
                 let cells: Vec<Value> = (0..n)
                     .map(|i| {

@@ -24,7 +24,7 @@ use crate::kernel::arrow_build::{arrow_failure, struct_array};
 
 use crate::kernel::segment_output::{assemble, side_column, RowOutcome};
 
-use crate::kernel::defaults::{field_value, with_field_default};
+use crate::kernel::defaults::{field_value, fill_default};
 
 use crate::kernel::fields::map_put;
 
@@ -432,7 +432,7 @@ impl MaskField {
         for (i, mask) in masks.iter().enumerate() {
             let child = array.column(i);
             let child = match schema.fields().get(i) {
-                Some(f) if self.config.replace_null_with_default => with_field_default(f, child),
+                Some(f) if self.config.replace_null_with_default => fill_default(&f.schema, child),
                 _ => Ok(child.clone()),
             };
             let child = child.and_then(|c| match mask {

@@ -20,12 +20,12 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
-use crate::config::{java_list, kafka_list};
+use crate::config::{java_list, java_split_colon, kafka_list};
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
 
 use crate::kernel::segment_output::{assemble, fail_non_null, side_column, RowOutcome};
 
-use crate::kernel::defaults::{field_value, with_field_default};
+use crate::kernel::defaults::{field_value, fill_default};
 
 use crate::kernel::fields::{map_put, push_unique_named};
 
@@ -48,15 +48,6 @@ pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigP
 /// `ReplaceField$Value`. Cost: parses and validates the config, once per pipeline.
 pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(ReplaceField::new(config, Side::Value)?))
-}
-
-/// Java's `String.split(":")`: trailing empty strings removed.
-fn java_split_colon(text: &str) -> Vec<&str> {
-    let mut parts: Vec<&str> = text.split(':').collect();
-    while parts.last() == Some(&"") {
-        parts.pop();
-    }
-    parts
 }
 
 /// ReplaceField's typed config.
@@ -317,7 +308,9 @@ impl ReplaceField {
     ) -> Result<ArrayRef, ConnectError> {
         let child = array.column(source.index);
         let child = match from {
-            Some(from) if self.config.replace_null_with_default => with_field_default(from, child)?,
+            Some(from) if self.config.replace_null_with_default => {
+                fill_default(&from.schema, child)?
+            }
             _ => child.clone(),
         };
         let optional = source.field.schema.optional;

@@ -22,7 +22,7 @@ use crate::kernel::arrow_build::{arrow_failure, struct_array};
 
 use crate::kernel::segment_output::{assemble, RowOutcome};
 
-use crate::kernel::defaults::{field_value, with_field_default};
+use crate::kernel::defaults::{field_value, fill_default};
 
 use crate::kernel::per_row::per_row;
 
@@ -144,7 +144,9 @@ impl ValueToKey {
         let children: Result<Vec<ArrayRef>, ConnectError> = sources
             .iter()
             .map(|&i| match value_schema.fields().get(i) {
-                Some(f) if self.replace_null_with_default => with_field_default(f, array.column(i)),
+                Some(f) if self.replace_null_with_default => {
+                    fill_default(&f.schema, array.column(i))
+                }
                 _ => Ok(array.column(i).clone()),
             })
             .collect();

@@ -34,27 +34,10 @@ pub(crate) fn children_with_defaults(
         .iter()
         .enumerate()
         .map(|(i, child)| match fields.get(i) {
-            Some(field) if with_default => with_field_default(field, child),
+            Some(field) if with_default => fill_default(&field.schema, child),
             _ => Ok(child.clone()),
         })
         .collect()
-}
-
-/// `child` with `field`'s default where it is null.
-pub(crate) fn with_field_default(
-    field: &Field,
-    child: &ArrayRef,
-) -> Result<ArrayRef, ConnectError> {
-    let (Some(default), Some(nulls)) = (&field.schema.default, child.logical_nulls()) else {
-        return Ok(child.clone());
-    };
-    if nulls.null_count() == 0 {
-        return Ok(child.clone());
-    }
-    let one = values_to_array(Some(&field.schema), std::slice::from_ref(default))?;
-    let (child, one) = alike(child, &one);
-    let valid = BooleanArray::new(nulls.inner().clone(), None);
-    arrow_select::zip::zip(&valid, &child, &Scalar::new(one)).map_err(arrow_failure)
 }
 
 /// `child` with `schema`'s default where it is null (`Struct.get`). A STRUCT default is built

@@ -73,7 +73,7 @@ fn push_rows(
             &indices,
             n,
         )?;
-        part_of(input, side, column, indices.clone(), n)
+        part_of(input, side, column, indices.clone())
     });
     match part {
         Ok(part) => output.parts.push(part),

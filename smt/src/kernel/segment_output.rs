@@ -21,14 +21,6 @@ pub(crate) fn side_column<'a>(input: &'a SegmentInput<'_>, side: Side) -> &'a Co
     }
 }
 
-/// The column a `side` transform leaves alone.
-fn other(input: &SegmentInput<'_>, side: Side) -> Column {
-    match side {
-        Side::Key => input.value.clone(),
-        Side::Value => input.key.clone(),
-    }
-}
-
 /// What became of one row of a segment.
 #[derive(Debug, Clone)]
 pub(crate) enum RowOutcome {
@@ -47,7 +39,6 @@ pub(crate) fn assemble(
     candidates: Vec<Column>,
     outcomes: Vec<RowOutcome>,
 ) -> SegmentOutput {
-    let n = input.rows.len();
     let mut output = SegmentOutput::default();
     let mut groups: Vec<Vec<u32>> = vec![Vec::new(); candidates.len()];
     for (i, outcome) in outcomes.into_iter().enumerate() {
@@ -64,7 +55,7 @@ pub(crate) fn assemble(
         if indices.is_empty() {
             continue;
         }
-        match part_of(input, side, column, indices.clone(), n) {
+        match part_of(input, side, column, indices.clone()) {
             Ok(part) => output.parts.push(part),
             Err(e) => output
                 .errors
@@ -75,36 +66,28 @@ pub(crate) fn assemble(
     output
 }
 
-/// The part of rows `indices` with `side` from `column` (segment-length) and the other side
-/// from the input.
+/// The part of rows `indices` (ascending) with `side` from `column` (segment-length) and the
+/// other side from the input. Cost: one `take` of each side, none when every row is kept.
 pub(crate) fn part_of(
     input: &SegmentInput<'_>,
     side: Side,
     column: Column,
     indices: Vec<u32>,
-    n: usize,
 ) -> Result<OutputPart, ConnectError> {
-    let pick = |c: Column| -> Result<Column, ConnectError> {
-        if indices.len() == n {
-            return Ok(c);
-        }
-        let take = UInt32Array::from(indices.clone());
-        let data = arrow_select::take::take(c.data.as_ref(), &take, None).map_err(arrow_failure)?;
-        Ok(Column {
-            schema: c.schema,
-            data,
-        })
+    let changed = if indices.len() == input.rows.len() {
+        column
+    } else {
+        rows_of(&column, &indices)?
     };
-    let changed = pick(column)?;
-    let kept = pick(other(input, side))?;
-    let (key, value) = match side {
-        Side::Key => (changed, kept),
-        Side::Value => (kept, changed),
-    };
-    Ok(OutputPart {
-        indices,
-        key,
-        value,
+    part_with(input, side, indices, changed)
+}
+
+/// Rows `indices` of `column`. Cost: one `take`.
+fn rows_of(column: &Column, indices: &[u32]) -> Result<Column, ConnectError> {
+    let take = UInt32Array::from(indices.to_vec());
+    Ok(Column {
+        schema: column.schema.clone(),
+        data: arrow_select::take::take(column.data.as_ref(), &take, None).map_err(arrow_failure)?,
     })
 }
 
@@ -160,12 +143,7 @@ pub(crate) fn part_with(
     let kept = if indices.len() == input.rows.len() {
         other.clone()
     } else {
-        let take = UInt32Array::from(indices.clone());
-        Column {
-            schema: other.schema.clone(),
-            data: arrow_select::take::take(other.data.as_ref(), &take, None)
-                .map_err(arrow_failure)?,
-        }
+        rows_of(other, &indices)?
     };
     let (key, value) = match side {
         Side::Key => (changed, kept),
@@ -202,16 +180,8 @@ pub(crate) fn fail_non_null_rows(
     if kept.is_empty() {
         return output;
     }
-    let take = UInt32Array::from(kept.clone());
-    let part = arrow_select::take::take(column.data.as_ref(), &take, None)
-        .map_err(arrow_failure)
-        .and_then(|data| {
-            let changed = Column {
-                schema: column.schema.clone(),
-                data,
-            };
-            part_with(input, side, kept.clone(), changed)
-        });
+    let part =
+        rows_of(column, &kept).and_then(|changed| part_with(input, side, kept.clone(), changed));
     match part {
         Ok(part) => output.parts.push(part),
         Err(e) => output
