@@ -20,6 +20,7 @@ use weir_formats::value::Value;
 use weir_formats::value_array::value_at;
 
 use super::whole_record;
+use crate::debezium::change_event::java_split;
 use crate::kernel::defaults::field_value;
 use crate::kernel::requirements::require_struct_error;
 use crate::kernel::routing::subset;
@@ -98,11 +99,7 @@ impl SchemaChangeEventFilter {
             let reason = format!("The '{EXCLUDE_LIST}' value is invalid: A value is required");
             return Err(ConfigProblem::invalid(EXCLUDE_LIST, value, &reason));
         }
-        let mut names: Vec<&str> = raw.split(',').collect();
-        while names.last().is_some_and(|n| n.is_empty()) {
-            names.pop();
-        }
-        let excluded = names
+        let excluded = java_split(raw, ',')
             .into_iter()
             .map(|n| {
                 EventType::value_of(n.trim()).ok_or_else(|| {

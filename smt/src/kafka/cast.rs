@@ -41,7 +41,7 @@ use crate::kernel::arrow_build::arrow_failure;
 use crate::kernel::millis::MS_PER_DAY;
 use crate::kernel::row_errors::{rebuild_struct, row_outcomes};
 
-use crate::kernel::segment_output::{assemble, fail_non_null, side_column};
+use crate::kernel::segment_output::{assemble, fail_non_null_rows, side_column};
 
 use crate::kernel::defaults::{children_with_defaults, field_value};
 
@@ -329,7 +329,7 @@ impl Cast {
         source: &SchemaRef,
     ) -> SegmentOutput {
         match &*self.plan(source) {
-            Plan::Fails(e) => fail_non_null(input, self.side, column, |_| e.clone()),
+            Plan::Fails(e) => fail_non_null_rows(input, self.side, |_| e.clone()),
             Plan::Whole { schema, target } => {
                 let casted = cast_column(column.data.as_ref(), Some(source), *target);
                 let data = match logical_column(casted.data, schema) {

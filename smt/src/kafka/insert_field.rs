@@ -26,7 +26,7 @@ use crate::kernel::per_row::per_row;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
 use crate::kernel::schema_copy::copy_schema_basics;
-use crate::kernel::segment_output::{assemble, fail_non_null, side_column, RowOutcome};
+use crate::kernel::segment_output::{assemble, fail_non_null_rows, side_column, RowOutcome};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform, NO_PARTITION};
 use crate::{ConfigProblem, Side, TransformConfig};
@@ -262,11 +262,9 @@ impl InsertField {
     ) -> SegmentOutput {
         let (schema, fields) = match &*self.plan(source) {
             SchemaPlan::NotStruct => {
-                return fail_non_null(input, self.side, column, |v| {
-                    require_struct_error(PURPOSE, v)
-                })
+                return fail_non_null_rows(input, self.side, |v| require_struct_error(PURPOSE, v))
             }
-            SchemaPlan::Fails(e) => return fail_non_null(input, self.side, column, |_| e.clone()),
+            SchemaPlan::Fails(e) => return fail_non_null_rows(input, self.side, |_| e.clone()),
             SchemaPlan::Insert { schema, fields } => (schema.clone(), fields.clone()),
         };
         let Some(array) = column.data.as_any().downcast_ref::<StructArray>() else {

@@ -23,7 +23,7 @@ use weir_formats::value_array::value_at;
 use crate::config::{java_list, java_split_colon, kafka_list};
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
 
-use crate::kernel::segment_output::{assemble, fail_non_null, side_column, RowOutcome};
+use crate::kernel::segment_output::{assemble, fail_non_null_rows, side_column, RowOutcome};
 
 use crate::kernel::defaults::{field_value, fill_default};
 
@@ -258,11 +258,9 @@ impl ReplaceField {
         let plan = self.plan(input_schema);
         let (schema, fields, sources) = match &*plan {
             SchemaPlan::NotStruct => {
-                return fail_non_null(input, self.side, column, |v| {
-                    require_struct_error(PURPOSE, v)
-                })
+                return fail_non_null_rows(input, self.side, |v| require_struct_error(PURPOSE, v))
             }
-            SchemaPlan::Fails(e) => return fail_non_null(input, self.side, column, |_| e.clone()),
+            SchemaPlan::Fails(e) => return fail_non_null_rows(input, self.side, |_| e.clone()),
             SchemaPlan::Replace {
                 schema,
                 fields,

@@ -91,27 +91,6 @@ fn rows_of(column: &Column, indices: &[u32]) -> Result<Column, ConnectError> {
     })
 }
 
-/// Every row fails with `error(value)`, except null rows, which pass unchanged. Cost: a value
-/// tree per failing row (error paths only).
-pub(crate) fn fail_non_null(
-    input: &SegmentInput<'_>,
-    side: Side,
-    column: &Column,
-    error: impl Fn(&Value) -> ConnectError,
-) -> SegmentOutput {
-    let outcomes = (0..input.rows.len())
-        .map(|i| {
-            if column.data.is_null(i) {
-                RowOutcome::Part(0)
-            } else {
-                let value = value_at(column.schema.as_ref(), column.data.as_ref(), i);
-                RowOutcome::Failed(error(&value))
-            }
-        })
-        .collect();
-    assemble(input, side, vec![column.clone()], outcomes)
-}
-
 /// A segment's output where every row kept, its `side` replaced by `schema` and `data`.
 pub(crate) fn replace_side(
     input: &SegmentInput<'_>,
