@@ -91,11 +91,9 @@ impl TransformConfig {
     /// A LIST setting: comma-separated, items trimmed, empty items dropped; `None` if unset.
     pub fn list(&self, key: &str) -> Option<Vec<String>> {
         self.get(key).map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
+            let mut items = kafka_list(v);
+            items.retain(|s| !s.is_empty());
+            items
         })
     }
 
@@ -122,6 +120,47 @@ impl TransformConfig {
                 .map_err(|_| ConfigProblem::invalid(key, v, "Not a number of type INT")),
         }
     }
+}
+
+/// A Kafka `ConfigDef` LIST: `""` is empty, otherwise split on commas with the whitespace around
+/// them removed, empty items kept (`COMMA_WITH_WHITESPACE.split(trimmed, -1)`).
+pub(crate) fn kafka_list(raw: &str) -> Vec<String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Vec::new();
+    }
+    trimmed.split(',').map(|s| s.trim().to_string()).collect()
+}
+
+/// Java's `List.toString()` of a LIST setting, as Kafka's messages print it.
+pub(crate) fn java_list(items: &[String]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
+/// A required, non-empty LIST setting (`ConfigDef.NO_DEFAULT_VALUE` + `NonEmptyListValidator`).
+pub(crate) fn required_list(
+    config: &TransformConfig,
+    key: &str,
+) -> Result<Vec<String>, ConfigProblem> {
+    let raw = config.get(key).ok_or_else(|| ConfigProblem::missing(key))?;
+    let list = kafka_list(raw);
+    if list.is_empty() {
+        return Err(ConfigProblem::invalid(key, "[]", "Empty list"));
+    }
+    Ok(list)
+}
+
+/// Java's `s.split(":")` of a LIST item (`field:type`, `old:new`): no match gives `[s]`;
+/// otherwise trailing empty parts are dropped.
+pub(crate) fn java_split_colon(s: &str) -> Vec<&str> {
+    if !s.contains(':') {
+        return vec![s];
+    }
+    let mut parts: Vec<&str> = s.split(':').collect();
+    while parts.last() == Some(&"") {
+        parts.pop();
+    }
+    parts
 }
 
 #[cfg(test)]

@@ -29,12 +29,12 @@ use super::change_event::{get, get_without_default, is_envelope};
 use super::schema_name_adjuster::{NameKind, SchemaNameAdjuster};
 use super::whole_record::{self, is_null_at};
 use crate::config::{ConfigProblem, TransformConfig};
-use crate::insert_field::struct_array;
+use crate::kafka::regex_router::RegexRouter;
+use crate::kernel::arrow_build::struct_array;
+use crate::kernel::requirements::require_struct_error;
+use crate::kernel::routing::{per_topic, subset};
 use crate::record::ConnectRecord;
-use crate::regex_router::RegexRouter;
-use crate::routing::{per_topic, subset};
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::require_struct_error;
 
 /// The configured transform.
 #[derive(Debug)]
@@ -557,7 +557,7 @@ mod tests {
 
     use super::*;
     use crate::debezium::test_events;
-    use crate::routing::testkit::{assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{assert_agree, kernel, reference};
 
     fn row_schema() -> SchemaRef {
         test_events::row_schema(Some("srv.db_shard1.orders_1.Value"))

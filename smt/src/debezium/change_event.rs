@@ -8,7 +8,9 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::extract_field::{fill_default, with_nulls};
+use crate::kernel::defaults::fill_default;
+
+use crate::kernel::arrow_build::with_nulls;
 
 /// The suffix of every change-event envelope schema name (`Envelope.SCHEMA_NAME_SUFFIX`).
 pub const ENVELOPE_SUFFIX: &str = ".Envelope";

@@ -31,10 +31,12 @@ use weir_formats::value_array::value_at;
 
 use super::change_event::{is_envelope, States};
 use super::whole_record;
-use crate::insert_field::{assemble, field_value, RowOutcome};
+use crate::kernel::defaults::field_value;
+use crate::kernel::requirements::require_struct_error;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::segment_output::{assemble, RowOutcome};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 /// `ExtractChangedRecordState`. Cost: reads two keys, once per pipeline.
@@ -430,7 +432,7 @@ impl Transform for ExtractChangedRecordState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{check, config, meta};
+    use crate::kernel::test_kit::{check, config, meta};
     use crate::record::{column_of, records_of};
     use proptest::prelude::*;
     use weir_formats::value::{Decimal, Struct};

@@ -25,14 +25,16 @@ use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use super::change_event::is_envelope;
-use crate::extract_field::fail_non_null_rows;
-use crate::insert_field::{
-    arrow_failure, field_value, push_unique, struct_array, with_field_default,
-};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+use crate::kernel::defaults::{field_value, fill_default};
+use crate::kernel::fields::push_unique;
+use crate::kernel::requirements::require_struct_error;
+use crate::kernel::routing::subset;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
+use crate::kernel::segment_output::fail_non_null_rows;
 use crate::record::ConnectRecord;
-use crate::routing::subset;
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
-use crate::util::{copy_schema_basics, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const SOURCE_SCHEMA: &str = "sourceSchema";
@@ -247,8 +249,8 @@ impl ExtractSchemaToNewRecord {
             Ok(found) => found,
             Err(e) => return Ok(fail_non_null_rows(&input, Side::Value, |_| e.clone())),
         };
-        let after_column = with_field_default(&after_field, envelope.column(after))?;
-        let before_column = with_field_default(&before_field, envelope.column(before))?;
+        let after_column = fill_default(&after_field.schema, envelope.column(after))?;
+        let before_column = fill_default(&before_field.schema, envelope.column(before))?;
         // Rows that change: not null, and not a truncate (both states null).
         let changing: Vec<bool> = (0..n)
             .map(|i| {
@@ -300,7 +302,7 @@ impl ExtractSchemaToNewRecord {
             .fields()
             .iter()
             .zip(envelope.columns())
-            .map(|(f, c)| with_field_default(f, c))
+            .map(|(f, c)| fill_default(&f.schema, c))
             .collect::<Result<Vec<_>, _>>()?;
         let zeros = UInt32Array::from(vec![0u32; envelope.len()]);
         children.push(
@@ -399,7 +401,7 @@ impl Transform for ExtractSchemaToNewRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{check, config};
+    use crate::kernel::test_kit::{check, config};
     use proptest::prelude::*;
 
     fn column(

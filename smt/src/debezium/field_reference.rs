@@ -7,7 +7,7 @@ use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
 use super::change_event::java_split;
-use crate::util::copy_schema_basics;
+use crate::kernel::schema_copy::copy_schema_basics;
 use crate::{ConfigProblem, TransformConfig};
 
 /// Debezium dereferences the missing hosting struct's field (`transaction.id` without one).
@@ -143,7 +143,7 @@ impl FieldReference {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::config;
+    use crate::kernel::test_kit::config;
 
     #[test]
     fn entries_parse_like_debezium() {

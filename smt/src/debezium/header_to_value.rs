@@ -32,12 +32,14 @@ use weir_formats::value_array::{value_at, values_to_array};
 use super::whole_record;
 use crate::debezium::change_event::java_split;
 use crate::debezium::extract_new_record_state::struct_copy;
-use crate::insert_field::{
-    arrow_failure, assemble, field_value, push_unique, struct_array, with_field_default, RowOutcome,
-};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+use crate::kernel::defaults::{field_value, fill_default};
+use crate::kernel::fields::push_unique;
+use crate::kernel::requirements::require_struct_error;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::segment_output::{assemble, RowOutcome};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "Header field insertion";
@@ -696,14 +698,14 @@ fn build_level(
                 if matches!(field.schema.kind, SchemaKind::Struct(_))
                     && entries.iter().any(|row| has_nested(row, &field.name)) =>
             {
-                let inner = with_field_default(o, values.column(p))?;
+                let inner = fill_default(&o.schema, values.column(p))?;
                 let inner = inner
                     .as_struct_opt()
                     .ok_or_else(|| ConnectError::data("a nested target is not a struct column"))?;
                 let rows: Vec<bool> = (0..n).map(|i| valid[i] && inner.is_valid(i)).collect();
                 nested_column(field, Some((&o.schema, inner)), entries, &rows)?
             }
-            Some((p, o)) => with_field_default(o, values.column(p))?,
+            Some((p, o)) => fill_default(&o.schema, values.column(p))?,
             None if matches!(field.schema.kind, SchemaKind::Struct(_)) => {
                 let rows: Vec<bool> = (0..n)
                     .map(|i| valid[i] && has_nested(&entries[i], &field.name))
@@ -739,7 +741,7 @@ fn nested_column(
             .iter()
             .any(|row| nested_target(row, &field.name, &child.name).is_some());
         let column = match source {
-            Some((f, array)) if !targeted => with_field_default(f, array)?,
+            Some((f, array)) if !targeted => fill_default(&f.schema, array)?,
             _ => {
                 let cells: Vec<Value> = (0..n)
                     .map(|i| {
@@ -818,7 +820,7 @@ impl Transform for HeaderToValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{config, meta};
+    use crate::kernel::test_kit::{config, meta};
     use crate::record::column_of;
     use proptest::prelude::*;
 

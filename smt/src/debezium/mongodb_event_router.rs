@@ -226,7 +226,7 @@ mod tests {
     use weir_formats::batch::Header;
 
     use super::*;
-    use crate::routing::testkit::{assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{assert_agree, kernel, reference};
     use crate::transform::NO_PARTITION;
 
     fn json_string() -> SchemaRef {

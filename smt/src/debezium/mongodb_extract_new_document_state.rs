@@ -30,7 +30,7 @@ use weir_formats::value_array::values_to_array;
 use super::extended_json::{parse_document, Bson};
 use super::field_reference::FieldReference;
 use super::mongo_data_converter::{ArrayEncoding, Builder, Converter};
-use crate::flatten::Flatten;
+use crate::kafka::flatten::Flatten;
 use crate::record::{records_of, ConnectRecord};
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
 use crate::{ConfigProblem, Side, TransformConfig};
@@ -489,7 +489,7 @@ impl Transform for ExtractNewDocumentState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{check, config};
+    use crate::kernel::test_kit::{check, config};
     use proptest::prelude::*;
     use weir_formats::schema::SchemaRef;
 

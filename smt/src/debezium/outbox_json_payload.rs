@@ -259,7 +259,8 @@ fn merge(left: &Schema, right: &Schema) -> Schema {
             }
         }
     }
-    let mut merged = crate::util::copy_schema_basics(left, SchemaKind::Struct(fields));
+    let mut merged =
+        crate::kernel::schema_copy::copy_schema_basics(left, SchemaKind::Struct(fields));
     merged.optional = false;
     merged
 }

@@ -29,11 +29,12 @@ use super::outbox_json_payload::{Expansion, JsonPayloadExpander};
 use super::schema_name_adjuster::{NameKind, SchemaNameAdjuster};
 use super::whole_record::{self, is_null_at};
 use crate::config::{ConfigProblem, TransformConfig};
+use crate::kafka::regex_router::RegexRouter;
+use crate::kernel::requirements::require_struct_error;
+use crate::kernel::routing::subset;
+use crate::kernel::schema_cache::SchemaCache;
 use crate::record::ConnectRecord;
-use crate::regex_router::RegexRouter;
-use crate::routing::subset;
 use crate::transform::{SegmentInput, SegmentOutput, NO_PARTITION};
-use crate::util::{require_struct_error, SchemaCache};
 
 /// What `table.op.invalid.behavior` does with an update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -984,7 +985,7 @@ mod tests {
 
     use super::*;
     use crate::debezium::outbox_event_router::build;
-    use crate::routing::testkit::{assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{assert_agree, kernel, reference};
     use crate::transform::Transform;
 
     fn s(kind: SchemaKind) -> SchemaRef {

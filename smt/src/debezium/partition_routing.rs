@@ -29,8 +29,8 @@ use super::change_event::{get, get_typed, is_envelope, TypedGet};
 use super::java_hash_code::java_hash_code;
 use super::murmur3::{hash_bytes, hash_int};
 use crate::config::{ConfigProblem, TransformConfig};
+use crate::kernel::routing::kept_except;
 use crate::record::ConnectRecord;
-use crate::routing::kept_except;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 
 /// `partition.hash.function`.
@@ -344,7 +344,7 @@ mod tests {
 
     use super::*;
     use crate::debezium::test_events;
-    use crate::routing::testkit::{assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{assert_agree, kernel, reference};
 
     fn row_schema() -> SchemaRef {
         test_events::row_schema(None)

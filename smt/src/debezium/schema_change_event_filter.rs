@@ -20,12 +20,13 @@ use weir_formats::value::Value;
 use weir_formats::value_array::value_at;
 
 use super::whole_record;
-use crate::extract_field::fail_non_null_rows;
-use crate::insert_field::field_value;
+use crate::debezium::change_event::java_split;
+use crate::kernel::defaults::field_value;
+use crate::kernel::requirements::require_struct_error;
+use crate::kernel::routing::subset;
+use crate::kernel::segment_output::fail_non_null_rows;
 use crate::record::ConnectRecord;
-use crate::routing::subset;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::require_struct_error;
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const EXCLUDE_LIST: &str = "schema.change.event.exclude.list";
@@ -98,11 +99,7 @@ impl SchemaChangeEventFilter {
             let reason = format!("The '{EXCLUDE_LIST}' value is invalid: A value is required");
             return Err(ConfigProblem::invalid(EXCLUDE_LIST, value, &reason));
         }
-        let mut names: Vec<&str> = raw.split(',').collect();
-        while names.last().is_some_and(|n| n.is_empty()) {
-            names.pop();
-        }
-        let excluded = names
+        let excluded = java_split(raw, ',')
             .into_iter()
             .map(|n| {
                 EventType::value_of(n.trim()).ok_or_else(|| {
@@ -288,7 +285,7 @@ impl Transform for SchemaChangeEventFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{check, config};
+    use crate::kernel::test_kit::{check, config};
     use proptest::prelude::*;
     use weir_formats::value::Struct;
 

@@ -39,12 +39,13 @@ use super::iso_offset_time::{
     format_offset_date_time, format_offset_time, parse_offset_date_time, parse_offset_time,
 };
 use super::java_zone::JavaZone;
-use crate::extract_field::fail_non_null_rows;
-use crate::insert_field::{arrow_failure, field_value, struct_array};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+use crate::kernel::defaults::field_value;
+use crate::kernel::routing::subset;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::segment_output::fail_non_null_rows;
 use crate::record::ConnectRecord;
-use crate::routing::subset;
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
-use crate::util::SchemaCache;
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const ZONE_KEY: &str = "converted.timezone";
@@ -881,7 +882,7 @@ impl Transform for TimezoneConverter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{check, config};
+    use crate::kernel::test_kit::{check, config};
     use proptest::prelude::*;
     use weir_formats::schema::SchemaRef;
 

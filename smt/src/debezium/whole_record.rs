@@ -11,7 +11,7 @@ use weir_formats::schema::SchemaRef;
 use weir_formats::value::Value;
 use weir_formats::value_array::{value_at, values_to_array};
 
-use crate::insert_field::per_row;
+use crate::kernel::per_row::per_row;
 use crate::record::{records_of, ConnectRecord};
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
 use crate::Side;

@@ -18,11 +18,12 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::extract_field::{part_with, replace_side};
-use crate::insert_field::{arrow_failure, side_column, struct_array};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::segment_output::side_column;
+use crate::kernel::segment_output::{part_with, replace_side};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::SchemaCache;
 use crate::{ConfigProblem, Side, TransformConfig};
 
 /// `HoistField$Key`.
@@ -173,7 +174,7 @@ impl Transform for HoistField {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kernel::test_kit::*;
     use proptest::prelude::*;
     use weir_formats::schema::SchemaKind;
 

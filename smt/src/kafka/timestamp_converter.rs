@@ -22,7 +22,6 @@ use arrow_array::{
     new_null_array, Array, ArrayRef, Date32Array, Int64Array, StructArray, Time32MillisecondArray,
     TimestampMillisecondArray,
 };
-use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
@@ -31,18 +30,25 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::insert_field::{
-    arrow_failure, assemble, children_with_defaults, field_value, map_put, per_row, side_column,
-    struct_array, RowOutcome,
-};
-use crate::java_time_format::SimpleDateFormat;
+use crate::kernel::millis::MS_PER_DAY;
+use crate::kernel::row_errors::{rebuild_struct, row_outcomes};
+
+use crate::kernel::segment_output::{assemble, side_column};
+
+use crate::kernel::defaults::{children_with_defaults, field_value};
+
+use crate::kernel::fields::map_put;
+
+use crate::kernel::java_time_format::SimpleDateFormat;
+use crate::kernel::per_row::per_row;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{copy_schema_basics, require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "converting timestamp formats";
-const MS_PER_DAY: i64 = 86_400_000;
 
 /// `TimestampConverter$Key`.
 pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
@@ -453,7 +459,12 @@ impl TimestampConverter {
                     schema: Some(schema.clone()),
                     data: converted.data,
                 };
-                assemble(input, self.side, vec![new], outcomes(converted.errors))
+                assemble(
+                    input,
+                    self.side,
+                    vec![new],
+                    row_outcomes(column.data.as_ref(), converted.errors, 0),
+                )
             }
             Plan::Fields {
                 schema,
@@ -479,13 +490,13 @@ impl TimestampConverter {
                     keep_valid_errors(array, &mut errors, converted.errors);
                     children[i] = converted.data;
                 }
-                match rebuild(array, fields.clone(), children, &errors) {
+                match rebuild_struct(array, fields.clone(), children, &errors) {
                     Ok(data) => {
                         let new = Column {
                             schema: Some(schema.clone()),
                             data,
                         };
-                        assemble(input, self.side, vec![new], outcomes(errors))
+                        assemble(input, self.side, vec![new], row_outcomes(array, errors, 0))
                     }
                     Err(e) => SegmentOutput::all_failed(n, &e),
                 }
@@ -505,7 +516,12 @@ impl TimestampConverter {
                 schema: None,
                 data: converted.data,
             };
-            return assemble(input, self.side, vec![new], outcomes(converted.errors));
+            return assemble(
+                input,
+                self.side,
+                vec![new],
+                row_outcomes(data, converted.errors, 0),
+            );
         }
         match data.as_struct_opt() {
             Some(array) if !self.is_raw_json(array) => self.schemaless_field(input, array),
@@ -549,10 +565,10 @@ impl TimestampConverter {
                 columns.push(data);
             }
         }
-        match rebuild(array, fields.into(), columns, &errors) {
+        match rebuild_struct(array, fields.into(), columns, &errors) {
             Ok(data) => {
                 let new = Column { schema: None, data };
-                assemble(input, self.side, vec![new], outcomes(errors))
+                assemble(input, self.side, vec![new], row_outcomes(array, errors, 0))
             }
             Err(e) => SegmentOutput::all_failed(n, &e),
         }
@@ -815,36 +831,10 @@ fn keep_valid_errors(
     }
 }
 
-/// The struct of `children` with `array`'s nulls, failed rows null too (masking the
-/// placeholder nulls of a required child there).
-fn rebuild(
-    array: &StructArray,
-    fields: Fields,
-    children: Vec<ArrayRef>,
-    errors: &[Option<ConnectError>],
-) -> Result<ArrayRef, ConnectError> {
-    let nulls = if errors.iter().any(Option::is_some) {
-        let valid = (0..array.len()).map(|i| array.is_valid(i) && errors[i].is_none());
-        Some(NullBuffer::from_iter(valid))
-    } else {
-        array.nulls().cloned()
-    };
-    let built = struct_array(fields, children, nulls, array.len()).map_err(arrow_failure)?;
-    Ok(Arc::new(built))
-}
-
-/// Each row: failed, or the single output part.
-fn outcomes(errors: Vec<Option<ConnectError>>) -> Vec<RowOutcome> {
-    errors
-        .into_iter()
-        .map(|e| e.map_or(RowOutcome::Part(0), RowOutcome::Failed))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{
+    use crate::kernel::test_kit::{
         check, config, schemaless_rows, struct_schema, struct_value, NAMES,
     };
     use proptest::prelude::*;

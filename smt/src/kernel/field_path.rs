@@ -11,7 +11,7 @@ use weir_formats::schema::{Field, Schema, SchemaKind};
 use weir_formats::value::{Struct, Value};
 
 use crate::config::{ConfigProblem, TransformConfig};
-use crate::util::{require_map_error, require_struct_error};
+use crate::kernel::requirements::{require_map_error, require_struct_error};
 
 /// The setting that selects the path syntax.
 pub const FIELD_SYNTAX_VERSION_CONFIG: &str = "field.syntax.version";

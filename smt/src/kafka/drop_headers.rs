@@ -60,7 +60,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{arb_segment, assert_agree, kernel, reference};
 
     fn drop(headers: Option<&str>) -> Result<DropHeaders, ConfigProblem> {
         DropHeaders::from_config(&TransformConfig::new(

@@ -20,15 +20,22 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
 
-use crate::insert_field::{
-    arrow_failure, assemble, fail_non_null, field_value, map_put, per_row, push_unique_named,
-    side_column, struct_array, with_field_default, RowOutcome,
-};
+use crate::config::{java_list, java_split_colon, kafka_list};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+
+use crate::kernel::segment_output::{assemble, fail_non_null_rows, side_column, RowOutcome};
+
+use crate::kernel::defaults::{field_value, fill_default};
+
+use crate::kernel::fields::{map_put, push_unique_named};
+
+use crate::kernel::fields::positions_by_name;
+use crate::kernel::per_row::per_row;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{
-    copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
-};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field replacement";
@@ -41,30 +48,6 @@ pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigP
 /// `ReplaceField$Value`. Cost: parses and validates the config, once per pipeline.
 pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(ReplaceField::new(config, Side::Value)?))
-}
-
-/// A Kafka `ConfigDef` LIST: `""` is empty, otherwise split on commas with the whitespace around
-/// them removed, empty items kept (`COMMA_WITH_WHITESPACE.split(trimmed, -1)`).
-pub(crate) fn kafka_list(raw: &str) -> Vec<String> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Vec::new();
-    }
-    trimmed.split(',').map(|s| s.trim().to_string()).collect()
-}
-
-/// Java's `List.toString()` of a LIST setting, as Kafka's messages print it.
-pub(crate) fn java_list(items: &[String]) -> String {
-    format!("[{}]", items.join(", "))
-}
-
-/// Java's `String.split(":")`: trailing empty strings removed.
-fn java_split_colon(text: &str) -> Vec<&str> {
-    let mut parts: Vec<&str> = text.split(':').collect();
-    while parts.last() == Some(&"") {
-        parts.pop();
-    }
-    parts
 }
 
 /// ReplaceField's typed config.
@@ -275,11 +258,9 @@ impl ReplaceField {
         let plan = self.plan(input_schema);
         let (schema, fields, sources) = match &*plan {
             SchemaPlan::NotStruct => {
-                return fail_non_null(input, self.side, column, |v| {
-                    require_struct_error(PURPOSE, v)
-                })
+                return fail_non_null_rows(input, self.side, |v| require_struct_error(PURPOSE, v))
             }
-            SchemaPlan::Fails(e) => return fail_non_null(input, self.side, column, |_| e.clone()),
+            SchemaPlan::Fails(e) => return fail_non_null_rows(input, self.side, |_| e.clone()),
             SchemaPlan::Replace {
                 schema,
                 fields,
@@ -325,7 +306,9 @@ impl ReplaceField {
     ) -> Result<ArrayRef, ConnectError> {
         let child = array.column(source.index);
         let child = match from {
-            Some(from) if self.config.replace_null_with_default => with_field_default(from, child)?,
+            Some(from) if self.config.replace_null_with_default => {
+                fill_default(&from.schema, child)?
+            }
             _ => child.clone(),
         };
         let optional = source.field.schema.optional;
@@ -508,7 +491,7 @@ fn check_put(field: &Field, from: &Schema, value: &Value) -> Result<(), ConnectE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kernel::test_kit::*;
     use proptest::prelude::*;
 
     fn replace(pairs: &[(&str, &str)], side: Side) -> ReplaceField {

@@ -23,33 +23,41 @@ use arrow_array::types::{
     Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
-use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{arrow_type, struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
 use weir_formats::decimal_column::{is_own_scale, DecimalColumn};
 use weir_formats::error::ConnectError;
 use weir_formats::java_number::{format_f32, format_f64};
+use weir_formats::json::reference::big_decimal_string;
 use weir_formats::schema::{
     Field, LogicalType, Schema, SchemaKind, SchemaRef, DATE_LOGICAL_NAME, TIMESTAMP_LOGICAL_NAME,
     TIME_LOGICAL_NAME,
 };
 use weir_formats::value::{Decimal, Struct, Value};
 
-use crate::insert_field::{
-    arrow_failure, assemble, children_with_defaults, fail_non_null, field_value, map_put, per_row,
-    side_column, struct_array, RowOutcome,
-};
-use crate::java_time_format::SimpleDateFormat;
+use crate::config::{java_split_colon, kafka_list};
+use crate::kernel::arrow_build::arrow_failure;
+use crate::kernel::millis::MS_PER_DAY;
+use crate::kernel::row_errors::{rebuild_struct, row_outcomes};
+
+use crate::kernel::segment_output::{assemble, fail_non_null_rows, side_column};
+
+use crate::kernel::defaults::{children_with_defaults, field_value};
+
+use crate::kernel::fields::map_put;
+
+use crate::kernel::fields::positions_by_name;
+use crate::kernel::java_time_format::SimpleDateFormat;
+use crate::kernel::per_row::per_row;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{
-    copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
-};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "cast types";
-const MS_PER_DAY: i64 = 86_400_000;
 
 /// `Cast$Key`.
 pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
@@ -152,12 +160,7 @@ struct CastSpec {
 impl CastSpec {
     /// `ConfigDef`'s LIST parsing (split on commas, empty items kept) and `parseFieldTypes`.
     fn parse(raw: &str) -> Result<CastSpec, ConfigProblem> {
-        let trimmed = raw.trim();
-        let items: Vec<&str> = if trimmed.is_empty() {
-            Vec::new()
-        } else {
-            trimmed.split(',').map(str::trim).collect()
-        };
+        let items = kafka_list(raw);
         if items.is_empty() {
             return Err(ConfigProblem::new(
                 "spec",
@@ -213,18 +216,6 @@ impl CastSpec {
     fn target_of(&self, field: &str) -> Option<Target> {
         self.targets.get(field).copied()
     }
-}
-
-/// Java's `s.split(":")`: no match gives `[s]`; otherwise trailing empty parts are dropped.
-fn java_split_colon(s: &str) -> Vec<&str> {
-    if !s.contains(':') {
-        return vec![s];
-    }
-    let mut parts: Vec<&str> = s.split(':').collect();
-    while parts.last() == Some(&"") {
-        parts.pop();
-    }
-    parts
 }
 
 /// A configured `Cast$Key` / `Cast$Value`.
@@ -338,7 +329,7 @@ impl Cast {
         source: &SchemaRef,
     ) -> SegmentOutput {
         match &*self.plan(source) {
-            Plan::Fails(e) => fail_non_null(input, self.side, column, |_| e.clone()),
+            Plan::Fails(e) => fail_non_null_rows(input, self.side, |_| e.clone()),
             Plan::Whole { schema, target } => {
                 let casted = cast_column(column.data.as_ref(), Some(source), *target);
                 let data = match logical_column(casted.data, schema) {
@@ -350,7 +341,7 @@ impl Cast {
                     data,
                 };
                 let errors = by_row(column.data.len(), casted.errors);
-                let outcomes = outcomes(column.data.as_ref(), errors, 1);
+                let outcomes = row_outcomes(column.data.as_ref(), errors, 1);
                 assemble(input, self.side, vec![new, column.clone()], outcomes)
             }
             Plan::Fields {
@@ -374,14 +365,14 @@ impl Cast {
                     .enumerate()
                     .filter_map(|(i, (f, t))| t.map(|t| (i, f.schema.as_ref(), t)));
                 let (children, errors) = cast_children(array, children, casts);
-                let new = match rebuild(array, fields.clone(), children, &errors) {
+                let new = match rebuild_struct(array, fields.clone(), children, &errors) {
                     Ok(data) => Column {
                         schema: Some(schema.clone()),
                         data,
                     },
                     Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
                 };
-                let outcomes = outcomes(array, errors, 1);
+                let outcomes = row_outcomes(array, errors, 1);
                 assemble(input, self.side, vec![new, column.clone()], outcomes)
             }
         }
@@ -400,7 +391,7 @@ impl Cast {
                 data: casted.data,
             };
             let errors = by_row(data.len(), casted.errors);
-            return assemble(input, self.side, vec![new], outcomes(data, errors, 0));
+            return assemble(input, self.side, vec![new], row_outcomes(data, errors, 0));
         }
         match data.as_struct_opt() {
             Some(array) if !self.touches_raw_json(array) => self.schemaless_fields(input, array),
@@ -447,11 +438,11 @@ impl Cast {
                 }
             }
         }
-        let new = match rebuild(array, fields.into(), columns, &errors) {
+        let new = match rebuild_struct(array, fields.into(), columns, &errors) {
             Ok(data) => Column { schema: None, data },
             Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
         };
-        assemble(input, self.side, vec![new], outcomes(array, errors, 0))
+        assemble(input, self.side, vec![new], row_outcomes(array, errors, 0))
     }
 
     /// The reference's `applySchemaless`.
@@ -835,7 +826,7 @@ fn write_string(s: Scalar<'_>, out: &mut String) {
         Scalar::Bool(b) => out.push_str(if b { "true" } else { "false" }),
         Scalar::Str(t) => out.push_str(t),
         Scalar::Bytes(b) => base64_into(b, out),
-        Scalar::Decimal(d) => out.push_str(&big_decimal_string(d)),
+        Scalar::Decimal(d) => out.push_str(&big_decimal_string(&d)),
         Scalar::Date(ms) => out.push_str(&iso_date(ms)),
     }
 }
@@ -861,31 +852,6 @@ fn iso_date(ms: i64) -> String {
     } else {
         timestamp.format(ms)
     }
-}
-
-/// `BigDecimal.toString()`: plain notation unless the scale is negative or the exponent is
-/// below -6.
-fn big_decimal_string(d: Decimal) -> String {
-    let digits = d.unscaled.unsigned_abs().to_string();
-    let sign = if d.unscaled < 0 { "-" } else { "" };
-    let scale = i64::from(d.scale);
-    if scale == 0 {
-        return format!("{sign}{digits}");
-    }
-    let adjusted = -scale + (digits.len() as i64 - 1);
-    if scale > 0 && adjusted >= -6 {
-        let scale = scale as usize;
-        return if digits.len() > scale {
-            let (int, frac) = digits.split_at(digits.len() - scale);
-            format!("{sign}{int}.{frac}")
-        } else {
-            format!("{sign}0.{}{digits}", "0".repeat(scale - digits.len()))
-        };
-    }
-    let (first, rest) = digits.split_at(1);
-    let point = if rest.is_empty() { "" } else { "." };
-    let plus = if adjusted > 0 { "+" } else { "" };
-    format!("{sign}{first}{point}{rest}E{plus}{adjusted}")
 }
 
 /// `java.util.Base64.getEncoder().encodeToString(bytes)`.
@@ -1199,24 +1165,6 @@ fn keep_first_errors(
     }
 }
 
-/// The struct of `children` with `array`'s nulls, and failed rows null too (so a required
-/// child's placeholder null there is masked).
-fn rebuild(
-    array: &StructArray,
-    fields: Fields,
-    children: Vec<ArrayRef>,
-    errors: &[Option<ConnectError>],
-) -> Result<ArrayRef, ConnectError> {
-    let nulls = if errors.iter().any(Option::is_some) {
-        let valid = (0..array.len()).map(|i| array.is_valid(i) && errors[i].is_none());
-        Some(NullBuffer::from_iter(valid))
-    } else {
-        array.nulls().cloned()
-    };
-    let built = struct_array(fields, children, nulls, array.len()).map_err(arrow_failure)?;
-    Ok(Arc::new(built))
-}
-
 /// Errors by row.
 fn by_row(n: usize, errors: Vec<(usize, ConnectError)>) -> Vec<Option<ConnectError>> {
     let mut rows = vec![None; n];
@@ -1228,28 +1176,10 @@ fn by_row(n: usize, errors: Vec<(usize, ConnectError)>) -> Vec<Option<ConnectErr
     rows
 }
 
-/// Each row's outcome: failed, unchanged (part `null_part` for a null row), or part 0.
-fn outcomes(
-    array: &dyn Array,
-    errors: Vec<Option<ConnectError>>,
-    null_part: usize,
-) -> Vec<RowOutcome> {
-    let nulls = array.logical_nulls();
-    errors
-        .into_iter()
-        .enumerate()
-        .map(|(i, error)| match error {
-            Some(e) => RowOutcome::Failed(e),
-            None if nulls.as_ref().is_some_and(|b| b.is_null(i)) => RowOutcome::Part(null_part),
-            None => RowOutcome::Part(0),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::{
+    use crate::kernel::test_kit::{
         check, config, present, schemaless_rows, struct_schema, struct_value, NAMES,
     };
     use proptest::prelude::*;
@@ -1471,11 +1401,11 @@ mod tests {
     #[test]
     fn decimals_and_bytes_and_dates() {
         let d = |unscaled, scale| Decimal { unscaled, scale };
-        assert_eq!(big_decimal_string(d(1250, 2)), "12.50");
-        assert_eq!(big_decimal_string(d(-5, 3)), "-0.005");
-        assert_eq!(big_decimal_string(d(5, -2)), "5E+2");
-        assert_eq!(big_decimal_string(d(12, 9)), "1.2E-8");
-        assert_eq!(big_decimal_string(d(0, 2)), "0.00");
+        assert_eq!(big_decimal_string(&d(1250, 2)), "12.50");
+        assert_eq!(big_decimal_string(&d(-5, 3)), "-0.005");
+        assert_eq!(big_decimal_string(&d(5, -2)), "5E+2");
+        assert_eq!(big_decimal_string(&d(12, 9)), "1.2E-8");
+        assert_eq!(big_decimal_string(&d(0, 2)), "0.00");
         let price = Schema::decimal(2);
         let v = Value::Decimal(d(-1299, 2));
         assert_eq!(

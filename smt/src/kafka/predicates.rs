@@ -8,14 +8,14 @@ use std::sync::Arc;
 use regex::Regex;
 
 use crate::config::{ConfigProblem, TransformConfig};
+use crate::kernel::java_regex::compile_java_regex;
+use crate::kernel::routing::per_topic;
 use crate::record::ConnectRecord;
-use crate::regex_router::compile_java_regex;
-use crate::routing::per_topic;
 use crate::transform::{Predicate, SegmentInput};
 
 /// `TopicNameMatches`: true for records whose whole topic matches `pattern` (Java's
 /// `Matcher.matches()`, with the `regex` crate's syntax where Java's differs; see
-/// [`crate::regex_router`]).
+/// [`crate::kafka::regex_router`]).
 #[derive(Debug)]
 pub struct TopicNameMatches {
     whole: Regex,
@@ -122,7 +122,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::routing::testkit::{arb_segment, masks};
+    use crate::kernel::routing::testkit::{arb_segment, masks};
 
     fn config(pairs: &[(&str, &str)]) -> TransformConfig {
         TransformConfig::new(

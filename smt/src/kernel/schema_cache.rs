@@ -1,63 +1,9 @@
-//! What Kafka's transforms share (`transforms/util/*.java`): the messages of `Requirements`,
-//! `SchemaUtil.copySchemaBasics`, and the per-schema cache every schema-changing transform keeps.
+//! The per-schema cache every schema-changing transform keeps (Kafka's transforms keep a
+//! 16-entry LRU): work computed once per distinct input schema.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use weir_formats::error::ConnectError;
-use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
-use weir_formats::value::Value;
-
-/// The position of each name in `names` (the first, where a name repeats). Built once, it turns
-/// the per-field search of a field list into one hash lookup, so a transform's cost stays linear
-/// in the width of the record and the length of its list. Cost: O(names).
-pub fn positions_by_name<'a>(names: impl IntoIterator<Item = &'a str>) -> HashMap<&'a str, usize> {
-    let mut positions = HashMap::new();
-    for (i, name) in names.into_iter().enumerate() {
-        positions.entry(name).or_insert(i);
-    }
-    positions
-}
-
-/// `Requirements.requireMap`'s error: `Only Map objects supported in absence of schema for
-/// [<purpose>], found: <class>`.
-pub fn require_map_error(purpose: &str, found: &Value) -> ConnectError {
-    ConnectError::data(format!(
-        "Only Map objects supported in absence of schema for [{purpose}], found: {}",
-        class_or_null(found)
-    ))
-}
-
-/// `Requirements.requireStruct`'s error: `Only Struct objects supported for [<purpose>], found:
-/// <class>`.
-pub fn require_struct_error(purpose: &str, found: &Value) -> ConnectError {
-    ConnectError::data(format!(
-        "Only Struct objects supported for [{purpose}], found: {}",
-        class_or_null(found)
-    ))
-}
-
-fn class_or_null(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        other => other.java_class(),
-    }
-}
-
-/// `SchemaUtil.copySchemaBasics(source, builder)`: a schema of `kind` with `source`'s name,
-/// version, doc and parameters (and its optionality, as `SchemaBuilder` copies are made
-/// optional where the source is).
-pub fn copy_schema_basics(source: &Schema, kind: SchemaKind) -> Schema {
-    Schema {
-        kind,
-        optional: source.optional,
-        default: None,
-        name: source.name.clone(),
-        version: source.version,
-        doc: source.doc.clone(),
-        parameters: source.parameters.clone(),
-    }
-}
+use weir_formats::schema::SchemaRef;
 
 /// A per-schema cache: work computed once per distinct input schema and shared by every segment
 /// with that schema. A schema is found by `Arc` identity first (the converters keep one `Arc` per
@@ -113,6 +59,7 @@ impl<V> SchemaCache<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use weir_formats::schema::{Schema, SchemaKind};
 
     #[test]
     fn cache_computes_once_per_schema_value() {
@@ -162,17 +109,5 @@ mod tests {
         }
         // Int8 was evicted by Int32 and computed again; Int16 stayed.
         assert_eq!(calls, 4);
-    }
-
-    #[test]
-    fn requirement_messages_match_kafka() {
-        assert_eq!(
-            require_map_error("field insertion", &Value::Int32(1)).message,
-            "Only Map objects supported in absence of schema for [field insertion], found: java.lang.Integer"
-        );
-        assert_eq!(
-            require_struct_error("field insertion", &Value::Null).message,
-            "Only Struct objects supported for [field insertion], found: null"
-        );
     }
 }

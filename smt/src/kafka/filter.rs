@@ -38,7 +38,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{arb_segment, assert_agree, kernel, reference};
 
     proptest! {
         #[test]

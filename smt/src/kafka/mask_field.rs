@@ -20,14 +20,21 @@ use weir_formats::schema::{LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Decimal, Struct, Value};
 use weir_formats::value_array::values_to_array;
 
-use crate::insert_field::{
-    arrow_failure, assemble, field_value, map_put, per_row, side_column, struct_array,
-    with_field_default, RowOutcome,
-};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+
+use crate::kernel::segment_output::{assemble, side_column, RowOutcome};
+
+use crate::kernel::defaults::{field_value, fill_default};
+
+use crate::kernel::fields::map_put;
+
+use crate::config::required_list;
+use crate::kernel::fields::positions_by_name;
+use crate::kernel::per_row::per_row;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{positions_by_name, require_map_error, require_struct_error, SchemaCache};
-use crate::value_to_key::required_list;
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "mask fields";
@@ -425,7 +432,7 @@ impl MaskField {
         for (i, mask) in masks.iter().enumerate() {
             let child = array.column(i);
             let child = match schema.fields().get(i) {
-                Some(f) if self.config.replace_null_with_default => with_field_default(f, child),
+                Some(f) if self.config.replace_null_with_default => fill_default(&f.schema, child),
                 _ => Ok(child.clone()),
             };
             let child = child.and_then(|c| match mask {
@@ -617,7 +624,7 @@ fn masked_child(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kernel::test_kit::*;
     use proptest::prelude::*;
 
     fn mask(pairs: &[(&str, &str)], side: Side) -> MaskField {

@@ -25,15 +25,21 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::extract_field::{
-    fail_non_null_rows, fill_default, part_with, per_row_by_shape, replace_side, with_nulls,
-};
-use crate::insert_field::{
-    arrow_failure, field_value, map_put, push_unique_named, side_column, struct_array,
-};
+use crate::kernel::segment_output::{fail_non_null_rows, part_with, replace_side};
+
+use crate::kernel::defaults::fill_default;
+
+use crate::kernel::per_row::per_row_by_shape;
+
+use crate::kernel::arrow_build::with_nulls;
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+use crate::kernel::defaults::field_value;
+use crate::kernel::fields::{map_put, push_unique_named};
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::segment_output::side_column;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "flattening";
@@ -645,8 +651,7 @@ fn holds_object(array: &ArrayRef) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract_field::test_support::*;
-    use crate::insert_field::test_support::*;
+    use crate::kernel::test_kit::*;
     use proptest::prelude::*;
 
     fn flatten(pairs: &[(&str, &str)], side: Side) -> Flatten {

@@ -16,11 +16,16 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::extract_field::{fail_non_null_rows, fill_default, replace_side};
-use crate::insert_field::{arrow_failure, field_value, per_row, side_column, struct_array};
+use crate::kernel::segment_output::{fail_non_null_rows, replace_side};
+
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+use crate::kernel::defaults::field_value;
+use crate::kernel::defaults::fill_default;
+use crate::kernel::per_row::per_row;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::segment_output::side_column;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::SchemaCache;
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "updating schema metadata";
@@ -177,7 +182,7 @@ fn schema_required() -> ConnectError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kernel::test_kit::*;
     use proptest::prelude::*;
 
     fn set(pairs: &[(&str, &str)], side: Side) -> SetSchemaMetadata {

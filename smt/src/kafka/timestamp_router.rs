@@ -19,9 +19,9 @@ use weir_formats::error::ConnectError;
 use weir_formats::value_array::value_at;
 
 use crate::config::{ConfigProblem, TransformConfig};
-use crate::java_time_format::SimpleDateFormat;
+use crate::kernel::java_time_format::SimpleDateFormat;
+use crate::kernel::routing::{kept_except, per_topic};
 use crate::record::ConnectRecord;
-use crate::routing::{kept_except, per_topic};
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 
 /// The configured transform.
@@ -197,7 +197,7 @@ mod tests {
     use weir_formats::value::Value;
 
     use super::*;
-    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{arb_segment, assert_agree, kernel, reference};
 
     fn router(pairs: &[(&str, &str)]) -> TimestampRouter {
         TimestampRouter::from_config(&TransformConfig::new(

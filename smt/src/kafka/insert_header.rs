@@ -67,7 +67,7 @@ mod tests {
     use weir_formats::value::Value;
 
     use super::*;
-    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{arb_segment, assert_agree, kernel, reference};
 
     fn insert(pairs: &[(&str, &str)]) -> Result<InsertHeader, ConfigProblem> {
         InsertHeader::from_config(&TransformConfig::new(

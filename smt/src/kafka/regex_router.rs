@@ -18,8 +18,9 @@ use regex::{Captures, Regex};
 use weir_formats::error::ConnectError;
 
 use crate::config::{ConfigProblem, TransformConfig};
+use crate::kernel::java_regex::compile_java_regex;
+use crate::kernel::routing::{kept_except, per_topic};
 use crate::record::ConnectRecord;
-use crate::routing::{kept_except, per_topic};
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 
 /// The configured transform: the regex compiled for `matches()` (whole topic) and for
@@ -71,42 +72,6 @@ impl RegexRouter {
         };
         Ok(Some(replace_first(topic, &caps, pieces)))
     }
-}
-
-/// Compiles `pattern` (the value of `key`) for Java's `matches()` and `find()`, or Kafka's
-/// `RegexValidator` problem. Shared with TopicNameMatches. Cost: two regex compilations.
-pub fn compile_java_regex(key: &str, pattern: &str) -> Result<(Regex, Regex), ConfigProblem> {
-    let invalid = |e: regex::Error| {
-        ConfigProblem::invalid(
-            key,
-            pattern,
-            &format!("Invalid regex: {}", java_like(pattern, &e)),
-        )
-    };
-    let first = Regex::new(pattern).map_err(invalid)?;
-    // A trailing `#` comment under the `x` flag would swallow the closing group; a newline ends it.
-    let whole = Regex::new(&format!("\\A(?:{pattern})\\z"))
-        .or_else(|_| Regex::new(&format!("\\A(?:{pattern}\n)\\z")))
-        .map_err(invalid)?;
-    Ok((whole, first))
-}
-
-/// The regex crate's error in the shape of Java's `PatternSyntaxException.getMessage()`: a
-/// capitalised description, then the pattern on its own line. The description is the regex
-/// crate's (`Unclosed group`), without Java's ` near index N` and caret line.
-fn java_like(pattern: &str, error: &regex::Error) -> String {
-    let text = error.to_string();
-    let description = text
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("error: "))
-        .unwrap_or(text.as_str());
-    let mut chars = description.chars();
-    let capitalised: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    format!("{capitalised}\n{pattern}")
 }
 
 /// Java's `Matcher.appendReplacement` parsing of `replacement` against `regex`'s groups, or the
@@ -245,7 +210,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference};
+    use crate::kernel::routing::testkit::{arb_segment, assert_agree, kernel, reference};
 
     fn router(regex: &str, replacement: &str) -> Result<RegexRouter, ConfigProblem> {
         RegexRouter::from_config(&TransformConfig::new(

@@ -18,14 +18,21 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
-use crate::insert_field::{
-    arrow_failure, assemble, field_value, per_row, push_unique_named, struct_array,
-    with_field_default, RowOutcome,
-};
+use crate::kernel::arrow_build::{arrow_failure, struct_array};
+
+use crate::kernel::segment_output::{assemble, RowOutcome};
+
+use crate::kernel::defaults::{field_value, fill_default};
+
+use crate::kernel::per_row::per_row;
+
+use crate::config::required_list;
+use crate::kernel::fields::positions_by_name;
+use crate::kernel::fields::push_unique_named;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::schema_cache::SchemaCache;
 use crate::record::ConnectRecord;
-use crate::replace_field::kafka_list;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{positions_by_name, require_map_error, require_struct_error, SchemaCache};
 use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "copying fields from value to key";
@@ -33,19 +40,6 @@ const PURPOSE: &str = "copying fields from value to key";
 /// `ValueToKey`. Cost: parses and validates the config, once per pipeline.
 pub fn build(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
     Ok(Arc::new(ValueToKey::new(config)?))
-}
-
-/// A required, non-empty LIST setting (`ConfigDef.NO_DEFAULT_VALUE` + `NonEmptyListValidator`).
-pub(crate) fn required_list(
-    config: &TransformConfig,
-    key: &str,
-) -> Result<Vec<String>, ConfigProblem> {
-    let raw = config.get(key).ok_or_else(|| ConfigProblem::missing(key))?;
-    let list = kafka_list(raw);
-    if list.is_empty() {
-        return Err(ConfigProblem::invalid(key, "[]", "Empty list"));
-    }
-    Ok(list)
 }
 
 /// `ValueToKey`, configured.
@@ -150,7 +144,9 @@ impl ValueToKey {
         let children: Result<Vec<ArrayRef>, ConnectError> = sources
             .iter()
             .map(|&i| match value_schema.fields().get(i) {
-                Some(f) if self.replace_null_with_default => with_field_default(f, array.column(i)),
+                Some(f) if self.replace_null_with_default => {
+                    fill_default(&f.schema, array.column(i))
+                }
                 _ => Ok(array.column(i).clone()),
             })
             .collect();
@@ -342,7 +338,7 @@ fn resized(capacity: usize, threshold: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::insert_field::test_support::*;
+    use crate::kernel::test_kit::*;
     use proptest::prelude::*;
 
     fn v2k(fields: &str, replace: bool) -> ValueToKey {

@@ -31,12 +31,13 @@ use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::config::{ConfigProblem, TransformConfig};
+use crate::kernel::fields::positions_by_name;
+use crate::kernel::requirements::{require_map_error, require_struct_error};
+use crate::kernel::routing::kept_except;
+use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::schema_copy::copy_schema_basics;
 use crate::record::ConnectRecord;
-use crate::routing::kept_except;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::util::{
-    copy_schema_basics, positions_by_name, require_map_error, require_struct_error, SchemaCache,
-};
 use crate::Side;
 
 /// The JVM's message where Kafka dereferences the schema field of a field the schema lacks.
@@ -535,8 +536,10 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::kernel::routing::testkit::{
+        arb_segment, assert_agree, kernel, reference, struct_schema,
+    };
     use crate::record::column_of;
-    use crate::routing::testkit::{arb_segment, assert_agree, kernel, reference, struct_schema};
 
     fn config(pairs: &[(&str, &str)]) -> TransformConfig {
         TransformConfig::new(

@@ -7,7 +7,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MS_PER_DAY: i64 = 86_400_000;
+use crate::kernel::millis::MS_PER_DAY;
+
 /// 1582-10-15, the first Gregorian day, in days since 1970-01-01.
 const CUTOVER_DAY: i64 = -141_427;
 const CUTOVER_YEAR: i64 = 1582;

@@ -1,0 +1,447 @@
+//! The field transforms' test kit: generators of schemas, records and nested records, and the
+//! kernel-versus-reference check their proptests share.
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use weir_formats::batch::Headers;
+use weir_formats::error::ConnectError;
+use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
+use weir_formats::value::{Decimal, Struct, Value};
+use weir_formats::value_array::{value_at, values_to_array};
+
+use crate::record::{records_of, ConnectRecord};
+use crate::transform::{RecordMeta, SegmentInput, SegmentOutput, Transform};
+use crate::TransformConfig;
+
+/// Field names the generators draw from (few, so configs hit them).
+pub const NAMES: [&str; 5] = ["a", "b", "c", "id", "name"];
+
+fn leaf() -> impl Strategy<Value = Schema> {
+    prop_oneof![
+        Just(Schema::new(SchemaKind::Int8)),
+        Just(Schema::new(SchemaKind::Int16)),
+        Just(Schema::new(SchemaKind::Int32)),
+        Just(Schema::new(SchemaKind::Int64)),
+        Just(Schema::new(SchemaKind::Float32)),
+        Just(Schema::new(SchemaKind::Float64)),
+        Just(Schema::new(SchemaKind::Boolean)),
+        Just(Schema::new(SchemaKind::String)),
+        Just(Schema::new(SchemaKind::Bytes)),
+        Just(Schema::decimal(2)),
+        Just(Schema::date()),
+        Just(Schema::timestamp()),
+        Just(Schema::new(SchemaKind::Array(
+            Schema::new(SchemaKind::String).optional().into_ref()
+        ))),
+        Just(Schema::new(SchemaKind::Map(
+            Schema::new(SchemaKind::String).into_ref(),
+            Schema::new(SchemaKind::Int32).optional().into_ref()
+        ))),
+        Just(
+            Schema::structure([(
+                "x".to_string(),
+                Schema::new(SchemaKind::Int32).optional().into_ref()
+            )])
+            .optional()
+        ),
+    ]
+}
+
+/// A present value of `schema`.
+pub fn present(schema: &Schema) -> BoxedStrategy<Value> {
+    if schema.name.as_deref() == Some(weir_formats::schema::DECIMAL_LOGICAL_NAME) {
+        // Mostly at the schema's scale 2; sometimes at another (a BigDecimal keeps its
+        // own scale), which makes an own-scale column for the kernels to meet.
+        return (-10_000i128..10_000, prop_oneof![4 => Just(2), 1 => 0i32..5])
+            .prop_map(|(unscaled, scale)| Value::Decimal(Decimal { unscaled, scale }))
+            .boxed();
+    }
+    if schema.logical_type().is_some() {
+        return (-1000i64..1000)
+            .prop_map(|d| Value::Date(d * 86_400_000))
+            .boxed();
+    }
+    match &schema.kind {
+        SchemaKind::Int8 => any::<i8>().prop_map(Value::Int8).boxed(),
+        SchemaKind::Int16 => any::<i16>().prop_map(Value::Int16).boxed(),
+        SchemaKind::Int32 => any::<i32>().prop_map(Value::Int32).boxed(),
+        SchemaKind::Int64 => any::<i64>().prop_map(Value::Int64).boxed(),
+        SchemaKind::Float32 => (-1e3f32..1e3).prop_map(Value::Float32).boxed(),
+        SchemaKind::Float64 => (-1e6f64..1e6).prop_map(Value::Float64).boxed(),
+        SchemaKind::Boolean => any::<bool>().prop_map(Value::Boolean).boxed(),
+        SchemaKind::String => "[a-z]{0,5}".prop_map(Value::String).boxed(),
+        SchemaKind::Bytes => prop::collection::vec(any::<u8>(), 0..4)
+            .prop_map(Value::Bytes)
+            .boxed(),
+        SchemaKind::Array(_) => prop::collection::vec("[a-z]{0,3}".prop_map(Value::String), 0..3)
+            .prop_map(Value::Array)
+            .boxed(),
+        SchemaKind::Map(_, _) => prop::collection::btree_map("[a-c]", any::<i32>(), 0..3)
+            .prop_map(|m| {
+                Value::Map(
+                    m.into_iter()
+                        .map(|(k, v)| (Value::String(k), Value::Int32(v)))
+                        .collect(),
+                )
+            })
+            .boxed(),
+        SchemaKind::Struct(_) => {
+            let schema = Arc::new(schema.clone());
+            any::<Option<i32>>()
+                .prop_map(move |x| {
+                    Value::Struct(Struct {
+                        schema: schema.clone(),
+                        values: vec![x.map_or(Value::Null, Value::Int32)],
+                    })
+                })
+                .boxed()
+        }
+    }
+}
+
+/// A value of `schema`: null where it is optional, sometimes.
+fn maybe(schema: &Schema) -> BoxedStrategy<Value> {
+    if schema.optional {
+        prop_oneof![1 => Just(Value::Null), 3 => present(schema)].boxed()
+    } else {
+        present(schema)
+    }
+}
+
+/// A STRUCT schema over a subset of [`NAMES`], fields optional or required, some with
+/// defaults.
+pub fn struct_schema() -> impl Strategy<Value = SchemaRef> {
+    let field = (leaf(), any::<bool>(), any::<bool>()).prop_flat_map(|(s, optional, def)| {
+        let s = if optional { s.optional() } else { s };
+        let is_struct = matches!(s.kind, SchemaKind::Struct(_));
+        let default = if def && !is_struct {
+            present(&s).prop_map(Some).boxed()
+        } else {
+            Just(None).boxed()
+        };
+        default.prop_map(move |d| match d {
+            Some(d) => s.clone().with_default(d).into_ref(),
+            None => s.clone().into_ref(),
+        })
+    });
+    (
+        prop::collection::vec(field, NAMES.len()),
+        prop::sample::subsequence(NAMES.to_vec(), 0..=NAMES.len()),
+        any::<bool>(),
+    )
+        .prop_map(|(schemas, names, optional)| {
+            let fields = names.iter().zip(schemas).map(|(n, s)| (n.to_string(), s));
+            let schema = Schema::structure(fields).with_name("x.Rec").with_version(2);
+            if optional { schema.optional() } else { schema }.into_ref()
+        })
+}
+
+/// A STRUCT value of `schema` (its fields null where optional, sometimes).
+pub fn struct_value(schema: &SchemaRef) -> BoxedStrategy<Value> {
+    let schema = schema.clone();
+    let fields: Vec<_> = schema.fields().iter().map(|f| maybe(&f.schema)).collect();
+    fields
+        .prop_map(move |values| {
+            Value::Struct(Struct {
+                schema: schema.clone(),
+                values,
+            })
+        })
+        .boxed()
+}
+
+/// A JSON-like schemaless value.
+pub fn json_leaf() -> BoxedStrategy<Value> {
+    prop_oneof![
+        Just(Value::Null),
+        (-5i64..5).prop_map(Value::Int64),
+        (-5f64..5.0).prop_map(Value::Float64),
+        any::<bool>().prop_map(Value::Boolean),
+        "[a-z]{0,3}".prop_map(Value::String),
+        prop::collection::vec((-5i64..5).prop_map(Value::Int64), 0..3).prop_map(Value::Array),
+        prop::collection::btree_map("[x-z]", (-5i64..5).prop_map(Value::Int64), 0..2)
+            .prop_map(|m| Value::Map(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+    ]
+    .boxed()
+}
+
+/// Schemaless rows: maps over a subset of [`NAMES`] (the same keys in most rows, so the
+/// columnar path runs), nulls (tombstones), and now and then a non-map.
+pub fn schemaless_rows() -> impl Strategy<Value = Vec<Value>> {
+    (
+        prop::sample::subsequence(NAMES.to_vec(), 0..=NAMES.len()),
+        prop::collection::vec(any::<bool>(), NAMES.len()),
+    )
+        .prop_flat_map(|(names, same_type)| {
+            let columns: Vec<BoxedStrategy<Value>> = names
+                .iter()
+                .zip(same_type)
+                .map(|(_, same)| {
+                    if same {
+                        prop_oneof![Just(Value::Null), (-5i64..5).prop_map(Value::Int64)].boxed()
+                    } else {
+                        json_leaf()
+                    }
+                })
+                .collect();
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            let row = columns.prop_map(move |values| {
+                Value::Map(
+                    names
+                        .iter()
+                        .zip(values)
+                        .map(|(n, v)| (Value::String(n.clone()), v))
+                        .collect(),
+                )
+            });
+            let maps = prop::collection::vec(prop_oneof![8 => row, 1 => Just(Value::Null)], 0..6);
+            let others = prop::collection::vec(
+                prop_oneof![Just(Value::Null), (-5i64..5).prop_map(Value::Int64)],
+                0..4,
+            );
+            prop_oneof![9 => maps, 1 => others]
+        })
+}
+
+/// Batch metadata for `n` rows: two topics, some rows without a timestamp when `gaps`.
+pub fn meta(n: usize, gaps: bool) -> RecordMeta {
+    let mut headers = Headers::default();
+    for _ in 0..n {
+        headers.push_row([]);
+    }
+    RecordMeta {
+        topic_ids: (0..n).map(|i| (i % 2) as u32).collect(),
+        topics: vec!["orders".to_string(), "t1".to_string()],
+        partitions: (0..n).map(|i| i as i32 % 3).collect(),
+        offsets: (0..n).map(|i| 100 + i as i64).collect(),
+        timestamps: (0..n)
+            .map(|i| {
+                if gaps && i % 3 == 1 {
+                    None
+                } else {
+                    Some(1_700_000_000_000 + i as i64)
+                }
+            })
+            .collect(),
+        headers,
+    }
+}
+
+/// Maps sorted by key, recursively (schemaless key order is not significant).
+pub fn canonical(value: Value) -> Value {
+    match value {
+        Value::Map(entries) => {
+            let mut entries: Vec<_> = entries
+                .into_iter()
+                .map(|(k, v)| (k, canonical(v)))
+                .collect();
+            entries.sort_by_key(|(k, _)| k.to_string());
+            Value::Map(entries)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}
+
+/// One row's outcome: the record's key and value sides, or the error.
+type Outcome = Result<Option<(Option<SchemaRef>, Value, Option<SchemaRef>, Value)>, ConnectError>;
+
+/// Runs `transform`'s kernel and its reference over the same rows and checks they agree on
+/// every row (records, schemas, drops, errors). A reference record its column cannot hold
+/// counts as an error.
+pub fn check(
+    transform: &dyn Transform,
+    key: (Option<SchemaRef>, Vec<Value>),
+    value: (Option<SchemaRef>, Vec<Value>),
+    gaps: bool,
+) -> Result<(), TestCaseError> {
+    let n = value.1.len();
+    let key_column = crate::record::column_of(key.0.as_ref(), &key.1).expect("key column");
+    let value_column = crate::record::column_of(value.0.as_ref(), &value.1).expect("value column");
+    let rows: Vec<u32> = (0..n as u32).collect();
+    let mut meta = meta(n, gaps);
+    let input = SegmentInput {
+        rows: &rows,
+        key: &key_column,
+        value: &value_column,
+        meta: &mut meta,
+    };
+    let expected: Vec<Outcome> = records_of(&input)
+        .into_iter()
+        .map(|r| reference_outcome(transform.apply_record(r)))
+        .collect();
+    let output = transform.apply(input);
+    let actual = kernel_outcomes(&output, n);
+    for (row, (a, e)) in actual.iter().zip(&expected).enumerate() {
+        prop_assert_eq!(a, e, "row {}", row);
+    }
+    Ok(())
+}
+
+fn reference_outcome(result: Result<Option<ConnectRecord>, ConnectError>) -> Outcome {
+    let Some(record) = result? else {
+        return Ok(None);
+    };
+    // The record must fit a column of its schema, as the kernel's output does.
+    values_to_array(
+        record.key_schema.as_ref(),
+        std::slice::from_ref(&record.key),
+    )?;
+    values_to_array(
+        record.value_schema.as_ref(),
+        std::slice::from_ref(&record.value),
+    )?;
+    Ok(Some((
+        record.key_schema,
+        canonical(record.key),
+        record.value_schema,
+        canonical(record.value),
+    )))
+}
+
+fn kernel_outcomes(output: &SegmentOutput, n: usize) -> Vec<Outcome> {
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    for part in &output.parts {
+        for (k, &i) in part.indices.iter().enumerate() {
+            let key = value_at(part.key.schema.as_ref(), part.key.data.as_ref(), k);
+            let value = value_at(part.value.schema.as_ref(), part.value.data.as_ref(), k);
+            let record = (
+                part.key.schema.clone(),
+                canonical(key),
+                part.value.schema.clone(),
+                canonical(value),
+            );
+            set_once(&mut outcomes, i, Ok(Some(record)));
+        }
+    }
+    for &i in &output.dropped {
+        set_once(&mut outcomes, i, Ok(None));
+    }
+    for (i, e) in &output.errors {
+        set_once(&mut outcomes, *i, Err(e.clone()));
+    }
+    outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| o.unwrap_or_else(|| panic!("row {i} is in no output")))
+        .collect()
+}
+
+fn set_once(outcomes: &mut [Option<Outcome>], i: u32, outcome: Outcome) {
+    let slot = &mut outcomes[i as usize];
+    assert!(slot.is_none(), "row {i} is in two outputs");
+    *slot = Some(outcome);
+}
+
+/// A config of `class` with `pairs`.
+pub fn config(pairs: &[(&str, &str)]) -> TransformConfig {
+    TransformConfig::new(
+        "t",
+        "x.Y",
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+    )
+}
+
+/// `schema` without its MAP fields.
+pub fn strip_maps(schema: &SchemaRef) -> SchemaRef {
+    let fields = schema
+        .fields()
+        .iter()
+        .filter(|f| !matches!(f.schema.kind, SchemaKind::Map(..)))
+        .cloned()
+        .collect();
+    Arc::new(Schema {
+        kind: SchemaKind::Struct(fields),
+        ..(**schema).clone()
+    })
+}
+
+pub fn map(entries: &[(&str, Value)]) -> Value {
+    Value::Map(
+        entries
+            .iter()
+            .map(|(k, v)| (Value::String(k.to_string()), v.clone()))
+            .collect(),
+    )
+}
+
+/// A struct schema with a nested optional struct `n` (some fields with defaults; MAP fields
+/// only with `keep_maps`), and rows
+/// of it (tombstones where it is optional). No STRUCT defaults: a default cannot hold the
+/// schema that holds it, so Kafka cannot build one.
+pub fn nested_rows(keep_maps: bool) -> impl Strategy<Value = (SchemaRef, Vec<Value>)> {
+    (struct_schema(), struct_schema()).prop_flat_map(move |(outer, inner)| {
+        let (outer, inner) = if keep_maps {
+            (outer, inner)
+        } else {
+            (strip_maps(&outer), strip_maps(&inner))
+        };
+        let inner_schema = (*inner).clone().optional();
+        let inner_ref = inner_schema.into_ref();
+        let mut fields = outer.fields().to_vec();
+        fields.push(Field {
+            name: "n".to_string(),
+            schema: inner_ref.clone(),
+        });
+        let schema: SchemaRef = Arc::new(Schema {
+            kind: SchemaKind::Struct(fields),
+            ..(*outer).clone()
+        });
+        let nested = prop_oneof![1 => Just(Value::Null), 3 => struct_value(&inner)];
+        let row = (struct_value(&outer), nested, any::<bool>());
+        let rows = prop::collection::vec(row, 0..6);
+        let optional = schema.optional;
+        (Just(schema.clone()), rows).prop_map(move |(schema, rows)| {
+            let values = rows
+                .into_iter()
+                .map(|(outer_value, nested, tombstone)| {
+                    let Value::Struct(mut outer_value) = outer_value else {
+                        return Value::Null;
+                    };
+                    if tombstone && optional {
+                        return Value::Null;
+                    }
+                    let nested = match nested {
+                        Value::Struct(n) => Value::Struct(Struct {
+                            schema: inner_ref.clone(),
+                            values: n.values,
+                        }),
+                        other => other,
+                    };
+                    outer_value.values.push(nested);
+                    Value::Struct(Struct {
+                        schema: schema.clone(),
+                        values: outer_value.values,
+                    })
+                })
+                .collect();
+            (schema, values)
+        })
+    })
+}
+
+/// Schemaless rows with a nested map `n` that is sometimes a map of a different key set,
+/// sometimes a number (a raw-JSON child), sometimes null.
+pub fn nested_schemaless() -> impl Strategy<Value = Vec<Value>> {
+    let inner = prop_oneof![
+        4 => (-5i64..5).prop_map(|v| map(&[("a", Value::Int64(v)), ("b", Value::Null)])),
+        1 => (-5i64..5).prop_map(|v| map(&[("a", Value::String(v.to_string()))])),
+        1 => (-5i64..5).prop_map(Value::Int64),
+        1 => Just(Value::Null),
+    ];
+    (prop::collection::vec(inner, 0..6), any::<bool>()).prop_map(|(inner, uniform)| {
+        inner
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let n = if uniform {
+                    map(&[("a", Value::Int64(i as i64)), ("b", Value::Null)])
+                } else {
+                    n
+                };
+                map(&[("id", Value::Int64(i as i64)), ("n", n)])
+            })
+            .collect()
+    })
+}
