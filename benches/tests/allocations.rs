@@ -64,3 +64,35 @@ fn schemaless_chain_allocates_nothing_per_record() {
         allocations_per_record(include_str!("../../examples/chain1_schemaless.properties"));
     assert!(per_record < 0.5, "{per_record} allocations per record");
 }
+
+/// A batch of `records` records with 20 headers each, every name distinct (`h<record>-<i>`).
+fn batch_of_distinct_headers(records: usize) -> RawBatch {
+    let mut builder = RawBatchBuilder::new();
+    for record in 0..records {
+        let names: Vec<String> = (0..20).map(|i| format!("h{record}-{i}")).collect();
+        builder.push_parts(
+            "t",
+            0,
+            record as i64,
+            None,
+            Some(b"1"),
+            Some(br#"{"a":1}"#),
+            names.iter().map(|n| (n.as_str(), Some(&b"some-id-42"[..]))),
+        );
+    }
+    builder.finish()
+}
+
+/// Headers with names no batch repeats (10⁶ headers on a record, say) cost no allocation each.
+#[test]
+fn headers_with_distinct_names_allocate_nothing_per_header() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let pipeline = Pipeline::from_properties(include_str!(
+        "../../examples/passthrough_schemaless.properties"
+    ))
+    .expect("config");
+    let small = allocations_of(&pipeline, &batch_of_distinct_headers(100));
+    let large = allocations_of(&pipeline, &batch_of_distinct_headers(400));
+    let per_header = large.saturating_sub(small) as f64 / (300.0 * 20.0);
+    assert!(per_header < 0.05, "{per_header} allocations per header");
+}

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, UInt32Array};
 use arrow_select::take::take;
-use weir_formats::batch::{Column, ConnectBatch, Header, HeaderView, Headers, Segment};
+use weir_formats::batch::{Column, ConnectBatch, Header, HeaderView, Headers, NameCache, Segment};
 use weir_formats::converter::{
     Converter, ConverterContext, Decoded, Encoded, HeaderConverter, Side,
 };
@@ -174,11 +174,13 @@ impl Pipeline {
         let mut headers = Headers::over(raw.shared_bytes());
         let mut names = NameCache::default();
         for (row, failure) in failures.iter_mut().enumerate() {
-            for (name, slot) in raw.header_slots(row) {
+            for (name, name_slot, slot) in raw.header_slots(row) {
                 let bytes = raw.slot_bytes(slot);
                 let text_schema = bytes.and_then(|b| self.header_in.text_schema(name, b));
-                if let (Some(schema), Some(range)) = (text_schema, slot.range()) {
-                    headers.push_text(names.get(name), schema, range);
+                if let (Some(schema), Some(name_range), Some(range)) =
+                    (text_schema, name_slot.range(), slot.range())
+                {
+                    headers.push_text(name_range, schema, range);
                     continue;
                 }
                 match self.header_in.to_connect(name, bytes) {
@@ -290,6 +292,7 @@ impl Pipeline {
             slots: Vec::with_capacity(count),
         };
         let copy_text = self.header_out.writes_text_as_is();
+        let mut names = NameCache::default();
         for row in 0..batch.len() {
             for header in batch.headers.row_views(row) {
                 let start = headers.bytes.len();
@@ -305,7 +308,7 @@ impl Pipeline {
                         &mut headers.bytes,
                     ),
                     text => {
-                        let header = text.to_header();
+                        let header = text.to_header(&mut names);
                         self.header_out.append_bytes(
                             &header.name,
                             header.schema.as_ref(),
@@ -368,25 +371,6 @@ impl EncodedHeaders {
                     .map(|r| &self.bytes[r.start as usize..r.end as usize]);
                 (header.name(), bytes)
             })
-    }
-}
-
-/// Shares one `Arc<str>` per distinct header name within a batch (batches repeat a few names).
-#[derive(Default)]
-struct NameCache {
-    names: Vec<Arc<str>>,
-}
-
-impl NameCache {
-    fn get(&mut self, name: &str) -> Arc<str> {
-        if let Some(known) = self.names.iter().find(|n| &***n == name) {
-            return known.clone();
-        }
-        let shared: Arc<str> = Arc::from(name);
-        if self.names.len() < 16 {
-            self.names.push(shared.clone());
-        }
-        shared
     }
 }
 

@@ -63,12 +63,12 @@ pub struct Headers {
     typed: OnceLock<Vec<Header>>,
 }
 
-/// One stored header: typed, or text held as a range of the text source.
+/// One stored header: typed, or name and text held as ranges of the text source.
 #[derive(Debug, Clone)]
 enum Entry {
     Typed(Header),
     Text {
-        name: Arc<str>,
+        name: Range<u32>,
         schema: Option<SchemaRef>,
         bytes: Range<u32>,
     },
@@ -82,7 +82,7 @@ pub enum HeaderView<'a> {
     /// A STRING header whose value is `text`, with the schema the header converter gave it.
     Text {
         /// The header name.
-        name: &'a Arc<str>,
+        name: &'a str,
         /// The schema the header converter gave the value.
         schema: Option<&'a SchemaRef>,
         /// The value.
@@ -99,16 +99,42 @@ impl<'a> HeaderView<'a> {
         }
     }
 
-    /// The typed header. Cost: for a text view, a copy of the name's `Arc` and of the text.
-    pub fn to_header(&self) -> Header {
+    /// The typed header, its name shared through `names`. Cost: for a text view, a copy of the
+    /// text (and of the name when `names` does not hold it yet).
+    pub fn to_header(&self, names: &mut NameCache) -> Header {
         match self {
             HeaderView::Typed(header) => (*header).clone(),
             HeaderView::Text { name, schema, text } => Header {
-                name: Arc::clone(name),
+                name: names.get(name),
                 schema: schema.cloned(),
                 value: Value::String((*text).to_string()),
             },
         }
+    }
+}
+
+/// Shares one `Arc<str>` per distinct header name among the first few names it sees (a batch
+/// repeats a few names; records with many distinct names get one `Arc` each).
+#[derive(Debug, Default)]
+pub struct NameCache {
+    names: Vec<Arc<str>>,
+}
+
+impl NameCache {
+    /// How many names are kept for sharing.
+    const KEPT: usize = 16;
+
+    /// `name` as a shared string. Cost: a scan of at most [`NameCache::KEPT`] names, and an
+    /// allocation for a name not kept.
+    pub fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(known) = self.names.iter().find(|n| &***n == name) {
+            return known.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        if self.names.len() < Self::KEPT {
+            self.names.push(shared.clone());
+        }
+        shared
     }
 }
 
@@ -134,10 +160,10 @@ impl Headers {
         self.entries_mut().push(Entry::Typed(header));
     }
 
-    /// Adds a STRING header to the row being built whose value is the text at `bytes` of the
-    /// source given to [`Headers::over`]; the caller has checked that those bytes are UTF-8.
-    /// Cost: no allocation beyond the entry list's growth.
-    pub fn push_text(&mut self, name: Arc<str>, schema: Option<SchemaRef>, bytes: Range<u32>) {
+    /// Adds a STRING header to the row being built whose name and value are the text at `name`
+    /// and `bytes` of the source given to [`Headers::over`]; the caller has checked that both are
+    /// UTF-8. Cost: no allocation beyond the entry list's growth.
+    pub fn push_text(&mut self, name: Range<u32>, schema: Option<SchemaRef>, bytes: Range<u32>) {
         self.entries_mut().push(Entry::Text {
             name,
             schema,
@@ -188,9 +214,10 @@ impl Headers {
     /// builds every typed header (a `String` each).
     pub fn all(&self) -> &[Header] {
         self.typed.get_or_init(|| {
+            let mut names = NameCache::default();
             self.entries
                 .iter()
-                .map(|entry| self.view(entry).to_header())
+                .map(|entry| self.view(entry).to_header(&mut names))
                 .collect()
         })
     }
@@ -220,19 +247,21 @@ impl Headers {
                 name,
                 schema,
                 bytes,
-            } => {
-                let source = self.text_source.as_deref().map_or(&[][..], Vec::as_slice);
-                let text = source
-                    .get(bytes.start as usize..bytes.end as usize)
-                    .and_then(|b| std::str::from_utf8(b).ok())
-                    .unwrap_or_default();
-                HeaderView::Text {
-                    name,
-                    schema: schema.as_ref(),
-                    text,
-                }
-            }
+            } => HeaderView::Text {
+                name: self.text_at(name),
+                schema: schema.as_ref(),
+                text: self.text_at(bytes),
+            },
         }
+    }
+
+    /// The text at `range` of the text source (checked UTF-8 when pushed; empty if not).
+    fn text_at(&self, range: &Range<u32>) -> &str {
+        let source = self.text_source.as_deref().map_or(&[][..], Vec::as_slice);
+        source
+            .get(range.start as usize..range.end as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
     }
 
     /// Every typed header, to edit: built first if needed (see [`Headers::all`]).
@@ -353,18 +382,18 @@ mod tests {
         assert_eq!(headers.len(), 3);
     }
 
-    /// Row 0: `id` as text over `source[0..3]` and a typed `n`; row 1: `trace` over `source[3..8]`.
+    /// Row 0: text `id: abc` and a typed `n`; row 1: text `trace: xyzuv`.
     fn text_headers() -> Headers {
-        let source = Arc::new(b"abcxyzuv".to_vec());
+        let source = Arc::new(b"idabctracexyzuv".to_vec());
         let mut headers = Headers::over(source);
-        headers.push_text("id".into(), None, 0..3);
+        headers.push_text(0..2, None, 2..5);
         headers.push_header(Header {
             name: "n".into(),
             schema: None,
             value: Value::Int32(7),
         });
         headers.end_row();
-        headers.push_text("trace".into(), None, 3..8);
+        headers.push_text(5..10, None, 10..15);
         headers.end_row();
         headers
     }
@@ -372,15 +401,24 @@ mod tests {
     #[test]
     fn text_headers_are_views_until_typed_headers_are_asked_for() {
         let headers = text_headers();
-        let views: Vec<_> = headers.row_views(0).map(|v| v.to_header()).collect();
+        let mut names = NameCache::default();
+        let views: Vec<_> = headers
+            .row_views(0)
+            .map(|v| v.to_header(&mut names))
+            .collect();
         assert!(matches!(
             headers.row_views(1).next(),
-            Some(HeaderView::Text { text: "xyzuv", .. })
+            Some(HeaderView::Text {
+                name: "trace",
+                text: "xyzuv",
+                ..
+            })
         ));
         assert!(headers.typed.get().is_none(), "views build no typed header");
         assert_eq!(headers.row(0), views.as_slice());
         assert_eq!(headers.row(0)[0].value, Value::String("abc".into()));
         assert_eq!(headers.row(1)[0].value, Value::String("xyzuv".into()));
+        assert_eq!(&*headers.row(1)[0].name, "trace");
         assert!(matches!(
             headers.row_views(1).next(),
             Some(HeaderView::Typed(_))

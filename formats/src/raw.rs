@@ -162,11 +162,12 @@ impl RawBatch {
     /// Record `row`'s headers: name and value bytes. Names are UTF-8 by construction.
     pub fn headers(&self, row: usize) -> impl Iterator<Item = (&str, Option<&[u8]>)> + '_ {
         self.header_slots(row)
-            .map(move |(name, value)| (name, self.slot_bytes(value)))
+            .map(move |(name, _, value)| (name, self.slot_bytes(value)))
     }
 
-    /// Row `row`'s headers in order: name and the value's slot in [`RawBatch::shared_bytes`].
-    pub fn header_slots(&self, row: usize) -> impl Iterator<Item = (&str, Slot)> + '_ {
+    /// Row `row`'s headers in order: the name, and the name's and the value's slots in
+    /// [`RawBatch::shared_bytes`].
+    pub fn header_slots(&self, row: usize) -> impl Iterator<Item = (&str, Slot, Slot)> + '_ {
         let start = if row == 0 {
             0
         } else {
@@ -176,7 +177,11 @@ impl RawBatch {
         self.headers[start..end].iter().map(move |h| {
             let name = self.slot_bytes(h.name).unwrap_or_default();
             // Names were pushed as &str, so this cannot fail; an empty name is the fallback.
-            (std::str::from_utf8(name).unwrap_or_default(), h.value)
+            (
+                std::str::from_utf8(name).unwrap_or_default(),
+                h.name,
+                h.value,
+            )
         })
     }
 
