@@ -10,6 +10,7 @@ mod support;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use support::{corpus_dir, parse_expected, record_difference, Expected};
 use weir_engine::interchange::read_batch;
@@ -120,10 +121,15 @@ fn compare_files(expected: &[Expected], output: &Path, dlq: &Path) -> Result<(),
     Ok(())
 }
 
-/// `smtbench apply` on `config` with an empty input: its exit code and stderr.
+/// `smtbench apply` on `config` with an empty input: its exit code and stderr. Each call gets its
+/// own scratch folder (tests run in parallel and reuse names).
 fn apply_config(name: &str, config: &str) -> (Option<i32>, String) {
-    let scratch =
-        std::env::temp_dir().join(format!("weir-smtbench-class-{}-{name}", std::process::id()));
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let scratch = std::env::temp_dir().join(format!(
+        "weir-smtbench-class-{}-{call}-{name}",
+        std::process::id()
+    ));
     fs::create_dir_all(&scratch).expect("create a scratch folder");
     let properties = scratch.join("pipeline.properties");
     let input = scratch.join("input.jsonl");
