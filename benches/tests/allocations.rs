@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use weir_benches::allocations::{allocations, CountingAllocator};
 use weir_benches::generator::{generate, GeneratorConfig};
-use weir_engine::{Pipeline, RawBatch, RawBatchBuilder};
+use weir_engine::{Output, Pipeline, RawBatch, RawBatchBuilder};
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -63,6 +63,28 @@ fn schemaless_chain_allocates_nothing_per_record() {
     let per_record =
         allocations_per_record(include_str!("../../examples/chain1_schemaless.properties"));
     assert!(per_record < 0.5, "{per_record} allocations per record");
+}
+
+/// `process_into` with the output of the last call writes into its storage: the output batch's
+/// byte buffer and its columns (eight vectors and more with their growth) are not allocated
+/// again, which `process` must do every call.
+#[test]
+fn a_reused_output_allocates_no_output_buffers() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let config = include_str!("../../examples/passthrough_schemaless.properties");
+    let pipeline = Pipeline::from_properties(config).expect("config");
+    let batch = batch(2_000);
+    let fresh = allocations_of(&pipeline, &batch);
+    let mut out = Output::default();
+    pipeline.process_into(&batch, &mut out).expect("processes");
+    let before = allocations().expect("the counting allocator is installed");
+    pipeline.process_into(&batch, &mut out).expect("processes");
+    let reused = allocations().expect("the counting allocator is installed") - before;
+    assert_eq!(out.records.len(), 2_000);
+    assert!(
+        reused + 8 <= fresh,
+        "{reused} allocations reusing the output, {fresh} with a fresh one"
+    );
 }
 
 /// A batch of `records` records with 20 headers each, every name distinct (`h<record>-<i>`).

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use weir_formats::error::ConnectError;
-use weir_formats::raw::RawBatch;
+use weir_formats::raw::{RawBatch, RawBatchBuilder};
 
 /// The stage a row error happened in, named as Kafka's `__connect.errors.stage` header names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,4 +78,18 @@ pub struct Output {
     pub errors: Vec<RowError>,
     /// How many records a transform dropped (Filter, or a null result).
     pub dropped: usize,
+}
+
+impl Output {
+    /// Empties the output, keeping its storage for the next
+    /// [`Pipeline::process_into`](crate::Pipeline::process_into). Cost: no allocation.
+    pub fn clear(&mut self) {
+        let keep = |batch: &mut RawBatch| {
+            *batch = RawBatchBuilder::reusing(std::mem::take(batch)).finish();
+        };
+        keep(&mut self.records);
+        keep(&mut self.dead_letters);
+        self.errors.clear();
+        self.dropped = 0;
+    }
 }

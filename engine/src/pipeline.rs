@@ -3,16 +3,18 @@
 //!
 //! A `Pipeline` is immutable and `Send + Sync`: share one between worker threads.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, UInt32Array};
 use arrow_select::take::take;
 use weir_formats::batch::{Column, ConnectBatch, Header, HeaderView, Headers, NameCache, Segment};
 use weir_formats::converter::{
-    Converter, ConverterContext, Decoded, Encoded, HeaderConverter, Side,
+    Converter, ConverterContext, Decoded, Encoded, EncodedParts, HeaderConverter, Side,
 };
 use weir_formats::error::{ConnectError, ErrorClass};
-use weir_formats::raw::{RawBatch, RawBatchBuilder};
+use weir_formats::raw::{RawBatch, RawBatchBuilder, Slot};
 
 pub use crate::config::ConfigError;
 use crate::config::{ConverterSpec, PipelineConfig, Tolerance};
@@ -174,13 +176,12 @@ impl Pipeline {
         let mut headers = Headers::over(raw.shared_bytes());
         let mut names = NameCache::default();
         for (row, failure) in failures.iter_mut().enumerate() {
-            for (name, name_slot, slot) in raw.header_slots(row) {
+            for (name, _, slot) in raw.header_slots(row) {
                 let bytes = raw.slot_bytes(slot);
-                let text_schema = bytes.and_then(|b| self.header_in.text_schema(name, b));
-                if let (Some(schema), Some(name_range), Some(range)) =
-                    (text_schema, name_slot.range(), slot.range())
+                if let Some((text, schema)) =
+                    bytes.and_then(|b| self.header_in.text_schema(name, b))
                 {
-                    headers.push_text(name_range, schema, range);
+                    headers.push_text(name, schema, text);
                     continue;
                 }
                 match self.header_in.to_connect(name, bytes) {
@@ -224,32 +225,72 @@ impl Pipeline {
             .collect()
     }
 
+    /// [`Pipeline::process_partitions`] into `outputs`, reusing their storage as
+    /// [`Pipeline::process_into`] does: `outputs[i]` gets batch `i`'s result (the list is
+    /// resized to the batches), the returned list says which failed. Cost: that of `process_into`
+    /// per batch, spread over the pool's threads.
+    pub fn process_partitions_into(
+        &self,
+        batches: &[RawBatch],
+        outputs: &mut Vec<Output>,
+    ) -> Vec<Result<(), RowError>> {
+        use rayon::prelude::*;
+        outputs.resize_with(batches.len(), Output::default);
+        batches
+            .par_iter()
+            .zip(outputs.par_iter_mut())
+            .map(|(batch, out)| self.process_into(batch, out))
+            .collect()
+    }
+
     /// Runs the whole pipeline over `raw`. With `errors.tolerance=none` the first failing record
-    /// (in input order) is the error; with `all` failing records become dead letters.
+    /// (in input order) is the error; with `all` failing records become dead letters. Cost: that
+    /// of [`Pipeline::process_into`] plus a fresh [`Output`].
     pub fn process(&self, raw: &RawBatch) -> Result<Output, RowError> {
+        let mut output = Output::default();
+        self.process_into(raw, &mut output)?;
+        Ok(output)
+    }
+
+    /// Runs the whole pipeline over `raw` into `out`, replacing what it held and reusing its
+    /// storage: the encoders write straight into `out.records`' byte buffer, and its columns,
+    /// the dead letters and the error list keep their capacity. A consumer loop that hands each
+    /// output's records on and drops them before the next call allocates no output buffers in
+    /// steady state (a buffer still shared elsewhere is left to its holders and a new one made).
+    /// Errors as [`Pipeline::process`]; on an error `out` holds no records.
+    pub fn process_into(&self, raw: &RawBatch, out: &mut Output) -> Result<(), RowError> {
         let DecodedBatch {
             batch,
             mut failures,
         } = self.transform(raw);
-        let encoded = self.encode(&batch, &mut failures);
+        let mut records = RawBatchBuilder::reusing(std::mem::take(&mut out.records));
+        let encoded = self.encode(&batch, &mut failures, records.owned_bytes());
         if self.config.tolerance == Tolerance::None {
             if let Some((row, failure)) = failures
                 .iter()
                 .enumerate()
                 .find_map(|(r, f)| f.as_ref().map(|f| (r, f)))
             {
+                out.clear();
+                out.records = RawBatchBuilder::reusing(records.finish()).finish();
                 return Err(row_error(raw, row, failure));
             }
         }
-        Ok(assemble(raw, &batch, &encoded, &failures))
+        assemble(raw, &batch, &encoded, &failures, records, out);
+        Ok(())
     }
 
-    fn encode(&self, batch: &ConnectBatch, failures: &mut [Option<RowFailure>]) -> EncodedBatch {
+    /// Encodes every segment's keys and values and every row's headers, appending to `bytes`
+    /// (the output batch's buffer); what failed goes to `failures`.
+    fn encode(
+        &self,
+        batch: &ConnectBatch,
+        failures: &mut [Option<RowFailure>],
+        bytes: &mut Vec<u8>,
+    ) -> EncodedBatch {
         let mut location = vec![None; batch.len()];
         let mut segments = Vec::with_capacity(batch.segments.len());
         for (s, segment) in batch.segments.iter().enumerate() {
-            let mut key = Encoded::with_capacity(segment.rows.len(), 16);
-            let mut value = Encoded::with_capacity(segment.rows.len(), 256);
             let context = |side| {
                 ConverterContext::encoding(
                     side,
@@ -259,69 +300,85 @@ impl Pipeline {
                     &batch.headers,
                 )
             };
-            self.key_out
-                .encode(&segment.key, &context(Side::Key), &mut key);
-            self.value_out
-                .encode(&segment.value, &context(Side::Value), &mut value);
+            let mut side = |converter: &dyn Converter, column, which, stage, class: &str| {
+                let mut encoded = Encoded::appending_to(std::mem::take(bytes));
+                converter.encode(column, &context(which), &mut encoded);
+                let EncodedParts {
+                    bytes: written,
+                    slots,
+                    errors,
+                } = encoded.into_parts();
+                *bytes = written;
+                for (i, error) in &errors {
+                    fail(failures, segment.rows[*i], stage, class, error);
+                }
+                slots
+            };
+            let key = side(
+                self.key_out.as_ref(),
+                &segment.key,
+                Side::Key,
+                Stage::KeyConverter,
+                &self.config.output_key.class,
+            );
+            let value = side(
+                self.value_out.as_ref(),
+                &segment.value,
+                Side::Value,
+                Stage::ValueConverter,
+                &self.config.output_value.class,
+            );
             for (i, &row) in segment.rows.iter().enumerate() {
                 location[row as usize] = Some((s, i));
             }
-            for (i, error) in key.errors() {
-                fail(
-                    failures,
-                    segment.rows[*i],
-                    Stage::KeyConverter,
-                    &self.config.output_key.class,
-                    error,
-                );
-            }
-            for (i, error) in value.errors() {
-                fail(
-                    failures,
-                    segment.rows[*i],
-                    Stage::ValueConverter,
-                    &self.config.output_value.class,
-                    error,
-                );
-            }
             segments.push((key, value));
         }
-        let count = batch.headers.header_count();
-        let mut headers = EncodedHeaders {
-            bytes: Vec::with_capacity(count * 24),
-            slots: Vec::with_capacity(count),
-        };
+        let headers = self.encode_headers(&batch.headers, failures, bytes);
+        EncodedBatch {
+            segments,
+            location,
+            headers,
+        }
+    }
+
+    /// Writes every header with the output header converter, appending to `bytes`: each
+    /// header's slot in it (`None`: null, or failed). Text headers are copied as they are when
+    /// the converter writes text as it is.
+    fn encode_headers(
+        &self,
+        headers: &Headers,
+        failures: &mut [Option<RowFailure>],
+        bytes: &mut Vec<u8>,
+    ) -> Slots {
+        let mut slots = Vec::with_capacity(headers.header_count());
         let copy_text = self.header_out.writes_text_as_is();
         let mut names = NameCache::default();
-        for row in 0..batch.len() {
-            for header in batch.headers.row_views(row) {
-                let start = headers.bytes.len();
-                let written = match header {
+        for row in 0..headers.len() {
+            for view in headers.row_views(row) {
+                let start = bytes.len();
+                let written = match view {
                     HeaderView::Text { text, .. } if copy_text => {
-                        headers.bytes.extend_from_slice(text.as_bytes());
+                        bytes.extend_from_slice(text.as_bytes());
                         Ok(true)
                     }
-                    HeaderView::Typed(header) => self.header_out.append_bytes(
-                        &header.name,
-                        header.schema.as_ref(),
-                        &header.value,
-                        &mut headers.bytes,
-                    ),
-                    text => {
-                        let header = text.to_header(&mut names);
+                    view => {
+                        let header = match view {
+                            HeaderView::Typed(header) => Cow::Borrowed(header),
+                            text => Cow::Owned(text.to_header(&mut names)),
+                        };
                         self.header_out.append_bytes(
                             &header.name,
                             header.schema.as_ref(),
                             &header.value,
-                            &mut headers.bytes,
+                            bytes,
                         )
                     }
                 };
-                headers.slots.push(match written {
-                    Ok(true) => Some(start as u32..headers.bytes.len() as u32),
+                slots.push(match written {
+                    Ok(true) => Some(start as u32..bytes.len() as u32),
                     Ok(false) => None,
                     Err(e) => {
-                        headers.bytes.truncate(start);
+                        bytes.truncate(start);
                         fail(
                             failures,
                             row as u32,
@@ -334,45 +391,21 @@ impl Pipeline {
                 });
             }
         }
-        EncodedBatch {
-            segments,
-            location,
-            headers,
-        }
+        slots
     }
 }
 
-/// Encoded keys and values per segment, where each row landed, and the headers.
+/// Where each encoded key, value and header is in the output buffer: per segment the key and
+/// value slots, where each row landed (segment, index), and every header's slot in the order of
+/// [`Headers::all`].
 struct EncodedBatch {
-    segments: Vec<(Encoded, Encoded)>,
+    segments: Vec<(Slots, Slots)>,
     location: Vec<Option<(usize, usize)>>,
-    headers: EncodedHeaders,
+    headers: Slots,
 }
 
-/// Every header's output bytes, in the order of [`Headers::all`].
-struct EncodedHeaders {
-    bytes: Vec<u8>,
-    slots: Vec<Option<std::ops::Range<u32>>>,
-}
-
-impl EncodedHeaders {
-    /// Row `row`'s output headers: name and bytes.
-    fn row<'a>(
-        &'a self,
-        headers: &'a Headers,
-        row: usize,
-    ) -> impl Iterator<Item = (&'a str, Option<&'a [u8]>)> + 'a {
-        headers
-            .row_views(row)
-            .zip(&self.slots[headers.range(row)])
-            .map(|(header, slot)| {
-                let bytes = slot
-                    .as_ref()
-                    .map(|r| &self.bytes[r.start as usize..r.end as usize]);
-                (header.name(), bytes)
-            })
-    }
-}
+/// Each row's (or header's) bytes in the output buffer; `None`: null, or failed.
+type Slots = Vec<Option<Range<u32>>>;
 
 fn fail(
     failures: &mut [Option<RowFailure>],
@@ -418,46 +451,50 @@ fn java_exception_class(class: ErrorClass) -> &'static str {
     }
 }
 
-/// Writes the output records and dead letters in input order.
+/// Writes the output records (their bytes already in `records`' buffer) and the dead letters
+/// in input order into `out`.
 fn assemble(
     raw: &RawBatch,
     batch: &ConnectBatch,
     encoded: &EncodedBatch,
     failures: &[Option<RowFailure>],
-) -> Output {
-    let mut records = RawBatchBuilder::with_capacity(raw.len(), raw.bytes().len());
-    let mut dead_letters = RawBatchBuilder::new();
-    let mut errors = Vec::new();
-    let mut dropped = 0;
+    mut records: RawBatchBuilder,
+    out: &mut Output,
+) {
+    let mut dead_letters = RawBatchBuilder::reusing(std::mem::take(&mut out.dead_letters));
+    out.errors.clear();
+    out.dropped = 0;
     for (row, failure) in failures.iter().enumerate() {
         if let Some(failure) = failure {
             let error = row_error(raw, row, failure);
             push_dead_letter(&mut dead_letters, raw, row, &error);
-            errors.push(error);
+            out.errors.push(error);
             continue;
         }
         let Some((segment, i)) = encoded.location[row] else {
-            dropped += 1;
+            out.dropped += 1;
             continue;
         };
         let (key, value) = &encoded.segments[segment];
         let timestamp = (!batch.timestamp.is_null(row)).then(|| batch.timestamp.value(row));
-        records.push_parts(
+        let header_slots = &encoded.headers[batch.headers.range(row)];
+        let headers = batch
+            .headers
+            .row_views(row)
+            .zip(header_slots)
+            .map(|(view, slot)| (view.name().as_bytes(), Slot::of(slot.clone())));
+        records.push_slots(
             batch.topic(row),
             (!batch.partition.is_null(row)).then(|| batch.partition.value(row)),
             batch.offset.value(row),
             timestamp,
-            key.row(i),
-            value.row(i),
-            encoded.headers.row(&batch.headers, row),
+            Slot::of(key[i].clone()),
+            Slot::of(value[i].clone()),
+            headers,
         );
     }
-    Output {
-        records: records.finish(),
-        dead_letters: dead_letters.finish(),
-        errors,
-        dropped,
-    }
+    out.records = records.finish();
+    out.dead_letters = dead_letters.finish();
 }
 
 /// The failed record's original bytes plus Kafka's `__connect.errors.*` context headers.

@@ -29,7 +29,9 @@ pub struct Decoded {
     pub errors: Vec<(u32, ConnectError)>,
 }
 
-/// Encoded bytes for the rows of one column: a shared buffer and one slot per row.
+/// Encoded bytes for the rows of one column: a buffer and one slot per row. The buffer may hold
+/// bytes before the first row ([`Encoded::appending_to`]): an encoder then writes straight into
+/// the output batch's buffer and the slots are positions in it.
 #[derive(Debug, Clone, Default)]
 pub struct Encoded {
     bytes: Vec<u8>,
@@ -45,6 +47,26 @@ impl Encoded {
             bytes: Vec::with_capacity(rows * bytes_per_row),
             slots: Vec::with_capacity(rows),
             ..Encoded::default()
+        }
+    }
+
+    /// Rows appended after the bytes already in `bytes` (the output batch's buffer); slots are
+    /// positions in it. Cost: none (the buffer is moved in; take it back with
+    /// [`Encoded::into_parts`]).
+    pub fn appending_to(bytes: Vec<u8>) -> Encoded {
+        Encoded {
+            bytes,
+            ..Encoded::default()
+        }
+    }
+
+    /// The buffer (with every row's bytes), each row's slot in it (`None`: null or failed), and
+    /// the rows that failed.
+    pub fn into_parts(self) -> EncodedParts {
+        EncodedParts {
+            bytes: self.bytes,
+            slots: self.slots,
+            errors: self.errors,
         }
     }
 
@@ -102,6 +124,17 @@ impl Encoded {
     }
 }
 
+/// What [`Encoded::into_parts`] gives back.
+#[derive(Debug, Clone, Default)]
+pub struct EncodedParts {
+    /// The buffer, holding every row's bytes.
+    pub bytes: Vec<u8>,
+    /// Row `i`'s bytes in `bytes` (`None`: null, or failed).
+    pub slots: Vec<Option<Range<u32>>>,
+    /// The rows that failed to encode, by row index, with their errors.
+    pub errors: Vec<(usize, ConnectError)>,
+}
+
 /// A key or value converter: bytes ⇄ Connect data, a whole batch side at a time.
 ///
 /// Implementations are immutable after construction and shared between threads; caches they
@@ -135,10 +168,14 @@ pub trait HeaderConverter: Send + Sync + Debug {
     ) -> Result<Option<Vec<u8>>, ConnectError>;
 
     /// When [`HeaderConverter::to_connect`] reads `bytes` as a STRING whose text is `bytes`
-    /// itself, the schema it gives that string (`Some(None)`: no schema); `None` when it may read
-    /// them otherwise — always, by default. A batch keeps such headers as views of its input
-    /// bytes instead of owned strings. Cost: at most one scan of `bytes`.
-    fn text_schema(&self, _name: &str, _bytes: &[u8]) -> Option<Option<SchemaRef>> {
+    /// itself, that text and the schema it gives the string (`None` for the schema: no schema);
+    /// `None` when it may read them otherwise — always, by default. A batch keeps such headers
+    /// as views of its input bytes instead of owned strings. Cost: at most one scan of `bytes`.
+    fn text_schema<'b>(
+        &self,
+        _name: &str,
+        _bytes: &'b [u8],
+    ) -> Option<(&'b str, Option<SchemaRef>)> {
         None
     }
 

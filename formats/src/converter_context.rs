@@ -9,6 +9,8 @@
 //! this context, resolves each unknown id once for the whole call, then runs its decode loop over
 //! cached state only: the hot loop never waits on the network.
 
+use arrow_buffer::Buffer;
+
 use crate::batch::{Header, Headers};
 use crate::raw::RawBatch;
 
@@ -141,6 +143,16 @@ impl<'a> ConverterContext<'a> {
                 .filter(|(n, _)| *n == name)
                 .last()
                 .and_then(|(_, bytes)| bytes),
+            RowHeaders::None | RowHeaders::Decoded(_) => None,
+        }
+    }
+
+    /// The buffer the decoded bytes live in, when decoding a [`RawBatch`]: a decoder may keep
+    /// views of it (Arrow view arrays) instead of copying values out. Cost: a reference-count
+    /// increment.
+    pub fn input_buffer(&self) -> Option<Buffer> {
+        match self.headers {
+            RowHeaders::Raw(batch) => Some(batch.shared_bytes()),
             RowHeaders::None | RowHeaders::Decoded(_) => None,
         }
     }

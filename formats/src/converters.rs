@@ -18,11 +18,14 @@ mod string;
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayAccessor, ArrayRef};
+use arrow_array::builder::GenericByteViewBuilder;
+use arrow_array::types::ByteViewType;
+use arrow_array::{ArrayAccessor, ArrayRef, GenericByteViewArray};
 
 use crate::batch::Column;
-use crate::converter::{Decoded, DecodedPart, Encoded};
+use crate::converter::{ConverterContext, Decoded, DecodedPart, Encoded};
 use crate::error::ConnectError;
+use crate::raw::range_in;
 use crate::schema::{Schema, SchemaKind, SchemaRef};
 use crate::value::Value;
 use crate::value_array::value_at;
@@ -33,6 +36,41 @@ pub use number::{
     JavaPrimitive, LongConverter, ShortConverter,
 };
 pub use string::{StringConverter, StringEncoding};
+
+/// The input values as a view array: each row whose bytes the array holds as they are (`as_is`)
+/// and that lies in the batch's input buffer becomes a view of that buffer — nothing copied;
+/// any other row goes through `fallback` (a copy, or text transcoded from another charset).
+/// Cost: per row, a pointer comparison and the view type's check (UTF-8 for strings).
+fn input_views<T: ByteViewType + ?Sized>(
+    inputs: &[Option<&[u8]>],
+    context: &ConverterContext<'_>,
+    as_is: bool,
+    fallback: impl Fn(&[u8], &mut GenericByteViewBuilder<T>),
+) -> GenericByteViewArray<T> {
+    let mut builder = GenericByteViewBuilder::<T>::with_capacity(inputs.len());
+    // Arrow addresses a block with 32-bit offsets: a batch at the 4 GiB limit is copied instead.
+    let block = context
+        .input_buffer()
+        .filter(|buffer| as_is && buffer.len() < u32::MAX as usize)
+        .map(|buffer| (builder.append_block(buffer.clone()), buffer));
+    for input in inputs {
+        let Some(bytes) = input else {
+            builder.append_null();
+            continue;
+        };
+        let viewed = block.as_ref().is_some_and(|(index, buffer)| {
+            range_in(buffer, bytes).is_some_and(|range| {
+                builder
+                    .try_append_view(*index, range.start, range.end - range.start)
+                    .is_ok()
+            })
+        });
+        if !viewed {
+            fallback(bytes, &mut builder);
+        }
+    }
+    builder.finish()
+}
 
 /// The optional schema of `kind` a converter gives every value it decodes.
 fn optional_schema(kind: SchemaKind) -> SchemaRef {

@@ -3,7 +3,7 @@
 
 use crate::converter::HeaderConverter;
 use crate::error::ConnectError;
-use crate::header_values::{format_header, parse_header, verbatim_string_schema};
+use crate::header_values::{format_header, parse_header, verbatim_string};
 use crate::schema::SchemaRef;
 use crate::value::Value;
 
@@ -26,8 +26,12 @@ impl HeaderConverter for SimpleHeaderConverter {
     }
 
     /// Names, ids, UUIDs: text that no `Values` rule reads as anything but itself.
-    fn text_schema(&self, _name: &str, bytes: &[u8]) -> Option<Option<SchemaRef>> {
-        verbatim_string_schema(bytes).map(Some)
+    fn text_schema<'b>(
+        &self,
+        _name: &str,
+        bytes: &'b [u8],
+    ) -> Option<(&'b str, Option<SchemaRef>)> {
+        verbatim_string(bytes).map(|(text, schema)| (text, Some(schema)))
     }
 
     fn writes_text_as_is(&self) -> bool {

@@ -77,10 +77,11 @@ pub fn parse_header(bytes: Option<&[u8]>) -> (Option<SchemaRef>, Value) {
     try_parse(&decode_utf8_like_java(bytes)).unwrap_or_else(|| bytes_fallback(bytes))
 }
 
-/// The schema [`parse_header`] gives `bytes` when it certainly reads them as the STRING of their
-/// own text; `None` when it may read them otherwise. Cost: UTF-8 validation and one scan.
-pub fn verbatim_string_schema(bytes: &[u8]) -> Option<SchemaRef> {
-    verbatim_text(bytes).map(|_| schemas().string.clone())
+/// `bytes` as text, with the schema [`parse_header`] gives it, when [`parse_header`] certainly
+/// reads them as the STRING of their own text; `None` when it may read them otherwise. Cost:
+/// UTF-8 validation and one scan.
+pub fn verbatim_string(bytes: &[u8]) -> Option<(&str, SchemaRef)> {
+    verbatim_text(bytes).map(|text| (text, schemas().string.clone()))
 }
 
 /// `bytes` as text when [`parse_header`] certainly reads them as the STRING of that text (see

@@ -1,11 +1,27 @@
-//! `RawBatch`: records as Kafka hands them over — one contiguous byte buffer holding every key,
-//! value, header name and header value, with per-record slots into it, plus topic, partition,
-//! offset and timestamp columns. It is both what a [`Pipeline`](../../weir_engine) reads and what
-//! it writes.
+//! `RawBatch`: records as Kafka hands them over — one shared, immutable byte buffer (an Arrow
+//! [`Buffer`]) holding every key, value, header name and header value, with per-record slots into
+//! it, plus topic, partition, offset and timestamp columns. It is both what a
+//! [`Pipeline`](../../weir_engine) reads and what it writes.
+//!
+//! Three ways to build one: [`RawBatchBuilder`] copies each record's bytes in;
+//! [`RawBatchBuilder::over`] takes a buffer the caller already holds (fetched bytes, as a
+//! `Vec<u8>`, `bytes::Bytes` or Arrow `Buffer`) and records that are ranges of it, copying
+//! nothing; [`RawBatchBuilder::reusing`] recycles a finished batch's storage (a pipeline's output
+//! of the last call) so steady-state processing allocates nothing.
 
-use std::sync::Arc;
+use std::ops::Range;
+
+use arrow_buffer::Buffer;
 
 use crate::error::ConnectError;
+
+/// Where `bytes` lie in `buffer`, when they are a slice of it (and it is addressable with 32-bit
+/// positions). Cost: two comparisons.
+pub fn range_in(buffer: &Buffer, bytes: &[u8]) -> Option<Range<u32>> {
+    let start = (bytes.as_ptr() as usize).checked_sub(buffer.as_ptr() as usize)?;
+    let end = start.checked_add(bytes.len())?;
+    (end <= buffer.len() && end <= u32::MAX as usize).then_some(start as u32..end as u32)
+}
 
 /// A byte range inside a [`RawBatch`]'s buffer, or null.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +43,28 @@ impl Slot {
     }
 
     /// The byte range in the batch's buffer, or `None` for the null slot.
-    pub fn range(self) -> Option<std::ops::Range<u32>> {
+    pub fn range(self) -> Option<Range<u32>> {
         (!self.is_null()).then(|| self.start..self.start + self.len)
+    }
+
+    /// The slot of `range` (`None`: the null slot). The range is checked against the buffer when
+    /// a record is pushed, not here.
+    pub fn of(range: Option<Range<u32>>) -> Slot {
+        match range {
+            None => Slot::NULL,
+            Some(r) => Slot {
+                start: r.start,
+                len: r.end.saturating_sub(r.start).min(u32::MAX - 1),
+            },
+        }
+    }
+
+    fn end(self) -> usize {
+        if self.is_null() {
+            0
+        } else {
+            self.start as usize + self.len as usize
+        }
     }
 }
 
@@ -62,7 +98,7 @@ pub struct RawRecord<'a> {
 /// A batch of raw records in one buffer. Cheap to clone (the buffer is shared).
 #[derive(Debug, Clone, Default)]
 pub struct RawBatch {
-    bytes: Arc<Vec<u8>>,
+    bytes: Buffer,
     topics: Vec<String>,
     topic_ids: Vec<u32>,
     partitions: Vec<Option<i32>>,
@@ -87,12 +123,13 @@ impl RawBatch {
 
     /// The shared buffer every slot points into.
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_slice()
     }
 
-    /// The shared buffer, for views that outlive this batch. Cost: an `Arc` clone.
-    pub fn shared_bytes(&self) -> Arc<Vec<u8>> {
-        Arc::clone(&self.bytes)
+    /// The shared buffer, for views that outlive this batch (an Arrow view array's data block).
+    /// Cost: a reference-count increment.
+    pub fn shared_bytes(&self) -> Buffer {
+        self.bytes.clone()
     }
 
     /// The bytes of `slot`, or `None` for the null slot.
@@ -101,7 +138,7 @@ impl RawBatch {
             return None;
         }
         let start = slot.start as usize;
-        Some(&self.bytes[start..start + slot.len as usize])
+        Some(&self.bytes()[start..start + slot.len as usize])
     }
 
     /// The distinct topic names, indexed by [`RawBatch::topic_id`].
@@ -204,11 +241,28 @@ impl RawBatch {
     }
 }
 
-/// Builds a [`RawBatch`] record by record; bytes are copied once into the shared buffer.
+/// Builds a [`RawBatch`] record by record: either copying each record's bytes into a buffer of
+/// its own ([`RawBatchBuilder::new`], [`RawBatchBuilder::reusing`]), or over a buffer the caller
+/// already holds, whose records are ranges of it ([`RawBatchBuilder::over`]).
 #[derive(Debug, Default)]
 pub struct RawBatchBuilder {
     batch: RawBatch,
-    bytes: Vec<u8>,
+    storage: Storage,
+}
+
+/// Where a builder's bytes live.
+#[derive(Debug)]
+enum Storage {
+    /// Bytes copied in, growing.
+    Owned(Vec<u8>),
+    /// The caller's buffer; records are ranges of it.
+    Shared(Buffer),
+}
+
+impl Default for Storage {
+    fn default() -> Storage {
+        Storage::Owned(Vec::new())
+    }
 }
 
 impl RawBatchBuilder {
@@ -220,37 +274,98 @@ impl RawBatchBuilder {
     /// An empty builder with room for `records` records and `bytes` bytes.
     pub fn with_capacity(records: usize, bytes: usize) -> RawBatchBuilder {
         let mut builder = RawBatchBuilder::default();
-        builder.bytes.reserve(bytes);
-        builder.batch.offsets.reserve(records);
+        builder.owned_bytes().reserve(bytes);
+        builder.batch.reserve(records);
         builder
+    }
+
+    /// An empty builder that keeps `batch`'s storage: its columns' capacity always, its byte
+    /// buffer when no one else holds it (the buffer of a batch whose records were handed on and
+    /// dropped). Cost: no allocation when the storage is free; otherwise that of [`RawBatchBuilder::new`].
+    pub fn reusing(batch: RawBatch) -> RawBatchBuilder {
+        let RawBatch {
+            bytes,
+            mut topics,
+            mut topic_ids,
+            mut partitions,
+            mut offsets,
+            mut timestamps,
+            mut keys,
+            mut values,
+            mut header_ends,
+            mut headers,
+        } = batch;
+        let mut bytes = bytes.into_vec::<u8>().unwrap_or_default();
+        bytes.clear();
+        topics.clear();
+        topic_ids.clear();
+        partitions.clear();
+        offsets.clear();
+        timestamps.clear();
+        keys.clear();
+        values.clear();
+        header_ends.clear();
+        headers.clear();
+        RawBatchBuilder {
+            batch: RawBatch {
+                bytes: Buffer::default(),
+                topics,
+                topic_ids,
+                partitions,
+                offsets,
+                timestamps,
+                keys,
+                values,
+                header_ends,
+                headers,
+            },
+            storage: Storage::Owned(bytes),
+        }
+    }
+
+    /// An empty builder over `buffer`, bytes the caller already holds (a fetched record set, as
+    /// a `Vec<u8>`, `bytes::Bytes` or Arrow `Buffer`): records are pushed as ranges of it with
+    /// [`RawBatchBuilder::push_ranges`] and nothing is copied. Cost: none (the buffer is shared).
+    pub fn over(buffer: impl Into<Buffer>) -> RawBatchBuilder {
+        RawBatchBuilder {
+            batch: RawBatch::default(),
+            storage: Storage::Shared(buffer.into()),
+        }
     }
 
     /// Bytes pushed so far: a batch is limited to 4 GiB (slots are 32-bit).
     pub fn byte_len(&self) -> usize {
-        self.bytes.len()
+        match &self.storage {
+            Storage::Owned(bytes) => bytes.len(),
+            Storage::Shared(buffer) => buffer.len(),
+        }
+    }
+
+    /// The builder's own byte buffer, to append to: encoders write records' bytes straight into
+    /// it and push them with [`RawBatchBuilder::push_slots`]. A builder made with
+    /// [`RawBatchBuilder::over`] switches to bytes of its own holding a copy of the shared
+    /// buffer (a builder is either one or the other; mixing costs that copy).
+    pub fn owned_bytes(&mut self) -> &mut Vec<u8> {
+        if let Storage::Shared(buffer) = &self.storage {
+            self.storage = Storage::Owned(buffer.as_slice().to_vec());
+        }
+        match &mut self.storage {
+            Storage::Owned(bytes) => bytes,
+            Storage::Shared(_) => unreachable!("switched to owned bytes above"),
+        }
     }
 
     fn push_bytes(&mut self, bytes: Option<&[u8]>) -> Slot {
         match bytes {
             None => Slot::NULL,
             Some(b) => {
-                let start = self.bytes.len() as u32;
-                self.bytes.extend_from_slice(b);
+                let out = self.owned_bytes();
+                let start = out.len() as u32;
+                out.extend_from_slice(b);
                 Slot {
                     start,
                     len: b.len() as u32,
                 }
-            }
-        }
-    }
-
-    fn topic_id(&mut self, topic: &str) -> u32 {
-        // Batches hold a handful of topics; a linear search beats hashing here.
-        match self.batch.topics.iter().position(|t| t == topic) {
-            Some(i) => i as u32,
-            None => {
-                self.batch.topics.push(topic.to_string());
-                (self.batch.topics.len() - 1) as u32
             }
         }
     }
@@ -279,7 +394,7 @@ impl RawBatchBuilder {
 
     /// Whether `record` fits with at most `limit` bytes and `limit` headers in the batch.
     fn check_room(&self, record: &RawRecord<'_>, limit: usize) -> Result<(), ConnectError> {
-        let bytes = self.bytes.len() + Self::record_bytes(record);
+        let bytes = self.byte_len() + Self::record_bytes(record);
         let headers = self.batch.headers.len() + record.headers.len();
         if bytes > limit || headers > limit {
             return Err(ConnectError::data(format!(
@@ -322,27 +437,163 @@ impl RawBatchBuilder {
         value: Option<&[u8]>,
         headers: impl IntoIterator<Item = (&'h str, Option<&'h [u8]>)>,
     ) {
-        let topic_id = self.topic_id(topic);
-        self.batch.topic_ids.push(topic_id);
-        self.batch.partitions.push(partition.into());
-        self.batch.offsets.push(offset);
-        self.batch.timestamps.push(timestamp);
         let key = self.push_bytes(key);
-        self.batch.keys.push(key);
         let value = self.push_bytes(value);
-        self.batch.values.push(value);
+        self.batch
+            .push_meta(topic, partition.into(), offset, timestamp, key, value);
         for (name, value) in headers {
             let name = self.push_bytes(Some(name.as_bytes()));
             let value = self.push_bytes(value);
             self.batch.headers.push(RawHeader { name, value });
         }
-        self.batch.header_ends.push(self.batch.headers.len() as u32);
+        self.batch.end_record();
     }
 
-    /// The finished batch.
-    pub fn finish(mut self) -> RawBatch {
-        self.batch.bytes = Arc::new(self.bytes);
+    /// Appends one record whose key, value and header values are already in
+    /// [`RawBatchBuilder::owned_bytes`] at the given slots (an encoder wrote them there); header
+    /// names are copied in. The slots must lie within the bytes written (a slot past them
+    /// fails [`RawBatchBuilder::finish`]'s check in debug builds and reads as empty after).
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_slots<'h>(
+        &mut self,
+        topic: &str,
+        partition: Option<i32>,
+        offset: i64,
+        timestamp: Option<i64>,
+        key: Slot,
+        value: Slot,
+        headers: impl IntoIterator<Item = (&'h [u8], Slot)>,
+    ) {
         self.batch
+            .push_meta(topic, partition, offset, timestamp, key, value);
+        for (name, value) in headers {
+            let name = self.push_bytes(Some(name));
+            self.batch.headers.push(RawHeader { name, value });
+        }
+        self.batch.end_record();
+    }
+
+    /// Appends one record of a builder made with [`RawBatchBuilder::over`]: its key, value,
+    /// header names and header values are byte ranges of that buffer (`None`: null), checked to
+    /// lie within it, and header names checked to be UTF-8 (Kafka's header keys are strings).
+    /// Nothing is copied. On an error the builder is left as it was.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_ranges(
+        &mut self,
+        topic: &str,
+        partition: Option<i32>,
+        offset: i64,
+        timestamp: Option<i64>,
+        key: Option<Range<usize>>,
+        value: Option<Range<usize>>,
+        headers: &[(Range<usize>, Option<Range<usize>>)],
+    ) -> Result<(), ConnectError> {
+        let buffer: &[u8] = match &self.storage {
+            Storage::Shared(buffer) => buffer.as_slice(),
+            Storage::Owned(bytes) => bytes,
+        };
+        let at = |what: &str, range: Option<Range<usize>>| -> Result<Slot, ConnectError> {
+            let Some(range) = range else {
+                return Ok(Slot::NULL);
+            };
+            if range.start > range.end || range.end > buffer.len() || range.end > u32::MAX as usize
+            {
+                return Err(ConnectError::data(format!(
+                    "record at offset {offset} of {topic}-{}: its {what} at bytes {range:?} is not \
+                     within the batch buffer of {} bytes",
+                    partition.map_or_else(|| "null".to_string(), |p| p.to_string()),
+                    buffer.len()
+                )));
+            }
+            Ok(Slot {
+                start: range.start as u32,
+                len: (range.end - range.start) as u32,
+            })
+        };
+        let key = at("key", key)?;
+        let value = at("value", value)?;
+        let mut slots = Vec::with_capacity(headers.len());
+        for (i, (name, header_value)) in headers.iter().enumerate() {
+            let name_slot = at(&format!("header {i}'s name"), Some(name.clone()))?;
+            if std::str::from_utf8(&buffer[name.clone()]).is_err() {
+                return Err(ConnectError::data(format!(
+                    "record at offset {offset} of {topic}: header {i}'s name is not UTF-8"
+                )));
+            }
+            slots.push(RawHeader {
+                name: name_slot,
+                value: at(&format!("header {i}'s value"), header_value.clone())?,
+            });
+        }
+        self.batch
+            .push_meta(topic, partition, offset, timestamp, key, value);
+        self.batch.headers.extend(slots);
+        self.batch.end_record();
+        Ok(())
+    }
+
+    /// The finished batch. Cost: none beyond moving the storage into an Arrow `Buffer`.
+    pub fn finish(mut self) -> RawBatch {
+        self.batch.bytes = match self.storage {
+            Storage::Owned(bytes) => Buffer::from_vec(bytes),
+            Storage::Shared(buffer) => buffer,
+        };
+        debug_assert!(self.batch.slots_in_bounds());
+        self.batch
+    }
+}
+
+impl RawBatch {
+    fn reserve(&mut self, records: usize) {
+        self.topic_ids.reserve(records);
+        self.partitions.reserve(records);
+        self.offsets.reserve(records);
+        self.timestamps.reserve(records);
+        self.keys.reserve(records);
+        self.values.reserve(records);
+        self.header_ends.reserve(records);
+    }
+
+    /// Starts a record: its metadata, key and value (headers follow, then `end_record`).
+    fn push_meta(
+        &mut self,
+        topic: &str,
+        partition: Option<i32>,
+        offset: i64,
+        timestamp: Option<i64>,
+        key: Slot,
+        value: Slot,
+    ) {
+        // Batches hold a handful of topics; a linear search beats hashing here.
+        let topic_id = match self.topics.iter().position(|t| t == topic) {
+            Some(i) => i as u32,
+            None => {
+                self.topics.push(topic.to_string());
+                (self.topics.len() - 1) as u32
+            }
+        };
+        self.topic_ids.push(topic_id);
+        self.partitions.push(partition);
+        self.offsets.push(offset);
+        self.timestamps.push(timestamp);
+        self.keys.push(key);
+        self.values.push(value);
+    }
+
+    fn end_record(&mut self) {
+        self.header_ends.push(self.headers.len() as u32);
+    }
+
+    /// Whether every slot lies within the buffer.
+    fn slots_in_bounds(&self) -> bool {
+        let len = self.bytes.len();
+        let headers = self.headers.iter().flat_map(|h| [h.name, h.value]);
+        self.keys
+            .iter()
+            .chain(&self.values)
+            .copied()
+            .chain(headers)
+            .all(|slot| slot.end() <= len)
     }
 }
 
@@ -380,6 +631,35 @@ mod tests {
             error.message.contains("offset 9 of t-0 does not fit"),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn a_reused_builder_keeps_the_storage_no_one_else_holds() {
+        let record = RawRecord {
+            topic: "t",
+            partition: Some(0),
+            offset: 1,
+            timestamp: None,
+            key: None,
+            value: Some(b"value"),
+            headers: vec![],
+        };
+        let batch: RawBatch = [record.clone()].into_iter().collect();
+        let address = batch.bytes().as_ptr();
+        let mut builder = RawBatchBuilder::reusing(batch);
+        assert_eq!(builder.byte_len(), 0);
+        builder.push(&record);
+        let batch = builder.finish();
+        assert_eq!(batch.bytes().as_ptr(), address);
+        assert_eq!(
+            batch.records().collect::<Vec<_>>(),
+            std::slice::from_ref(&record)
+        );
+        let held = batch.clone();
+        let mut builder = RawBatchBuilder::reusing(batch);
+        builder.push(&record);
+        assert_ne!(builder.finish().bytes().as_ptr(), address);
+        assert_eq!(held.value(0), Some(b"value".as_slice()));
     }
 
     #[test]

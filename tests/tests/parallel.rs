@@ -76,3 +76,22 @@ fn threads_give_the_same_bytes_as_one_thread() {
         assert_eq!(one.dropped, many.dropped, "partition {p}");
     }
 }
+
+#[test]
+fn reused_outputs_give_the_same_bytes_as_fresh_ones() {
+    let pipeline = Pipeline::from_properties(CONFIG).expect("valid config");
+    let batches: Vec<RawBatch> = (0..4).map(partition).collect();
+    let fresh = pipeline.process_partitions(&batches);
+    let mut outputs = Vec::new();
+    for _ in 0..2 {
+        let results = pipeline.process_partitions_into(&batches, &mut outputs);
+        assert!(results.iter().all(Result::is_ok));
+        for (one, reused) in fresh.iter().zip(&outputs) {
+            let one = one.as_ref().expect("tolerated");
+            assert_eq!(records(&one.records), records(&reused.records));
+            assert_eq!(records(&one.dead_letters), records(&reused.dead_letters));
+            assert_eq!(one.errors, reused.errors);
+            assert_eq!(one.dropped, reused.dropped);
+        }
+    }
+}

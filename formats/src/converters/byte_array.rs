@@ -8,7 +8,7 @@ use arrow_array::BinaryViewArray;
 
 use super::{
     check_schema_type, decoded_all, encode_accessor, encode_values, fail_all, header_bytes,
-    not_compatible, optional_schema,
+    input_views, not_compatible, optional_schema,
 };
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, Encoded, HeaderConverter};
@@ -55,10 +55,12 @@ impl ByteArrayConverter {
 }
 
 impl Converter for ByteArrayConverter {
-    /// Every row decodes (null stays null). Cost: one copy of each value longer than 12 bytes
-    /// into the view array's buffers.
-    fn decode(&self, inputs: &[Option<&[u8]>], _context: &ConverterContext<'_>) -> Decoded {
-        let bytes: BinaryViewArray = inputs.iter().copied().collect();
+    /// Every row decodes (null stays null). Cost: none per byte when decoding a batch — the values
+    /// are views of its buffer; loose inputs are copied.
+    fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
+        let bytes: BinaryViewArray = input_views(inputs, context, true, |bytes, builder| {
+            builder.append_value(bytes)
+        });
         decoded_all(&OPTIONAL_BYTES, inputs.len(), Arc::new(bytes))
     }
 

@@ -7,7 +7,9 @@ use std::sync::{Arc, LazyLock};
 use arrow_array::cast::AsArray;
 use arrow_array::StringViewArray;
 
-use super::{decoded_all, encode_accessor, encode_values, header_bytes, optional_schema};
+use super::{
+    decoded_all, encode_accessor, encode_values, header_bytes, input_views, optional_schema,
+};
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, Encoded, HeaderConverter};
 use crate::error::ConnectError;
@@ -308,13 +310,15 @@ impl StringConverter {
 }
 
 impl Converter for StringConverter {
-    /// Every row decodes (null stays null). Cost: one copy of each string longer than 12 bytes
-    /// into the view array's buffers, plus the transcoding of non-UTF-8 charsets.
-    fn decode(&self, inputs: &[Option<&[u8]>], _context: &ConverterContext<'_>) -> Decoded {
-        let strings: StringViewArray = inputs
-            .iter()
-            .map(|input| input.map(|bytes| self.encoding.decode(bytes)))
-            .collect();
+    /// Every row decodes (null stays null). Cost: in UTF-8 (the default), a UTF-8 check per
+    /// value and no copy when decoding a batch — the strings are views of its buffer; other
+    /// charsets, invalid UTF-8 (Java's replacement characters) and loose inputs are transcoded
+    /// or copied.
+    fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
+        let as_is = self.encoding == StringEncoding::Utf8;
+        let strings: StringViewArray = input_views(inputs, context, as_is, |bytes, builder| {
+            builder.append_value(self.encoding.decode(bytes))
+        });
         decoded_all(&OPTIONAL_STRING, inputs.len(), Arc::new(strings))
     }
 
