@@ -301,7 +301,7 @@ impl Pipeline {
                 )
             };
             let mut side = |converter: &dyn Converter, column, which, stage, class: &str| {
-                let mut encoded = Encoded::appending_to(std::mem::take(bytes));
+                let mut encoded = Encoded::appending_to(std::mem::take(bytes), segment.rows.len());
                 converter.encode(column, &context(which), &mut encoded);
                 let EncodedParts {
                     bytes: written,

@@ -167,6 +167,39 @@ pub enum ColumnBuilder {
 }
 
 impl ColumnBuilder {
+    /// [`ColumnBuilder::for_type`] with room for `rows` rows in its own values and in those of
+    /// struct fields (list and map elements grow as they come). Cost: one allocation per
+    /// column, instead of the doubling a batch of rows would make (2.6% of a schemaless
+    /// passthrough's instructions went to copying grown vectors, callgrind).
+    pub fn with_capacity(data_type: &DataType, rows: usize) -> ColumnBuilder {
+        let mut builder = ColumnBuilder::for_type(data_type);
+        builder.reserve(rows);
+        builder
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            ColumnBuilder::Int8(c) => c.values.reserve(rows),
+            ColumnBuilder::Int16(c) => c.values.reserve(rows),
+            ColumnBuilder::Int32(c) => c.values.reserve(rows),
+            ColumnBuilder::Int64(c) => c.values.reserve(rows),
+            ColumnBuilder::Float32(c) => c.values.reserve(rows),
+            ColumnBuilder::Float64(c) => c.values.reserve(rows),
+            ColumnBuilder::Date32(c) => c.values.reserve(rows),
+            ColumnBuilder::Time32(c) => c.values.reserve(rows),
+            ColumnBuilder::Timestamp(c) => c.values.reserve(rows),
+            ColumnBuilder::Utf8(c) | ColumnBuilder::Binary(c) => c.views.reserve(rows),
+            ColumnBuilder::Boolean(values, _) => values.reserve(rows),
+            ColumnBuilder::List { offsets, .. } | ColumnBuilder::Map { offsets, .. } => {
+                offsets.reserve(rows)
+            }
+            ColumnBuilder::Struct { children, .. } => {
+                children.iter_mut().for_each(|child| child.reserve(rows))
+            }
+            ColumnBuilder::Null(_) | ColumnBuilder::Decimal(_) => {}
+        }
+    }
+
     /// An empty builder producing `data_type` (any type of the design's mapping; others give a
     /// null column). `field` supplies child field names and metadata for nested types.
     pub fn for_type(data_type: &DataType) -> ColumnBuilder {

@@ -50,12 +50,13 @@ impl Encoded {
         }
     }
 
-    /// Rows appended after the bytes already in `bytes` (the output batch's buffer); slots are
-    /// positions in it. Cost: none (the buffer is moved in; take it back with
+    /// `rows` rows appended after the bytes already in `bytes` (the output batch's buffer);
+    /// slots are positions in it. Cost: the slot list (the buffer is moved in; take it back with
     /// [`Encoded::into_parts`]).
-    pub fn appending_to(bytes: Vec<u8>) -> Encoded {
+    pub fn appending_to(bytes: Vec<u8>, rows: usize) -> Encoded {
         Encoded {
             bytes,
+            slots: Vec::with_capacity(rows),
             ..Encoded::default()
         }
     }

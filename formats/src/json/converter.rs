@@ -314,7 +314,7 @@ impl JsonConverter {
         rows: &[(u32, Option<usize>)],
         errors: &mut Vec<(u32, ConnectError)>,
     ) -> PartBuilder {
-        let mut builder = ColumnBuilder::for_type(&arrow_type(&schema));
+        let mut builder = ColumnBuilder::with_capacity(&arrow_type(&schema), rows.len());
         let mut kept = Vec::with_capacity(rows.len());
         let mut decoder = PayloadDecoder {
             tape,
@@ -374,7 +374,8 @@ impl JsonConverter {
         groups
             .into_iter()
             .map(|group| {
-                let mut builder = ColumnBuilder::for_type(&group.shape.data_type());
+                let mut builder =
+                    ColumnBuilder::with_capacity(&group.shape.data_type(), group.roots.len());
                 for &root in &group.roots {
                     append_schemaless(tape, root, &group.shape, &mut builder, extra);
                 }
