@@ -23,7 +23,7 @@ use arrow_array::types::{
     Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
-use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
+use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{arrow_type, struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
 use weir_formats::decimal_column::{is_own_scale, DecimalColumn};
@@ -45,9 +45,7 @@ use crate::kernel::segment_output::{assemble, fail_non_null_rows, side_column};
 
 use crate::kernel::defaults::{children_with_defaults, field_value};
 
-use crate::kernel::fields::map_put;
-
-use crate::kernel::fields::positions_by_name;
+use crate::kernel::fields::{map_get, map_put, positions_by_name, put_map_column};
 use crate::kernel::java_time_format::SimpleDateFormat;
 use crate::kernel::per_row::per_row;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
@@ -426,17 +424,7 @@ impl Cast {
                 }
                 None => new_null_array(&arrow_type(&Schema::new(target.kind())), n),
             };
-            let field = Arc::new(ArrowField::new(name, data.data_type().clone(), true));
-            match position {
-                Some(i) => {
-                    fields[i] = field;
-                    columns[i] = data;
-                }
-                None => {
-                    fields.push(field);
-                    columns.push(data);
-                }
-            }
+            put_map_column(&mut fields, &mut columns, position, name, data);
         }
         let new = match rebuild_struct(array, fields.into(), columns, &errors) {
             Ok(data) => Column { schema: None, data },
@@ -455,10 +443,7 @@ impl Cast {
         };
         let mut updated = entries.clone();
         for (name, target) in &self.spec.fields {
-            let original = entries
-                .iter()
-                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-                .map_or(&Value::Null, |(_, v)| v);
+            let original = map_get(entries, name);
             map_put(&mut updated, name, cast_value(None, original, *target)?);
         }
         Ok(Value::Map(updated))

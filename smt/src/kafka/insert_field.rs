@@ -13,7 +13,7 @@ use arrow_array::builder::StringViewBuilder;
 use arrow_array::{
     Array, ArrayRef, Int32Array, Int64Array, StructArray, TimestampMillisecondArray,
 };
-use arrow_schema::{Field as ArrowField, FieldRef, Fields};
+use arrow_schema::{FieldRef, Fields};
 use weir_formats::batch::Column;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
@@ -21,7 +21,7 @@ use weir_formats::value::{Struct, Value};
 
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
 use crate::kernel::defaults::{children_with_defaults, field_value};
-use crate::kernel::fields::{map_put, push_unique_named};
+use crate::kernel::fields::{map_put, push_unique_named, put_map_column};
 use crate::kernel::per_row::per_row;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
@@ -355,21 +355,8 @@ impl InsertField {
                 continue;
             }
             let column = self.inserted_column(input, *source, true, &mut missing);
-            let field = Arc::new(ArrowField::new(
-                &spec.name,
-                column.data_type().clone(),
-                true,
-            ));
-            match fields.iter().position(|f| f.name() == &spec.name) {
-                Some(i) => {
-                    fields[i] = field;
-                    columns[i] = column;
-                }
-                None => {
-                    fields.push(field);
-                    columns.push(column);
-                }
-            }
+            let position = fields.iter().position(|f| f.name() == &spec.name);
+            put_map_column(&mut fields, &mut columns, position, &spec.name, column);
         }
         let built = struct_array(fields.into(), columns, array.nulls().cloned(), array.len())
             .map_err(arrow_failure)?;

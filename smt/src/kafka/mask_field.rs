@@ -26,7 +26,7 @@ use crate::kernel::segment_output::{assemble, side_column, RowOutcome};
 
 use crate::kernel::defaults::{field_value, fill_default};
 
-use crate::kernel::fields::map_put;
+use crate::kernel::fields::{map_get, map_put};
 
 use crate::config::required_list;
 use crate::kernel::fields::positions_by_name;
@@ -521,11 +521,7 @@ impl MaskField {
         };
         let mut updated = entries.clone();
         for name in &self.config.fields {
-            let current = entries
-                .iter()
-                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-                .map_or(&Value::Null, |(_, v)| v);
-            map_put(&mut updated, name, self.masked(current)?);
+            map_put(&mut updated, name, self.masked(map_get(entries, name))?);
         }
         Ok(Value::Map(updated))
     }

@@ -22,7 +22,7 @@ use arrow_array::{
     new_null_array, Array, ArrayRef, Date32Array, Int64Array, StructArray, Time32MillisecondArray,
     TimestampMillisecondArray,
 };
-use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
+use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
 use weir_formats::decimal_column::is_own_scale;
@@ -37,7 +37,7 @@ use crate::kernel::segment_output::{assemble, side_column};
 
 use crate::kernel::defaults::{children_with_defaults, field_value};
 
-use crate::kernel::fields::map_put;
+use crate::kernel::fields::{map_get, map_put, put_map_column};
 
 use crate::kernel::java_time_format::SimpleDateFormat;
 use crate::kernel::per_row::per_row;
@@ -554,17 +554,7 @@ impl TimestampConverter {
             }
             None => new_null_array(&self.output_type(true), n),
         };
-        let field = Arc::new(ArrowField::new(name, data.data_type().clone(), true));
-        match position {
-            Some(i) => {
-                fields[i] = field;
-                columns[i] = data;
-            }
-            None => {
-                fields.push(field);
-                columns.push(data);
-            }
-        }
+        put_map_column(&mut fields, &mut columns, position, name, data);
         match rebuild_struct(array, fields.into(), columns, &errors) {
             Ok(data) => {
                 let new = Column { schema: None, data };
@@ -698,11 +688,7 @@ impl TimestampConverter {
             return Err(require_map_error(PURPOSE, value));
         };
         let name = &self.settings.field;
-        let original = entries
-            .iter()
-            .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-            .map_or(&Value::Null, |(_, v)| v);
-        let converted = self.settings.convert_value(original, None)?;
+        let converted = self.settings.convert_value(map_get(entries, name), None)?;
         let mut updated = entries.clone();
         map_put(&mut updated, name, converted);
         Ok(Value::Map(updated))

@@ -27,8 +27,8 @@ use crate::kernel::defaults::{field_value, fill_default};
 use crate::kernel::per_row::per_row;
 
 use crate::config::required_list;
-use crate::kernel::fields::positions_by_name;
 use crate::kernel::fields::push_unique_named;
+use crate::kernel::fields::{map_get, positions_by_name};
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
 use crate::record::ConnectRecord;
@@ -225,12 +225,7 @@ impl ValueToKey {
         let Value::Map(entries) = value else {
             return Err(require_map_error(PURPOSE, value));
         };
-        let get = |name: &str| {
-            entries
-                .iter()
-                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-                .map_or(Value::Null, |(_, v)| v.clone())
-        };
+        let get = |name: &str| map_get(entries, name).clone();
         let key = self
             .map_order
             .iter()
