@@ -30,7 +30,7 @@ use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
-use crate::config::{ConfigProblem, TransformConfig};
+use crate::config::{valid_string, ConfigProblem, TransformConfig};
 use crate::kernel::fields::positions_by_name;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::routing::kept_except;
@@ -108,17 +108,11 @@ impl HeaderFrom {
     pub fn from_config(config: &TransformConfig, side: Side) -> Result<HeaderFrom, ConfigProblem> {
         let fields = non_empty_list(config, "fields")?;
         let headers = non_empty_list(config, "headers")?;
-        let operation = match config.required_string("operation")?.as_str() {
-            "move" => Operation::Move,
-            "copy" => Operation::Copy,
-            other => {
-                return Err(ConfigProblem::invalid(
-                    "operation",
-                    other,
-                    "String must be one of: move, copy",
-                ))
-            }
-        };
+        let operation = valid_string(
+            "operation",
+            &config.required_string("operation")?,
+            &[("move", Operation::Move), ("copy", Operation::Copy)],
+        )?;
         let replace_null_with_default = config.boolean_or("replace.null.with.default", true)?;
         if headers.len() != fields.len() {
             return Err(ConfigProblem::new(

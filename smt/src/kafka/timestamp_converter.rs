@@ -30,6 +30,7 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
+use crate::config::valid_string;
 use crate::kernel::millis::MS_PER_DAY;
 use crate::kernel::row_errors::{rebuild_struct, row_outcomes};
 
@@ -125,34 +126,28 @@ impl Settings {
     /// `CONFIG_DEF` in definition order, then `configure`'s checks.
     fn parse(config: &TransformConfig) -> Result<Settings, ConfigProblem> {
         let field = config.string_or("field", "");
-        let target = match config.required_string("target.type")?.as_str() {
-            "string" => Kind::String,
-            "unix" => Kind::Unix,
-            "Date" => Kind::Date,
-            "Time" => Kind::Time,
-            "Timestamp" => Kind::Timestamp,
-            other => {
-                return Err(ConfigProblem::invalid(
-                    "target.type",
-                    other,
-                    "String must be one of: string, unix, Date, Time, Timestamp",
-                ))
-            }
-        };
+        let target = valid_string(
+            "target.type",
+            &config.required_string("target.type")?,
+            &[
+                ("string", Kind::String),
+                ("unix", Kind::Unix),
+                ("Date", Kind::Date),
+                ("Time", Kind::Time),
+                ("Timestamp", Kind::Timestamp),
+            ],
+        )?;
         let pattern = config.string_or("format", "");
-        let precision = match config.string_or("unix.precision", "milliseconds").as_str() {
-            "seconds" => Precision::Seconds,
-            "milliseconds" => Precision::Milliseconds,
-            "microseconds" => Precision::Microseconds,
-            "nanoseconds" => Precision::Nanoseconds,
-            other => {
-                return Err(ConfigProblem::invalid(
-                    "unix.precision",
-                    other,
-                    "String must be one of: nanoseconds, microseconds, milliseconds, seconds",
-                ))
-            }
-        };
+        let precision = valid_string(
+            "unix.precision",
+            &config.string_or("unix.precision", "milliseconds"),
+            &[
+                ("nanoseconds", Precision::Nanoseconds),
+                ("microseconds", Precision::Microseconds),
+                ("milliseconds", Precision::Milliseconds),
+                ("seconds", Precision::Seconds),
+            ],
+        )?;
         let replace_null_with_default = config.boolean_or("replace.null.with.default", true)?;
         if target == Kind::String && pattern.is_empty() {
             return Err(ConfigProblem::new(
