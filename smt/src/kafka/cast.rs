@@ -486,17 +486,14 @@ impl Transform for Cast {
     }
 
     fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        let (schema, value) = record.side(self.side);
-        if value.is_null() {
+        if record.side(self.side).1.is_null() {
             return Ok(Some(record));
         }
-        let (schema, value) = match schema {
-            None => (None, self.record_schemaless(value)?),
-            Some(schema) => {
-                let (schema, value) = self.record_with_schema(schema, value)?;
-                (Some(schema), value)
-            }
-        };
+        let (schema, value) = record.applied_side(
+            self.side,
+            |value| self.record_schemaless(value),
+            |schema, value| self.record_with_schema(schema, value),
+        )?;
         Ok(Some(record.with_side(self.side, schema, value)))
     }
 }

@@ -700,14 +700,11 @@ impl Transform for TimestampConverter {
     }
 
     fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        let (schema, value) = record.side(self.side);
-        let (schema, value) = match schema {
-            None => (None, self.record_schemaless(value)?),
-            Some(schema) => {
-                let (schema, value) = self.record_with_schema(schema, value)?;
-                (Some(schema), value)
-            }
-        };
+        let (schema, value) = record.applied_side(
+            self.side,
+            |value| self.record_schemaless(value),
+            |schema, value| self.record_with_schema(schema, value),
+        )?;
         Ok(Some(record.with_side(self.side, schema, value)))
     }
 }
