@@ -1162,7 +1162,8 @@ fn by_row(n: usize, errors: Vec<(usize, ConnectError)>) -> Vec<Option<ConnectErr
 mod tests {
     use super::*;
     use crate::kernel::test_kit::{
-        check, config, present, schemaless_rows, struct_schema, struct_value, NAMES,
+        check, config, fitting_struct_rows, null_side, present, primitive_schema, schemaless_rows,
+        NAMES, PRIMITIVES,
     };
     use proptest::prelude::*;
 
@@ -1198,21 +1199,7 @@ mod tests {
     }
 
     fn leaf_schema() -> impl Strategy<Value = SchemaRef> {
-        let kinds = prop_oneof![
-            Just(Schema::new(SchemaKind::Int8)),
-            Just(Schema::new(SchemaKind::Int16)),
-            Just(Schema::new(SchemaKind::Int32)),
-            Just(Schema::new(SchemaKind::Int64)),
-            Just(Schema::new(SchemaKind::Float32)),
-            Just(Schema::new(SchemaKind::Float64)),
-            Just(Schema::new(SchemaKind::Boolean)),
-            Just(Schema::new(SchemaKind::String)),
-            Just(Schema::new(SchemaKind::Bytes)),
-            Just(Schema::decimal(2)),
-            Just(Schema::date()),
-            Just(Schema::time()),
-            Just(Schema::timestamp()),
-        ];
+        let kinds = prop_oneof![PRIMITIVES => primitive_schema(), 1 => Just(Schema::time())];
         (kinds, any::<bool>())
             .prop_map(|(s, optional)| if optional { s.optional() } else { s }.into_ref())
     }
@@ -1251,34 +1238,21 @@ mod tests {
         .boxed()
     }
 
-    fn nulls(n: usize) -> (Option<SchemaRef>, Vec<Value>) {
-        (None, vec![Value::Null; n])
-    }
-
     proptest! {
         #[test]
         fn struct_fields_agree(
-            (schema, rows) in struct_schema().prop_flat_map(|s| {
-                let rows = prop::collection::vec(
-                    prop_oneof![1 => Just(Value::Null), 6 => struct_value(&s)], 0..6);
-                (Just(s), rows)
-            }),
+            (schema, rows) in fitting_struct_rows(),
             spec in field_spec(),
             defaults in any::<bool>(),
             key_side in any::<bool>(),
         ) {
-            let rows: Vec<Value> = if schema.optional {
-                rows
-            } else {
-                rows.into_iter().filter(|r| !r.is_null()).collect()
-            };
             let n = rows.len();
             let rnwd = defaults.to_string();
             let pairs = [("spec", spec.as_str()), ("replace.null.with.default", rnwd.as_str())];
             if key_side {
-                check(&cast(&pairs, Side::Key), (Some(schema), rows), nulls(n), false)?;
+                check(&cast(&pairs, Side::Key), (Some(schema), rows), null_side(n), false)?;
             } else {
-                check(&cast(&pairs, Side::Value), nulls(n), (Some(schema), rows), false)?;
+                check(&cast(&pairs, Side::Value), null_side(n), (Some(schema), rows), false)?;
             }
         }
 
@@ -1289,13 +1263,13 @@ mod tests {
         ) {
             let n = rows.len();
             let t = cast(&[("spec", target)], Side::Value);
-            check(&t, nulls(n), (Some(schema), rows), false)?;
+            check(&t, null_side(n), (Some(schema), rows), false)?;
         }
 
         #[test]
         fn schemaless_fields_agree(rows in schemaless_rows(), spec in field_spec()) {
             let n = rows.len();
-            check(&cast(&[("spec", spec.as_str())], Side::Value), nulls(n), (None, rows), false)?;
+            check(&cast(&[("spec", spec.as_str())], Side::Value), null_side(n), (None, rows), false)?;
         }
 
         #[test]
@@ -1304,7 +1278,7 @@ mod tests {
             target in prop::sample::select(TARGETS.to_vec()),
         ) {
             let n = rows.len();
-            check(&cast(&[("spec", target)], Side::Key), (None, rows), nulls(n), false)?;
+            check(&cast(&[("spec", target)], Side::Key), (None, rows), null_side(n), false)?;
         }
     }
 

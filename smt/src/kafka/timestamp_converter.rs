@@ -813,7 +813,7 @@ fn keep_valid_errors(
 mod tests {
     use super::*;
     use crate::kernel::test_kit::{
-        check, config, schemaless_rows, struct_schema, struct_value, NAMES,
+        check, config, fitting_struct_rows, null_side, schemaless_rows, NAMES,
     };
     use proptest::prelude::*;
 
@@ -840,10 +840,6 @@ mod tests {
             ("unix.precision", precision),
             ("format", "yyyy-MM-dd HH:mm"),
         ]
-    }
-
-    fn nulls(n: usize) -> (Option<SchemaRef>, Vec<Value>) {
-        (None, vec![Value::Null; n])
     }
 
     fn timestamp_texts() -> BoxedStrategy<Value> {
@@ -888,21 +884,12 @@ mod tests {
     proptest! {
         #[test]
         fn struct_fields_agree(
-            (schema, rows) in struct_schema().prop_flat_map(|s| {
-                let rows = prop::collection::vec(
-                    prop_oneof![1 => Just(Value::Null), 6 => struct_value(&s)], 0..6);
-                (Just(s), rows)
-            }),
+            (schema, rows) in fitting_struct_rows(),
             (field, target, precision) in settings(),
         ) {
-            let rows: Vec<Value> = if schema.optional {
-                rows
-            } else {
-                rows.into_iter().filter(|r| !r.is_null()).collect()
-            };
             let n = rows.len();
             let t = converter(&pairs(&field, target, precision));
-            check(&t, nulls(n), (Some(schema), rows), false)?;
+            check(&t, null_side(n), (Some(schema), rows), false)?;
         }
 
         #[test]
@@ -919,14 +906,14 @@ mod tests {
             } else {
                 rows
             };
-            check(&t, nulls(n), (schema, rows), false)?;
+            check(&t, null_side(n), (schema, rows), false)?;
         }
 
         #[test]
         fn schemaless_fields_agree(rows in schemaless_rows(), (field, target, precision) in settings()) {
             let n = rows.len();
             let t = converter(&pairs(&field, target, precision));
-            check(&t, nulls(n), (None, rows), false)?;
+            check(&t, null_side(n), (None, rows), false)?;
         }
     }
 

@@ -304,10 +304,7 @@ mod tests {
     proptest! {
         #[test]
         fn kernel_agrees_with_reference_schemad(
-            (schema, values) in struct_schema().prop_flat_map(|s| {
-                let row = prop_oneof![1 => Just(Value::Null), 5 => struct_value(&s)];
-                (Just(s), prop::collection::vec(row, 0..6))
-            }),
+            (schema, values) in struct_rows(),
             fields in field_lists(),
             replace in any::<bool>(),
         ) {

@@ -17,7 +17,12 @@ use crate::TransformConfig;
 /// Field names the generators draw from (few, so configs hit them).
 pub const NAMES: [&str; 5] = ["a", "b", "c", "id", "name"];
 
-fn leaf() -> impl Strategy<Value = Schema> {
+/// How many schemas [`primitive_schema`] draws from.
+pub const PRIMITIVES: u32 = 12;
+
+/// A required primitive schema: each Connect type but STRUCT, ARRAY and MAP, and Decimal, Date and
+/// Timestamp, one in [`PRIMITIVES`] each.
+pub fn primitive_schema() -> impl Strategy<Value = Schema> {
     prop_oneof![
         Just(Schema::new(SchemaKind::Int8)),
         Just(Schema::new(SchemaKind::Int16)),
@@ -31,14 +36,20 @@ fn leaf() -> impl Strategy<Value = Schema> {
         Just(Schema::decimal(2)),
         Just(Schema::date()),
         Just(Schema::timestamp()),
-        Just(Schema::new(SchemaKind::Array(
+    ]
+}
+
+fn leaf() -> impl Strategy<Value = Schema> {
+    prop_oneof![
+        PRIMITIVES => primitive_schema(),
+        1 => Just(Schema::new(SchemaKind::Array(
             Schema::new(SchemaKind::String).optional().into_ref()
         ))),
-        Just(Schema::new(SchemaKind::Map(
+        1 => Just(Schema::new(SchemaKind::Map(
             Schema::new(SchemaKind::String).into_ref(),
             Schema::new(SchemaKind::Int32).optional().into_ref()
         ))),
-        Just(
+        1 => Just(
             Schema::structure([(
                 "x".to_string(),
                 Schema::new(SchemaKind::Int32).optional().into_ref()
@@ -149,6 +160,32 @@ pub fn struct_value(schema: &SchemaRef) -> BoxedStrategy<Value> {
             })
         })
         .boxed()
+}
+
+/// A [`struct_schema`] and up to five rows of it, one row in six null (a tombstone).
+pub fn struct_rows() -> impl Strategy<Value = (SchemaRef, Vec<Value>)> {
+    struct_schema().prop_flat_map(|s| {
+        let row = prop_oneof![1 => Just(Value::Null), 5 => struct_value(&s)];
+        (Just(s), prop::collection::vec(row, 0..6))
+    })
+}
+
+/// [`struct_rows`] without the null rows where the schema is required (a column of a required
+/// schema cannot hold them).
+pub fn fitting_struct_rows() -> impl Strategy<Value = (SchemaRef, Vec<Value>)> {
+    struct_rows().prop_map(|(schema, rows)| {
+        if schema.optional {
+            (schema, rows)
+        } else {
+            let rows = rows.into_iter().filter(|r| !r.is_null()).collect();
+            (schema, rows)
+        }
+    })
+}
+
+/// The other side of `n` rows a check leaves alone: no schema, every row null.
+pub fn null_side(n: usize) -> (Option<SchemaRef>, Vec<Value>) {
+    (None, vec![Value::Null; n])
 }
 
 /// A JSON-like schemaless value.
