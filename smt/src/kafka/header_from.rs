@@ -533,6 +533,7 @@ mod tests {
     use crate::kernel::routing::testkit::{
         arb_segment, assert_agree, kernel, reference, struct_schema,
     };
+    use crate::kernel::test_kit::value_record;
     use crate::record::column_of;
 
     fn config(pairs: &[(&str, &str)]) -> TransformConfig {
@@ -576,20 +577,6 @@ mod tests {
         }
     }
 
-    fn record(schema: Option<SchemaRef>, value: Value) -> ConnectRecord {
-        ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: schema,
-            value,
-            headers: Vec::new(),
-        }
-    }
-
     #[test]
     fn move_replaces_remaining_nulls_with_defaults_and_copy_does_not() {
         let schema = struct_schema();
@@ -598,7 +585,7 @@ mod tests {
             values: vec![Value::Int64(7), Value::Null, Value::Null],
         });
         let moved = header_from(Side::Value, "id", "h", "move", true)
-            .apply_record(record(Some(schema.clone()), value.clone()))
+            .apply_record(value_record(Some(schema.clone()), value.clone()))
             .unwrap()
             .unwrap();
         let Value::Struct(s) = &moved.value else {
@@ -608,7 +595,7 @@ mod tests {
         assert!(!moved.value_schema.as_ref().unwrap().optional);
         assert_eq!(moved.headers[0].value, Value::Int64(7));
         let copied = header_from(Side::Value, "name", "h", "copy", false)
-            .apply_record(record(Some(schema), value.clone()))
+            .apply_record(value_record(Some(schema), value.clone()))
             .unwrap()
             .unwrap();
         assert_eq!(copied.value, value);
@@ -626,7 +613,7 @@ mod tests {
         });
         let records: Vec<ConnectRecord> = values
             .iter()
-            .map(|v| record(Some(schema.clone()), v.clone()))
+            .map(|v| value_record(Some(schema.clone()), v.clone()))
             .collect();
         let t = header_from(Side::Value, "id", "h", "move", true);
         assert_agree(&kernel(&t, &records), &reference(&t, &records));
@@ -649,13 +636,13 @@ mod tests {
     fn nulls_and_missing_fields_fail_like_kafka() {
         let t = header_from(Side::Value, "id", "h", "move", true);
         assert_eq!(
-            t.apply_record(record(None, Value::Null))
+            t.apply_record(value_record(None, Value::Null))
                 .unwrap_err()
                 .message,
             "Only Map objects supported in absence of schema for [header move], found: null"
         );
         assert_eq!(
-            t.apply_record(record(Some(struct_schema()), Value::Null))
+            t.apply_record(value_record(Some(struct_schema()), Value::Null))
                 .unwrap_err()
                 .message,
             "Only Struct objects supported for [header move], found: null"
@@ -666,7 +653,7 @@ mod tests {
             values: vec![Value::Int64(1), Value::Null, Value::Null],
         });
         assert_eq!(
-            t.apply_record(record(Some(struct_schema()), value))
+            t.apply_record(value_record(Some(struct_schema()), value))
                 .unwrap_err()
                 .message,
             MISSING_FIELD_NPE

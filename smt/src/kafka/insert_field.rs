@@ -593,15 +593,8 @@ mod tests {
             Side::Value,
         );
         let mut record = ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
             offset: 1,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: None,
-            value: row,
-            headers: vec![],
+            ..value_record(None, row)
         };
         let out = t.apply_record(record.clone()).unwrap().unwrap();
         assert_eq!(
@@ -626,15 +619,8 @@ mod tests {
     fn non_map_schemaless_values_fail_require_map() {
         let t = insert(&[("topic.field", "t")], Side::Value);
         let record = ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
             offset: 1,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: None,
-            value: Value::Int64(3),
-            headers: vec![],
+            ..value_record(None, Value::Int64(3))
         };
         assert_eq!(
             t.apply_record(record).unwrap_err().message,

@@ -544,17 +544,7 @@ mod tests {
             values: vec![Value::Int32(1), Value::Int32(2)],
         });
         let t = replace(&[("renames", "a:b")], Side::Value);
-        let record = ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: Some(schema),
-            value,
-            headers: vec![],
-        };
+        let record = value_record(Some(schema), value);
         assert_eq!(
             t.apply_record(record).unwrap_err().message,
             "Cannot create field because of field name duplication b"

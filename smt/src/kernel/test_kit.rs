@@ -371,6 +371,22 @@ fn set_once(outcomes: &mut [Option<Outcome>], i: u32, outcome: Outcome) {
     *slot = Some(outcome);
 }
 
+/// A record on topic `t` (partition 0, offset 0, no timestamp, no headers) with a null key and
+/// `value` of `schema`.
+pub fn value_record(schema: Option<SchemaRef>, value: Value) -> ConnectRecord {
+    ConnectRecord {
+        topic: "t".into(),
+        partition: 0,
+        offset: 0,
+        timestamp: None,
+        key_schema: None,
+        key: Value::Null,
+        value_schema: schema,
+        value,
+        headers: Vec::new(),
+    }
+}
+
 /// A config of `class` with `pairs`.
 pub fn config(pairs: &[(&str, &str)]) -> TransformConfig {
     TransformConfig::new(
