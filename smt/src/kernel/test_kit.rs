@@ -11,7 +11,7 @@ use weir_formats::value::{Decimal, Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::record::{records_of, ConnectRecord};
-use crate::transform::{RecordMeta, SegmentInput, SegmentOutput, Transform};
+use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
 use crate::TransformConfig;
 
 /// Field names the generators draw from (few, so configs hit them).
@@ -338,37 +338,48 @@ fn reference_outcome(result: Result<Option<ConnectRecord>, ConnectError>) -> Out
 }
 
 fn kernel_outcomes(output: &SegmentOutput, n: usize) -> Vec<Outcome> {
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    outcomes_by_row(output, n, |part, k, _| {
+        let key = value_at(part.key.schema.as_ref(), part.key.data.as_ref(), k);
+        let value = value_at(part.value.schema.as_ref(), part.value.data.as_ref(), k);
+        (
+            part.key.schema.clone(),
+            canonical(key),
+            part.value.schema.clone(),
+            canonical(value),
+        )
+    })
+}
+
+/// Each of the `n` rows' outcome in `output`: `read(part, position in part, row)` where it was
+/// kept, `None` where dropped, its error where it failed. Panics on a row in two outputs or in
+/// none (a kernel must account for every row once).
+pub fn outcomes_by_row<T>(
+    output: &SegmentOutput,
+    n: usize,
+    read: impl Fn(&OutputPart, usize, usize) -> T,
+) -> Vec<Result<Option<T>, ConnectError>> {
+    let mut outcomes: Vec<Option<Result<Option<T>, ConnectError>>> = (0..n).map(|_| None).collect();
+    let mut set_once = |i: u32, outcome| {
+        let slot = &mut outcomes[i as usize];
+        assert!(slot.is_none(), "row {i} is in two outputs");
+        *slot = Some(outcome);
+    };
     for part in &output.parts {
         for (k, &i) in part.indices.iter().enumerate() {
-            let key = value_at(part.key.schema.as_ref(), part.key.data.as_ref(), k);
-            let value = value_at(part.value.schema.as_ref(), part.value.data.as_ref(), k);
-            let record = (
-                part.key.schema.clone(),
-                canonical(key),
-                part.value.schema.clone(),
-                canonical(value),
-            );
-            set_once(&mut outcomes, i, Ok(Some(record)));
+            set_once(i, Ok(Some(read(part, k, i as usize))));
         }
     }
     for &i in &output.dropped {
-        set_once(&mut outcomes, i, Ok(None));
+        set_once(i, Ok(None));
     }
     for (i, e) in &output.errors {
-        set_once(&mut outcomes, *i, Err(e.clone()));
+        set_once(*i, Err(e.clone()));
     }
     outcomes
         .into_iter()
         .enumerate()
         .map(|(i, o)| o.unwrap_or_else(|| panic!("row {i} is in no output")))
         .collect()
-}
-
-fn set_once(outcomes: &mut [Option<Outcome>], i: u32, outcome: Outcome) {
-    let slot = &mut outcomes[i as usize];
-    assert!(slot.is_none(), "row {i} is in two outputs");
-    *slot = Some(outcome);
 }
 
 /// A record on topic `t` (partition 0, offset 0, no timestamp, no headers) with a null key and
