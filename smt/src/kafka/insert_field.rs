@@ -555,19 +555,11 @@ mod tests {
             schema: schema.clone(),
             values: vec![Value::String("x".into())],
         });
-        let values = crate::record::column_of(Some(&schema), &[row, Value::Null]).unwrap();
-        let keys = crate::record::column_of(None, &[Value::Null, Value::Null]).unwrap();
-        let mut m = meta(2, false);
         let t = insert(
             &[("static.field", "name"), ("static.value", "v")],
             Side::Value,
         );
-        let out = t.apply(SegmentInput {
-            rows: &[0, 1],
-            key: &keys,
-            value: &values,
-            meta: &mut m,
-        });
+        let (out, _) = apply_to_values(&t, Some(&schema), &[row, Value::Null]);
         assert_eq!(out.errors.len(), 1);
         assert_eq!(
             out.errors[0].1.message,

@@ -758,16 +758,8 @@ mod tests {
             Value::Map(vec![(Value::String("a".into()), Value::Int64(7))]),
             Value::Null,
         ];
-        let values = crate::record::column_of(None, &rows).unwrap();
-        let keys = crate::record::column_of(None, &[Value::Null, Value::Null]).unwrap();
-        let mut m = meta(2, false);
         let t = mask(&[("fields", "a,b")], Side::Value);
-        let out = t.apply(SegmentInput {
-            rows: &[0, 1],
-            key: &keys,
-            value: &values,
-            meta: &mut m,
-        });
+        let (out, _) = apply_to_values(&t, None, &rows);
         assert_eq!(out.errors.len(), 1);
         assert_eq!(
             out.errors[0].1.message,

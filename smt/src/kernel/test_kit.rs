@@ -265,6 +265,27 @@ pub fn meta(n: usize, gaps: bool) -> RecordMeta {
     }
 }
 
+/// `transform`'s kernel over one segment of `values` (of `schema`) with null keys and the batch
+/// metadata of [`meta`], and that metadata after the transform (which may change it).
+pub fn apply_to_values(
+    transform: &dyn Transform,
+    schema: Option<&SchemaRef>,
+    values: &[Value],
+) -> (SegmentOutput, RecordMeta) {
+    let n = values.len();
+    let value = crate::record::column_of(schema, values).expect("values fit their schema");
+    let key = crate::record::column_of(None, &vec![Value::Null; n]).expect("null keys");
+    let rows: Vec<u32> = (0..n as u32).collect();
+    let mut meta = meta(n, false);
+    let output = transform.apply(SegmentInput {
+        rows: &rows,
+        key: &key,
+        value: &value,
+        meta: &mut meta,
+    });
+    (output, meta)
+}
+
 /// Maps sorted by key, recursively (schemaless key order is not significant).
 pub fn canonical(value: Value) -> Value {
     match value {
