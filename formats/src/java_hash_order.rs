@@ -4,8 +4,9 @@
 //! writes a map it read (`[[k, v], …]` pairs are `put` into a `HashMap`), so weir's bytes and field
 //! orders match Kafka's and Confluent's.
 //!
-//! A HashMap spreads a key's `hashCode()` as `h ^ (h >>> 16)`, keeps a power-of-two table of at
-//! least 16 buckets grown while the size exceeds 3/4 of it, and iterates bucket by bucket, each
+//! A HashMap spreads a key's `hashCode()` as `h ^ (h >>> 16)`, keeps a power-of-two table (16
+//! buckets, or the initial capacity it was made with rounded up to a power of two) doubled while
+//! the size exceeds 3/4 of it, and iterates bucket by bucket, each
 //! bucket in insertion order (resizing keeps that order). A key inserted twice keeps its first
 //! place and takes the last value. Cost: one hash per key and a sort of the entry indexes.
 
@@ -26,6 +27,12 @@ pub fn java_string_hash(s: &str) -> i32 {
 /// the last index is kept, at the first one's place (`put` replaces the value in place).
 /// Cost: as [`java_key_order`], plus hashing each key's UTF-16 units.
 pub fn hash_map_order(keys: &[&str]) -> Vec<usize> {
+    hash_map_order_sized(keys, DEFAULT_CAPACITY)
+}
+
+/// [`hash_map_order`] for a `new HashMap<>(initial_capacity)` (Kafka's ValueToKey makes its key
+/// map so): the table starts at `initial_capacity` rounded up to a power of two, not at 16.
+pub fn hash_map_order_sized(keys: &[&str], initial_capacity: usize) -> Vec<usize> {
     let keys: Vec<JavaKey<'_>> = keys
         .iter()
         .map(|k| JavaKey {
@@ -33,12 +40,23 @@ pub fn hash_map_order(keys: &[&str]) -> Vec<usize> {
             identity: Identity::Text(k),
         })
         .collect();
-    java_key_order(&keys)
+    key_order(&keys, initial_capacity)
 }
+
+/// The table size of `new HashMap<>()`.
+const DEFAULT_CAPACITY: usize = 16;
+
+/// The largest table a HashMap makes (`MAXIMUM_CAPACITY`).
+const MAXIMUM_CAPACITY: usize = 1 << 30;
 
 /// [`hash_map_order`] for keys given as [`JavaKey`]s. Cost: one hash-map probe per key and a sort
 /// of the distinct keys' indexes (linear when they already come in order).
 pub fn java_key_order(keys: &[JavaKey<'_>]) -> Vec<usize> {
+    key_order(keys, DEFAULT_CAPACITY)
+}
+
+/// [`java_key_order`] for a HashMap made with `initial_capacity`.
+fn key_order(keys: &[JavaKey<'_>], initial_capacity: usize) -> Vec<usize> {
     let mut distinct: Vec<(usize, usize)> = Vec::with_capacity(keys.len());
     let mut slot_of: HashMap<&JavaKey<'_>, usize> = HashMap::with_capacity(keys.len());
     for (i, k) in keys.iter().enumerate() {
@@ -50,7 +68,7 @@ pub fn java_key_order(keys: &[JavaKey<'_>]) -> Vec<usize> {
             }
         }
     }
-    bucket_order(distinct, |first| keys[first].hash)
+    bucket_order(distinct, |first| keys[first].hash, initial_capacity)
 }
 
 /// A Connect map's entries as a Java `HashMap` holding them iterates: one entry per key, with the
@@ -76,7 +94,7 @@ pub fn java_hash_map(
                     None => distinct.push((i, i)),
                 }
             }
-            bucket_order(distinct, |_| 0)
+            bucket_order(distinct, |_| 0, DEFAULT_CAPACITY)
         }
     };
     let mut slots: Vec<Option<(Value, Value)>> = entries.into_iter().map(Some).collect();
@@ -88,10 +106,18 @@ pub fn java_hash_map(
 
 /// Orders distinct keys, given as (first index, last index) in insertion order, as the HashMap
 /// holding them iterates; yields each key's last index. `hash` is the `hashCode()` of the key
-/// first seen at an index.
-fn bucket_order(distinct: Vec<(usize, usize)>, hash: impl Fn(usize) -> i32) -> Vec<usize> {
-    let mut capacity = 16usize;
-    while distinct.len() * 4 > capacity * 3 {
+/// first seen at an index; the map was made with `initial_capacity` (`tableSizeFor`, then
+/// `resize()` while the size exceeds the threshold of 3/4).
+fn bucket_order(
+    distinct: Vec<(usize, usize)>,
+    hash: impl Fn(usize) -> i32,
+    initial_capacity: usize,
+) -> Vec<usize> {
+    let mut capacity = initial_capacity
+        .max(1)
+        .next_power_of_two()
+        .min(MAXIMUM_CAPACITY);
+    while distinct.len() * 4 > capacity * 3 && capacity < MAXIMUM_CAPACITY {
         capacity *= 2;
     }
     let bucket = |first: usize| {
@@ -196,6 +222,21 @@ mod tests {
         // Single letters land in buckets by their code point.
         assert_eq!(hash_map_order(&["b", "a"]), vec![1, 0]);
         assert_eq!(hash_map_order(&["a", "b", "a"]), vec![2, 1]);
+    }
+
+    #[test]
+    fn a_sized_map_starts_at_its_capacity() {
+        // "a" (97) and "q" (113) share bucket 1 of 16 but not of 64.
+        assert_eq!(hash_map_order(&["q", "a"]), vec![0, 1]);
+        assert_eq!(hash_map_order_sized(&["q", "a"], 40), vec![1, 0]);
+        // "a" and "b" (98) fill a table of 2 past its threshold (1): it grows to 4, where 97
+        // and 98 land in buckets 1 and 2.
+        assert_eq!(hash_map_order_sized(&["b", "a"], 2), vec![1, 0]);
+        // Below 16 buckets the order differs from a default map's: "a" (bucket 1 of 4) comes
+        // before "c" (99, bucket 3 of 4), and "e" (101) lands in bucket 1 of 4 after "a".
+        assert_eq!(hash_map_order_sized(&["e", "c", "a"], 3), vec![0, 2, 1]);
+        assert_eq!(hash_map_order(&["e", "c", "a"]), vec![2, 1, 0]);
+        assert_eq!(hash_map_order_sized(&["id", "name"], 2), vec![1, 0]);
     }
 
     #[test]

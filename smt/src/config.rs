@@ -150,6 +150,23 @@ pub(crate) fn required_list(
     Ok(list)
 }
 
+/// Kafka's `ConfigDef.ValidString.in(…)`: the choice `value` of `key` names (exact case), or Kafka's
+/// problem listing the choices in their order. Cost: a scan of `choices`.
+pub(crate) fn valid_string<T: Copy>(
+    key: &str,
+    value: &str,
+    choices: &[(&str, T)],
+) -> Result<T, ConfigProblem> {
+    match choices.iter().find(|(name, _)| *name == value) {
+        Some((_, choice)) => Ok(*choice),
+        None => {
+            let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+            let reason = format!("String must be one of: {}", names.join(", "));
+            Err(ConfigProblem::invalid(key, value, &reason))
+        }
+    }
+}
+
 /// Java's `s.split(":")` of a LIST item (`field:type`, `old:new`): no match gives `[s]`;
 /// otherwise trailing empty parts are dropped.
 pub(crate) fn java_split_colon(s: &str) -> Vec<&str> {

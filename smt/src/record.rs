@@ -41,6 +41,24 @@ impl ConnectRecord {
         }
     }
 
+    /// What a `$Key` / `$Value` transform's `apply` makes of one side: `schemaless` of its value
+    /// where the side has no schema (`applySchemaless`), else `with_schema` of its schema and
+    /// value (`applyWithSchema`). Cost: the one called.
+    pub fn applied_side(
+        &self,
+        side: crate::Side,
+        schemaless: impl FnOnce(&Value) -> Result<Value, ConnectError>,
+        with_schema: impl FnOnce(&SchemaRef, &Value) -> Result<(SchemaRef, Value), ConnectError>,
+    ) -> Result<(Option<SchemaRef>, Value), ConnectError> {
+        Ok(match self.side(side) {
+            (None, value) => (None, schemaless(value)?),
+            (Some(schema), value) => {
+                let (schema, value) = with_schema(schema, value)?;
+                (Some(schema), value)
+            }
+        })
+    }
+
     /// This record with one side replaced (`newRecord` of a `$Key` / `$Value` transform).
     pub fn with_side(
         mut self,

@@ -8,7 +8,7 @@
 //! then writes rows straight from Arrow.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use arrow_buffer::Buffer;
 
@@ -22,6 +22,7 @@ use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
+use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{encode_per_topic, encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
@@ -86,9 +87,9 @@ pub struct AvroConverter {
     data: AvroData,
     registry: Arc<dyn SchemaRegistry>,
     /// Decoders by (schema id, subject): the subject gives the version on the Connect schema.
-    readers: RwLock<HashMap<(i32, String), Reader>>,
+    readers: ConverterCache<(i32, String), Reader>,
     /// Encoders by (Connect schema, subject).
-    writers: RwLock<HashMap<(usize, String), (SchemaRef, Writer)>>,
+    writers: WriterCache<Writer>,
 }
 
 impl AvroConverter {
@@ -106,10 +107,10 @@ impl AvroConverter {
     pub fn new(config: AvroConverterConfig, registry: Arc<dyn SchemaRegistry>) -> AvroConverter {
         AvroConverter {
             data: AvroData::new(config.data.clone()),
+            readers: ConverterCache::bounded(config.serde.cache_size),
+            writers: WriterCache::bounded(config.serde.cache_size),
             config,
             registry,
-            readers: RwLock::new(HashMap::new()),
-            writers: RwLock::new(HashMap::new()),
         }
     }
 
@@ -168,18 +169,8 @@ impl AvroConverter {
     }
 
     fn cached_reader(&self, id: i32, topic: &str, side: Side) -> Reader {
-        let key = (id, topic.to_string());
-        if let Some(r) = self.readers.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return r;
-        }
-        let r = self.reader(id, topic, side);
-        if let Ok(mut m) = self.readers.write() {
-            if m.len() >= self.config.serde.cache_size {
-                m.clear();
-            }
-            m.insert(key, r.clone());
-        }
-        r
+        self.readers
+            .get_or_make((id, topic.to_string()), || self.reader(id, topic, side))
     }
 
     fn writer(&self, schema: &Schema, topic: &str, side: Side) -> Writer {
@@ -260,19 +251,8 @@ impl AvroConverter {
     }
 
     fn cached_writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Writer {
-        let key = (Arc::as_ptr(schema) as usize, topic.to_string());
-        if let Some((_, w)) = self.writers.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return w;
-        }
-        let w = self.writer(schema, topic, side);
-        if let Ok(mut m) = self.writers.write() {
-            if m.len() >= self.config.serde.cache_size {
-                m.clear();
-            }
-            // The schema is kept alive with its entry, so its address is not reused meanwhile.
-            m.insert(key, (schema.clone(), w.clone()));
-        }
-        w
+        self.writers
+            .get_or_make(schema, topic, || self.writer(schema, topic, side))
     }
 }
 

@@ -9,7 +9,7 @@
 //! once per subject (cached), then writes each row from Arrow as Jackson prints it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 
@@ -27,6 +27,7 @@ use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
 use crate::json::reference::read_tree;
+use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType};
@@ -76,16 +77,13 @@ struct Writer {
 
 type Cached<T> = Result<Arc<T>, ConnectError>;
 
-/// Writers by (Connect schema address, topic), each entry keeping its schema alive.
-type WriterCache = HashMap<(usize, String), (SchemaRef, Cached<Writer>)>;
-
 /// Confluent's JsonSchemaConverter.
 #[derive(Debug)]
 pub struct JsonSchemaConverter {
     config: JsonSchemaConverterConfig,
     registry: Arc<dyn SchemaRegistry>,
-    readers: RwLock<HashMap<(i32, String), Cached<Reader>>>,
-    writers: RwLock<WriterCache>,
+    readers: ConverterCache<(i32, String), Cached<Reader>>,
+    writers: WriterCache<Cached<Writer>>,
 }
 
 /// The referenced documents of `schema`, recursively, by the name its `$ref`s use.
@@ -148,8 +146,8 @@ impl JsonSchemaConverter {
         JsonSchemaConverter {
             config,
             registry,
-            readers: RwLock::new(HashMap::new()),
-            writers: RwLock::new(HashMap::new()),
+            readers: ConverterCache::unbounded(),
+            writers: WriterCache::unbounded(),
         }
     }
 
@@ -198,15 +196,9 @@ impl JsonSchemaConverter {
     }
 
     fn cached_reader(&self, id: i32, topic: &str, side: Side) -> Cached<Reader> {
-        let key = (id, topic.to_string());
-        if let Some(r) = self.readers.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return r;
-        }
-        let r = self.reader(id, topic, side).map(Arc::new);
-        if let Ok(mut m) = self.readers.write() {
-            m.insert(key, r.clone());
-        }
-        r
+        self.readers.get_or_make((id, topic.to_string()), || {
+            self.reader(id, topic, side).map(Arc::new)
+        })
     }
 
     fn writer(&self, schema: &Schema, topic: &str, side: Side) -> Result<Writer, ConnectError> {
@@ -289,16 +281,9 @@ impl JsonSchemaConverter {
     }
 
     fn cached_writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Cached<Writer> {
-        let key = (Arc::as_ptr(schema) as usize, topic.to_string());
-        if let Some((_, w)) = self.writers.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return w;
-        }
-        let w = self.writer(schema, topic, side).map(Arc::new);
-        if let Ok(mut m) = self.writers.write() {
-            // The schema is kept alive with its entry, so its address is not reused meanwhile.
-            m.insert(key, (schema.clone(), w.clone()));
-        }
-        w
+        self.writers.get_or_make(schema, topic, || {
+            self.writer(schema, topic, side).map(Arc::new)
+        })
     }
 
     /// One row's Connect value: the frame read, the payload parsed, validated and mapped.

@@ -8,7 +8,7 @@
 //! looks it up once per subject (cached), compiles an encoder once, then writes rows.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use super::data::{ProtobufData, ProtobufDataConfig};
 use super::decoder::{DecodeError, Decoder};
@@ -18,6 +18,7 @@ use super::schema_file::SchemaFile;
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
+use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{encode_per_topic, encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::message_index::{read_message_indexes, write_message_indexes};
@@ -89,29 +90,10 @@ pub struct ProtobufConverter {
     config: ProtobufConverterConfig,
     data: ProtobufData,
     registry: Arc<dyn SchemaRegistry>,
-    files: RwLock<HashMap<i32, Parsed>>,
-    readers: RwLock<HashMap<ReaderKey, Reader>>,
+    files: ConverterCache<i32, Parsed>,
+    readers: ConverterCache<ReaderKey, Reader>,
     /// Encoders by (Connect schema, subject).
-    writers: RwLock<HashMap<(usize, String), (SchemaRef, Writer)>>,
-}
-
-fn cached<K: std::hash::Hash + Eq, V: Clone>(
-    cache: &RwLock<HashMap<K, V>>,
-    limit: usize,
-    key: K,
-    make: impl FnOnce() -> V,
-) -> V {
-    if let Some(v) = cache.read().ok().and_then(|m| m.get(&key).cloned()) {
-        return v;
-    }
-    let v = make();
-    if let Ok(mut m) = cache.write() {
-        if m.len() >= limit {
-            m.clear();
-        }
-        m.insert(key, v.clone());
-    }
-    v
+    writers: WriterCache<Writer>,
 }
 
 impl ProtobufConverter {
@@ -132,16 +114,16 @@ impl ProtobufConverter {
     ) -> ProtobufConverter {
         ProtobufConverter {
             data: ProtobufData::new(config.data.clone()),
+            files: ConverterCache::bounded(config.serde.cache_size),
+            readers: ConverterCache::bounded(config.serde.cache_size),
+            writers: WriterCache::bounded(config.serde.cache_size),
             config,
             registry,
-            files: RwLock::new(HashMap::new()),
-            readers: RwLock::new(HashMap::new()),
-            writers: RwLock::new(HashMap::new()),
         }
     }
 
     fn file(&self, id: i32) -> Parsed {
-        cached(&self.files, self.config.serde.cache_size, id, || {
+        self.files.get_or_make(id, || {
             let text = self.registry.schema_by_id(id).map_err(|e| {
                 format!(
                     "Error retrieving Protobuf schema for id {id} <- {}",
@@ -197,12 +179,10 @@ impl ProtobufConverter {
     }
 
     fn cached_reader(&self, id: i32, indexes: &[i32], topic: &str, side: Side) -> Reader {
-        cached(
-            &self.readers,
-            self.config.serde.cache_size,
-            (id, indexes.to_vec(), topic.to_string()),
-            || self.reader(id, indexes, topic, side),
-        )
+        self.readers
+            .get_or_make((id, indexes.to_vec(), topic.to_string()), || {
+                self.reader(id, indexes, topic, side)
+            })
     }
 
     fn writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Writer {
@@ -301,19 +281,8 @@ impl ProtobufConverter {
     }
 
     fn cached_writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Writer {
-        let key = (Arc::as_ptr(schema) as usize, topic.to_string());
-        if let Some((_, w)) = self.writers.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return w;
-        }
-        let w = self.writer(schema, topic, side);
-        if let Ok(mut m) = self.writers.write() {
-            if m.len() >= self.config.serde.cache_size {
-                m.clear();
-            }
-            // The schema is kept alive with its entry, so its address is not reused meanwhile.
-            m.insert(key, (schema.clone(), w.clone()));
-        }
-        w
+        self.writers
+            .get_or_make(schema, topic, || self.writer(schema, topic, side))
     }
 }
 

@@ -9,6 +9,7 @@
 //!   the test server.
 //! - [`mock`]: `mock://scope` registries, process-global per scope, and their seed/dump file format.
 //! - [`canonical`]: the schema text a registry stores for a schema it is given.
+//! - [`converter_cache`]: the converters' caches of compiled readers and writers.
 //! - [`converter_rows`]: the null, error and schemaless-row bookkeeping the converters share.
 //! - [`subject`]: subject name strategies (`key.subject.name.strategy`, `value.subject.name.strategy`).
 //! - [`cache`]: a bounded client-side cache in front of any registry.
@@ -18,6 +19,7 @@
 
 pub mod cache;
 pub mod canonical;
+pub mod converter_cache;
 pub mod converter_rows;
 pub mod framing;
 pub mod http_client;

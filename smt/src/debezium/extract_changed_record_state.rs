@@ -432,7 +432,7 @@ impl Transform for ExtractChangedRecordState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::test_kit::{check, config, meta};
+    use crate::kernel::test_kit::{check, config, meta, value_record};
     use crate::record::{column_of, records_of};
     use proptest::prelude::*;
     use weir_formats::value::{Decimal, Struct};
@@ -523,17 +523,7 @@ mod tests {
     }
 
     fn record(value: Value) -> ConnectRecord {
-        ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: Some(envelope_schema()),
-            value,
-            headers: Vec::new(),
-        }
+        value_record(Some(envelope_schema()), value)
     }
 
     fn names(header: &Header) -> Vec<String> {

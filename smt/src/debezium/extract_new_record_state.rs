@@ -1214,7 +1214,7 @@ impl Transform for ExtractNewRecordState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::test_kit::{check, config, meta};
+    use crate::kernel::test_kit::{apply_to_values, check, config, meta};
     use crate::record::column_of;
     use proptest::prelude::*;
 
@@ -1647,16 +1647,7 @@ mod tests {
             ("delete.tombstone.handling.mode", "rewrite-with-tombstone"),
         ]);
         let values = vec![create(1), Value::Null, delete(2)];
-        let column = column_of(Some(&envelope_schema()), &values).expect("column");
-        let key = column_of(None, &[Value::Null, Value::Null, Value::Null]).expect("key");
-        let mut m = meta(3, false);
-        let rows = [0u32, 1, 2];
-        let output = t.apply(SegmentInput {
-            rows: &rows,
-            key: &key,
-            value: &column,
-            meta: &mut m,
-        });
+        let (output, m) = apply_to_values(&t, Some(&envelope_schema()), &values);
         assert!(output.errors.is_empty() && output.dropped.is_empty());
         let names = |r: usize| {
             m.headers
@@ -1694,16 +1685,7 @@ mod tests {
             update(2),
             envelope("d", row(3, Some("gone")), Value::Null, false),
         ];
-        let column = column_of(Some(&envelope_schema()), &values).expect("column");
-        let key = column_of(None, &[Value::Null, Value::Null, Value::Null]).expect("key");
-        let mut m = meta(3, false);
-        let rows = [0u32, 1, 2];
-        t.apply(SegmentInput {
-            rows: &rows,
-            key: &key,
-            value: &column,
-            meta: &mut m,
-        });
+        let (_, m) = apply_to_values(&t, Some(&envelope_schema()), &values);
         assert_eq!(
             [m.topic(0), m.topic(1), m.topic(2)],
             ["ann", "anon", "gone"]

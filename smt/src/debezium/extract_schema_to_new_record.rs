@@ -401,7 +401,7 @@ impl Transform for ExtractSchemaToNewRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::test_kit::{check, config};
+    use crate::kernel::test_kit::{check, config, value_record};
     use proptest::prelude::*;
 
     fn column(
@@ -492,17 +492,7 @@ mod tests {
             Value::Struct(s) => Some(s.schema.clone()),
             _ => None,
         };
-        ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: schema,
-            value,
-            headers: Vec::new(),
-        }
+        value_record(schema, value)
     }
 
     #[test]

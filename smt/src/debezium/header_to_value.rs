@@ -820,7 +820,7 @@ impl Transform for HeaderToValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::test_kit::{config, meta};
+    use crate::kernel::test_kit::{config, meta, value_record};
     use crate::record::column_of;
     use proptest::prelude::*;
 
@@ -880,15 +880,8 @@ mod tests {
 
     fn record(value: Value, headers: Vec<Header>) -> ConnectRecord {
         ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: Some(value_schema()),
-            value,
             headers,
+            ..value_record(Some(value_schema()), value)
         }
     }
 

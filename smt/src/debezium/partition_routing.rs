@@ -345,6 +345,7 @@ mod tests {
     use super::*;
     use crate::debezium::test_events;
     use crate::kernel::routing::testkit::{assert_agree, kernel, reference};
+    use crate::kernel::test_kit::value_record;
 
     fn row_schema() -> SchemaRef {
         test_events::row_schema(None)
@@ -365,15 +366,11 @@ mod tests {
                     _ => (Value::Null, row),
                 };
                 ConnectRecord {
-                    topic: "t".into(),
-                    partition: 0,
                     offset: n as i64,
-                    timestamp: None,
-                    key_schema: None,
-                    key: Value::Null,
-                    value_schema: Some(envelope_schema()),
-                    value: test_events::event(envelope_schema(), before, after, &op, tombstone),
-                    headers: Vec::new(),
+                    ..value_record(
+                        Some(envelope_schema()),
+                        test_events::event(envelope_schema(), before, after, &op, tombstone),
+                    )
                 }
             })
             .collect()

@@ -285,7 +285,7 @@ impl Transform for SchemaChangeEventFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::test_kit::{check, config};
+    use crate::kernel::test_kit::{check, config, value_record};
     use proptest::prelude::*;
     use weir_formats::value::Struct;
 
@@ -350,14 +350,7 @@ mod tests {
     fn record(value: Value) -> ConnectRecord {
         ConnectRecord {
             topic: "mysql1".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: Some(event_schema()),
-            value,
-            headers: Vec::new(),
+            ..value_record(Some(event_schema()), value)
         }
     }
 

@@ -882,7 +882,7 @@ impl Transform for TimezoneConverter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::test_kit::{check, config};
+    use crate::kernel::test_kit::{check, config, value_record};
     use proptest::prelude::*;
     use weir_formats::schema::SchemaRef;
 
@@ -976,14 +976,7 @@ mod tests {
     fn record(value: Value, topic: &str) -> ConnectRecord {
         ConnectRecord {
             topic: topic.into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: Some(envelope_schema()),
-            value,
-            headers: Vec::new(),
+            ..value_record(Some(envelope_schema()), value)
         }
     }
 

@@ -23,7 +23,7 @@ use arrow_array::types::{
     Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
-use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
+use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{arrow_type, struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
 use weir_formats::decimal_column::{is_own_scale, DecimalColumn};
@@ -45,9 +45,7 @@ use crate::kernel::segment_output::{assemble, fail_non_null_rows, side_column};
 
 use crate::kernel::defaults::{children_with_defaults, field_value};
 
-use crate::kernel::fields::map_put;
-
-use crate::kernel::fields::positions_by_name;
+use crate::kernel::fields::{map_get, map_put, positions_by_name, put_map_column};
 use crate::kernel::java_time_format::SimpleDateFormat;
 use crate::kernel::per_row::per_row;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
@@ -426,17 +424,7 @@ impl Cast {
                 }
                 None => new_null_array(&arrow_type(&Schema::new(target.kind())), n),
             };
-            let field = Arc::new(ArrowField::new(name, data.data_type().clone(), true));
-            match position {
-                Some(i) => {
-                    fields[i] = field;
-                    columns[i] = data;
-                }
-                None => {
-                    fields.push(field);
-                    columns.push(data);
-                }
-            }
+            put_map_column(&mut fields, &mut columns, position, name, data);
         }
         let new = match rebuild_struct(array, fields.into(), columns, &errors) {
             Ok(data) => Column { schema: None, data },
@@ -455,10 +443,7 @@ impl Cast {
         };
         let mut updated = entries.clone();
         for (name, target) in &self.spec.fields {
-            let original = entries
-                .iter()
-                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-                .map_or(&Value::Null, |(_, v)| v);
+            let original = map_get(entries, name);
             map_put(&mut updated, name, cast_value(None, original, *target)?);
         }
         Ok(Value::Map(updated))
@@ -501,17 +486,14 @@ impl Transform for Cast {
     }
 
     fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        let (schema, value) = record.side(self.side);
-        if value.is_null() {
+        if record.side(self.side).1.is_null() {
             return Ok(Some(record));
         }
-        let (schema, value) = match schema {
-            None => (None, self.record_schemaless(value)?),
-            Some(schema) => {
-                let (schema, value) = self.record_with_schema(schema, value)?;
-                (Some(schema), value)
-            }
-        };
+        let (schema, value) = record.applied_side(
+            self.side,
+            |value| self.record_schemaless(value),
+            |schema, value| self.record_with_schema(schema, value),
+        )?;
         Ok(Some(record.with_side(self.side, schema, value)))
     }
 }
@@ -1180,7 +1162,8 @@ fn by_row(n: usize, errors: Vec<(usize, ConnectError)>) -> Vec<Option<ConnectErr
 mod tests {
     use super::*;
     use crate::kernel::test_kit::{
-        check, config, present, schemaless_rows, struct_schema, struct_value, NAMES,
+        check, config, fitting_struct_rows, null_side, present, primitive_schema, schemaless_rows,
+        NAMES, PRIMITIVES,
     };
     use proptest::prelude::*;
 
@@ -1216,21 +1199,7 @@ mod tests {
     }
 
     fn leaf_schema() -> impl Strategy<Value = SchemaRef> {
-        let kinds = prop_oneof![
-            Just(Schema::new(SchemaKind::Int8)),
-            Just(Schema::new(SchemaKind::Int16)),
-            Just(Schema::new(SchemaKind::Int32)),
-            Just(Schema::new(SchemaKind::Int64)),
-            Just(Schema::new(SchemaKind::Float32)),
-            Just(Schema::new(SchemaKind::Float64)),
-            Just(Schema::new(SchemaKind::Boolean)),
-            Just(Schema::new(SchemaKind::String)),
-            Just(Schema::new(SchemaKind::Bytes)),
-            Just(Schema::decimal(2)),
-            Just(Schema::date()),
-            Just(Schema::time()),
-            Just(Schema::timestamp()),
-        ];
+        let kinds = prop_oneof![PRIMITIVES => primitive_schema(), 1 => Just(Schema::time())];
         (kinds, any::<bool>())
             .prop_map(|(s, optional)| if optional { s.optional() } else { s }.into_ref())
     }
@@ -1269,34 +1238,21 @@ mod tests {
         .boxed()
     }
 
-    fn nulls(n: usize) -> (Option<SchemaRef>, Vec<Value>) {
-        (None, vec![Value::Null; n])
-    }
-
     proptest! {
         #[test]
         fn struct_fields_agree(
-            (schema, rows) in struct_schema().prop_flat_map(|s| {
-                let rows = prop::collection::vec(
-                    prop_oneof![1 => Just(Value::Null), 6 => struct_value(&s)], 0..6);
-                (Just(s), rows)
-            }),
+            (schema, rows) in fitting_struct_rows(),
             spec in field_spec(),
             defaults in any::<bool>(),
             key_side in any::<bool>(),
         ) {
-            let rows: Vec<Value> = if schema.optional {
-                rows
-            } else {
-                rows.into_iter().filter(|r| !r.is_null()).collect()
-            };
             let n = rows.len();
             let rnwd = defaults.to_string();
             let pairs = [("spec", spec.as_str()), ("replace.null.with.default", rnwd.as_str())];
             if key_side {
-                check(&cast(&pairs, Side::Key), (Some(schema), rows), nulls(n), false)?;
+                check(&cast(&pairs, Side::Key), (Some(schema), rows), null_side(n), false)?;
             } else {
-                check(&cast(&pairs, Side::Value), nulls(n), (Some(schema), rows), false)?;
+                check(&cast(&pairs, Side::Value), null_side(n), (Some(schema), rows), false)?;
             }
         }
 
@@ -1307,13 +1263,13 @@ mod tests {
         ) {
             let n = rows.len();
             let t = cast(&[("spec", target)], Side::Value);
-            check(&t, nulls(n), (Some(schema), rows), false)?;
+            check(&t, null_side(n), (Some(schema), rows), false)?;
         }
 
         #[test]
         fn schemaless_fields_agree(rows in schemaless_rows(), spec in field_spec()) {
             let n = rows.len();
-            check(&cast(&[("spec", spec.as_str())], Side::Value), nulls(n), (None, rows), false)?;
+            check(&cast(&[("spec", spec.as_str())], Side::Value), null_side(n), (None, rows), false)?;
         }
 
         #[test]
@@ -1322,7 +1278,7 @@ mod tests {
             target in prop::sample::select(TARGETS.to_vec()),
         ) {
             let n = rows.len();
-            check(&cast(&[("spec", target)], Side::Key), (None, rows), nulls(n), false)?;
+            check(&cast(&[("spec", target)], Side::Key), (None, rows), null_side(n), false)?;
         }
     }
 

@@ -358,17 +358,7 @@ mod tests {
     fn non_struct_schemas_fail_like_kafka() {
         let schema = s(SchemaKind::Int32).optional().into_ref();
         let extract = extract(&[("field", "a")], Side::Value);
-        let record = |value| ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: Some(schema.clone()),
-            value,
-            headers: vec![],
-        };
+        let record = |value| value_record(Some(schema.clone()), value);
         assert_eq!(
             extract
                 .apply_record(record(Value::Int32(1)))
@@ -398,17 +388,7 @@ mod tests {
             .optional()
             .into_ref();
         let extract = extract(&[("field", "a.b")], Side::Value);
-        let record = ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: Some(schema),
-            value: Value::Null,
-            headers: vec![],
-        };
+        let record = value_record(Some(schema), Value::Null);
         assert_eq!(
             extract.apply_record(record).unwrap_err().message,
             "Unknown field: a.b"

@@ -435,24 +435,20 @@ impl Transform for Flatten {
     }
 
     fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        let (schema, value) = record.side(self.side);
-        if value.is_null() {
+        if record.side(self.side).1.is_null() {
             return Ok(Some(record));
         }
-        let (schema, value) = match schema {
-            Some(schema) => {
-                let (schema, value) = self.record_with_schema(schema, value)?;
-                (Some(schema), value)
-            }
-            None => {
-                let Value::Map(entries) = value else {
-                    return Err(require_map_error(PURPOSE, value));
-                };
-                let mut out = Vec::new();
-                self.flatten_map(entries, "", &mut out)?;
-                (None, Value::Map(out))
-            }
+        let schemaless = |value: &Value| {
+            let Value::Map(entries) = value else {
+                return Err(require_map_error(PURPOSE, value));
+            };
+            let mut out = Vec::new();
+            self.flatten_map(entries, "", &mut out)?;
+            Ok(Value::Map(out))
         };
+        let (schema, value) = record.applied_side(self.side, schemaless, |schema, value| {
+            self.record_with_schema(schema, value)
+        })?;
         Ok(Some(record.with_side(self.side, schema, value)))
     }
 }

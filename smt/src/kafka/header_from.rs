@@ -30,7 +30,7 @@ use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
-use crate::config::{ConfigProblem, TransformConfig};
+use crate::config::{valid_string, ConfigProblem, TransformConfig};
 use crate::kernel::fields::positions_by_name;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::routing::kept_except;
@@ -108,17 +108,11 @@ impl HeaderFrom {
     pub fn from_config(config: &TransformConfig, side: Side) -> Result<HeaderFrom, ConfigProblem> {
         let fields = non_empty_list(config, "fields")?;
         let headers = non_empty_list(config, "headers")?;
-        let operation = match config.required_string("operation")?.as_str() {
-            "move" => Operation::Move,
-            "copy" => Operation::Copy,
-            other => {
-                return Err(ConfigProblem::invalid(
-                    "operation",
-                    other,
-                    "String must be one of: move, copy",
-                ))
-            }
-        };
+        let operation = valid_string(
+            "operation",
+            &config.required_string("operation")?,
+            &[("move", Operation::Move), ("copy", Operation::Copy)],
+        )?;
         let replace_null_with_default = config.boolean_or("replace.null.with.default", true)?;
         if headers.len() != fields.len() {
             return Err(ConfigProblem::new(
@@ -539,6 +533,7 @@ mod tests {
     use crate::kernel::routing::testkit::{
         arb_segment, assert_agree, kernel, reference, struct_schema,
     };
+    use crate::kernel::test_kit::value_record;
     use crate::record::column_of;
 
     fn config(pairs: &[(&str, &str)]) -> TransformConfig {
@@ -582,20 +577,6 @@ mod tests {
         }
     }
 
-    fn record(schema: Option<SchemaRef>, value: Value) -> ConnectRecord {
-        ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: schema,
-            value,
-            headers: Vec::new(),
-        }
-    }
-
     #[test]
     fn move_replaces_remaining_nulls_with_defaults_and_copy_does_not() {
         let schema = struct_schema();
@@ -604,7 +585,7 @@ mod tests {
             values: vec![Value::Int64(7), Value::Null, Value::Null],
         });
         let moved = header_from(Side::Value, "id", "h", "move", true)
-            .apply_record(record(Some(schema.clone()), value.clone()))
+            .apply_record(value_record(Some(schema.clone()), value.clone()))
             .unwrap()
             .unwrap();
         let Value::Struct(s) = &moved.value else {
@@ -614,7 +595,7 @@ mod tests {
         assert!(!moved.value_schema.as_ref().unwrap().optional);
         assert_eq!(moved.headers[0].value, Value::Int64(7));
         let copied = header_from(Side::Value, "name", "h", "copy", false)
-            .apply_record(record(Some(schema), value.clone()))
+            .apply_record(value_record(Some(schema), value.clone()))
             .unwrap()
             .unwrap();
         assert_eq!(copied.value, value);
@@ -632,7 +613,7 @@ mod tests {
         });
         let records: Vec<ConnectRecord> = values
             .iter()
-            .map(|v| record(Some(schema.clone()), v.clone()))
+            .map(|v| value_record(Some(schema.clone()), v.clone()))
             .collect();
         let t = header_from(Side::Value, "id", "h", "move", true);
         assert_agree(&kernel(&t, &records), &reference(&t, &records));
@@ -655,13 +636,13 @@ mod tests {
     fn nulls_and_missing_fields_fail_like_kafka() {
         let t = header_from(Side::Value, "id", "h", "move", true);
         assert_eq!(
-            t.apply_record(record(None, Value::Null))
+            t.apply_record(value_record(None, Value::Null))
                 .unwrap_err()
                 .message,
             "Only Map objects supported in absence of schema for [header move], found: null"
         );
         assert_eq!(
-            t.apply_record(record(Some(struct_schema()), Value::Null))
+            t.apply_record(value_record(Some(struct_schema()), Value::Null))
                 .unwrap_err()
                 .message,
             "Only Struct objects supported for [header move], found: null"
@@ -672,7 +653,7 @@ mod tests {
             values: vec![Value::Int64(1), Value::Null, Value::Null],
         });
         assert_eq!(
-            t.apply_record(record(Some(struct_schema()), value))
+            t.apply_record(value_record(Some(struct_schema()), value))
                 .unwrap_err()
                 .message,
             MISSING_FIELD_NPE

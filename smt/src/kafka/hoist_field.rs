@@ -237,15 +237,8 @@ mod tests {
         )
         .unwrap();
         let record = ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
             key_schema: Some(required),
-            key: Value::Null,
-            value_schema: None,
-            value: Value::Null,
-            headers: vec![],
+            ..value_record(None, Value::Null)
         };
         assert_eq!(
             hoist.apply_record(record).unwrap_err().message,

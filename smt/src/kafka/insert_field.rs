@@ -13,7 +13,7 @@ use arrow_array::builder::StringViewBuilder;
 use arrow_array::{
     Array, ArrayRef, Int32Array, Int64Array, StructArray, TimestampMillisecondArray,
 };
-use arrow_schema::{Field as ArrowField, FieldRef, Fields};
+use arrow_schema::{FieldRef, Fields};
 use weir_formats::batch::Column;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
@@ -21,8 +21,8 @@ use weir_formats::value::{Struct, Value};
 
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
 use crate::kernel::defaults::{children_with_defaults, field_value};
-use crate::kernel::fields::{map_put, push_unique_named};
-use crate::kernel::per_row::per_row;
+use crate::kernel::fields::{map_put, push_unique_named, put_map_column};
+use crate::kernel::per_row::{per_map_column, per_row};
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
 use crate::kernel::schema_copy::copy_schema_basics;
@@ -355,21 +355,8 @@ impl InsertField {
                 continue;
             }
             let column = self.inserted_column(input, *source, true, &mut missing);
-            let field = Arc::new(ArrowField::new(
-                &spec.name,
-                column.data_type().clone(),
-                true,
-            ));
-            match fields.iter().position(|f| f.name() == &spec.name) {
-                Some(i) => {
-                    fields[i] = field;
-                    columns[i] = column;
-                }
-                None => {
-                    fields.push(field);
-                    columns.push(column);
-                }
-            }
+            let position = fields.iter().position(|f| f.name() == &spec.name);
+            put_map_column(&mut fields, &mut columns, position, &spec.name, column);
         }
         let built = struct_array(fields.into(), columns, array.nulls().cloned(), array.len())
             .map_err(arrow_failure)?;
@@ -446,29 +433,21 @@ impl Transform for InsertField {
         let column = side_column(&input, self.side).clone();
         match &column.schema {
             Some(schema) => self.apply_schema(&input, &column, schema),
-            None => match column.data.as_any().downcast_ref::<StructArray>() {
-                Some(array) => self.apply_schemaless(&input, array),
-                None if column.data.null_count() == column.data.len() => {
-                    SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone())
-                }
-                // Not a map: the reference reports each row (`requireMap`).
-                None => per_row(&input, self.side, self),
-            },
+            None => per_map_column(&input, self.side, self, &column, |array| {
+                self.apply_schemaless(&input, array)
+            }),
         }
     }
 
     fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        let (schema, value) = record.side(self.side);
-        if value.is_null() {
+        if record.side(self.side).1.is_null() {
             return Ok(Some(record));
         }
-        let (schema, value) = match schema {
-            None => (None, self.record_schemaless(&record, value)?),
-            Some(_) => {
-                let (schema, value) = self.record_with_schema(&record, value)?;
-                (Some(schema), value)
-            }
-        };
+        let (schema, value) = record.applied_side(
+            self.side,
+            |value| self.record_schemaless(&record, value),
+            |_, value| self.record_with_schema(&record, value),
+        )?;
         Ok(Some(record.with_side(self.side, schema, value)))
     }
 }
@@ -513,10 +492,7 @@ mod tests {
     proptest! {
         #[test]
         fn kernel_agrees_with_reference_schemad(
-            (schema, values) in struct_schema().prop_flat_map(|s| {
-                let row = prop_oneof![1 => Just(Value::Null), 5 => struct_value(&s)];
-                (Just(s), prop::collection::vec(row, 0..6))
-            }),
+            (schema, values) in struct_rows(),
             replace in any::<bool>(),
             required_ts in any::<bool>(),
             gaps in any::<bool>(),
@@ -579,19 +555,11 @@ mod tests {
             schema: schema.clone(),
             values: vec![Value::String("x".into())],
         });
-        let values = crate::record::column_of(Some(&schema), &[row, Value::Null]).unwrap();
-        let keys = crate::record::column_of(None, &[Value::Null, Value::Null]).unwrap();
-        let mut m = meta(2, false);
         let t = insert(
             &[("static.field", "name"), ("static.value", "v")],
             Side::Value,
         );
-        let out = t.apply(SegmentInput {
-            rows: &[0, 1],
-            key: &keys,
-            value: &values,
-            meta: &mut m,
-        });
+        let (out, _) = apply_to_values(&t, Some(&schema), &[row, Value::Null]);
         assert_eq!(out.errors.len(), 1);
         assert_eq!(
             out.errors[0].1.message,
@@ -617,15 +585,8 @@ mod tests {
             Side::Value,
         );
         let mut record = ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
             offset: 1,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: None,
-            value: row,
-            headers: vec![],
+            ..value_record(None, row)
         };
         let out = t.apply_record(record.clone()).unwrap().unwrap();
         assert_eq!(
@@ -650,15 +611,8 @@ mod tests {
     fn non_map_schemaless_values_fail_require_map() {
         let t = insert(&[("topic.field", "t")], Side::Value);
         let record = ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
             offset: 1,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: None,
-            value: Value::Int64(3),
-            headers: vec![],
+            ..value_record(None, Value::Int64(3))
         };
         assert_eq!(
             t.apply_record(record).unwrap_err().message,

@@ -26,7 +26,7 @@ use crate::kernel::segment_output::{assemble, side_column, RowOutcome};
 
 use crate::kernel::defaults::{field_value, fill_default};
 
-use crate::kernel::fields::map_put;
+use crate::kernel::fields::{map_get, map_put};
 
 use crate::config::required_list;
 use crate::kernel::fields::positions_by_name;
@@ -521,11 +521,7 @@ impl MaskField {
         };
         let mut updated = entries.clone();
         for name in &self.config.fields {
-            let current = entries
-                .iter()
-                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-                .map_or(&Value::Null, |(_, v)| v);
-            map_put(&mut updated, name, self.masked(current)?);
+            map_put(&mut updated, name, self.masked(map_get(entries, name))?);
         }
         Ok(Value::Map(updated))
     }
@@ -652,10 +648,7 @@ mod tests {
     proptest! {
         #[test]
         fn kernel_agrees_with_reference_schemad(
-            (schema, values) in struct_schema().prop_flat_map(|s| {
-                let row = prop_oneof![1 => Just(Value::Null), 5 => struct_value(&s)];
-                (Just(s), prop::collection::vec(row, 0..6))
-            }),
+            (schema, values) in struct_rows(),
             pairs in configs(),
         ) {
             let t = mask(&pairs, Side::Value);
@@ -765,16 +758,8 @@ mod tests {
             Value::Map(vec![(Value::String("a".into()), Value::Int64(7))]),
             Value::Null,
         ];
-        let values = crate::record::column_of(None, &rows).unwrap();
-        let keys = crate::record::column_of(None, &[Value::Null, Value::Null]).unwrap();
-        let mut m = meta(2, false);
         let t = mask(&[("fields", "a,b")], Side::Value);
-        let out = t.apply(SegmentInput {
-            rows: &[0, 1],
-            key: &keys,
-            value: &values,
-            meta: &mut m,
-        });
+        let (out, _) = apply_to_values(&t, None, &rows);
         assert_eq!(out.errors.len(), 1);
         assert_eq!(
             out.errors[0].1.message,

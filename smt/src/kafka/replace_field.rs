@@ -30,7 +30,7 @@ use crate::kernel::defaults::{field_value, fill_default};
 use crate::kernel::fields::{map_put, push_unique_named};
 
 use crate::kernel::fields::positions_by_name;
-use crate::kernel::per_row::per_row;
+use crate::kernel::per_row::{per_map_column, per_row};
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
 use crate::kernel::schema_copy::copy_schema_basics;
@@ -421,29 +421,21 @@ impl Transform for ReplaceField {
         let column = side_column(&input, self.side).clone();
         match &column.schema {
             Some(schema) => self.apply_schema(&input, &column, schema),
-            None => match column.data.as_any().downcast_ref::<StructArray>() {
-                Some(array) => self.apply_schemaless(&input, array),
-                None if column.data.null_count() == column.data.len() => {
-                    SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone())
-                }
-                // Not a map: the reference reports each row (`requireMap`).
-                None => per_row(&input, self.side, self),
-            },
+            None => per_map_column(&input, self.side, self, &column, |array| {
+                self.apply_schemaless(&input, array)
+            }),
         }
     }
 
     fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        let (schema, value) = record.side(self.side);
-        if value.is_null() {
+        if record.side(self.side).1.is_null() {
             return Ok(Some(record));
         }
-        let (schema, value) = match schema {
-            None => (None, self.record_schemaless(value)?),
-            Some(_) => {
-                let (schema, value) = self.record_with_schema(value)?;
-                (Some(schema), value)
-            }
-        };
+        let (schema, value) = record.applied_side(
+            self.side,
+            |value| self.record_schemaless(value),
+            |_, value| self.record_with_schema(value),
+        )?;
         Ok(Some(record.with_side(self.side, schema, value)))
     }
 }
@@ -519,10 +511,7 @@ mod tests {
     proptest! {
         #[test]
         fn kernel_agrees_with_reference_schemad(
-            (schema, values) in struct_schema().prop_flat_map(|s| {
-                let row = prop_oneof![1 => Just(Value::Null), 5 => struct_value(&s)];
-                (Just(s), prop::collection::vec(row, 0..6))
-            }),
+            (schema, values) in struct_rows(),
             pairs in configs(),
         ) {
             let t = replace(&pairs, Side::Value);
@@ -555,17 +544,7 @@ mod tests {
             values: vec![Value::Int32(1), Value::Int32(2)],
         });
         let t = replace(&[("renames", "a:b")], Side::Value);
-        let record = ConnectRecord {
-            topic: "t".into(),
-            partition: 0,
-            offset: 0,
-            timestamp: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: Some(schema),
-            value,
-            headers: vec![],
-        };
+        let record = value_record(Some(schema), value);
         assert_eq!(
             t.apply_record(record).unwrap_err().message,
             "Cannot create field because of field name duplication b"

@@ -22,7 +22,7 @@ use arrow_array::{
     new_null_array, Array, ArrayRef, Date32Array, Int64Array, StructArray, Time32MillisecondArray,
     TimestampMillisecondArray,
 };
-use arrow_schema::{DataType, Field as ArrowField, FieldRef, Fields, TimeUnit};
+use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
 use weir_formats::decimal_column::is_own_scale;
@@ -30,6 +30,7 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, LogicalType, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
+use crate::config::valid_string;
 use crate::kernel::millis::MS_PER_DAY;
 use crate::kernel::row_errors::{rebuild_struct, row_outcomes};
 
@@ -37,7 +38,7 @@ use crate::kernel::segment_output::{assemble, side_column};
 
 use crate::kernel::defaults::{children_with_defaults, field_value};
 
-use crate::kernel::fields::map_put;
+use crate::kernel::fields::{map_get, map_put, put_map_column};
 
 use crate::kernel::java_time_format::SimpleDateFormat;
 use crate::kernel::per_row::per_row;
@@ -125,34 +126,28 @@ impl Settings {
     /// `CONFIG_DEF` in definition order, then `configure`'s checks.
     fn parse(config: &TransformConfig) -> Result<Settings, ConfigProblem> {
         let field = config.string_or("field", "");
-        let target = match config.required_string("target.type")?.as_str() {
-            "string" => Kind::String,
-            "unix" => Kind::Unix,
-            "Date" => Kind::Date,
-            "Time" => Kind::Time,
-            "Timestamp" => Kind::Timestamp,
-            other => {
-                return Err(ConfigProblem::invalid(
-                    "target.type",
-                    other,
-                    "String must be one of: string, unix, Date, Time, Timestamp",
-                ))
-            }
-        };
+        let target = valid_string(
+            "target.type",
+            &config.required_string("target.type")?,
+            &[
+                ("string", Kind::String),
+                ("unix", Kind::Unix),
+                ("Date", Kind::Date),
+                ("Time", Kind::Time),
+                ("Timestamp", Kind::Timestamp),
+            ],
+        )?;
         let pattern = config.string_or("format", "");
-        let precision = match config.string_or("unix.precision", "milliseconds").as_str() {
-            "seconds" => Precision::Seconds,
-            "milliseconds" => Precision::Milliseconds,
-            "microseconds" => Precision::Microseconds,
-            "nanoseconds" => Precision::Nanoseconds,
-            other => {
-                return Err(ConfigProblem::invalid(
-                    "unix.precision",
-                    other,
-                    "String must be one of: nanoseconds, microseconds, milliseconds, seconds",
-                ))
-            }
-        };
+        let precision = valid_string(
+            "unix.precision",
+            &config.string_or("unix.precision", "milliseconds"),
+            &[
+                ("nanoseconds", Precision::Nanoseconds),
+                ("microseconds", Precision::Microseconds),
+                ("milliseconds", Precision::Milliseconds),
+                ("seconds", Precision::Seconds),
+            ],
+        )?;
         let replace_null_with_default = config.boolean_or("replace.null.with.default", true)?;
         if target == Kind::String && pattern.is_empty() {
             return Err(ConfigProblem::new(
@@ -554,17 +549,7 @@ impl TimestampConverter {
             }
             None => new_null_array(&self.output_type(true), n),
         };
-        let field = Arc::new(ArrowField::new(name, data.data_type().clone(), true));
-        match position {
-            Some(i) => {
-                fields[i] = field;
-                columns[i] = data;
-            }
-            None => {
-                fields.push(field);
-                columns.push(data);
-            }
-        }
+        put_map_column(&mut fields, &mut columns, position, name, data);
         match rebuild_struct(array, fields.into(), columns, &errors) {
             Ok(data) => {
                 let new = Column { schema: None, data };
@@ -698,11 +683,7 @@ impl TimestampConverter {
             return Err(require_map_error(PURPOSE, value));
         };
         let name = &self.settings.field;
-        let original = entries
-            .iter()
-            .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-            .map_or(&Value::Null, |(_, v)| v);
-        let converted = self.settings.convert_value(original, None)?;
+        let converted = self.settings.convert_value(map_get(entries, name), None)?;
         let mut updated = entries.clone();
         map_put(&mut updated, name, converted);
         Ok(Value::Map(updated))
@@ -719,14 +700,11 @@ impl Transform for TimestampConverter {
     }
 
     fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError> {
-        let (schema, value) = record.side(self.side);
-        let (schema, value) = match schema {
-            None => (None, self.record_schemaless(value)?),
-            Some(schema) => {
-                let (schema, value) = self.record_with_schema(schema, value)?;
-                (Some(schema), value)
-            }
-        };
+        let (schema, value) = record.applied_side(
+            self.side,
+            |value| self.record_schemaless(value),
+            |schema, value| self.record_with_schema(schema, value),
+        )?;
         Ok(Some(record.with_side(self.side, schema, value)))
     }
 }
@@ -835,7 +813,7 @@ fn keep_valid_errors(
 mod tests {
     use super::*;
     use crate::kernel::test_kit::{
-        check, config, schemaless_rows, struct_schema, struct_value, NAMES,
+        check, config, fitting_struct_rows, null_side, schemaless_rows, NAMES,
     };
     use proptest::prelude::*;
 
@@ -862,10 +840,6 @@ mod tests {
             ("unix.precision", precision),
             ("format", "yyyy-MM-dd HH:mm"),
         ]
-    }
-
-    fn nulls(n: usize) -> (Option<SchemaRef>, Vec<Value>) {
-        (None, vec![Value::Null; n])
     }
 
     fn timestamp_texts() -> BoxedStrategy<Value> {
@@ -910,21 +884,12 @@ mod tests {
     proptest! {
         #[test]
         fn struct_fields_agree(
-            (schema, rows) in struct_schema().prop_flat_map(|s| {
-                let rows = prop::collection::vec(
-                    prop_oneof![1 => Just(Value::Null), 6 => struct_value(&s)], 0..6);
-                (Just(s), rows)
-            }),
+            (schema, rows) in fitting_struct_rows(),
             (field, target, precision) in settings(),
         ) {
-            let rows: Vec<Value> = if schema.optional {
-                rows
-            } else {
-                rows.into_iter().filter(|r| !r.is_null()).collect()
-            };
             let n = rows.len();
             let t = converter(&pairs(&field, target, precision));
-            check(&t, nulls(n), (Some(schema), rows), false)?;
+            check(&t, null_side(n), (Some(schema), rows), false)?;
         }
 
         #[test]
@@ -941,14 +906,14 @@ mod tests {
             } else {
                 rows
             };
-            check(&t, nulls(n), (schema, rows), false)?;
+            check(&t, null_side(n), (schema, rows), false)?;
         }
 
         #[test]
         fn schemaless_fields_agree(rows in schemaless_rows(), (field, target, precision) in settings()) {
             let n = rows.len();
             let t = converter(&pairs(&field, target, precision));
-            check(&t, nulls(n), (None, rows), false)?;
+            check(&t, null_side(n), (None, rows), false)?;
         }
     }
 

@@ -15,6 +15,7 @@ use arrow_schema::{DataType, Field as ArrowField, FieldRef};
 use weir_formats::arrow_mapping::struct_fields;
 use weir_formats::batch::Column;
 use weir_formats::error::ConnectError;
+use weir_formats::java_hash_order::hash_map_order_sized;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 
@@ -27,8 +28,8 @@ use crate::kernel::defaults::{field_value, fill_default};
 use crate::kernel::per_row::per_row;
 
 use crate::config::required_list;
-use crate::kernel::fields::positions_by_name;
 use crate::kernel::fields::push_unique_named;
+use crate::kernel::fields::{map_get, positions_by_name};
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
 use crate::record::ConnectRecord;
@@ -72,7 +73,9 @@ impl ValueToKey {
     pub fn new(config: &TransformConfig) -> Result<ValueToKey, ConfigProblem> {
         let fields = required_list(config, "fields")?;
         let replace_null_with_default = config.boolean_or("replace.null.with.default", true)?;
-        let map_order = hash_map_order(&fields, fields.len())
+        // Kafka's `new HashMap<>(fields.size())`.
+        let names: Vec<&str> = fields.iter().map(String::as_str).collect();
+        let map_order = hash_map_order_sized(&names, fields.len())
             .into_iter()
             .map(|i| fields[i].clone())
             .collect();
@@ -225,12 +228,7 @@ impl ValueToKey {
         let Value::Map(entries) = value else {
             return Err(require_map_error(PURPOSE, value));
         };
-        let get = |name: &str| {
-            entries
-                .iter()
-                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-                .map_or(Value::Null, |(_, v)| v.clone())
-        };
+        let get = |name: &str| map_get(entries, name).clone();
         let key = self
             .map_order
             .iter()
@@ -284,57 +282,6 @@ impl Transform for ValueToKey {
     }
 }
 
-/// Java's `String.hashCode()`: over UTF-16 code units.
-fn java_hash(text: &str) -> i32 {
-    text.encode_utf16()
-        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
-}
-
-/// The order in which a `new HashMap<>(initial_capacity)` that had `keys` put into it, in order,
-/// iterates them: the indices of the distinct keys (first put), by bucket of the final table,
-/// then in insertion order. Cost: O(keys), once per config.
-fn hash_map_order(keys: &[String], initial_capacity: usize) -> Vec<usize> {
-    let mut threshold = table_size_for(initial_capacity);
-    let mut capacity = 0usize;
-    let mut distinct: Vec<usize> = Vec::new();
-    let mut seen = HashSet::new();
-    for (i, key) in keys.iter().enumerate() {
-        if capacity == 0 {
-            (capacity, threshold) = resized(capacity, threshold);
-        }
-        if !seen.insert(key.as_str()) {
-            continue;
-        }
-        distinct.push(i);
-        if distinct.len() > threshold {
-            (capacity, threshold) = resized(capacity, threshold);
-        }
-    }
-    let bucket = |i: &usize| {
-        let h = java_hash(&keys[*i]) as u32;
-        ((h ^ (h >> 16)) as usize) & (capacity.max(1) - 1)
-    };
-    distinct.sort_by_key(|i| (bucket(i), *i));
-    distinct
-}
-
-/// `HashMap.tableSizeFor`: the next power of two.
-fn table_size_for(capacity: usize) -> usize {
-    capacity.max(1).next_power_of_two().min(1 << 30)
-}
-
-/// `HashMap.resize()`: the next capacity and threshold.
-fn resized(capacity: usize, threshold: usize) -> (usize, usize) {
-    let (new_capacity, doubled) = match (capacity, threshold) {
-        (0, 0) => (16, Some(12)),
-        (0, t) => (t, None),
-        (c, t) if c >= 16 => (c * 2, Some(t * 2)),
-        (c, _) => (c * 2, None),
-    };
-    let new_threshold = doubled.unwrap_or(new_capacity * 3 / 4);
-    (new_capacity, new_threshold)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,10 +304,7 @@ mod tests {
     proptest! {
         #[test]
         fn kernel_agrees_with_reference_schemad(
-            (schema, values) in struct_schema().prop_flat_map(|s| {
-                let row = prop_oneof![1 => Just(Value::Null), 5 => struct_value(&s)];
-                (Just(s), prop::collection::vec(row, 0..6))
-            }),
+            (schema, values) in struct_rows(),
             fields in field_lists(),
             replace in any::<bool>(),
         ) {
@@ -379,17 +323,13 @@ mod tests {
 
     #[test]
     fn schemaless_keys_iterate_like_java_hash_maps() {
-        let order = |keys: &[&str]| -> Vec<String> {
-            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-            hash_map_order(&keys, keys.len())
-                .into_iter()
-                .map(|i| keys[i].clone())
-                .collect()
-        };
-        assert_eq!(order(&["id", "name"]), vec!["name", "id"]);
-        assert_eq!(order(&["id", "nosuch"]), vec!["id", "nosuch"]);
-        assert_eq!(order(&["id", "id"]), vec!["id"]);
-        assert_eq!(java_hash("name"), 3_373_707);
+        let order = |fields: &str| v2k(fields, true).map_order;
+        assert_eq!(order("id,name"), vec!["name", "id"]);
+        assert_eq!(order("id,nosuch"), vec!["id", "nosuch"]);
+        assert_eq!(order("id,id"), vec!["id"]);
+        // A map made for 3 keys has 4 buckets, not 16: "a" (97) and "e" (101) share bucket 1,
+        // "c" (99) is in bucket 3.
+        assert_eq!(order("e,c,a"), vec!["e", "a", "c"]);
     }
 
     #[test]

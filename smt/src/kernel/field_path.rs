@@ -11,6 +11,7 @@ use weir_formats::schema::{Field, Schema, SchemaKind};
 use weir_formats::value::{Struct, Value};
 
 use crate::config::{ConfigProblem, TransformConfig};
+use crate::kernel::fields::map_get;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 
 /// The setting that selects the path syntax.
@@ -155,15 +156,6 @@ fn struct_field<'s>(schema: &'s Schema, name: &str) -> Result<Option<&'s Field>,
             "Cannot look up fields on non-struct type",
         )),
     }
-}
-
-/// `Map.get(name)` on a schemaless map: the value of the string key `name`, or null.
-fn map_get<'v>(entries: &'v [(Value, Value)], name: &str) -> &'v Value {
-    static NULL: Value = Value::Null;
-    entries
-        .iter()
-        .find(|(k, _)| matches!(k, Value::String(s) if s == name))
-        .map_or(&NULL, |(_, v)| v)
 }
 
 /// `buildFieldPathV2`: the steps, or the byte index of the backtick left unmatched. Backticks,

@@ -1,11 +1,25 @@
-//! Adding fields: `SchemaBuilder.field`'s duplicate check, `HashMap.put` on a schemaless map,
-//! and a name list's positions for linear-time lookups.
+//! Adding fields: `SchemaBuilder.field`'s duplicate check, `HashMap.get` / `HashMap.put` on a
+//! schemaless map (as values and as a map's Arrow columns), and a name list's positions for
+//! linear-time lookups.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use arrow_array::ArrayRef;
+use arrow_schema::{Field as ArrowField, FieldRef};
 use weir_formats::error::ConnectError;
 use weir_formats::schema::Field;
 use weir_formats::value::Value;
+
+/// `Map.get(name)` on a schemaless map: the value of the string key `name`, or null. Cost: a
+/// scan of the entries.
+pub(crate) fn map_get<'v>(entries: &'v [(Value, Value)], name: &str) -> &'v Value {
+    static NULL: Value = Value::Null;
+    entries
+        .iter()
+        .find(|(k, _)| matches!(k, Value::String(s) if s == name))
+        .map_or(&NULL, |(_, v)| v)
+}
 
 /// `HashMap.put` on a map with string keys: replaces the entry in place or appends.
 pub(crate) fn map_put(entries: &mut Vec<(Value, Value)>, name: &str, value: Value) {
@@ -15,6 +29,28 @@ pub(crate) fn map_put(entries: &mut Vec<(Value, Value)>, name: &str, value: Valu
     {
         Some(entry) => entry.1 = value,
         None => entries.push((Value::String(name.to_string()), value)),
+    }
+}
+
+/// `HashMap.put` on a schemaless map held as Arrow columns: `data` becomes the nullable column
+/// `name`, at `position` (the key's column, where the map has it) or appended. Cost: one field.
+pub(crate) fn put_map_column(
+    fields: &mut Vec<FieldRef>,
+    columns: &mut Vec<ArrayRef>,
+    position: Option<usize>,
+    name: &str,
+    data: ArrayRef,
+) {
+    let field = Arc::new(ArrowField::new(name, data.data_type().clone(), true));
+    match position {
+        Some(i) => {
+            fields[i] = field;
+            columns[i] = data;
+        }
+        None => {
+            fields.push(field);
+            columns.push(data);
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! output columns built back from the value trees. Used only where data does not fit a kernel's
 //! columnar path.
 
-use arrow_array::UInt32Array;
+use arrow_array::{Array, StructArray, UInt32Array};
 use weir_formats::batch::Column;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::SchemaRef;
@@ -50,6 +50,26 @@ pub(crate) fn per_row(
     }
     output.errors.sort_by_key(|(i, _)| *i);
     output
+}
+
+/// The schemaless path of a transform that needs a map (`requireMap`): `map` over `column` where
+/// it holds the maps' columns; a column of nulls only passes every row unchanged; any other
+/// column runs [`per_row`], where the reference fails each row that is not a map. Cost: a type
+/// check, then the path's.
+pub(crate) fn per_map_column(
+    input: &SegmentInput<'_>,
+    side: Side,
+    transform: &dyn Transform,
+    column: &Column,
+    map: impl FnOnce(&StructArray) -> SegmentOutput,
+) -> SegmentOutput {
+    match column.data.as_any().downcast_ref::<StructArray>() {
+        Some(array) => map(array),
+        None if column.data.null_count() == column.data.len() => {
+            SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone())
+        }
+        None => per_row(input, side, transform),
+    }
 }
 
 /// Builds the part(s) of `rows` (one output schema); where the values do not make one column,

@@ -91,6 +91,7 @@ pub(crate) mod testkit {
     use weir_formats::value::{Struct, Value};
     use weir_formats::value_array::value_at;
 
+    use crate::kernel::test_kit::outcomes_by_row;
     use crate::record::{column_of, ConnectRecord};
     use crate::transform::{Predicate, RecordMeta, SegmentInput, Transform};
 
@@ -280,36 +281,17 @@ pub(crate) mod testkit {
     /// The kernel's outcome for each record, read back with `value_at`.
     pub fn kernel(transform: &dyn Transform, records: &[ConnectRecord]) -> Vec<Outcome> {
         let (output, meta) = with_segment(records, |input| transform.apply(input));
-        let mut outcomes: Vec<Option<Outcome>> = vec![None; records.len()];
-        for &i in &output.dropped {
-            outcomes[i as usize] = Some(Ok(None));
-        }
-        for (i, e) in output.errors {
-            outcomes[i as usize] = Some(Err(e));
-        }
-        for part in &output.parts {
-            for (pos, &i) in part.indices.iter().enumerate() {
-                let row = i as usize;
-                let record = ConnectRecord {
-                    topic: meta.topic(i).to_string(),
-                    partition: meta.partitions[row],
-                    offset: meta.offsets[row],
-                    timestamp: meta.timestamps[row],
-                    key_schema: part.key.schema.clone(),
-                    key: value_at(part.key.schema.as_ref(), part.key.data.as_ref(), pos),
-                    value_schema: part.value.schema.clone(),
-                    value: value_at(part.value.schema.as_ref(), part.value.data.as_ref(), pos),
-                    headers: meta.headers.row(row).to_vec(),
-                };
-                assert!(outcomes[row].is_none(), "row {row} in two outputs");
-                outcomes[row] = Some(Ok(Some(record)));
-            }
-        }
-        outcomes
-            .into_iter()
-            .enumerate()
-            .map(|(i, o)| o.unwrap_or_else(|| panic!("row {i} in no output")))
-            .collect()
+        outcomes_by_row(&output, records.len(), |part, pos, row| ConnectRecord {
+            topic: meta.topic(row as u32).to_string(),
+            partition: meta.partitions[row],
+            offset: meta.offsets[row],
+            timestamp: meta.timestamps[row],
+            key_schema: part.key.schema.clone(),
+            key: value_at(part.key.schema.as_ref(), part.key.data.as_ref(), pos),
+            value_schema: part.value.schema.clone(),
+            value: value_at(part.value.schema.as_ref(), part.value.data.as_ref(), pos),
+            headers: meta.headers.row(row).to_vec(),
+        })
     }
 
     /// The reference's outcome for each record.

@@ -11,13 +11,18 @@ use weir_formats::value::{Decimal, Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::record::{records_of, ConnectRecord};
-use crate::transform::{RecordMeta, SegmentInput, SegmentOutput, Transform};
+use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
 use crate::TransformConfig;
 
 /// Field names the generators draw from (few, so configs hit them).
 pub const NAMES: [&str; 5] = ["a", "b", "c", "id", "name"];
 
-fn leaf() -> impl Strategy<Value = Schema> {
+/// How many schemas [`primitive_schema`] draws from.
+pub const PRIMITIVES: u32 = 12;
+
+/// A required primitive schema: each Connect type but STRUCT, ARRAY and MAP, and Decimal, Date and
+/// Timestamp, one in [`PRIMITIVES`] each.
+pub fn primitive_schema() -> impl Strategy<Value = Schema> {
     prop_oneof![
         Just(Schema::new(SchemaKind::Int8)),
         Just(Schema::new(SchemaKind::Int16)),
@@ -31,14 +36,20 @@ fn leaf() -> impl Strategy<Value = Schema> {
         Just(Schema::decimal(2)),
         Just(Schema::date()),
         Just(Schema::timestamp()),
-        Just(Schema::new(SchemaKind::Array(
+    ]
+}
+
+fn leaf() -> impl Strategy<Value = Schema> {
+    prop_oneof![
+        PRIMITIVES => primitive_schema(),
+        1 => Just(Schema::new(SchemaKind::Array(
             Schema::new(SchemaKind::String).optional().into_ref()
         ))),
-        Just(Schema::new(SchemaKind::Map(
+        1 => Just(Schema::new(SchemaKind::Map(
             Schema::new(SchemaKind::String).into_ref(),
             Schema::new(SchemaKind::Int32).optional().into_ref()
         ))),
-        Just(
+        1 => Just(
             Schema::structure([(
                 "x".to_string(),
                 Schema::new(SchemaKind::Int32).optional().into_ref()
@@ -151,6 +162,32 @@ pub fn struct_value(schema: &SchemaRef) -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// A [`struct_schema`] and up to five rows of it, one row in six null (a tombstone).
+pub fn struct_rows() -> impl Strategy<Value = (SchemaRef, Vec<Value>)> {
+    struct_schema().prop_flat_map(|s| {
+        let row = prop_oneof![1 => Just(Value::Null), 5 => struct_value(&s)];
+        (Just(s), prop::collection::vec(row, 0..6))
+    })
+}
+
+/// [`struct_rows`] without the null rows where the schema is required (a column of a required
+/// schema cannot hold them).
+pub fn fitting_struct_rows() -> impl Strategy<Value = (SchemaRef, Vec<Value>)> {
+    struct_rows().prop_map(|(schema, rows)| {
+        if schema.optional {
+            (schema, rows)
+        } else {
+            let rows = rows.into_iter().filter(|r| !r.is_null()).collect();
+            (schema, rows)
+        }
+    })
+}
+
+/// The other side of `n` rows a check leaves alone: no schema, every row null.
+pub fn null_side(n: usize) -> (Option<SchemaRef>, Vec<Value>) {
+    (None, vec![Value::Null; n])
+}
+
 /// A JSON-like schemaless value.
 pub fn json_leaf() -> BoxedStrategy<Value> {
     prop_oneof![
@@ -228,6 +265,27 @@ pub fn meta(n: usize, gaps: bool) -> RecordMeta {
     }
 }
 
+/// `transform`'s kernel over one segment of `values` (of `schema`) with null keys and the batch
+/// metadata of [`meta`], and that metadata after the transform (which may change it).
+pub fn apply_to_values(
+    transform: &dyn Transform,
+    schema: Option<&SchemaRef>,
+    values: &[Value],
+) -> (SegmentOutput, RecordMeta) {
+    let n = values.len();
+    let value = crate::record::column_of(schema, values).expect("values fit their schema");
+    let key = crate::record::column_of(None, &vec![Value::Null; n]).expect("null keys");
+    let rows: Vec<u32> = (0..n as u32).collect();
+    let mut meta = meta(n, false);
+    let output = transform.apply(SegmentInput {
+        rows: &rows,
+        key: &key,
+        value: &value,
+        meta: &mut meta,
+    });
+    (output, meta)
+}
+
 /// Maps sorted by key, recursively (schemaless key order is not significant).
 pub fn canonical(value: Value) -> Value {
     match value {
@@ -301,25 +359,42 @@ fn reference_outcome(result: Result<Option<ConnectRecord>, ConnectError>) -> Out
 }
 
 fn kernel_outcomes(output: &SegmentOutput, n: usize) -> Vec<Outcome> {
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    outcomes_by_row(output, n, |part, k, _| {
+        let key = value_at(part.key.schema.as_ref(), part.key.data.as_ref(), k);
+        let value = value_at(part.value.schema.as_ref(), part.value.data.as_ref(), k);
+        (
+            part.key.schema.clone(),
+            canonical(key),
+            part.value.schema.clone(),
+            canonical(value),
+        )
+    })
+}
+
+/// Each of the `n` rows' outcome in `output`: `read(part, position in part, row)` where it was
+/// kept, `None` where dropped, its error where it failed. Panics on a row in two outputs or in
+/// none (a kernel must account for every row once).
+pub fn outcomes_by_row<T>(
+    output: &SegmentOutput,
+    n: usize,
+    read: impl Fn(&OutputPart, usize, usize) -> T,
+) -> Vec<Result<Option<T>, ConnectError>> {
+    let mut outcomes: Vec<Option<Result<Option<T>, ConnectError>>> = (0..n).map(|_| None).collect();
+    let mut set_once = |i: u32, outcome| {
+        let slot = &mut outcomes[i as usize];
+        assert!(slot.is_none(), "row {i} is in two outputs");
+        *slot = Some(outcome);
+    };
     for part in &output.parts {
         for (k, &i) in part.indices.iter().enumerate() {
-            let key = value_at(part.key.schema.as_ref(), part.key.data.as_ref(), k);
-            let value = value_at(part.value.schema.as_ref(), part.value.data.as_ref(), k);
-            let record = (
-                part.key.schema.clone(),
-                canonical(key),
-                part.value.schema.clone(),
-                canonical(value),
-            );
-            set_once(&mut outcomes, i, Ok(Some(record)));
+            set_once(i, Ok(Some(read(part, k, i as usize))));
         }
     }
     for &i in &output.dropped {
-        set_once(&mut outcomes, i, Ok(None));
+        set_once(i, Ok(None));
     }
     for (i, e) in &output.errors {
-        set_once(&mut outcomes, *i, Err(e.clone()));
+        set_once(*i, Err(e.clone()));
     }
     outcomes
         .into_iter()
@@ -328,10 +403,20 @@ fn kernel_outcomes(output: &SegmentOutput, n: usize) -> Vec<Outcome> {
         .collect()
 }
 
-fn set_once(outcomes: &mut [Option<Outcome>], i: u32, outcome: Outcome) {
-    let slot = &mut outcomes[i as usize];
-    assert!(slot.is_none(), "row {i} is in two outputs");
-    *slot = Some(outcome);
+/// A record on topic `t` (partition 0, offset 0, no timestamp, no headers) with a null key and
+/// `value` of `schema`.
+pub fn value_record(schema: Option<SchemaRef>, value: Value) -> ConnectRecord {
+    ConnectRecord {
+        topic: "t".into(),
+        partition: 0,
+        offset: 0,
+        timestamp: None,
+        key_schema: None,
+        key: Value::Null,
+        value_schema: schema,
+        value,
+        headers: Vec::new(),
+    }
 }
 
 /// A config of `class` with `pairs`.
