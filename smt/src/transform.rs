@@ -4,6 +4,7 @@
 
 use std::fmt::Debug;
 
+use arrow_array::BooleanArray;
 use weir_formats::batch::{Column, Headers};
 use weir_formats::error::ConnectError;
 
@@ -121,9 +122,10 @@ pub trait Transform: Send + Sync + Debug {
 
 /// A predicate (`predicates.<alias>.type`), evaluated once per step into a mask.
 pub trait Predicate: Send + Sync + Debug {
-    /// Whether the predicate holds for each of `input.rows` (before `negate`). Cost: per
-    /// distinct topic or per row, as cheap as the predicate allows.
-    fn test(&self, input: &SegmentInput<'_>) -> Vec<bool>;
+    /// Whether the predicate holds for each of `input.rows` (before `negate`), as a mask with one
+    /// entry per row and no nulls; the engine selects rows with it by Arrow's filter kernels.
+    /// Cost: per distinct topic or per row, as cheap as the predicate allows, one bit per row.
+    fn test(&self, input: &SegmentInput<'_>) -> BooleanArray;
 
     /// The row-wise reference.
     fn test_record(&self, record: &ConnectRecord) -> bool;

@@ -84,6 +84,7 @@ pub fn subset(column: &Column, indices: &[u32]) -> Result<Column, ConnectError> 
 /// them, for the property tests of every transform and predicate in this group.
 #[cfg(test)]
 pub(crate) mod testkit {
+    use arrow_array::BooleanArray;
     use proptest::prelude::*;
     use weir_formats::batch::{Header, Headers};
     use weir_formats::error::ConnectError;
@@ -320,13 +321,14 @@ pub(crate) mod testkit {
             .collect()
     }
 
-    /// The predicate's kernel mask and its reference mask over `records`.
-    pub fn masks(predicate: &dyn Predicate, records: &[ConnectRecord]) -> (Vec<bool>, Vec<bool>) {
+    /// The predicate's kernel mask and its reference mask (no nulls) over `records`.
+    pub fn masks(
+        predicate: &dyn Predicate,
+        records: &[ConnectRecord],
+    ) -> (BooleanArray, BooleanArray) {
         let (mask, _) = with_segment(records, |input| predicate.test(&input));
-        (
-            mask,
-            records.iter().map(|r| predicate.test_record(r)).collect(),
-        )
+        let reference: Vec<bool> = records.iter().map(|r| predicate.test_record(r)).collect();
+        (mask, BooleanArray::from(reference))
     }
 
     /// Compares outcomes, with values compared as the converters would write them (a Struct's
