@@ -15,8 +15,8 @@ use arrow_select::filter::FilterBuilder;
 use weir_formats::batch::{Column, ConnectBatch, Segment};
 use weir_formats::error::ConnectError;
 use weir_smt::{
-    ConfigProblem, ConnectRecord, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform,
-    TransformConfig, NO_PARTITION,
+    ConfigProblem, ConnectRecord, MetaColumn, Predicate, RecordMeta, SegmentInput, SegmentOutput,
+    Transform, TransformConfig,
 };
 
 use crate::config::{list_value, ConfigError};
@@ -170,28 +170,22 @@ impl Plan {
         batch.segments = segments;
         batch.topic_ids = meta.topic_ids;
         batch.topics = meta.topics;
-        batch.partition = meta
-            .partitions
-            .iter()
-            .map(|&p| (p != NO_PARTITION).then_some(p))
-            .collect();
-        batch.timestamp = arrow_array::Int64Array::from(meta.timestamps);
+        batch.partition = meta.partitions.into_array();
+        batch.timestamp = meta.timestamps.into_array();
         batch.headers = meta.headers;
     }
 }
 
-/// Moves `batch`'s metadata columns into the row-wise [`RecordMeta`] transforms edit.
+/// Moves `batch`'s metadata into the [`RecordMeta`] transforms edit: the topics and headers
+/// moved, the partition, offset and timestamp columns shared (an Arrow array clone; copied only
+/// when a transform writes them).
 pub(crate) fn take_meta(batch: &mut ConnectBatch) -> RecordMeta {
     RecordMeta {
         topic_ids: std::mem::take(&mut batch.topic_ids),
         topics: std::mem::take(&mut batch.topics),
-        partitions: batch
-            .partition
-            .iter()
-            .map(|p| p.unwrap_or(NO_PARTITION))
-            .collect(),
-        offsets: batch.offset.values().to_vec(),
-        timestamps: batch.timestamp.iter().collect(),
+        partitions: MetaColumn::new(batch.partition.clone()),
+        offsets: batch.offset.clone(),
+        timestamps: MetaColumn::new(batch.timestamp.clone()),
         headers: std::mem::take(&mut batch.headers),
     }
 }
@@ -394,6 +388,7 @@ mod tests {
     use crate::pipeline::gather;
     use crate::properties::parse_properties;
     use crate::{Pipeline, RawBatchBuilder};
+    use arrow_array::{Int32Array, Int64Array};
     use weir_formats::value::Value;
     use weir_formats::value_array::value_at;
     use weir_smt::ConnectRecord;
@@ -407,7 +402,7 @@ mod tests {
             let mut output = SegmentOutput::default();
             let mut kept = Vec::new();
             for (i, &row) in input.rows.iter().enumerate() {
-                match input.meta.offsets[row as usize] {
+                match input.meta.offsets.value(row as usize) {
                     13 => output
                         .errors
                         .push((i as u32, ConnectError::data("thirteen"))),
@@ -430,6 +425,29 @@ mod tests {
             record: ConnectRecord,
         ) -> Result<Option<ConnectRecord>, ConnectError> {
             Ok((record.offset % 2 == 0).then_some(record))
+        }
+    }
+
+    /// Moves every record to partition 7 and clears its timestamp.
+    #[derive(Debug)]
+    struct Stamp;
+
+    impl Transform for Stamp {
+        fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
+            for &row in input.rows {
+                input.meta.set_partition(row as usize, 7);
+                input.meta.timestamps.set(row as usize, None);
+            }
+            SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone())
+        }
+
+        fn apply_record(
+            &self,
+            mut record: ConnectRecord,
+        ) -> Result<Option<ConnectRecord>, ConnectError> {
+            record.partition = 7;
+            record.timestamp = None;
+            Ok(Some(record))
         }
     }
 
@@ -467,6 +485,9 @@ mod tests {
 
     fn registry() -> Registry {
         let mut registry = Registry::builtin();
+        registry.register_transform("test.Stamp", |_: &TransformConfig| {
+            Ok(Arc::new(Stamp) as Arc<dyn Transform>)
+        });
         registry.register_predicate("test.Mute", |_: &TransformConfig| {
             Ok(Arc::new(Mute) as Arc<dyn Predicate>)
         });
@@ -591,6 +612,55 @@ mod tests {
             out.errors[0].error.message.contains("answered 0 of 6 rows"),
             "{:?}",
             out.errors[0]
+        );
+    }
+
+    /// The batch of rows with `topics`, decoded, and the same after `chain`.
+    fn metadata_around(chain: &str, topics: &[&str]) -> (ConnectBatch, ConnectBatch) {
+        let pipeline =
+            Pipeline::from_properties_with(&format!("{CONVERTERS}{chain}"), &registry()).unwrap();
+        let mut batch = RawBatchBuilder::new();
+        for (offset, topic) in topics.iter().enumerate() {
+            let offset = offset as i64;
+            batch.push_parts(topic, 2, offset, Some(1000 + offset), None, Some(b"v"), []);
+        }
+        let mut decoded = pipeline.decode(&batch.finish());
+        let before = decoded.batch.clone();
+        pipeline
+            .plan()
+            .run(&mut decoded.batch, &mut decoded.failures);
+        (before, decoded.batch)
+    }
+
+    #[test]
+    fn metadata_columns_no_transform_writes_stay_the_batchs_arrays() {
+        let chain = "transforms=d\ntransforms.d.type=test.DropOdd\ntransforms.d.predicate=p\n\
+                     predicates=p\npredicates.p.type=test.TopicA\n";
+        let (before, after) = metadata_around(chain, &["a", "b", "a", "b"]);
+        let address = |b: &ConnectBatch| {
+            let partition = b.partition.values().as_ptr();
+            (
+                partition,
+                b.offset.values().as_ptr(),
+                b.timestamp.values().as_ptr(),
+            )
+        };
+        assert_eq!(address(&after), address(&before));
+    }
+
+    #[test]
+    fn metadata_a_transform_writes_changes_only_its_rows() {
+        let chain = "transforms=s\ntransforms.s.type=test.Stamp\ntransforms.s.predicate=p\n\
+                     predicates=p\npredicates.p.type=test.TopicA\n";
+        let (before, after) = metadata_around(chain, &["a", "b", "b", "a"]);
+        let partitions = Int32Array::from(vec![Some(7), Some(2), Some(2), Some(7)]);
+        assert_eq!(after.partition, partitions);
+        let timestamps = Int64Array::from(vec![None, Some(1001), Some(1002), None]);
+        assert_eq!(after.timestamp, timestamps);
+        assert_eq!(after.offset, before.offset);
+        assert_eq!(
+            before.timestamp,
+            Int64Array::from(vec![1000, 1001, 1002, 1003])
         );
     }
 

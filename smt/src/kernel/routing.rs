@@ -92,8 +92,9 @@ pub(crate) mod testkit {
     use weir_formats::value::{Struct, Value};
     use weir_formats::value_array::value_at;
 
+    use crate::meta_column::MetaColumn;
     use crate::record::{column_of, ConnectRecord};
-    use crate::transform::{Predicate, RecordMeta, SegmentInput, Transform};
+    use crate::transform::{Predicate, RecordMeta, SegmentInput, Transform, NO_PARTITION};
 
     /// What one transform made of one record: kept (the record), dropped, or failed.
     pub type Outcome = Result<Option<ConnectRecord>, ConnectError>;
@@ -242,9 +243,14 @@ pub(crate) mod testkit {
         let mut meta = RecordMeta {
             topic_ids: Vec::new(),
             topics: Vec::new(),
-            partitions: records.iter().map(|r| r.partition).collect(),
+            partitions: MetaColumn::new(
+                records
+                    .iter()
+                    .map(|r| Some(r.partition).filter(|&p| p != NO_PARTITION))
+                    .collect(),
+            ),
             offsets: records.iter().map(|r| r.offset).collect(),
-            timestamps: records.iter().map(|r| r.timestamp).collect(),
+            timestamps: MetaColumn::new(records.iter().map(|r| r.timestamp).collect()),
             headers: Headers::default(),
         };
         for r in records {
@@ -293,9 +299,9 @@ pub(crate) mod testkit {
                 let row = i as usize;
                 let record = ConnectRecord {
                     topic: meta.topic(i).to_string(),
-                    partition: meta.partitions[row],
-                    offset: meta.offsets[row],
-                    timestamp: meta.timestamps[row],
+                    partition: meta.partition(row),
+                    offset: meta.offsets.value(row),
+                    timestamp: meta.timestamps.get(row),
                     key_schema: part.key.schema.clone(),
                     key: value_at(part.key.schema.as_ref(), part.key.data.as_ref(), pos),
                     value_schema: part.value.schema.clone(),
