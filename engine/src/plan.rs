@@ -8,17 +8,21 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use weir_formats::batch::{ConnectBatch, Segment};
+use arrow_arith::boolean::not;
+use arrow_array::{Array, BooleanArray};
+use arrow_schema::ArrowError;
+use arrow_select::filter::FilterBuilder;
+use weir_formats::batch::{Column, ConnectBatch, Segment};
 use weir_formats::error::ConnectError;
 use weir_smt::{
-    ConfigProblem, ConnectRecord, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform,
-    TransformConfig, NO_PARTITION,
+    ConfigProblem, ConnectRecord, MetaColumn, Predicate, RecordMeta, SegmentInput, SegmentOutput,
+    Transform, TransformConfig,
 };
 
 use crate::config::{list_value, ConfigError};
 use crate::known_classes::missing_class;
 use crate::output::Stage;
-use crate::pipeline::{gather, RowFailure};
+use crate::pipeline::RowFailure;
 use crate::properties::Properties;
 use crate::registry::Registry;
 
@@ -166,28 +170,22 @@ impl Plan {
         batch.segments = segments;
         batch.topic_ids = meta.topic_ids;
         batch.topics = meta.topics;
-        batch.partition = meta
-            .partitions
-            .iter()
-            .map(|&p| (p != NO_PARTITION).then_some(p))
-            .collect();
-        batch.timestamp = arrow_array::Int64Array::from(meta.timestamps);
+        batch.partition = meta.partitions.into_array();
+        batch.timestamp = meta.timestamps.into_array();
         batch.headers = meta.headers;
     }
 }
 
-/// Moves `batch`'s metadata columns into the row-wise [`RecordMeta`] transforms edit.
+/// Moves `batch`'s metadata into the [`RecordMeta`] transforms edit: the topics and headers
+/// moved, the partition, offset and timestamp columns shared (an Arrow array clone; copied only
+/// when a transform writes them).
 pub(crate) fn take_meta(batch: &mut ConnectBatch) -> RecordMeta {
     RecordMeta {
         topic_ids: std::mem::take(&mut batch.topic_ids),
         topics: std::mem::take(&mut batch.topics),
-        partitions: batch
-            .partition
-            .iter()
-            .map(|p| p.unwrap_or(NO_PARTITION))
-            .collect(),
-        offsets: batch.offset.values().to_vec(),
-        timestamps: batch.timestamp.iter().collect(),
+        partitions: MetaColumn::new(batch.partition.clone()),
+        offsets: batch.offset.clone(),
+        timestamps: MetaColumn::new(batch.timestamp.clone()),
         headers: std::mem::take(&mut batch.headers),
     }
 }
@@ -233,6 +231,19 @@ fn step_predicate(
     Ok(Some((predicate, negate.unwrap_or(false))))
 }
 
+/// The rows of a segment a step applies to.
+enum Selection {
+    /// Every row: the segment as it is.
+    Every,
+    /// No row: the segment passes untouched.
+    NoRow,
+    /// Some rows: the segment cut in two, order kept in each half.
+    Split {
+        applied: Segment,
+        untouched: Segment,
+    },
+}
+
 impl Step {
     /// Runs this step over one segment, pushing what comes out to `next`.
     fn run(
@@ -242,43 +253,22 @@ impl Step {
         failures: &mut [Option<RowFailure>],
         next: &mut Vec<Segment>,
     ) {
-        let mask = match &self.predicate {
-            None => None,
-            Some((predicate, negate)) => {
-                let input = SegmentInput {
-                    rows: &segment.rows,
-                    key: &segment.key,
-                    value: &segment.value,
-                    meta,
-                };
-                Some(
-                    predicate
-                        .test(&input)
-                        .into_iter()
-                        .map(|m| m != *negate)
-                        .collect::<Vec<bool>>(),
-                )
-            }
-        };
-        let (applied, untouched) = match mask {
-            None => (segment, None),
-            Some(mask) if mask.iter().all(|&m| m) => (segment, None),
-            Some(mask) if !mask.iter().any(|&m| m) => {
+        let applied = match self.select(&segment, meta) {
+            Ok(Selection::Every) => segment,
+            Ok(Selection::NoRow) => {
                 next.push(segment);
                 return;
             }
-            Some(mask) => match split(&segment, &mask) {
-                Ok((applied, untouched)) => (applied, Some(untouched)),
-                Err(error) => {
-                    let output = SegmentOutput::all_failed(segment.rows.len(), &error);
-                    self.collect(&segment.rows, output, failures, next);
-                    return;
-                }
-            },
+            Ok(Selection::Split { applied, untouched }) => {
+                next.push(untouched);
+                applied
+            }
+            Err(error) => {
+                let output = SegmentOutput::all_failed(segment.rows.len(), &error);
+                self.collect(&segment.rows, output, failures, next);
+                return;
+            }
         };
-        if let Some(untouched) = untouched {
-            next.push(untouched);
-        }
         let output = self.transform.apply(SegmentInput {
             rows: &applied.rows,
             key: &applied.key,
@@ -286,6 +276,43 @@ impl Step {
             meta,
         });
         self.collect(&applied.rows, output, failures, next);
+    }
+
+    /// The rows of `segment` this step applies to: every row without a predicate, else where
+    /// the predicate's mask (negated with Arrow's boolean kernel under `negate`) holds. Fails
+    /// when the mask does not have one non-null entry per row. Cost: the predicate's, one
+    /// bitwise NOT per 64 rows under `negate`, a popcount, and [`split`] when the rows differ.
+    fn select(&self, segment: &Segment, meta: &mut RecordMeta) -> Result<Selection, ConnectError> {
+        let Some((predicate, negate)) = &self.predicate else {
+            return Ok(Selection::Every);
+        };
+        let holds = predicate.test(&SegmentInput {
+            rows: &segment.rows,
+            key: &segment.key,
+            value: &segment.value,
+            meta,
+        });
+        if holds.len() != segment.rows.len() || holds.null_count() != 0 {
+            return Err(ConnectError::data(format!(
+                "weir: the predicate of {} answered {} of {} rows",
+                self.class,
+                holds.len() - holds.null_count(),
+                segment.rows.len()
+            )));
+        }
+        let mask = if *negate {
+            not(&holds).map_err(selection_error)?
+        } else {
+            holds
+        };
+        Ok(match mask.true_count() {
+            0 => Selection::NoRow,
+            n if n == mask.len() => Selection::Every,
+            _ => {
+                let (applied, untouched) = split(segment, &mask)?;
+                Selection::Split { applied, untouched }
+            }
+        })
     }
 
     /// Turns a transform's output back into segments of batch rows.
@@ -320,30 +347,50 @@ impl Step {
 }
 
 /// Splits `segment` into the rows where `mask` holds and the others, keeping order in each.
-fn split(segment: &Segment, mask: &[bool]) -> Result<(Segment, Segment), ConnectError> {
-    let (mut yes, mut no) = (Vec::new(), Vec::new());
-    for (i, &m) in mask.iter().enumerate() {
-        if m {
-            yes.push(i as u32)
-        } else {
-            no.push(i as u32)
-        }
-    }
-    let pick = |indices: Vec<u32>| -> Result<Segment, ConnectError> {
-        Ok(Segment {
-            rows: indices.iter().map(|&i| segment.rows[i as usize]).collect(),
-            key: gather(&segment.key, indices.clone())?,
-            value: gather(&segment.value, indices)?,
+/// Cost: one NOT of the mask, then per half one Arrow filter of the key and of the value (one
+/// filter plan shared by both) and a pass over the mask's set bits for the batch rows.
+fn split(segment: &Segment, mask: &BooleanArray) -> Result<(Segment, Segment), ConnectError> {
+    let others = not(mask).map_err(selection_error)?;
+    Ok((filter_rows(segment, mask)?, filter_rows(segment, &others)?))
+}
+
+/// The rows of `segment` where `mask` holds, in order.
+fn filter_rows(segment: &Segment, mask: &BooleanArray) -> Result<Segment, ConnectError> {
+    let filter = FilterBuilder::new(mask).optimize().build();
+    let column = |column: &Column| -> Result<Column, ConnectError> {
+        Ok(Column {
+            schema: column.schema.clone(),
+            data: filter
+                .filter(column.data.as_ref())
+                .map_err(selection_error)?,
         })
     };
-    Ok((pick(yes)?, pick(no)?))
+    Ok(Segment {
+        rows: mask
+            .values()
+            .set_indices()
+            .filter_map(|i| segment.rows.get(i).copied())
+            .collect(),
+        key: column(&segment.key)?,
+        value: column(&segment.value)?,
+    })
+}
+
+/// The error of a segment whose rows Arrow could not select (a type its kernels lack, which the
+/// design's mapping never produces).
+fn selection_error(error: ArrowError) -> ConnectError {
+    ConnectError::data(format!("weir could not select rows: {error}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::gather;
     use crate::properties::parse_properties;
     use crate::{Pipeline, RawBatchBuilder};
+    use arrow_array::{Int32Array, Int64Array};
+    use weir_formats::value::Value;
+    use weir_formats::value_array::value_at;
     use weir_smt::ConnectRecord;
 
     /// Drops records with odd offsets; fails offset 13.
@@ -355,7 +402,7 @@ mod tests {
             let mut output = SegmentOutput::default();
             let mut kept = Vec::new();
             for (i, &row) in input.rows.iter().enumerate() {
-                match input.meta.offsets[row as usize] {
+                match input.meta.offsets.value(row as usize) {
                     13 => output
                         .errors
                         .push((i as u32, ConnectError::data("thirteen"))),
@@ -381,16 +428,39 @@ mod tests {
         }
     }
 
+    /// Moves every record to partition 7 and clears its timestamp.
+    #[derive(Debug)]
+    struct Stamp;
+
+    impl Transform for Stamp {
+        fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
+            for &row in input.rows {
+                input.meta.set_partition(row as usize, 7);
+                input.meta.timestamps.set(row as usize, None);
+            }
+            SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone())
+        }
+
+        fn apply_record(
+            &self,
+            mut record: ConnectRecord,
+        ) -> Result<Option<ConnectRecord>, ConnectError> {
+            record.partition = 7;
+            record.timestamp = None;
+            Ok(Some(record))
+        }
+    }
+
     /// Holds for topic "a".
     #[derive(Debug)]
     struct TopicA;
 
     impl Predicate for TopicA {
-        fn test(&self, input: &SegmentInput<'_>) -> Vec<bool> {
+        fn test(&self, input: &SegmentInput<'_>) -> BooleanArray {
             input
                 .rows
                 .iter()
-                .map(|&r| input.meta.topic(r) == "a")
+                .map(|&r| Some(input.meta.topic(r) == "a"))
                 .collect()
         }
 
@@ -399,8 +469,28 @@ mod tests {
         }
     }
 
+    /// Answers for no row at all (a broken predicate).
+    #[derive(Debug)]
+    struct Mute;
+
+    impl Predicate for Mute {
+        fn test(&self, _: &SegmentInput<'_>) -> BooleanArray {
+            BooleanArray::from(Vec::<bool>::new())
+        }
+
+        fn test_record(&self, _: &ConnectRecord) -> bool {
+            false
+        }
+    }
+
     fn registry() -> Registry {
         let mut registry = Registry::builtin();
+        registry.register_transform("test.Stamp", |_: &TransformConfig| {
+            Ok(Arc::new(Stamp) as Arc<dyn Transform>)
+        });
+        registry.register_predicate("test.Mute", |_: &TransformConfig| {
+            Ok(Arc::new(Mute) as Arc<dyn Predicate>)
+        });
         registry.register_transform("test.DropOdd", |_: &TransformConfig| {
             Ok(Arc::new(DropOdd) as Arc<dyn Transform>)
         });
@@ -447,6 +537,131 @@ mod tests {
         let out = run(&format!("{chain}transforms.d.negate=true\n"));
         assert_eq!(offsets(&out.records), vec![10, 11, 12, 14]);
         assert_eq!(offsets(&out.dead_letters), vec![13]);
+    }
+
+    /// Each segment after the chain: its batch rows and its values.
+    fn segments_after(chain: &str, topics: &[&str]) -> Vec<(Vec<u32>, Vec<Value>)> {
+        let pipeline =
+            Pipeline::from_properties_with(&format!("{CONVERTERS}{chain}"), &registry()).unwrap();
+        let mut batch = RawBatchBuilder::new();
+        for (offset, topic) in topics.iter().enumerate() {
+            let value = format!("v{offset}");
+            batch.push_parts(
+                topic,
+                0,
+                offset as i64,
+                None,
+                None,
+                Some(value.as_bytes()),
+                [],
+            );
+        }
+        let decoded = pipeline.transform(&batch.finish());
+        let value = |s: &Segment, i| value_at(s.value.schema.as_ref(), s.value.data.as_ref(), i);
+        let segments = decoded.batch.segments.iter();
+        segments
+            .map(|s| {
+                (
+                    s.rows.clone(),
+                    (0..s.rows.len()).map(|i| value(s, i)).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn text(values: &[u32]) -> Vec<Value> {
+        values
+            .iter()
+            .map(|v| Value::String(format!("v{v}")))
+            .collect()
+    }
+
+    #[test]
+    fn a_mask_cuts_interleaved_rows_into_two_segments_each_in_batch_order() {
+        let chain = "transforms=d\ntransforms.d.type=test.DropOdd\ntransforms.d.predicate=p\n\
+                     predicates=p\npredicates.p.type=test.TopicA\n";
+        let topics = ["a", "b", "b", "a", "b", "b", "a", "b"];
+        let untouched = vec![1, 2, 4, 5, 7];
+        assert_eq!(
+            segments_after(chain, &topics),
+            vec![
+                (untouched.clone(), text(&untouched)),
+                (vec![0, 6], text(&[0, 6]))
+            ]
+        );
+        let negated = segments_after(&format!("{chain}transforms.d.negate=true\n"), &topics);
+        let untouched = vec![0, 3, 6];
+        assert_eq!(
+            negated,
+            vec![
+                (untouched.clone(), text(&untouched)),
+                (vec![2, 4], text(&[2, 4]))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_mask_that_does_not_cover_the_rows_fails_them() {
+        let out = run(
+            "transforms=d\ntransforms.d.type=test.DropOdd\ntransforms.d.predicate=m\n\
+                       predicates=m\npredicates.m.type=test.Mute\n",
+        );
+        assert_eq!(offsets(&out.records), Vec::<i64>::new());
+        assert_eq!(offsets(&out.dead_letters), vec![10, 11, 12, 13, 14, 15]);
+        assert!(
+            out.errors[0].error.message.contains("answered 0 of 6 rows"),
+            "{:?}",
+            out.errors[0]
+        );
+    }
+
+    /// The batch of rows with `topics`, decoded, and the same after `chain`.
+    fn metadata_around(chain: &str, topics: &[&str]) -> (ConnectBatch, ConnectBatch) {
+        let pipeline =
+            Pipeline::from_properties_with(&format!("{CONVERTERS}{chain}"), &registry()).unwrap();
+        let mut batch = RawBatchBuilder::new();
+        for (offset, topic) in topics.iter().enumerate() {
+            let offset = offset as i64;
+            batch.push_parts(topic, 2, offset, Some(1000 + offset), None, Some(b"v"), []);
+        }
+        let mut decoded = pipeline.decode(&batch.finish());
+        let before = decoded.batch.clone();
+        pipeline
+            .plan()
+            .run(&mut decoded.batch, &mut decoded.failures);
+        (before, decoded.batch)
+    }
+
+    #[test]
+    fn metadata_columns_no_transform_writes_stay_the_batchs_arrays() {
+        let chain = "transforms=d\ntransforms.d.type=test.DropOdd\ntransforms.d.predicate=p\n\
+                     predicates=p\npredicates.p.type=test.TopicA\n";
+        let (before, after) = metadata_around(chain, &["a", "b", "a", "b"]);
+        let address = |b: &ConnectBatch| {
+            let partition = b.partition.values().as_ptr();
+            (
+                partition,
+                b.offset.values().as_ptr(),
+                b.timestamp.values().as_ptr(),
+            )
+        };
+        assert_eq!(address(&after), address(&before));
+    }
+
+    #[test]
+    fn metadata_a_transform_writes_changes_only_its_rows() {
+        let chain = "transforms=s\ntransforms.s.type=test.Stamp\ntransforms.s.predicate=p\n\
+                     predicates=p\npredicates.p.type=test.TopicA\n";
+        let (before, after) = metadata_around(chain, &["a", "b", "b", "a"]);
+        let partitions = Int32Array::from(vec![Some(7), Some(2), Some(2), Some(7)]);
+        assert_eq!(after.partition, partitions);
+        let timestamps = Int64Array::from(vec![None, Some(1001), Some(1002), None]);
+        assert_eq!(after.timestamp, timestamps);
+        assert_eq!(after.offset, before.offset);
+        assert_eq!(
+            before.timestamp,
+            Int64Array::from(vec![1000, 1001, 1002, 1003])
+        );
     }
 
     fn compile_error(chain: &str) -> ConfigError {

@@ -5,6 +5,7 @@
 //! - [`record`]: [`ConnectRecord`], the row-wise model of the references.
 //! - [`config`]: a transform's settings with Kafka's types, defaults and messages.
 //! - [`kernel`]: what the transforms of both families share.
+//! - [`meta_column`]: a batch metadata column that is copied only when a transform writes it.
 //! - [`kafka`]: Kafka Connect's transforms and predicates, one file each.
 //! - [`debezium`]: Debezium's transforms, one file each.
 
@@ -12,12 +13,14 @@ pub mod config;
 pub mod debezium;
 pub mod kafka;
 pub mod kernel;
+pub mod meta_column;
 pub mod record;
 pub mod transform;
 
 use std::sync::Arc;
 
 pub use config::{ConfigProblem, TransformConfig};
+pub use meta_column::MetaColumn;
 pub use record::ConnectRecord;
 pub use transform::{
     OutputPart, Predicate, RecordMeta, SegmentInput, SegmentOutput, Transform, NO_PARTITION,

@@ -88,9 +88,9 @@ pub fn records_of(input: &SegmentInput<'_>) -> Vec<ConnectRecord> {
         .enumerate()
         .map(|(i, &row)| ConnectRecord {
             topic: input.meta.topic(row).to_string(),
-            partition: input.meta.partitions[row as usize],
-            offset: input.meta.offsets[row as usize],
-            timestamp: input.meta.timestamps[row as usize],
+            partition: input.meta.partition(row as usize),
+            offset: input.meta.offsets.value(row as usize),
+            timestamp: input.meta.timestamps.get(row as usize),
             key_schema: input.key.schema.clone(),
             key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
             value_schema: input.value.schema.clone(),

@@ -4,9 +4,12 @@
 
 use std::fmt::Debug;
 
+use arrow_array::types::{Int32Type, Int64Type};
+use arrow_array::{BooleanArray, Int64Array};
 use weir_formats::batch::{Column, Headers};
 use weir_formats::error::ConnectError;
 
+use crate::meta_column::MetaColumn;
 use crate::record::ConnectRecord;
 
 /// The partition of a record that has none: a transform's `newRecord(…, null, …)` leaves the
@@ -21,12 +24,13 @@ pub struct RecordMeta {
     pub topic_ids: Vec<u32>,
     /// The distinct topic names (transforms add new ones with [`RecordMeta::intern_topic`]).
     pub topics: Vec<String>,
-    /// Each batch row's partition, [`NO_PARTITION`] where a transform set none.
-    pub partitions: Vec<i32>,
-    /// Each batch row's offset.
-    pub offsets: Vec<i64>,
-    /// Each batch row's timestamp in ms, if any.
-    pub timestamps: Vec<Option<i64>>,
+    /// Each batch row's partition, null where it has none (read it with
+    /// [`RecordMeta::partition`], write it with [`RecordMeta::set_partition`]).
+    pub partitions: MetaColumn<Int32Type>,
+    /// Each batch row's offset: the batch's own column (no transform changes an offset).
+    pub offsets: Int64Array,
+    /// Each batch row's timestamp in ms, null where it has none.
+    pub timestamps: MetaColumn<Int64Type>,
     /// Each batch row's headers.
     pub headers: Headers,
 }
@@ -46,6 +50,18 @@ impl RecordMeta {
     /// Batch row `row`'s topic.
     pub fn topic(&self, row: u32) -> &str {
         &self.topics[self.topic_ids[row as usize] as usize]
+    }
+
+    /// Batch row `row`'s partition, [`NO_PARTITION`] where it has none. Cost: a bit test and a
+    /// load.
+    pub fn partition(&self, row: usize) -> i32 {
+        self.partitions.get(row).unwrap_or(NO_PARTITION)
+    }
+
+    /// Sets batch row `row`'s partition ([`NO_PARTITION`]: none). Cost: see [`MetaColumn::set`].
+    pub fn set_partition(&mut self, row: usize, partition: i32) {
+        self.partitions
+            .set(row, (partition != NO_PARTITION).then_some(partition));
     }
 }
 
@@ -121,9 +137,10 @@ pub trait Transform: Send + Sync + Debug {
 
 /// A predicate (`predicates.<alias>.type`), evaluated once per step into a mask.
 pub trait Predicate: Send + Sync + Debug {
-    /// Whether the predicate holds for each of `input.rows` (before `negate`). Cost: per
-    /// distinct topic or per row, as cheap as the predicate allows.
-    fn test(&self, input: &SegmentInput<'_>) -> Vec<bool>;
+    /// Whether the predicate holds for each of `input.rows` (before `negate`), as a mask with one
+    /// entry per row and no nulls; the engine selects rows with it by Arrow's filter kernels.
+    /// Cost: per distinct topic or per row, as cheap as the predicate allows, one bit per row.
+    fn test(&self, input: &SegmentInput<'_>) -> BooleanArray;
 
     /// The row-wise reference.
     fn test_record(&self, record: &ConnectRecord) -> bool;

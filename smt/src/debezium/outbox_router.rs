@@ -839,7 +839,7 @@ impl OutboxRouter {
                 }
             };
             input.meta.topic_ids[row] = topic;
-            input.meta.partitions[row] = plan
+            let partition = plan
                 .partition
                 .and_then(
                     |p| match value_at(None, event.column(p).as_ref(), i as usize) {
@@ -848,7 +848,9 @@ impl OutboxRouter {
                     },
                 )
                 .unwrap_or(NO_PARTITION);
-            input.meta.timestamps[row] = self.planned_timestamp(plan, envelope, event, i as usize);
+            input.meta.set_partition(row, partition);
+            let timestamp = self.planned_timestamp(plan, envelope, event, i as usize);
+            input.meta.timestamps.set(row, timestamp);
             let mut added = vec![Header {
                 name: "id".into(),
                 schema: Some(plan.id_schema.clone()),

@@ -307,7 +307,9 @@ impl Transform for PartitionRouting {
             match failed {
                 Some(e) => errors.push((i as u32, e)),
                 None if hashes.is_empty() => {}
-                None => input.meta.partitions[input.rows[i] as usize] = self.partition_of(&hashes),
+                None => input
+                    .meta
+                    .set_partition(input.rows[i] as usize, self.partition_of(&hashes)),
             }
         }
         kept_except(n, input.key, input.value, errors)

@@ -21,9 +21,9 @@ pub fn record_at(input: &SegmentInput<'_>, i: usize) -> ConnectRecord {
     let row = input.rows[i];
     ConnectRecord {
         topic: input.meta.topic(row).to_string(),
-        partition: input.meta.partitions[row as usize],
-        offset: input.meta.offsets[row as usize],
-        timestamp: input.meta.timestamps[row as usize],
+        partition: input.meta.partition(row as usize),
+        offset: input.meta.offsets.value(row as usize),
+        timestamp: input.meta.timestamps.get(row as usize),
         key_schema: input.key.schema.clone(),
         key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
         value_schema: input.value.schema.clone(),
@@ -67,8 +67,8 @@ pub fn apply_rows(
                 let row = input.rows[i as usize] as usize;
                 let id = input.meta.intern_topic(&record.topic);
                 input.meta.topic_ids[row] = id;
-                input.meta.partitions[row] = record.partition;
-                input.meta.timestamps[row] = record.timestamp;
+                input.meta.set_partition(row, record.partition);
+                input.meta.timestamps.set(row, record.timestamp);
                 kept_rows.push(row as u32);
                 kept_headers.push(record.headers);
                 let g = match groups.iter().position(|g| {

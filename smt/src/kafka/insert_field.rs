@@ -223,13 +223,13 @@ impl InsertField {
                 Arc::new(builder.finish())
             }
             Source::Partition => {
-                Arc::new(Int32Array::from_iter(rows.map(|r| {
-                    Some(meta.partitions[r]).filter(|&p| p != NO_PARTITION)
-                })))
+                Arc::new(Int32Array::from_iter(rows.map(|r| meta.partitions.get(r))))
             }
-            Source::Offset => Arc::new(Int64Array::from_iter_values(rows.map(|r| meta.offsets[r]))),
+            Source::Offset => Arc::new(Int64Array::from_iter_values(
+                rows.map(|r| meta.offsets.value(r)),
+            )),
             Source::Timestamp => {
-                let stamps: Vec<Option<i64>> = rows.map(|r| meta.timestamps[r]).collect();
+                let stamps: Vec<Option<i64>> = rows.map(|r| meta.timestamps.get(r)).collect();
                 let required = !self.timestamp_optional();
                 if schemaless {
                     return Arc::new(Int64Array::from(stamps));
@@ -311,7 +311,7 @@ impl InsertField {
             input
                 .rows
                 .iter()
-                .map(|&r| input.meta.timestamps[r as usize])
+                .map(|&r| input.meta.timestamps.get(r as usize))
         };
         let with = self.schemaless_struct(input, array, true);
         let has_timestamp = self

@@ -121,9 +121,9 @@ fn record_at(input: &SegmentInput<'_>, i: usize) -> ConnectRecord {
     let row = input.rows[i] as usize;
     ConnectRecord {
         topic: input.meta.topic(row as u32).to_string(),
-        partition: input.meta.partitions[row],
-        offset: input.meta.offsets[row],
-        timestamp: input.meta.timestamps[row],
+        partition: input.meta.partition(row),
+        offset: input.meta.offsets.value(row),
+        timestamp: input.meta.timestamps.get(row),
         key_schema: input.key.schema.clone(),
         key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
         value_schema: input.value.schema.clone(),
@@ -143,7 +143,7 @@ impl Transform for TimestampRouter {
         let mut topic = String::new();
         let mut errors = Vec::new();
         for (i, &row) in input.rows.iter().enumerate() {
-            let Some(timestamp) = input.meta.timestamps[row as usize] else {
+            let Some(timestamp) = input.meta.timestamps.get(row as usize) else {
                 errors.push((i as u32, missing_timestamp(&record_at(&input, i))));
                 continue;
             };

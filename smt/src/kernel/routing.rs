@@ -84,6 +84,7 @@ pub fn subset(column: &Column, indices: &[u32]) -> Result<Column, ConnectError> 
 /// them, for the property tests of every transform and predicate in this group.
 #[cfg(test)]
 pub(crate) mod testkit {
+    use arrow_array::BooleanArray;
     use proptest::prelude::*;
     use weir_formats::batch::{Header, Headers};
     use weir_formats::error::ConnectError;
@@ -92,8 +93,9 @@ pub(crate) mod testkit {
     use weir_formats::value_array::value_at;
 
     use crate::kernel::test_kit::outcomes_by_row;
+    use crate::meta_column::MetaColumn;
     use crate::record::{column_of, ConnectRecord};
-    use crate::transform::{Predicate, RecordMeta, SegmentInput, Transform};
+    use crate::transform::{Predicate, RecordMeta, SegmentInput, Transform, NO_PARTITION};
 
     /// What one transform made of one record: kept (the record), dropped, or failed.
     pub type Outcome = Result<Option<ConnectRecord>, ConnectError>;
@@ -242,9 +244,14 @@ pub(crate) mod testkit {
         let mut meta = RecordMeta {
             topic_ids: Vec::new(),
             topics: Vec::new(),
-            partitions: records.iter().map(|r| r.partition).collect(),
+            partitions: MetaColumn::new(
+                records
+                    .iter()
+                    .map(|r| Some(r.partition).filter(|&p| p != NO_PARTITION))
+                    .collect(),
+            ),
             offsets: records.iter().map(|r| r.offset).collect(),
-            timestamps: records.iter().map(|r| r.timestamp).collect(),
+            timestamps: MetaColumn::new(records.iter().map(|r| r.timestamp).collect()),
             headers: Headers::default(),
         };
         for r in records {
@@ -283,9 +290,9 @@ pub(crate) mod testkit {
         let (output, meta) = with_segment(records, |input| transform.apply(input));
         outcomes_by_row(&output, records.len(), |part, pos, row| ConnectRecord {
             topic: meta.topic(row as u32).to_string(),
-            partition: meta.partitions[row],
-            offset: meta.offsets[row],
-            timestamp: meta.timestamps[row],
+            partition: meta.partition(row),
+            offset: meta.offsets.value(row),
+            timestamp: meta.timestamps.get(row),
             key_schema: part.key.schema.clone(),
             key: value_at(part.key.schema.as_ref(), part.key.data.as_ref(), pos),
             value_schema: part.value.schema.clone(),
@@ -302,13 +309,14 @@ pub(crate) mod testkit {
             .collect()
     }
 
-    /// The predicate's kernel mask and its reference mask over `records`.
-    pub fn masks(predicate: &dyn Predicate, records: &[ConnectRecord]) -> (Vec<bool>, Vec<bool>) {
+    /// The predicate's kernel mask and its reference mask (no nulls) over `records`.
+    pub fn masks(
+        predicate: &dyn Predicate,
+        records: &[ConnectRecord],
+    ) -> (BooleanArray, BooleanArray) {
         let (mask, _) = with_segment(records, |input| predicate.test(&input));
-        (
-            mask,
-            records.iter().map(|r| predicate.test_record(r)).collect(),
-        )
+        let reference: Vec<bool> = records.iter().map(|r| predicate.test_record(r)).collect();
+        (mask, BooleanArray::from(reference))
     }
 
     /// Compares outcomes, with values compared as the converters would write them (a Struct's

@@ -10,6 +10,7 @@ use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Decimal, Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
+use crate::meta_column::MetaColumn;
 use crate::record::{records_of, ConnectRecord};
 use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
 use crate::TransformConfig;
@@ -250,17 +251,19 @@ pub fn meta(n: usize, gaps: bool) -> RecordMeta {
     RecordMeta {
         topic_ids: (0..n).map(|i| (i % 2) as u32).collect(),
         topics: vec!["orders".to_string(), "t1".to_string()],
-        partitions: (0..n).map(|i| i as i32 % 3).collect(),
+        partitions: MetaColumn::new((0..n).map(|i| Some(i as i32 % 3)).collect()),
         offsets: (0..n).map(|i| 100 + i as i64).collect(),
-        timestamps: (0..n)
-            .map(|i| {
-                if gaps && i % 3 == 1 {
-                    None
-                } else {
-                    Some(1_700_000_000_000 + i as i64)
-                }
-            })
-            .collect(),
+        timestamps: MetaColumn::new(
+            (0..n)
+                .map(|i| {
+                    if gaps && i % 3 == 1 {
+                        None
+                    } else {
+                        Some(1_700_000_000_000 + i as i64)
+                    }
+                })
+                .collect(),
+        ),
         headers,
     }
 }
