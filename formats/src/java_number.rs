@@ -22,50 +22,71 @@ pub fn format_f32(v: f32) -> String {
 }
 
 /// Appends Java's `Double.toString(v)` to `out`, allocating nothing (the hot path of every JSON
-/// encode that carries doubles).
+/// encode that carries doubles). Cost: one ryu call; a copy of its text in Java's plain range.
 pub fn push_f64(out: &mut Vec<u8>, v: f64) {
-    if !v.is_finite() {
-        return push_non_finite(out, v.is_nan(), v > 0.0);
-    }
-    let mut buffer = ryu::Buffer::new();
-    let shortest = buffer.format_finite(v);
-    let two = two_digits(
-        shortest,
-        || format!("{v:.1e}"),
-        |t| t.parse::<f64>().ok() == Some(v),
-    );
-    layout(
-        out,
-        two.as_deref().unwrap_or(shortest),
-        v == 0.0,
-        v.abs() >= 1e-3 && v.abs() < 1e7,
-    );
+    push_java(out, v);
 }
 
 /// Appends Java's `Float.toString(v)` to `out`, allocating nothing.
 pub fn push_f32(out: &mut Vec<u8>, v: f32) {
-    if !v.is_finite() {
-        return push_non_finite(out, v.is_nan(), v > 0.0);
+    push_java(out, v);
+}
+
+/// What [`push_java`] needs of `f32` and `f64`.
+trait JavaFloat: ryu::Float + std::fmt::LowerExp + std::str::FromStr + PartialEq {
+    /// The value as an `f64` (exact for both types).
+    fn wide(self) -> f64;
+    fn is_subnormal(self) -> bool;
+}
+
+impl JavaFloat for f64 {
+    fn wide(self) -> f64 {
+        self
+    }
+    fn is_subnormal(self) -> bool {
+        f64::is_subnormal(self)
+    }
+}
+
+impl JavaFloat for f32 {
+    fn wide(self) -> f64 {
+        f64::from(self)
+    }
+    fn is_subnormal(self) -> bool {
+        f32::is_subnormal(self)
+    }
+}
+
+/// Java's `Double.toString` / `Float.toString` layout of `v`'s shortest digits.
+fn push_java<F: JavaFloat>(out: &mut Vec<u8>, v: F) {
+    let wide = v.wide();
+    if !wide.is_finite() {
+        return push_non_finite(out, wide.is_nan(), wide > 0.0);
     }
     let mut buffer = ryu::Buffer::new();
     let shortest = buffer.format_finite(v);
-    let two = two_digits(
-        shortest,
-        || format!("{v:.1e}"),
-        |t| t.parse::<f32>().ok() == Some(v),
-    );
-    layout(
-        out,
-        two.as_deref().unwrap_or(shortest),
-        v == 0.0,
-        v.abs() >= 1e-3 && v.abs() < 1e7,
-    );
+    if (1e-3..1e7).contains(&wide.abs()) {
+        // ryu writes this range as Java does: plain notation with at least one fractional
+        // digit (`100.0`, `0.00123`, `-1234567.5`), so its text is copied as it is.
+        out.extend_from_slice(shortest.as_bytes());
+        return;
+    }
+    let two = if v.is_subnormal() {
+        two_digits(
+            shortest,
+            || format!("{v:.1e}"),
+            |t| t.parse::<F>().ok() == Some(v),
+        )
+    } else {
+        None
+    };
+    layout(out, two.as_deref().unwrap_or(shortest), wide == 0.0);
 }
 
 /// Java (JDK 19+) never prints fewer than two significant digits: where the shortest decimal
 /// has one digit, it prints the two-digit decimal closest to the value (`Float.MIN_VALUE` is
 /// `1.4E-45`, not `1E-45`). That differs from `d.0` only where the value's spacing is coarse,
-/// i.e. for subnormals, the only values the callers ask about (so normal numbers never
+/// i.e. for subnormals, the only values [`push_java`] asks about (so normal numbers never
 /// allocate). `two` formats the candidate; `reads_back` checks it still denotes the value.
 /// `None`: the shortest text stands.
 fn two_digits(
@@ -99,8 +120,9 @@ fn push_non_finite(out: &mut Vec<u8>, nan: bool, positive: bool) {
     });
 }
 
-/// Re-lays ryu's text (`-1.25e-7`, `123.5`, `1e21`) as Java does, onto `out`.
-fn layout(out: &mut Vec<u8>, ryu_text: &str, is_zero: bool, plain: bool) {
+/// Re-lays ryu's text (`-1.25e-7`, `0.0001`, `1e21`) in Java's computerized scientific notation
+/// (`-1.25E-7`, `1.0E-4`, `1.0E21`), or zero as `0.0`, onto `out`.
+fn layout(out: &mut Vec<u8>, ryu_text: &str, is_zero: bool) {
     let text = ryu_text.as_bytes();
     let (negative, text) = match text.split_first() {
         Some((b'-', rest)) => (true, rest),
@@ -145,22 +167,6 @@ fn layout(out: &mut Vec<u8>, ryu_text: &str, is_zero: bool, plain: bool) {
         len -= 1;
     }
     let digits = &digits[..len.max(1)];
-    if plain {
-        if point <= 0 {
-            out.extend_from_slice(b"0.");
-            out.extend(std::iter::repeat_n(b'0', (-point) as usize));
-            out.extend_from_slice(digits);
-        } else if point as usize >= digits.len() {
-            out.extend_from_slice(digits);
-            out.extend(std::iter::repeat_n(b'0', point as usize - digits.len()));
-            out.extend_from_slice(b".0");
-        } else {
-            out.extend_from_slice(&digits[..point as usize]);
-            out.push(b'.');
-            out.extend_from_slice(&digits[point as usize..]);
-        }
-        return;
-    }
     out.push(digits[0]);
     out.push(b'.');
     out.extend_from_slice(if digits.len() > 1 { &digits[1..] } else { b"0" });
@@ -227,6 +233,27 @@ mod tests {
             proptest::prop_assume!(v.is_finite());
             let text = format_f64(v);
             proptest::prop_assert_eq!(text.parse::<f64>().unwrap(), v, "{}", text);
+        }
+
+        #[test]
+        fn the_plain_range_prints_rusts_shortest_digits_with_a_fraction(
+            magnitude in 1e-3f64..1e7,
+            negative in proptest::prelude::any::<bool>(),
+        ) {
+            // Rust's `Display` prints the shortest digits in plain notation, without Java's ".0".
+            let v = if negative { -magnitude } else { magnitude };
+            let rust = v.to_string();
+            let expected = if rust.contains('.') { rust } else { format!("{rust}.0") };
+            proptest::prop_assert_eq!(format_f64(v), expected);
+            // f32 digits may tie (ryu and Rust pick different neighbours): check the layout.
+            let narrow = v as f32;
+            if (1e-3..1e7).contains(&narrow.abs()) {
+                let text = format_f32(narrow);
+                let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+                proptest::prop_assert!(!fraction.is_empty() && !text.contains('E'), "{}", text);
+                proptest::prop_assert!(whole.trim_start_matches('-').len() < 8, "{}", text);
+                proptest::prop_assert_eq!(text.parse::<f32>().unwrap(), narrow);
+            }
         }
 
         #[test]
