@@ -68,8 +68,7 @@ impl Shape {
             }
             (Shape::Object(fields), JNode::Object { len, .. }) => {
                 if same_keys(tape, at, fields) {
-                    for_each_value(tape, at, len, |i, value| fields[i].1.merge(tape, value));
-                    return;
+                    return merge_values(fields, tape, at, len);
                 }
                 Shape::Raw
             }
@@ -89,6 +88,17 @@ impl Shape {
             _ => Shape::Raw,
         };
         *self = merged;
+    }
+
+    /// [`Shape::merge`] for a node already known to fit this shape ([`fits_group`]): an
+    /// object's keys are not compared again.
+    fn merge_fitting(&mut self, tape: &BatchTape, at: usize) {
+        match (&mut *self, tape.nodes[at]) {
+            (Shape::Object(fields), JNode::Object { len, .. }) => {
+                merge_values(fields, tape, at, len)
+            }
+            _ => self.merge(tape, at),
+        }
     }
 
     /// The Arrow type of this shape.
@@ -179,6 +189,11 @@ fn same_keys(tape: &BatchTape, at: usize, fields: &[(String, Shape)]) -> bool {
     true
 }
 
+/// Merges the `len` values of the object at `at` into `fields` (same keys, same order).
+fn merge_values(fields: &mut [(String, Shape)], tape: &BatchTape, at: usize, len: u32) {
+    for_each_value(tape, at, len, |i, value| fields[i].1.merge(tape, value));
+}
+
 /// Calls `f(i, value_index)` for each of the `len` values of the object at `at`.
 #[inline]
 fn for_each_value(tape: &BatchTape, at: usize, len: u32, mut f: impl FnMut(usize, usize)) {
@@ -209,40 +224,45 @@ pub fn has_duplicate_keys(tape: &BatchTape, at: usize) -> bool {
 }
 
 /// Keys seen so far in one object, each with the position it was first seen at: a linear scan
-/// while the object is small, a hash map beyond, so a wide (or hostile) record costs linear time.
+/// over an inline array while the object is small (no allocation), a hash map beyond, so a wide
+/// (or hostile) record costs linear time.
 pub(crate) struct SeenKeys<'a> {
-    keys: Vec<&'a [u8]>,
+    keys: [&'a [u8]; SCAN_LIMIT],
+    scanned: usize,
     index: HashMap<&'a [u8], usize>,
 }
 
-impl<'a> SeenKeys<'a> {
-    /// Objects up to this many keys are scanned; wider ones are hashed.
-    const SCAN_LIMIT: usize = 16;
+/// Objects up to this many keys are scanned by [`SeenKeys`]; wider ones are hashed.
+const SCAN_LIMIT: usize = 16;
 
+impl<'a> SeenKeys<'a> {
+    /// An empty set; `len` (the object's key count) sizes the hash map of a wide object.
     pub(crate) fn with_capacity(len: usize) -> SeenKeys<'a> {
         SeenKeys {
-            keys: Vec::with_capacity(len.min(Self::SCAN_LIMIT)),
-            index: HashMap::new(),
+            keys: [&[]; SCAN_LIMIT],
+            scanned: 0,
+            index: if len > SCAN_LIMIT {
+                HashMap::with_capacity(len)
+            } else {
+                HashMap::new()
+            },
         }
     }
 
     /// Records `key`; the position it was first seen at when it is a repeat, else `None`.
-    /// Cost: O(1) amortised (at most [`Self::SCAN_LIMIT`] compares while small).
+    /// Cost: O(1) amortised (at most [`SCAN_LIMIT`] compares while small).
     pub(crate) fn insert(&mut self, key: &'a [u8]) -> Option<usize> {
         if self.index.is_empty() {
-            if let Some(i) = self.keys.iter().position(|k| *k == key) {
+            if let Some(i) = self.keys[..self.scanned].iter().position(|k| *k == key) {
                 return Some(i);
             }
-            if self.keys.len() < Self::SCAN_LIMIT {
-                self.keys.push(key);
+            if self.scanned < SCAN_LIMIT {
+                self.keys[self.scanned] = key;
+                self.scanned += 1;
                 return None;
             }
-            self.index = self
-                .keys
-                .drain(..)
-                .enumerate()
-                .map(|(i, k)| (k, i))
-                .collect();
+            self.index
+                .extend(self.keys.iter().enumerate().map(|(i, k)| (*k, i)));
         }
         let next = self.index.len();
         match self.index.entry(key) {
@@ -258,6 +278,8 @@ impl<'a> SeenKeys<'a> {
 /// Appends the node at `at` as the canonical JSON Kafka would write for it: integers as longs
 /// (wrapping like `BigInteger.longValue`), other numbers as Java doubles, and objects with a
 /// repeated key keeping the last value at the first key's place (Jackson's `ObjectNode`).
+/// Cost: one walk of the nodes plus a repeated-key check per object; allocates only for an
+/// object that repeats a key or has more than 16 keys.
 pub fn write_canonical(tape: &BatchTape, at: usize, out: &mut Vec<u8>) {
     match tape.nodes[at] {
         JNode::Str { start, len } => write_string(out, tape.str(start, len)),
@@ -277,6 +299,18 @@ pub fn write_canonical(tape: &BatchTape, at: usize, out: &mut Vec<u8>) {
                 child += tape.nodes[child].span();
             }
             out.push(b']');
+        }
+        JNode::Object { len, .. } if !has_duplicate_keys(tape, at) => {
+            out.push(b'{');
+            for_each_value(tape, at, len, |i, value_at| {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(out, key_text(tape, value_at - 1));
+                out.push(b':');
+                write_canonical(tape, value_at, out);
+            });
+            out.push(b'}');
         }
         JNode::Object { len, .. } => {
             // (key, index of the value that wins) in first-appearance order.
@@ -395,7 +429,7 @@ impl ShapeGrouper {
             }
         };
         let group = &mut self.groups[index];
-        group.shape.merge(tape, root);
+        group.shape.merge_fitting(tape, root);
         group.rows.push(row);
         group.roots.push(root);
         self.last = index;
