@@ -12,6 +12,7 @@ use arrow_array::{
     Array, BinaryViewArray, BooleanArray, ListArray, MapArray, PrimitiveArray, StringViewArray,
     StructArray,
 };
+use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use base64::Engine;
 
@@ -71,6 +72,8 @@ pub enum Writer<'a> {
 #[derive(Debug)]
 pub struct Slot<'a> {
     writer: Writer<'a>,
+    /// The column's logical nulls (every row of a `NullArray`), read once when bound.
+    nulls: Option<NullBuffer>,
     /// The default value's JSON text, written for nulls (with `replace.null.with.default`).
     default: Option<Vec<u8>>,
     /// Whether a null without a default is an error (a required schema).
@@ -90,7 +93,7 @@ impl<'a> Slot<'a> {
 
     /// Writes row `row`.
     pub fn write(&self, row: usize, out: &mut Vec<u8>) -> Result<()> {
-        if self.writer.is_null(row) {
+        if self.nulls.as_ref().is_some_and(|nulls| nulls.is_null(row)) {
             return match &self.default {
                 Some(text) => {
                     out.extend_from_slice(text);
@@ -245,35 +248,13 @@ fn bind_child<'a>(
     };
     Ok(Slot {
         writer,
+        nulls: array.logical_nulls(),
         default,
         required,
     })
 }
 
 impl Writer<'_> {
-    fn is_null(&self, row: usize) -> bool {
-        match self {
-            Writer::Null => true,
-            Writer::Bool(a) => a.is_null(row),
-            Writer::Int8(a) => a.is_null(row),
-            Writer::Int16(a) => a.is_null(row),
-            Writer::Int32(a) => a.is_null(row),
-            Writer::Int64(a) => a.is_null(row),
-            Writer::Date32(a) => a.is_null(row),
-            Writer::Time32(a) => a.is_null(row),
-            Writer::Timestamp(a) => a.is_null(row),
-            Writer::Float32(a) => a.is_null(row),
-            Writer::Float64(a) => a.is_null(row),
-            Writer::Utf8(a) | Writer::Raw(a) => a.is_null(row),
-            Writer::Binary(a) => a.is_null(row),
-            Writer::Decimal(a, _, _) => a.is_null(row),
-            Writer::List(a, _) => a.is_null(row),
-            Writer::Map(a, _, _, _) => a.is_null(row),
-            Writer::Struct(a, _) => a.is_null(row),
-            Writer::Unwritable(a, _) => a.is_null(row),
-        }
-    }
-
     fn write(&self, row: usize, out: &mut Vec<u8>) -> Result<()> {
         match self {
             Writer::Null => out.extend_from_slice(b"null"),
