@@ -29,15 +29,41 @@ fn chunk_needs_escape(x: u64) -> bool {
     (control | quote | backslash | four_byte_lead) != 0
 }
 
-/// Appends `s` as a JSON string literal, quotes included. Plain runs are found 8 bytes at a time
-/// and copied with one `extend_from_slice` each.
+/// The length of the longest prefix of `bytes` with nothing to escape: 8 bytes at a time, then
+/// byte by byte.
+#[inline]
+fn plain_prefix(bytes: &[u8]) -> usize {
+    let mut plain = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if chunk_needs_escape(word) {
+            break;
+        }
+        plain += 8;
+    }
+    plain
+        + bytes[plain..]
+            .iter()
+            .take_while(|&&b| !needs_escape(b))
+            .count()
+}
+
+/// Appends `s` as a JSON string literal, quotes included. A string with nothing to escape (the
+/// common case) is checked 8 bytes at a time and copied whole; otherwise plain runs are copied
+/// with one `extend_from_slice` each.
 #[inline]
 pub fn write_string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    let plain = plain_prefix(bytes);
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if plain == bytes.len() {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut plain_from = 0;
-    let mut i = 0;
+    let mut i = plain;
     while i < bytes.len() {
         if let Some(chunk) = bytes.get(i..i + 8) {
             let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
