@@ -487,14 +487,15 @@ pub fn field_slots(
 ) -> Vec<Option<usize>> {
     let mut slots = vec![None; fields.len()];
     // Built on the first key out of schema order: one hash per key from then on.
-    let mut by_name: Option<HashMap<&str, usize>> = None;
+    let mut by_name: Option<HashMap<&[u8], usize>> = None;
     let mut key_at = at + 1;
     for i in 0..len as usize {
         let value_at = key_at + 1;
         if let JNode::Str { start, len } = tape.nodes[key_at] {
-            let key = tape.str(start, len);
+            // Compared as bytes: simd-json validated the key as UTF-8 already.
+            let key = tape.bytes(start, len);
             // Fields usually arrive in schema order: try the same position first.
-            let index = if fields.get(i).is_some_and(|f| f.name == key) {
+            let index = if fields.get(i).is_some_and(|f| f.name.as_bytes() == key) {
                 Some(i)
             } else {
                 by_name
@@ -502,7 +503,7 @@ pub fn field_slots(
                         fields
                             .iter()
                             .enumerate()
-                            .map(|(i, f)| (f.name.as_str(), i))
+                            .map(|(i, f)| (f.name.as_bytes(), i))
                             .collect()
                     })
                     .get(key)

@@ -560,12 +560,13 @@ struct TapePart {
 }
 
 /// Whether `body` is read from the tape at all: a document that starts (after Jackson's
-/// whitespace) with an object or an array; roots of other kinds and empty bodies follow
-/// Jackson's root rules in the row-wise reader.
+/// whitespace) with an object, an array or a string, whose first value is all Jackson reads of
+/// it (as of the tape); numbers and literals at the root and empty bodies follow Jackson's root
+/// rules in the row-wise reader.
 fn tape_document(body: &[u8]) -> bool {
     body.iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        .is_some_and(|b| matches!(b, b'{' | b'['))
+        .is_some_and(|b| matches!(b, b'{' | b'[' | b'"'))
 }
 
 /// The tape bodies copied back to back into one batch tape and parsed: each row's root node,
@@ -1071,6 +1072,33 @@ mod tests {
                 .iter()
                 .map(|b| Some(frame(id, b.as_bytes())))
                 .chain([None, Some(b"\x01junk".to_vec())])
+                .collect();
+            assert_agree(&converter, &inputs).expect("tape and row-wise agree");
+        }
+    }
+
+    #[test]
+    fn string_roots_agree_with_the_row_wise_reader() {
+        for schema in [
+            Schema::new(SchemaKind::String),
+            Schema::new(SchemaKind::String).optional(),
+            Schema::new(SchemaKind::Bytes),
+        ] {
+            let (converter, id) = converter_for(&schema, false);
+            let bodies = [
+                r#""k1""#,
+                " \"k2\" trailing",
+                r#""a"x"#,
+                r#""\u00e9\n""#,
+                r#""AAE=""#,
+                r#""unterminated"#,
+                r#""""#,
+                "12",
+                "null",
+            ];
+            let inputs: Vec<Option<Vec<u8>>> = bodies
+                .iter()
+                .map(|b| Some(frame(id, b.as_bytes())))
                 .collect();
             assert_agree(&converter, &inputs).expect("tape and row-wise agree");
         }

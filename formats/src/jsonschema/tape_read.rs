@@ -235,7 +235,7 @@ fn double_value(node: JNode) -> Result<f64, RowWise> {
     match node {
         JNode::I64(v) => Ok(v as f64),
         JNode::U64(v) => Ok(v as f64),
-        JNode::F64(v) if v == 0.0 => Err(RowWise),
+        JNode::F64(0.0) => Err(RowWise),
         JNode::F64(v) => Ok(v),
         _ => Ok(0.0),
     }
