@@ -224,7 +224,7 @@ fn envelope_spans(buffer: &[u8], span: Span) -> Option<(Span, Span)> {
 /// Refuses a batch whose documents the tape cannot address: string nodes hold 32-bit offsets
 /// into one buffer of every document, so its bytes (with room to rewrite each document with
 /// repeated keys once) must stay within `limit`. Cost: one pass over the input lengths.
-fn check_tape_room(inputs: &[Option<&[u8]>], limit: usize) -> Result<()> {
+pub fn check_tape_room(inputs: &[Option<&[u8]>], limit: usize) -> Result<()> {
     let total: usize = inputs.iter().flatten().map(|b| b.len()).sum();
     let needed = total.saturating_mul(2) + simd_json::INPUT_PADDING * 2;
     if needed > limit {
@@ -236,8 +236,9 @@ fn check_tape_room(inputs: &[Option<&[u8]>], limit: usize) -> Result<()> {
     Ok(())
 }
 
-/// Copies the non-null inputs back to back into a padded buffer.
-fn copy_inputs(inputs: &[Option<&[u8]>]) -> (BatchTape, Vec<Option<Span>>) {
+/// Copies the non-null inputs back to back into a padded buffer: a batch tape with no nodes yet
+/// and each input's span in its buffer. Cost: one copy of the inputs.
+pub fn copy_inputs(inputs: &[Option<&[u8]>]) -> (BatchTape, Vec<Option<Span>>) {
     let total: usize = inputs.iter().flatten().map(|b| b.len()).sum();
     let mut tape = BatchTape {
         nodes: Vec::with_capacity(total / 8),

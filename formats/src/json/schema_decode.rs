@@ -121,7 +121,7 @@ impl PayloadDecoder<'_> {
                         node_type(node)
                     )));
                 };
-                let slots = self.field_slots(fields, at, len);
+                let slots = field_slots(self.tape, fields, at, len);
                 let ColumnBuilder::Struct { children, .. } = &mut *b else {
                     unreachable!("matched above")
                 };
@@ -164,45 +164,6 @@ impl PayloadDecoder<'_> {
             )));
         }
         self.append(schema, at, builder)
-    }
-
-    /// The node index of each field's value (`None`: missing); a repeated key keeps the last.
-    fn field_slots(
-        &self,
-        fields: &[crate::schema::Field],
-        at: usize,
-        len: u32,
-    ) -> Vec<Option<usize>> {
-        let mut slots = vec![None; fields.len()];
-        // Built on the first key out of schema order: one hash per key from then on.
-        let mut by_name: Option<HashMap<&str, usize>> = None;
-        let mut key_at = at + 1;
-        for i in 0..len as usize {
-            let value_at = key_at + 1;
-            if let JNode::Str { start, len } = self.tape.nodes[key_at] {
-                let key = self.tape.str(start, len);
-                // Fields usually arrive in schema order: try the same position first.
-                let index = if fields.get(i).is_some_and(|f| f.name == key) {
-                    Some(i)
-                } else {
-                    by_name
-                        .get_or_insert_with(|| {
-                            fields
-                                .iter()
-                                .enumerate()
-                                .map(|(i, f)| (f.name.as_str(), i))
-                                .collect()
-                        })
-                        .get(key)
-                        .copied()
-                };
-                if let Some(index) = index {
-                    slots[index] = Some(value_at);
-                }
-            }
-            key_at = value_at + self.tape.nodes[value_at].span();
-        }
-        slots
     }
 
     fn append_null(&mut self, schema: &Schema, builder: &mut ColumnBuilder) -> Result<()> {
@@ -513,6 +474,48 @@ impl PayloadDecoder<'_> {
             .decode(self.tape.bytes(start, len))
             .map_err(|_| ConnectError::data(message))
     }
+}
+
+/// The node index of each of `fields`' values in the object of `len` keys at node `at` of
+/// `tape` (`None`: missing); a repeated key keeps the last. Cost: one string compare per key
+/// when keys come in field order, one hash per key from the first that does not.
+pub fn field_slots(
+    tape: &BatchTape,
+    fields: &[crate::schema::Field],
+    at: usize,
+    len: u32,
+) -> Vec<Option<usize>> {
+    let mut slots = vec![None; fields.len()];
+    // Built on the first key out of schema order: one hash per key from then on.
+    let mut by_name: Option<HashMap<&[u8], usize>> = None;
+    let mut key_at = at + 1;
+    for i in 0..len as usize {
+        let value_at = key_at + 1;
+        if let JNode::Str { start, len } = tape.nodes[key_at] {
+            // Compared as bytes: simd-json validated the key as UTF-8 already.
+            let key = tape.bytes(start, len);
+            // Fields usually arrive in schema order: try the same position first.
+            let index = if fields.get(i).is_some_and(|f| f.name.as_bytes() == key) {
+                Some(i)
+            } else {
+                by_name
+                    .get_or_insert_with(|| {
+                        fields
+                            .iter()
+                            .enumerate()
+                            .map(|(i, f)| (f.name.as_bytes(), i))
+                            .collect()
+                    })
+                    .get(key)
+                    .copied()
+            };
+            if let Some(index) = index {
+                slots[index] = Some(value_at);
+            }
+        }
+        key_at = value_at + tape.nodes[value_at].span();
+    }
+    slots
 }
 
 /// `JsonNode.intValue()`: numbers narrowed like Java, anything else 0.

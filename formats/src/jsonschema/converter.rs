@@ -3,10 +3,15 @@
 //!
 //! Decoding resolves each distinct schema id of a batch once (registry look-ups of the schema,
 //! its references and its version, the Connect mapping, the validator — cached by id and
-//! subject), then reads the rows: each payload is parsed with Jackson's rules, validated when
-//! `json.fail.invalid.schema=true`, mapped to Connect values and built into one Arrow column per
-//! schema. Encoding derives the JSON Schema of each Connect schema once, registers or looks it up
-//! once per subject (cached), then writes each row from Arrow as Jackson prints it.
+//! subject, looked up once per decode call for each schema id and topic), then reads the rows
+//! into one Arrow column per schema: without validation from one simd-json tape of the batch,
+//! appended straight into Arrow ([`super::tape_read`]); with `json.fail.invalid.schema=true`,
+//! and for the rows the tape reader declines, each payload is parsed with Jackson's rules into
+//! a serde_json tree, validated, and mapped to Connect values ([`super::read`]), the oracle.
+//! Encoding derives the JSON Schema of each Connect schema once, registers or looks it up once
+//! per subject (cached), then writes each row from Arrow as Jackson prints it: through
+//! JsonConverter's Arrow writer where it writes the same JSON, else (validation, indented output,
+//! defaults, unions, maps of pairs, a required null) from `fromConnectData`'s node tree.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,23 +22,31 @@ use super::config::JsonSchemaConverterConfig;
 use super::defaults::fill_defaults;
 use super::document::Document;
 use super::from_connect::{from_connect_schema, normalized};
+use super::is_union;
 use super::non_numeric::replace_non_numeric;
 use super::read::{to_connect, Input};
+use super::tape_read::TapeReader;
 use super::to_connect::to_connect_schema;
 use super::validate::PayloadValidator;
 use super::write::{from_connect_data, write_pretty};
 use crate::arrow_mapping::{arrow_type, with_nullable_fields};
 use crate::batch::Column;
+use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
-use crate::json::reference::read_tree;
+use crate::json::converter::{check_tape_room, copy_inputs};
+use crate::json::encode::Slot;
+use crate::json::reference::{read_tree, JsonConfig};
+use crate::json::schema_decode::PayloadDecoder;
+use crate::json::tape::{BatchTape, Span, TapeParser};
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType};
-use crate::schema::{Schema, SchemaRef};
+use crate::schema::{Schema, SchemaKind, SchemaRef};
 use crate::value::Value;
 use crate::value_array::{value_at, values_to_array_as};
+use arrow_buffer::Buffer;
 
 /// The class name configs use.
 pub const JSON_SCHEMA_CONVERTER_CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
@@ -55,6 +68,8 @@ fn serialize_error(topic: &str, cause: &str) -> ConnectError {
 /// canonical text and its validator.
 #[derive(Debug)]
 struct Reader {
+    /// The schema id, for messages.
+    id: i32,
     schema: SchemaRef,
     /// The loaded schema (for the defaults validation fills in).
     doc: Document,
@@ -186,6 +201,7 @@ impl JsonSchemaConverter {
         };
         let data_type = arrow_type(&schema);
         Ok(Reader {
+            id,
             doc,
             relaxed_type: with_nullable_fields(&data_type),
             data_type,
@@ -286,13 +302,15 @@ impl JsonSchemaConverter {
         })
     }
 
-    /// One row's Connect value: the frame read, the payload parsed, validated and mapped.
-    fn read_row(
+    /// One row's frame read and its reader found: first in `readers`, the readers this decode
+    /// call has used by (schema id, topic id), then in the shared cache.
+    fn frame_reader<'p>(
         &self,
-        payload: &[u8],
+        payload: &'p [u8],
         row: usize,
         context: &ConverterContext<'_>,
-    ) -> Result<(Arc<Reader>, Value), ConnectError> {
+        readers: &mut Vec<(i32, u32, Cached<Reader>)>,
+    ) -> Result<(Arc<Reader>, &'p [u8]), ConnectError> {
         let side = context.side();
         let topic = context.topic(row);
         let header = context.raw_header(row, schema_id_header(side == Side::Key));
@@ -304,8 +322,25 @@ impl JsonSchemaConverter {
                 "SerializationException: Unknown magic byte!",
             ));
         };
-        let reader = self.cached_reader(id, topic, side)?;
-        let mut tree = read_tree(&replace_non_numeric(frame.body)).map_err(|e| {
+        let topic_id = context.topic_id(row);
+        let reader = match readers.iter().find(|(i, t, _)| *i == id && *t == topic_id) {
+            Some((_, _, reader)) => reader.clone(),
+            None => {
+                let reader = self.cached_reader(id, topic, side);
+                readers.push((id, topic_id, reader.clone()));
+                reader
+            }
+        }?;
+        // The body is always the payload's tail (after the prefix, or all of it when the id came
+        // from a header): taken from `payload` itself, it lives as long as the input.
+        let body = &payload[payload.len() - frame.body.len()..];
+        Ok((reader, body))
+    }
+
+    /// One row's Connect value, row-wise: the payload parsed, validated and mapped.
+    fn row_value(&self, reader: &Reader, body: &[u8], topic: &str) -> Result<Value, ConnectError> {
+        let id = reader.id;
+        let mut tree = read_tree(&replace_non_numeric(body)).map_err(|e| {
             deserialize_error(
                 topic,
                 &format!(
@@ -329,93 +364,283 @@ impl JsonSchemaConverter {
             fill_defaults(&reader.doc, reader.doc.root, json);
         }
         let input = tree.as_ref().map_or(Input::Missing, Input::Node);
-        let value = to_connect(&reader.schema, input)?;
-        Ok((reader, value))
+        to_connect(&reader.schema, input)
+    }
+
+    /// The rows of one group read row-wise into Connect values and built into one column: the
+    /// schema's own type first; only a group with a null required property (which fails that
+    /// build) is built again with nullable struct fields.
+    fn build_row_wise(
+        &self,
+        group: Group<'_>,
+        context: &ConverterContext<'_>,
+        parts: &mut Vec<DecodedPart>,
+        errors: &mut Vec<(u32, ConnectError)>,
+    ) {
+        let reader = &group.reader;
+        let mut rows = Vec::with_capacity(group.rows.len());
+        let mut values = Vec::with_capacity(group.rows.len());
+        for (row, body) in group.rows.iter().zip(&group.bodies) {
+            match self.row_value(reader, body, context.topic(*row as usize)) {
+                Ok(value) => {
+                    rows.push(*row);
+                    values.push(value);
+                }
+                Err(e) => errors.push((*row, e)),
+            }
+        }
+        if rows.is_empty() {
+            return;
+        }
+        let schema = Some(&reader.schema);
+        let build = |values: &[Value]| {
+            values_to_array_as(&reader.schema, &reader.data_type, values)
+                .or_else(|_| values_to_array_as(&reader.schema, &reader.relaxed_type, values))
+        };
+        match build(&values) {
+            Ok(data) => parts.push(DecodedPart {
+                rows,
+                column: Column {
+                    schema: schema.cloned(),
+                    data,
+                },
+            }),
+            Err(_) => {
+                // Some row does not fit its schema (a required field left null): find which,
+                // one row at a time, and build the rest.
+                let mut kept = Vec::new();
+                let mut kept_values = Vec::new();
+                for (row, value) in rows.into_iter().zip(values) {
+                    match build(std::slice::from_ref(&value)) {
+                        Ok(_) => {
+                            kept.push(row);
+                            kept_values.push(value);
+                        }
+                        Err(e) => errors.push((row, e)),
+                    }
+                }
+                match build(&kept_values) {
+                    Ok(data) if !kept.is_empty() => parts.push(DecodedPart {
+                        rows: kept,
+                        column: Column {
+                            schema: schema.cloned(),
+                            data,
+                        },
+                    }),
+                    Ok(_) => {}
+                    Err(e) => errors.extend(kept.into_iter().map(|r| (r, e.clone()))),
+                }
+            }
+        }
+    }
+
+    /// The rows of one group appended from the batch tape into a column of the schema's own
+    /// type; a row the tape reader declines is read row-wise and appended as a value. `Err`
+    /// gives the group back when such a row holds a null in a required place (it needs the
+    /// relaxed type): then the whole group is read row-wise. Errors of rows are pushed to
+    /// `errors`; the builder is finished by the caller, once the batch buffers are whole.
+    fn build_from_tape<'g>(
+        &self,
+        group: Group<'g>,
+        roots: &[Option<usize>],
+        decoder: PayloadDecoder<'_>,
+        context: &ConverterContext<'_>,
+        errors: &mut Vec<(u32, ConnectError)>,
+    ) -> Result<TapePart, Group<'g>> {
+        let reader = &group.reader;
+        let mut builder = ColumnBuilder::with_capacity(&reader.data_type, group.rows.len());
+        let mut tape_reader = TapeReader { decoder };
+        let mut kept = Vec::with_capacity(group.rows.len());
+        let mut row_errors = Vec::new();
+        for (row, body) in group.rows.iter().zip(&group.bodies) {
+            let len = builder.len();
+            let appended = roots[*row as usize]
+                .ok_or(super::tape_read::RowWise)
+                .and_then(|root| tape_reader.append(&reader.schema, Some(root), &mut builder));
+            if appended.is_ok() {
+                kept.push(*row);
+                continue;
+            }
+            builder.truncate(len);
+            match self.row_value(reader, body, context.topic(*row as usize)) {
+                Err(e) => row_errors.push((*row, e)),
+                Ok(value) => {
+                    // Whether the row-wise build takes this value into the schema's own type
+                    // (it fails a required null, or a Time beyond one day).
+                    let fits = values_to_array_as(
+                        &reader.schema,
+                        &reader.data_type,
+                        std::slice::from_ref(&value),
+                    )
+                    .is_ok()
+                        && tape_reader
+                            .decoder
+                            .append_value(&reader.schema, &value, &mut builder)
+                            .is_ok();
+                    if !fits {
+                        return Err(group);
+                    }
+                    kept.push(*row);
+                }
+            }
+        }
+        errors.append(&mut row_errors);
+        Ok(TapePart {
+            schema: reader.schema.clone(),
+            rows: kept,
+            builder,
+        })
     }
 }
 
-/// Rows of one decode call that share a schema.
-struct Group {
+impl JsonSchemaConverter {
+    /// The rows of a decode call sorted out: null inputs, frames that fail (unknown magic byte,
+    /// schema id not found), and the rest grouped by reader, in row order.
+    fn group_rows<'a>(
+        &self,
+        inputs: &[Option<&'a [u8]>],
+        context: &ConverterContext<'_>,
+    ) -> Rows<'a> {
+        let mut rows = Rows {
+            groups: Vec::new(),
+            null_rows: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut readers = Vec::new();
+        for (row, input) in inputs.iter().enumerate() {
+            let Some(payload) = *input else {
+                rows.null_rows.push(row as u32);
+                continue;
+            };
+            let (reader, body) = match self.frame_reader(payload, row, context, &mut readers) {
+                Ok(found) => found,
+                Err(e) => {
+                    rows.errors.push((row as u32, e));
+                    continue;
+                }
+            };
+            let groups = &mut rows.groups;
+            let i = match groups.iter().position(|g| Arc::ptr_eq(&g.reader, &reader)) {
+                Some(i) => i,
+                None => {
+                    groups.push(Group {
+                        reader,
+                        rows: Vec::new(),
+                        bodies: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            groups[i].rows.push(row as u32);
+            groups[i].bodies.push(body);
+        }
+        rows
+    }
+}
+
+/// The rows of a decode call by what happens to them.
+struct Rows<'a> {
+    groups: Vec<Group<'a>>,
+    null_rows: Vec<u32>,
+    errors: Vec<(u32, ConnectError)>,
+}
+
+/// Rows of one decode call that share a reader, with their payload bodies.
+struct Group<'a> {
     reader: Arc<Reader>,
     rows: Vec<u32>,
-    values: Vec<Value>,
+    bodies: Vec<&'a [u8]>,
+}
+
+/// A column appended from the batch tape, finished once the batch's buffers are whole.
+struct TapePart {
+    schema: SchemaRef,
+    rows: Vec<u32>,
+    builder: ColumnBuilder,
+}
+
+/// Whether `body` is read from the tape at all: a document that starts (after Jackson's
+/// whitespace) with an object, an array or a string, whose first value is all Jackson reads of
+/// it (as of the tape); numbers and literals at the root and empty bodies follow Jackson's root
+/// rules in the row-wise reader.
+fn tape_document(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|b| matches!(b, b'{' | b'[' | b'"'))
+}
+
+/// The tape bodies copied back to back into one batch tape and parsed: each row's root node,
+/// `None` for a row without a tape body or whose body simd-json refuses (it is read row-wise,
+/// which gives Jackson's answer). Cost: one copy of the bodies, one simd-json parse per body.
+fn parse_bodies(bodies: &[Option<&[u8]>]) -> (BatchTape, Vec<Option<usize>>) {
+    let (mut tape, spans) = copy_inputs(bodies);
+    let mut parser = TapeParser::default();
+    let roots = spans
+        .iter()
+        .map(|span| span.and_then(|span: Span| parser.parse(&mut tape, span).ok()))
+        .collect();
+    (tape, roots)
 }
 
 impl Converter for JsonSchemaConverter {
+    /// Reads the frames and groups the rows by reader, copies the bodies of the groups without
+    /// validation into one batch tape (one copy, one simd-json parse per row) and appends them
+    /// to Arrow from it ([`TapeReader`]); groups with validation, rows the tape reader declines
+    /// and batches too large for the tape's 32-bit offsets are read row-wise (a serde_json tree
+    /// per row).
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
-        let mut errors = Vec::new();
-        let mut null_rows = Vec::new();
-        let mut groups: Vec<Group> = Vec::new();
-        for (row, input) in inputs.iter().enumerate() {
-            let Some(payload) = input else {
-                null_rows.push(row as u32);
-                continue;
-            };
-            match self.read_row(payload, row, context) {
-                Err(e) => errors.push((row as u32, e)),
-                Ok((reader, value)) => {
-                    let i = match groups.iter().position(|g| Arc::ptr_eq(&g.reader, &reader)) {
-                        Some(i) => i,
-                        None => {
-                            groups.push(Group {
-                                reader,
-                                rows: Vec::new(),
-                                values: Vec::new(),
-                            });
-                            groups.len() - 1
-                        }
-                    };
-                    groups[i].rows.push(row as u32);
-                    groups[i].values.push(value);
+        let Rows {
+            groups,
+            null_rows,
+            mut errors,
+        } = self.group_rows(inputs, context);
+        let mut bodies: Vec<Option<&[u8]>> = vec![None; inputs.len()];
+        for group in groups.iter().filter(|g| g.reader.validator.is_none()) {
+            for (row, body) in group.rows.iter().zip(&group.bodies) {
+                if tape_document(body) {
+                    bodies[*row as usize] = Some(body);
                 }
             }
         }
         let mut parts = Vec::new();
+        let (tape, roots) = match check_tape_room(&bodies, u32::MAX as usize) {
+            Ok(()) => parse_bodies(&bodies),
+            Err(_) => (BatchTape::default(), vec![None; inputs.len()]),
+        };
+        let mut extra = Vec::new();
+        let config = JsonConfig::default();
+        let mut tape_parts = Vec::new();
         for group in groups {
-            let schema = Some(&group.reader.schema);
-            // The schema's own type first; only a group with a null required property (which
-            // fails that build) is built again with nullable struct fields.
-            let build = |values: &[Value]| {
-                let reader = &group.reader;
-                values_to_array_as(&reader.schema, &reader.data_type, values)
-                    .or_else(|_| values_to_array_as(&reader.schema, &reader.relaxed_type, values))
+            if group.reader.validator.is_some() {
+                self.build_row_wise(group, context, &mut parts, &mut errors);
+                continue;
+            }
+            let decoder = PayloadDecoder {
+                tape: &tape,
+                extra: &mut extra,
+                config: &config,
+                needs_row_wise: false,
             };
-            match build(&group.values) {
-                Ok(data) => parts.push(DecodedPart {
-                    rows: group.rows,
-                    column: Column {
-                        schema: schema.cloned(),
-                        data,
-                    },
-                }),
-                Err(_) => {
-                    // Some row does not fit its schema (a required field left null): find which,
-                    // one row at a time, and build the rest.
-                    let mut rows = Vec::new();
-                    let mut values = Vec::new();
-                    for (row, value) in group.rows.into_iter().zip(group.values) {
-                        match build(std::slice::from_ref(&value)) {
-                            Ok(_) => {
-                                rows.push(row);
-                                values.push(value);
-                            }
-                            Err(e) => errors.push((row, e)),
-                        }
-                    }
-                    match build(&values) {
-                        Ok(data) if !rows.is_empty() => parts.push(DecodedPart {
-                            rows,
-                            column: Column {
-                                schema: schema.cloned(),
-                                data,
-                            },
-                        }),
-                        Ok(_) => {}
-                        Err(e) => errors.extend(rows.into_iter().map(|r| (r, e.clone()))),
-                    }
-                }
+            match self.build_from_tape(group, &roots, decoder, context, &mut errors) {
+                Ok(part) => tape_parts.push(part),
+                Err(group) => self.build_row_wise(group, context, &mut parts, &mut errors),
             }
         }
+        let buffers: Arc<[Buffer]> =
+            Arc::from(vec![Buffer::from_vec(tape.buffer), Buffer::from_vec(extra)]);
+        for mut part in tape_parts {
+            if !part.rows.is_empty() {
+                parts.push(DecodedPart {
+                    rows: part.rows,
+                    column: Column {
+                        schema: Some(part.schema),
+                        data: part.builder.finish(&buffers),
+                    },
+                });
+            }
+        }
+        // In the order of the groups' first rows, as the groups were formed.
+        parts.sort_by_key(|p| p.rows.first().copied());
         finish_decoded(parts, null_rows, errors)
     }
 
@@ -431,50 +656,472 @@ impl Converter for JsonSchemaConverter {
             return;
         };
         let mut writers: HashMap<u32, Cached<Writer>> = HashMap::new();
+        let slot = self.arrow_slot(schema, column);
+        // A row is written here first: the writer (which may register the schema) is looked up
+        // only for a row that is written, as row-wise.
+        let mut json = Vec::new();
         for row in 0..column.data.len() {
-            let topic = context.topic(row);
-            let value = value_at(Some(schema), column.data.as_ref(), row);
-            let node = match from_connect_data(schema, &value, &self.config.data) {
-                Ok(Some(node)) => node,
-                Ok(None) => {
-                    out.push_null();
-                    continue;
-                }
-                Err(e) => {
-                    out.begin_row();
-                    out.fail_row(e);
-                    continue;
-                }
-            };
-            let writer = writers
-                .entry(context.topic_id(row))
-                .or_insert_with(|| self.cached_writer(schema, topic, side));
-            let writer = match writer {
-                Ok(w) => w.clone(),
-                Err(e) => {
-                    out.begin_row();
-                    out.fail_row(e.clone());
-                    continue;
-                }
-            };
-            if let Some(validator) = &writer.validator {
-                if let Err(cause) = validator.validate(&node.to_serde()) {
-                    out.begin_row();
-                    out.fail_row(serialize_error(
-                        topic,
-                        &format!("Error serializing JSON message <- ValidationException: Validation error in JSON {}, Error report: {cause}", node.to_serde()),
-                    ));
-                    continue;
+            if let Some(slot) = &slot {
+                json.clear();
+                if slot.write(row, &mut json).is_ok() {
+                    let writer = writers
+                        .entry(context.topic_id(row))
+                        .or_insert_with(|| self.cached_writer(schema, context.topic(row), side));
+                    if let Ok(writer) = writer {
+                        let buf = out.begin_row();
+                        write_schema_id(SchemaId::Id(writer.id), buf);
+                        buf.extend_from_slice(&json);
+                        out.end_row();
+                        continue;
+                    }
                 }
             }
-            let buf = out.begin_row();
-            write_schema_id(SchemaId::Id(writer.id), buf);
-            if self.config.indent_output {
-                write_pretty(&node, buf, 0);
-            } else {
-                node.write(buf);
-            }
-            out.end_row();
+            // Written row-wise, which decides the rest: a required null is left out of its
+            // object or is a tombstone; errors.
+            self.encode_row_wise(schema, column, row, context, &mut writers, out);
         }
+    }
+}
+
+impl JsonSchemaConverter {
+    /// The column bound to JsonConverter's Arrow writer ([`Slot`]), when that writes exactly
+    /// what `fromConnectData` and Jackson write for every row it does not refuse: no validation
+    /// (which needs the tree), no indented output, and a schema without what the two converters
+    /// write differently (defaults, unions, maps other than with required string keys, which
+    /// JsonSchemaData writes as `[{key, value}]`). A row the slot refuses (a required null) is
+    /// written row-wise. Cost: one walk of the schema and one bind per call.
+    fn arrow_slot<'a>(&self, schema: &Schema, column: &'a Column) -> Option<Slot<'a>> {
+        fn same_json(schema: &Schema) -> bool {
+            schema.default.is_none()
+                && !is_union(schema)
+                && match &schema.kind {
+                    SchemaKind::Array(items) => same_json(items),
+                    SchemaKind::Map(key, value) => {
+                        key.kind == SchemaKind::String
+                            && !key.optional
+                            && same_json(key)
+                            && same_json(value)
+                    }
+                    SchemaKind::Struct(fields) => fields.iter().all(|f| same_json(&f.schema)),
+                    _ => true,
+                }
+        }
+        if self.config.fail_invalid_schema || self.config.indent_output || !same_json(schema) {
+            return None;
+        }
+        let config = JsonConfig {
+            schemas_enable: false,
+            decimal_format: self.config.data.decimal_format,
+            ..JsonConfig::default()
+        };
+        Slot::bind(Some(schema), column.data.as_ref(), &config).ok()
+    }
+
+    /// Row `row` written from its Connect value (`fromConnectData`'s node tree), validated when
+    /// the writer validates.
+    fn encode_row_wise(
+        &self,
+        schema: &SchemaRef,
+        column: &Column,
+        row: usize,
+        context: &ConverterContext<'_>,
+        writers: &mut HashMap<u32, Cached<Writer>>,
+        out: &mut Encoded,
+    ) {
+        let topic = context.topic(row);
+        let value = value_at(Some(schema), column.data.as_ref(), row);
+        let node = match from_connect_data(schema, &value, &self.config.data) {
+            Ok(Some(node)) => node,
+            Ok(None) => {
+                out.push_null();
+                return;
+            }
+            Err(e) => {
+                out.begin_row();
+                out.fail_row(e);
+                return;
+            }
+        };
+        let writer = writers
+            .entry(context.topic_id(row))
+            .or_insert_with(|| self.cached_writer(schema, topic, context.side()));
+        let writer = match writer {
+            Ok(w) => w.clone(),
+            Err(e) => {
+                out.begin_row();
+                out.fail_row(e.clone());
+                return;
+            }
+        };
+        if let Some(validator) = &writer.validator {
+            if let Err(cause) = validator.validate(&node.to_serde()) {
+                out.begin_row();
+                out.fail_row(serialize_error(
+                    topic,
+                    &format!("Error serializing JSON message <- ValidationException: Validation error in JSON {}, Error report: {cause}", node.to_serde()),
+                ));
+                return;
+            }
+        }
+        let buf = out.begin_row();
+        write_schema_id(SchemaId::Id(writer.id), buf);
+        if self.config.indent_output {
+            write_pretty(&node, buf, 0);
+        } else {
+            node.write(buf);
+        }
+        out.end_row();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::converter_context::ConverterContext;
+    use crate::schema::SchemaKind;
+    use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
+    use serde_json::json;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A converter over its own mock registry scope, with `schema` registered: its frames' id.
+    fn converter_for(schema: &Schema, validate: bool) -> (JsonSchemaConverter, i32) {
+        static CASES: AtomicUsize = AtomicUsize::new(0);
+        let scope = format!("tape-read-{}", CASES.fetch_add(1, Ordering::Relaxed));
+        let converter = JsonSchemaConverter::from_settings(|key| match key {
+            "schema.registry.url" => Some(format!("mock://{scope}")),
+            "json.fail.invalid.schema" => Some(validate.to_string()),
+            _ => None,
+        })
+        .expect("settings");
+        let json = from_connect_schema(schema, &converter.config.data).expect("a JSON Schema");
+        let text = SchemaString::new(SchemaType::Json, json.to_string());
+        let id = converter
+            .registry
+            .register("t-value", &text)
+            .expect("registered");
+        (converter, id)
+    }
+
+    fn frame(id: i32, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![0];
+        out.extend_from_slice(&id.to_be_bytes());
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// The tape decode and the row-wise one (every group read by `read::to_connect`) give the
+    /// same parts, columns and errors.
+    fn assert_agree(
+        converter: &JsonSchemaConverter,
+        inputs: &[Option<Vec<u8>>],
+    ) -> Result<Decoded, TestCaseError> {
+        let inputs: Vec<Option<&[u8]>> = inputs.iter().map(Option::as_deref).collect();
+        let context = ConverterContext::single_topic(Side::Value, "t");
+        let fast = converter.decode(&inputs, &context);
+        let Rows {
+            groups,
+            null_rows,
+            mut errors,
+        } = converter.group_rows(&inputs, &context);
+        let mut parts = Vec::new();
+        for group in groups {
+            converter.build_row_wise(group, &context, &mut parts, &mut errors);
+        }
+        let slow = finish_decoded(parts, null_rows, errors);
+        let errors = |d: &Decoded| -> Vec<(u32, String)> {
+            d.errors
+                .iter()
+                .map(|(r, e)| (*r, e.message.clone()))
+                .collect()
+        };
+        prop_assert_eq!(errors(&fast), errors(&slow));
+        prop_assert_eq!(fast.parts.len(), slow.parts.len());
+        for (a, b) in fast.parts.iter().zip(&slow.parts) {
+            prop_assert_eq!(&a.rows, &b.rows);
+            prop_assert_eq!(&a.column.schema, &b.column.schema);
+            prop_assert_eq!(a.column.data.data_type(), b.column.data.data_type());
+            prop_assert!(
+                a.column.data.as_ref() == b.column.data.as_ref(),
+                "tape {:?}\nrow-wise {:?}",
+                a.column.data,
+                b.column.data
+            );
+        }
+        Ok(fast)
+    }
+
+    /// Encoding `column` through the Arrow writer and row-wise (`fromConnectData`'s tree) gives
+    /// the same frames and errors.
+    fn assert_encodes_agree(
+        converter: &JsonSchemaConverter,
+        column: &Column,
+    ) -> Result<(), TestCaseError> {
+        let context = ConverterContext::single_topic(Side::Value, "t");
+        let mut fast = Encoded::default();
+        converter.encode(column, &context, &mut fast);
+        let mut slow = Encoded::default();
+        let mut writers = HashMap::new();
+        let schema = column.schema.as_ref().expect("a schema");
+        for row in 0..column.data.len() {
+            converter.encode_row_wise(schema, column, row, &context, &mut writers, &mut slow);
+        }
+        prop_assert_eq!(fast.len(), slow.len());
+        for row in 0..fast.len() {
+            prop_assert_eq!(fast.row(row), slow.row(row), "row {}", row);
+        }
+        let errors = |e: &Encoded| -> Vec<(usize, String)> {
+            e.errors()
+                .iter()
+                .map(|(r, e)| (*r, e.message.clone()))
+                .collect()
+        };
+        prop_assert_eq!(errors(&fast), errors(&slow));
+        Ok(())
+    }
+
+    /// A number with exactly this text (serde_json keeps it verbatim).
+    fn number(text: &str) -> Json {
+        serde_json::from_str(text).expect("a number")
+    }
+
+    /// Values of the wrong type and numbers a double cannot tell apart.
+    fn junk() -> BoxedStrategy<Json> {
+        prop_oneof![
+            Just(Json::Null),
+            Just(json!("x")),
+            Just(json!(true)),
+            Just(json!([1, "a"])),
+            Just(json!({"a": 1})),
+            Just(number("5")),
+            Just(number("1.5")),
+            Just(number("-0.0")),
+            Just(number("-1e-400")),
+            Just(number("1.9999999999999999999")),
+            Just(number("123456789012345678901234")),
+            Just(number("18446744073709551615")),
+            Just(number("0.1")),
+            Just(number("3.4e39")),
+        ]
+        .boxed()
+    }
+
+    /// A payload for `schema`: mostly of its type, sometimes [`junk`], properties sometimes absent.
+    fn payload(schema: &Schema) -> BoxedStrategy<Json> {
+        let fitting = match &schema.kind {
+            _ if schema.name.as_deref() == Some(crate::schema::DECIMAL_LOGICAL_NAME) => {
+                prop_oneof![Just(json!("AN4=")), Just(json!(12)), Just(number("1.25"))].boxed()
+            }
+            SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 => {
+                any::<i32>().prop_map(Json::from).boxed()
+            }
+            SchemaKind::Int64 => any::<i64>().prop_map(Json::from).boxed(),
+            SchemaKind::Float32 => any::<f32>()
+                .prop_filter("finite", |v| v.is_finite())
+                .prop_map(|v| json!(v))
+                .boxed(),
+            SchemaKind::Float64 => any::<f64>()
+                .prop_filter("finite", |v| v.is_finite())
+                .prop_map(|v| json!(v))
+                .boxed(),
+            SchemaKind::Boolean => any::<bool>().prop_map(Json::from).boxed(),
+            SchemaKind::String => "[a-c\"\\\\\n é😀]{0,6}".prop_map(Json::from).boxed(),
+            SchemaKind::Bytes => prop_oneof![Just(json!("AAE=")), Just(json!("%%"))].boxed(),
+            SchemaKind::Array(items) => proptest::collection::vec(payload(items), 0..3)
+                .prop_map(Json::from)
+                .boxed(),
+            SchemaKind::Map(_, value) => {
+                proptest::collection::vec(("[a-e]{1,2}", payload(value)), 0..4)
+                    .prop_map(|entries| Json::Object(entries.into_iter().collect()))
+                    .boxed()
+            }
+            SchemaKind::Struct(fields) => {
+                let values: Vec<BoxedStrategy<Option<(String, Json)>>> = fields
+                    .iter()
+                    .map(|f| {
+                        let name = f.name.clone();
+                        proptest::option::weighted(0.9, payload(&f.schema))
+                            .prop_map(move |v| v.map(|v| (name.clone(), v)))
+                            .boxed()
+                    })
+                    .collect();
+                values
+                    .prop_map(|entries| Json::Object(entries.into_iter().flatten().collect()))
+                    .boxed()
+            }
+        };
+        prop_oneof![10 => fitting, 1 => junk()].boxed()
+    }
+
+    /// Connect schemas of every kind JsonSchemaData maps without a union.
+    fn connect_schema() -> impl Strategy<Value = Schema> {
+        let leaf = prop_oneof![
+            Just(Schema::new(SchemaKind::Int8)),
+            Just(Schema::new(SchemaKind::Int16)),
+            Just(Schema::new(SchemaKind::Int32)),
+            Just(Schema::new(SchemaKind::Int64)),
+            Just(Schema::new(SchemaKind::Float32)),
+            Just(Schema::new(SchemaKind::Float64)),
+            Just(Schema::new(SchemaKind::Boolean)),
+            Just(Schema::new(SchemaKind::String)),
+            Just(Schema::new(SchemaKind::Bytes)),
+            Just(Schema::decimal(2)),
+            Just(Schema::date()),
+            Just(Schema::time()),
+            Just(Schema::timestamp()),
+            Just(Schema::new(SchemaKind::Int32).with_default(Value::Int32(9))),
+        ];
+        let leaf = (leaf, proptest::bool::weighted(0.6)).prop_map(|(mut schema, optional)| {
+            schema.optional |= optional;
+            schema
+        });
+        leaf.prop_recursive(2, 12, 4, |inner| {
+            let field = (inner, proptest::bool::weighted(0.6)).prop_map(|(mut s, optional)| {
+                s.optional |= optional;
+                s
+            });
+            prop_oneof![
+                field
+                    .clone()
+                    .prop_map(|items| Schema::new(SchemaKind::Array(items.into_ref()))),
+                field.clone().prop_map(|value| Schema::new(SchemaKind::Map(
+                    Schema::new(SchemaKind::String).into_ref(),
+                    value.into_ref()
+                ))),
+                proptest::collection::vec(field, 1..4).prop_map(|fields| {
+                    Schema::structure(
+                        fields
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, s)| (format!("f{i}"), s.into_ref())),
+                    )
+                }),
+            ]
+        })
+    }
+
+    fn record() -> impl Strategy<Value = (Schema, Vec<Json>)> {
+        proptest::collection::vec(connect_schema(), 1..5)
+            .prop_map(|fields| {
+                Schema::structure(
+                    fields
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, s)| (format!("p{i}"), s.into_ref())),
+                )
+            })
+            .prop_flat_map(|schema| {
+                let payloads = proptest::collection::vec(payload(&schema), 1..6);
+                (Just(schema), payloads)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn tape_decode_agrees_with_the_row_wise_reader((schema, payloads) in record()) {
+            let (converter, id) = converter_for(&schema, false);
+            let inputs: Vec<Option<Vec<u8>>> = payloads
+                .iter()
+                .map(|p| Some(frame(id, p.to_string().as_bytes())))
+                .chain([None])
+                .collect();
+            let decoded = assert_agree(&converter, &inputs)?;
+            for part in decoded.parts.iter().filter(|p| p.column.schema.is_some()) {
+                assert_encodes_agree(&converter, &part.column)?;
+            }
+        }
+    }
+
+    #[test]
+    fn payloads_the_tape_cannot_read_are_read_row_wise() {
+        let schema = Schema::structure([
+            (
+                "m".to_string(),
+                Schema::new(SchemaKind::Map(
+                    Schema::new(SchemaKind::String).into_ref(),
+                    Schema::new(SchemaKind::Float64).optional().into_ref(),
+                ))
+                .optional()
+                .into_ref(),
+            ),
+            (
+                "s".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
+        ]);
+        let bodies = [
+            r#"{"m":{"a":NaN,"b":-Infinity}}"#,
+            r#"{"m":{"x":1,"y":2,"x":3},"s":"dup"}"#,
+            r#"{"m":{"a":007}}"#,
+            r#"{"s":"a"} trailing"#,
+            r#"{"s":"a"}}"#,
+            "\u{feff}{\"s\":\"bom\"}",
+            "  \n",
+            "",
+            "null",
+            "[]",
+            "12",
+            "{\"s\":\"raw\ttab\"}",
+            r#"{"s":"a""#,
+        ];
+        for validate in [false, true] {
+            let (converter, id) = converter_for(&schema, validate);
+            let inputs: Vec<Option<Vec<u8>>> = bodies
+                .iter()
+                .map(|b| Some(frame(id, b.as_bytes())))
+                .chain([None, Some(b"\x01junk".to_vec())])
+                .collect();
+            assert_agree(&converter, &inputs).expect("tape and row-wise agree");
+        }
+    }
+
+    #[test]
+    fn string_roots_agree_with_the_row_wise_reader() {
+        for schema in [
+            Schema::new(SchemaKind::String),
+            Schema::new(SchemaKind::String).optional(),
+            Schema::new(SchemaKind::Bytes),
+        ] {
+            let (converter, id) = converter_for(&schema, false);
+            let bodies = [
+                r#""k1""#,
+                " \"k2\" trailing",
+                r#""a"x"#,
+                r#""\u00e9\n""#,
+                r#""AAE=""#,
+                r#""unterminated"#,
+                r#""""#,
+                "12",
+                "null",
+            ];
+            let inputs: Vec<Option<Vec<u8>>> = bodies
+                .iter()
+                .map(|b| Some(frame(id, b.as_bytes())))
+                .collect();
+            assert_agree(&converter, &inputs).expect("tape and row-wise agree");
+        }
+    }
+
+    #[test]
+    fn a_group_with_an_absent_required_property_is_built_with_nullable_fields() {
+        let schema = Schema::structure([
+            ("a".to_string(), Schema::new(SchemaKind::Int32).into_ref()),
+            (
+                "b".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
+        ]);
+        let (converter, id) = converter_for(&schema, false);
+        let inputs: Vec<Option<Vec<u8>>> = [r#"{"a":1,"b":"x"}"#, r#"{"b":"y"}"#, r#"{"a":null}"#]
+            .iter()
+            .map(|b| Some(frame(id, b.as_bytes())))
+            .collect();
+        assert_agree(&converter, &inputs).expect("tape and row-wise agree");
+        let inputs: Vec<Option<&[u8]>> = inputs.iter().map(Option::as_deref).collect();
+        let decoded = converter.decode(&inputs, &ConverterContext::single_topic(Side::Value, "t"));
+        assert_eq!(decoded.parts[0].rows, [0, 1]);
+        assert_eq!(decoded.errors.len(), 1);
     }
 }

@@ -7,6 +7,8 @@
 //! - [`to_connect`]: JSON Schema → Connect schema (`toConnectSchema`).
 //! - [`non_numeric`]: Jackson's `NaN`/`Infinity` number tokens, which Confluent's reader accepts.
 //! - [`read`]: a JSON payload → Connect value under that schema (`toConnectData`).
+//! - [`tape_read`]: the same straight from the batch's simd-json tape into Arrow, where the tape
+//!   tells the value exactly (the row-wise reader takes the rest).
 //! - [`from_connect`]: Connect schema → JSON Schema (`fromConnectSchema`).
 //! - [`write`]: Connect value → JSON payload (`fromConnectData`), printed as Jackson prints it.
 //! - [`defaults`]: the defaults everit fills into absent properties while validating.
@@ -20,6 +22,7 @@ pub mod document;
 pub mod from_connect;
 pub mod non_numeric;
 pub mod read;
+pub mod tape_read;
 pub mod to_connect;
 pub mod validate;
 pub mod write;
