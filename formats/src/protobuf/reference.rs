@@ -393,6 +393,18 @@ mod tests {
             prop_assert_eq!(got.len(), 3);
             prop_assert_eq!(normalise(got[0].clone().expect("decodes")), normalise(want.clone()));
             prop_assert_eq!(normalise(got[2].clone().expect("decodes")), normalise(want));
+            // A message read twice in a row, then with the oneof switched to `score`: last
+            // scalars win, lists and map entries add up, messages merge, oneof members clear
+            // each other (protobuf parses a concatenation as a merge).
+            let mut switch = DynamicMessage::new(message.clone());
+            switch.set_field_by_name("score", PValue::F64(d));
+            let twice = [bytes.clone(), bytes.clone(), switch.encode_to_vec()];
+            for merged in [twice[..2].concat(), twice.concat()] {
+                let parsed = DynamicMessage::decode(message.clone(), merged.as_slice()).expect("merges");
+                let want = to_connect_value(&data, &parsed, &schema).expect("reference");
+                let got = columnar(&decoder, &schema, &[&merged]).remove(0).expect("decodes");
+                prop_assert_eq!(normalise(got), normalise(want));
+            }
         }
     }
 }
