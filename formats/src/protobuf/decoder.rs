@@ -904,6 +904,7 @@ fn list_child(
     }
 }
 
+/// Appends one message (nested ones through [`decode_value`], which bounds the depth).
 fn decode_message(
     plan: &MessagePlan,
     src: Src<'_>,
@@ -911,9 +912,6 @@ fn decode_message(
     batch: &mut Batch,
     depth: usize,
 ) -> Result<(), DecodeError> {
-    if depth > wire::MAX_DEPTH {
-        return Err(WireError::TooDeep.into());
-    }
     let ColumnBuilder::Struct { children, .. } = builder else {
         return Err(wrong_builder());
     };
@@ -922,24 +920,37 @@ fn decode_message(
     }
     let frame = batch.seen.len();
     batch.seen.resize(frame + plan.fields.len(), Seen::Unset);
-    let read = read_fields(plan, src, children, batch, frame, depth)
-        .and_then(|()| append_fields(plan, src, children, batch, frame, depth));
+    let message = Frame {
+        plan,
+        src,
+        at: frame,
+        depth,
+    };
+    let read = read_fields(&message, children, batch)
+        .and_then(|()| append_fields(&message, children, batch));
     batch.seen.truncate(frame);
     read?;
     builder.close_nested_row();
     Ok(())
 }
 
+/// A message being read: its plan, its bytes, where its notes start in [`Batch::seen`] and its
+/// nesting depth.
+struct Frame<'p, 'a> {
+    plan: &'p MessagePlan,
+    src: Src<'a>,
+    at: usize,
+    depth: usize,
+}
+
 /// Reads a message's fields: list elements are appended, singular fields and map entries noted
-/// on the `seen` frame at `frame`.
+/// on the message's frame of [`Batch::seen`].
 fn read_fields(
-    plan: &MessagePlan,
-    src: Src<'_>,
+    message: &Frame<'_, '_>,
     children: &mut [ColumnBuilder],
     batch: &mut Batch,
-    frame: usize,
-    depth: usize,
 ) -> Result<(), DecodeError> {
+    let (plan, src, frame, depth) = (message.plan, message.src, message.at, message.depth);
     let skip_depth = wire::MAX_DEPTH.saturating_sub(depth);
     let mut r = WireReader::new(src.bytes);
     while !r.at_end() {
@@ -1021,13 +1032,11 @@ fn appends_null(field: &FieldPlan, seen: Seen) -> bool {
 
 /// Appends a message's fields in Connect order from what [`read_fields`] noted.
 fn append_fields(
-    plan: &MessagePlan,
-    src: Src<'_>,
+    message: &Frame<'_, '_>,
     children: &mut [ColumnBuilder],
     batch: &mut Batch,
-    frame: usize,
-    depth: usize,
 ) -> Result<(), DecodeError> {
+    let (plan, src, frame, depth) = (message.plan, message.src, message.at, message.depth);
     for (slot, column) in plan.slots.iter().zip(children.iter_mut()) {
         match slot {
             Slot::Field(i) => {
