@@ -11,11 +11,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::data::{ProtobufData, ProtobufDataConfig};
-use super::decoder::{DecodeError, Decoder};
+use super::decoder::{Batch, DecodeError, Decoder};
 use super::encoder::Encoder;
 use super::proto_text::derive_proto;
 use super::schema_file::SchemaFile;
+use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
+use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
@@ -25,8 +27,7 @@ use crate::registry::message_index::{read_message_indexes, write_message_indexes
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
 use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::SchemaRef;
-use crate::value::Value;
-use crate::value_array::{value_at, values_to_array};
+use crate::value_array::value_at;
 
 /// The class name configs use.
 pub const PROTOBUF_CONVERTER_CLASS: &str = "io.confluent.connect.protobuf.ProtobufConverter";
@@ -290,13 +291,14 @@ impl ProtobufConverter {
 struct Group {
     decoder: Arc<Decoder>,
     rows: Vec<u32>,
-    values: Vec<Value>,
+    builder: ColumnBuilder,
 }
 
 impl Converter for ProtobufConverter {
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
         let side = context.side();
         let header = schema_id_header(side == Side::Key);
+        let mut batch = Batch::with_capacity(inputs.iter().flatten().map(|b| b.len()).sum());
         let mut errors = Vec::new();
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
@@ -366,10 +368,14 @@ impl Converter for ProtobufConverter {
                         {
                             Some(at) => at,
                             None => {
+                                let builder = ColumnBuilder::with_capacity(
+                                    &arrow_type(&decoder.schema),
+                                    inputs.len(),
+                                );
                                 groups.push(Group {
                                     decoder,
                                     rows: Vec::new(),
-                                    values: Vec::new(),
+                                    builder,
                                 });
                                 groups.len() - 1
                             }
@@ -386,11 +392,9 @@ impl Converter for ProtobufConverter {
                     continue;
                 }
             };
-            match groups[at].decoder.decode(body) {
-                Ok(value) => {
-                    groups[at].rows.push(row as u32);
-                    groups[at].values.push(value);
-                }
+            let group = &mut groups[at];
+            match group.decoder.decode(body, &mut group.builder, &mut batch) {
+                Ok(()) => group.rows.push(row as u32),
                 Err(e) => {
                     let cause = match e {
                         DecodeError::Wire(w) => format!(
@@ -403,19 +407,18 @@ impl Converter for ProtobufConverter {
                 }
             }
         }
-        let mut parts = Vec::new();
-        for g in groups {
-            match values_to_array(Some(&g.decoder.schema), &g.values) {
-                Ok(data) => parts.push(DecodedPart {
-                    rows: g.rows,
-                    column: Column {
-                        schema: Some(g.decoder.schema.clone()),
-                        data,
-                    },
-                }),
-                Err(e) => errors.extend(g.rows.into_iter().map(|r| (r, e.clone()))),
-            }
-        }
+        let buffers = batch.finish();
+        let parts: Vec<DecodedPart> = groups
+            .into_iter()
+            .filter(|g| !g.rows.is_empty())
+            .map(|mut g| DecodedPart {
+                rows: g.rows,
+                column: Column {
+                    schema: Some(g.decoder.schema.clone()),
+                    data: g.builder.finish(&buffers),
+                },
+            })
+            .collect();
         finish_decoded(parts, null_rows, errors)
     }
 
@@ -455,6 +458,7 @@ impl Converter for ProtobufConverter {
 mod tests {
     use super::*;
     use crate::registry::MemoryRegistry;
+    use crate::value::Value;
 
     const SCHEMA: &str = "syntax = \"proto3\";\npackage p;\n\nmessage A {\n  string s = 1;\n}\nmessage B {\n  int32 x = 1;\n  repeated string tags = 2;\n}\n";
 

@@ -1,17 +1,24 @@
-//! A decoder compiled once per (schema id, message index): Protobuf wire bytes → the Connect
-//! value ProtobufData's `toConnectData` builds, without a prost-reflect `DynamicMessage`.
+//! A decoder compiled once per (schema id, message index): Protobuf wire bytes straight into the
+//! Arrow builders of the Connect schema ProtobufData's `toConnectData` gives, with no
+//! prost-reflect `DynamicMessage` and no Connect value tree per record.
 //!
 //! [`Decoder::compile`] walks the message descriptor beside its Connect schema and produces a
-//! plan per message: each field's number, wire reading, shape (single, list, map) and what an
-//! unset field reads as (null, its default, a default struct). Running it reads the payload
-//! once through a bounds-checked [`WireReader`], keeping per field the last value (scalars), all
-//! occurrences (repeated fields, merged messages), then emits the fields in Connect order.
+//! plan per message: each field's number, wire reading, shape (single, list, map), the struct
+//! column it fills and what an unset field reads as (null, its default, a default struct).
+//! Running it reads a message once through a bounds-checked [`WireReader`]: repeated fields are
+//! appended to their list column as they come; of a singular field only the last scalar (its
+//! bits, or where its bytes lie) and the occurrences of a message (merged, as protobuf-java
+//! merges them) are noted, in working memory reused from record to record ([`Batch`]); then the
+//! fields are appended in Connect order. Strings and bytes become views into the batch buffer
+//! of payloads; enum names, repaired UTF-8 and the strings of merged messages are copied into a
+//! scratch buffer. A record that fails half-way is rolled back ([`ColumnBuilder::truncate`]).
 //! Nesting is bounded by the schema (recursive schemas are refused when compiled) and by
 //! protobuf-java's limit of 100 for skipped groups.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use arrow_buffer::Buffer;
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, Syntax, Value as PValue};
 
 use super::data::{real_oneof, ProtobufData, TAG_PARAM};
@@ -19,10 +26,11 @@ use super::java_calendar::{date_to_days, time_of_day_to_millis};
 use super::schema_file::ENUM_ZERO_PLACEHOLDER;
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::wire::{self, WireError, WireReader};
+use crate::column_builder::ColumnBuilder;
 use crate::error::ConnectError;
-use crate::java_hash_order::java_hash_map;
+use crate::java_hash_order::{java_key, java_key_order};
 use crate::schema::{LogicalType, SchemaKind, SchemaRef};
-use crate::value::{Decimal, Struct, Value};
+use crate::value::{Decimal, Value};
 
 /// Why a payload did not decode.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +108,10 @@ enum Shape {
 #[derive(Debug, Clone)]
 enum Unset {
     Null,
-    Value(Value),
+    /// A scalar default held as the wire reading would hold it.
+    Value(Seen),
+    /// A string or bytes default (copied into the scratch buffer per record).
+    Text(Box<[u8]>),
     DefaultStruct,
 }
 
@@ -112,20 +123,20 @@ struct FieldPlan {
     unset: Unset,
     /// The union slot this field is a member of (setting it clears the others).
     union: Option<usize>,
+    /// The child of the message's struct column this field fills (for a union member: the
+    /// union's).
+    column: usize,
 }
 
+/// One child of a message's struct column: a field, or a oneof's union struct of members.
 #[derive(Debug, Clone)]
 enum Slot {
     Field(usize),
-    Union {
-        schema: SchemaRef,
-        members: Vec<usize>,
-    },
+    Union(Vec<usize>),
 }
 
 #[derive(Debug)]
 struct MessagePlan {
-    schema: SchemaRef,
     fields: Vec<FieldPlan>,
     slots: Vec<Slot>,
     /// (field number, index into `fields`), sorted by number.
@@ -208,38 +219,30 @@ fn op_wire_type(op: &ValueOp) -> u8 {
     }
 }
 
-/// A prost-reflect default value as the Connect value of `op`.
-fn default_value(op: &ValueOp, value: &PValue) -> Value {
+/// A prost-reflect default value as what an unset field of `op` appends: the bits the wire
+/// would carry for it (read back as the field's type reads them), or its text.
+fn default_value(op: &ValueOp, value: &PValue) -> Unset {
     let ValueOp::Scalar(s) = op else {
-        return Value::Null;
+        return Unset::Null;
     };
+    let bits = |b: u64| Unset::Value(Seen::Bits(b));
     match (s, value) {
-        (Scalar::Int8, PValue::I32(v)) => Value::Int8(*v as i8),
-        (Scalar::Int16, PValue::I32(v)) => Value::Int16(*v as i16),
-        (_, PValue::I32(v)) => Value::Int32(*v),
-        (_, PValue::U32(v)) => Value::Int64(i64::from(*v)),
-        (_, PValue::I64(v)) => Value::Int64(*v),
-        (_, PValue::U64(v)) => Value::Int64(*v as i64),
-        (_, PValue::F32(v)) => Value::Float32(*v),
-        (_, PValue::F64(v)) => Value::Float64(*v),
-        (_, PValue::Bool(v)) => Value::Boolean(*v),
-        (_, PValue::String(v)) => Value::String(v.clone()),
-        (_, PValue::Bytes(v)) => Value::Bytes(v.to_vec()),
+        (Scalar::SInt32, PValue::I32(v)) => bits(u64::from((*v << 1 ^ (*v >> 31)) as u32)),
+        (Scalar::SInt64, PValue::I64(v)) => bits((*v << 1 ^ (*v >> 63)) as u64),
+        (_, PValue::I32(v)) => bits(*v as i64 as u64),
+        (_, PValue::U32(v)) => bits(u64::from(*v)),
+        (_, PValue::I64(v)) => bits(*v as u64),
+        (_, PValue::U64(v)) => bits(*v),
+        (_, PValue::F32(v)) => bits(u64::from(v.to_bits())),
+        (_, PValue::F64(v)) => bits(v.to_bits()),
+        (_, PValue::Bool(v)) => bits(u64::from(*v)),
+        (_, PValue::String(v)) => Unset::Text(v.as_bytes().into()),
+        (_, PValue::Bytes(v)) => Unset::Text(v.to_vec().into()),
         (Scalar::Enum(e), PValue::EnumNumber(n)) if e.values.iter().any(|(v, _)| v == n) => {
-            enum_value(e, *n)
+            bits(*n as i64 as u64)
         }
-        (Scalar::Enum(e), PValue::EnumNumber(_)) => enum_value(e, e.default),
-        _ => Value::Null,
-    }
-}
-
-fn enum_value(e: &EnumPlan, n: i32) -> Value {
-    if e.as_int {
-        return Value::Int32(n);
-    }
-    match e.values.iter().find(|(v, _)| *v == n) {
-        Some((_, name)) => Value::String(name.clone()),
-        None => Value::String(format!("UNKNOWN_ENUM_VALUE_{}_{n}", e.name)),
+        (Scalar::Enum(e), PValue::EnumNumber(_)) => bits(e.default as i64 as u64),
+        _ => Unset::Null,
     }
 }
 
@@ -282,6 +285,7 @@ fn compile_field(
     field: &FieldDescriptor,
     schema: &SchemaRef,
     union: Option<usize>,
+    column: usize,
 ) -> Result<FieldPlan, ConnectError> {
     let (op, shape) = match &schema.kind {
         SchemaKind::Map(ks, vs) if field.is_map() => {
@@ -301,7 +305,7 @@ fn compile_field(
         (_, Shape::List | Shape::Map(..)) => Unset::Null,
         (ValueOp::Message(_), _) if data.config.generate_struct_for_nulls => Unset::DefaultStruct,
         (ValueOp::Scalar(_), _) if union.is_none() && !has_presence(data, field) => {
-            Unset::Value(default_value(&op, &field.default_value()))
+            default_value(&op, &field.default_value())
         }
         _ => Unset::Null,
     };
@@ -311,6 +315,7 @@ fn compile_field(
         shape,
         unset,
         union,
+        column,
     })
 }
 
@@ -338,7 +343,8 @@ fn compile_message(
                             .unwrap_or(0)
                 });
                 fields.push(
-                    compile_field(data, &field, &f.schema, union).map_err(|e| e.at(&f.name))?,
+                    compile_field(data, &field, &f.schema, union, slots.len())
+                        .map_err(|e| e.at(&f.name))?,
                 );
                 slots.push(Slot::Field(fields.len() - 1));
             }
@@ -349,15 +355,12 @@ fn compile_message(
                     let number = tag_of(&m.schema).ok_or_else(|| mismatch(&m.name))?;
                     let field = message.get_field(number).ok_or_else(|| mismatch(&m.name))?;
                     fields.push(
-                        compile_field(data, &field, &m.schema, Some(slot))
+                        compile_field(data, &field, &m.schema, Some(slot), slot)
                             .map_err(|e| e.at(&m.name))?,
                     );
                     members.push(fields.len() - 1);
                 }
-                slots.push(Slot::Union {
-                    schema: f.schema.clone(),
-                    members,
-                });
+                slots.push(Slot::Union(members));
             }
         }
     }
@@ -368,7 +371,6 @@ fn compile_message(
         .collect();
     by_number.sort_unstable();
     Ok(Arc::new(MessagePlan {
-        schema: schema.clone(),
         fields,
         slots,
         by_number,
@@ -392,73 +394,320 @@ impl Decoder {
         Ok(Decoder { root, schema })
     }
 
-    /// Decodes one payload (after the frame and message indexes) into its Connect value.
-    /// Cost: one pass over the bytes plus the value tree's allocations.
-    pub fn decode(&self, payload: &[u8]) -> Result<Value, DecodeError> {
-        match &self.root {
-            Root::Message(plan) => decode_message(plan, payload, 0),
-            Root::Wrapper(s) => decode_wrapper(s, payload),
+    /// Decodes one payload (after the frame and message indexes) into `builder` (a builder of
+    /// the schema's Arrow type), its bytes appended to `batch`'s payload buffer. On error
+    /// nothing of the record is left behind: the builder and the buffers are rolled back.
+    /// Cost: one pass over the bytes (a second over merged messages and map entries), a copy
+    /// of the payload, no allocation per record beyond map keys and merged messages.
+    pub fn decode(
+        &self,
+        payload: &[u8],
+        builder: &mut ColumnBuilder,
+        batch: &mut Batch,
+    ) -> Result<(), DecodeError> {
+        let (rows, base, scratch) = (builder.len(), batch.payloads.len(), batch.scratch.len());
+        batch.payloads.extend_from_slice(payload);
+        batch.parts.clear();
+        let src = Src {
+            bytes: payload,
+            base: Some(base as u32),
+        };
+        let result = match &self.root {
+            Root::Message(plan) => decode_message(plan, src, builder, batch, 0),
+            Root::Wrapper(s) => decode_wrapper(s, src, builder, batch),
+        };
+        if result.is_err() {
+            builder.truncate(rows);
+            batch.payloads.truncate(base);
+            batch.scratch.truncate(scratch);
+            batch.seen.clear();
+        }
+        result
+    }
+}
+
+/// A batch's decode buffers and working memory: buffer 0 holds every payload back to back
+/// (strings and bytes are views into it), buffer 1 what had to be copied (enum names, repaired
+/// UTF-8, defaults, the strings of merged messages); the notes on the fields of the messages
+/// being read are reused from record to record.
+#[derive(Debug, Default)]
+pub struct Batch {
+    payloads: Vec<u8>,
+    scratch: Vec<u8>,
+    /// Per field of each message being read (a stack, one frame per nesting level).
+    seen: Vec<Seen>,
+    /// Occurrences of message fields and map entries, chained per field.
+    parts: Vec<Part>,
+}
+
+impl Batch {
+    /// Empty buffers with room for `payload_bytes` bytes of payloads. Cost: one allocation.
+    pub fn with_capacity(payload_bytes: usize) -> Batch {
+        Batch {
+            payloads: Vec::with_capacity(payload_bytes),
+            ..Batch::default()
+        }
+    }
+
+    /// The buffers the finished columns' views point into. Cost: moves the vectors.
+    pub fn finish(self) -> Arc<[Buffer]> {
+        Arc::from(vec![
+            Buffer::from_vec(self.payloads),
+            Buffer::from_vec(self.scratch),
+        ])
+    }
+}
+
+/// What has been read of one singular field or map of the message being read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seen {
+    Unset,
+    /// The last varint or fixed-width scalar, as its wire bits.
+    Bits(u64),
+    /// The last string or bytes value, at `start..end` of the message's bytes; `lossy`: a
+    /// proto2 string that is not UTF-8 (read with replacement characters).
+    Text {
+        start: u32,
+        end: u32,
+        lossy: bool,
+    },
+    /// Occurrences of a message (merged when read) or map entries: the first and last of a
+    /// chain in [`Batch::parts`].
+    Parts(u32, u32),
+}
+
+/// One occurrence: `start..end` of the message's bytes and the next in its chain.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    start: u32,
+    end: u32,
+    next: u32,
+}
+
+const NO_PART: u32 = u32::MAX;
+
+/// The bytes of the message being read, and where they lie in buffer 0 (`None`: a temporary,
+/// the concatenation of a merged message's occurrences, whose strings are copied).
+#[derive(Clone, Copy)]
+struct Src<'a> {
+    bytes: &'a [u8],
+    base: Option<u32>,
+}
+
+impl<'a> Src<'a> {
+    fn sub(&self, start: usize, end: usize) -> Src<'a> {
+        Src {
+            bytes: &self.bytes[start..end],
+            base: self.base.map(|b| b + start as u32),
         }
     }
 }
 
-/// What has been read for one field of a message.
-enum State<'a> {
-    Unset,
-    Scalar(Value),
-    /// Occurrences of a message-typed field; protobuf merges them (as parsing their
-    /// concatenation does).
-    Messages(Vec<&'a [u8]>),
-    List(Vec<Value>),
-    Map(Vec<(Value, Value)>),
+/// Reads a length-delimited value: the bytes and where they lie in the reader's.
+fn span<'a>(r: &mut WireReader<'a>) -> Result<(&'a [u8], usize, usize), WireError> {
+    let bytes = r.length_delimited()?;
+    Ok((bytes, r.position() - bytes.len(), r.position()))
 }
 
-fn read_scalar(s: &Scalar, r: &mut WireReader<'_>) -> Result<Value, DecodeError> {
-    Ok(match s {
-        Scalar::Int32 => Value::Int32(r.varint()? as i32),
-        Scalar::Int8 => Value::Int8(r.varint()? as i32 as i8),
-        Scalar::Int16 => Value::Int16(r.varint()? as i32 as i16),
-        Scalar::SInt32 => Value::Int32(wire::zigzag32(r.varint()? as u32)),
-        Scalar::SFixed32 => Value::Int32(r.fixed32()? as i32),
-        Scalar::UInt32 => Value::Int64(i64::from(r.varint()? as u32)),
-        Scalar::Fixed32 => Value::Int64(i64::from(r.fixed32()?)),
-        Scalar::Int64 | Scalar::UInt64 => Value::Int64(r.varint()? as i64),
-        Scalar::SInt64 => Value::Int64(wire::zigzag64(r.varint()?)),
-        Scalar::SFixed64 | Scalar::Fixed64 => Value::Int64(r.fixed64()? as i64),
-        Scalar::Float => Value::Float32(f32::from_bits(r.fixed32()?)),
-        Scalar::Double => Value::Float64(f64::from_bits(r.fixed64()?)),
-        Scalar::Bool => Value::Boolean(r.varint()? != 0),
-        Scalar::String { strict } => {
-            let bytes = r.length_delimited()?;
-            match std::str::from_utf8(bytes) {
-                Ok(s) => Value::String(s.to_string()),
-                Err(_) if *strict => return Err(WireError::InvalidUtf8.into()),
-                Err(_) => Value::String(String::from_utf8_lossy(bytes).into_owned()),
-            }
+/// Notes one more occurrence at `start..end` on `seen`.
+fn add_part(seen: &mut Seen, parts: &mut Vec<Part>, (start, end): (usize, usize)) {
+    let at = parts.len() as u32;
+    parts.push(Part {
+        start: start as u32,
+        end: end as u32,
+        next: NO_PART,
+    });
+    *seen = match *seen {
+        Seen::Parts(first, last) => {
+            parts[last as usize].next = at;
+            Seen::Parts(first, at)
         }
-        Scalar::Bytes => Value::Bytes(r.length_delimited()?.to_vec()),
-        Scalar::Enum(e) => enum_value(e, r.varint()? as i32),
+        _ => Seen::Parts(at, at),
+    };
+}
+
+/// The occurrences noted on `seen`, in wire order.
+fn parts_of(seen: Seen, parts: &[Part]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut at = match seen {
+        Seen::Parts(first, _) => first,
+        _ => NO_PART,
+    };
+    std::iter::from_fn(move || {
+        let part = parts.get(at as usize)?;
+        at = part.next;
+        Some((part.start as usize, part.end as usize))
     })
 }
 
-fn zero_of(s: &Scalar) -> Value {
+/// A message's occurrences as one message (protobuf merges them as it parses their
+/// concatenation): a slice of `src` when there is one, else an owned concatenation.
+fn merged<'a>(seen: Seen, src: Src<'a>, parts: &[Part]) -> (Cow<'a, [u8]>, Option<u32>) {
+    let mut spans = parts_of(seen, parts);
+    match (spans.next(), spans.next()) {
+        (None, _) => (Cow::Borrowed(&[]), None),
+        (Some((start, end)), None) => {
+            let one = src.sub(start, end);
+            (Cow::Borrowed(one.bytes), one.base)
+        }
+        (Some(_), Some(_)) => {
+            let mut all = Vec::new();
+            for (start, end) in parts_of(seen, parts) {
+                all.extend_from_slice(&src.bytes[start..end]);
+            }
+            (Cow::Owned(all), None)
+        }
+    }
+}
+
+/// Reads one value of `s`: its bits, or where its bytes lie (a proto3 string must be UTF-8).
+fn read_raw(s: &Scalar, r: &mut WireReader<'_>) -> Result<Seen, DecodeError> {
+    Ok(match s {
+        Scalar::String { strict } => {
+            let (bytes, start, end) = span(r)?;
+            let lossy = std::str::from_utf8(bytes).is_err();
+            if lossy && *strict {
+                return Err(WireError::InvalidUtf8.into());
+            }
+            Seen::Text {
+                start: start as u32,
+                end: end as u32,
+                lossy,
+            }
+        }
+        Scalar::Bytes => {
+            let (_, start, end) = span(r)?;
+            Seen::Text {
+                start: start as u32,
+                end: end as u32,
+                lossy: false,
+            }
+        }
+        _ => Seen::Bits(match wire_type(s) {
+            wire::FIXED32 => u64::from(r.fixed32()?),
+            wire::FIXED64 => r.fixed64()?,
+            _ => r.varint()?,
+        }),
+    })
+}
+
+/// What an absent value of `s` reads as (protobuf's zero; an enum's first value).
+fn zero_of(s: &Scalar) -> Seen {
     match s {
-        Scalar::Int32 | Scalar::SInt32 | Scalar::SFixed32 => Value::Int32(0),
-        Scalar::Int8 => Value::Int8(0),
-        Scalar::Int16 => Value::Int16(0),
-        Scalar::UInt32
-        | Scalar::Fixed32
-        | Scalar::Int64
-        | Scalar::SInt64
-        | Scalar::SFixed64
-        | Scalar::UInt64
-        | Scalar::Fixed64 => Value::Int64(0),
-        Scalar::Float => Value::Float32(0.0),
-        Scalar::Double => Value::Float64(0.0),
-        Scalar::Bool => Value::Boolean(false),
-        Scalar::String { .. } => Value::String(String::new()),
-        Scalar::Bytes => Value::Bytes(Vec::new()),
-        Scalar::Enum(e) => enum_value(e, e.default),
+        Scalar::String { .. } | Scalar::Bytes => Seen::Text {
+            start: 0,
+            end: 0,
+            lossy: false,
+        },
+        Scalar::Enum(e) => Seen::Bits(e.default as i64 as u64),
+        _ => Seen::Bits(0),
+    }
+}
+
+/// A builder of the wrong variant for its op: a defect in compile, reported as a row error
+/// rather than a panic.
+fn wrong_builder() -> DecodeError {
+    DecodeError::Data("internal: the Protobuf decoder and its Arrow builder disagree".into())
+}
+
+fn push_int(builder: &mut ColumnBuilder, v: i64) -> Result<(), DecodeError> {
+    match builder {
+        ColumnBuilder::Int8(c) => c.push(v as i8),
+        ColumnBuilder::Int16(c) => c.push(v as i16),
+        ColumnBuilder::Int32(c) => c.push(v as i32),
+        ColumnBuilder::Int64(c) => c.push(v),
+        _ => return Err(wrong_builder()),
+    }
+    Ok(())
+}
+
+/// Appends string or bytes `data`, which lies at `at` in buffer 0, or (`None`) is copied into
+/// the scratch buffer (values of up to 12 bytes live in the view itself).
+fn push_bytes(
+    builder: &mut ColumnBuilder,
+    data: &[u8],
+    at: Option<u32>,
+    scratch: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
+    let (ColumnBuilder::Utf8(c) | ColumnBuilder::Binary(c)) = builder else {
+        return Err(wrong_builder());
+    };
+    match at {
+        Some(offset) => c.push(data, 0, offset),
+        None if data.len() <= 12 => c.push(data, 1, 0),
+        None => {
+            let offset = scratch.len() as u32;
+            scratch.extend_from_slice(data);
+            c.push(data, 1, offset);
+        }
+    }
+    Ok(())
+}
+
+/// Appends the value of `s` that `raw` (from [`read_raw`] over `src`) holds.
+fn push_raw(
+    s: &Scalar,
+    raw: Seen,
+    src: Src<'_>,
+    builder: &mut ColumnBuilder,
+    scratch: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
+    let v = match raw {
+        Seen::Bits(v) => v,
+        Seen::Text { start, end, lossy } => {
+            let (start, end) = (start as usize, end as usize);
+            let data = &src.bytes[start..end];
+            if lossy {
+                let repaired = String::from_utf8_lossy(data);
+                return push_bytes(builder, repaired.as_bytes(), None, scratch);
+            }
+            return push_bytes(builder, data, src.base.map(|b| b + start as u32), scratch);
+        }
+        Seen::Unset | Seen::Parts(..) => return Err(wrong_builder()),
+    };
+    match s {
+        Scalar::Int32 | Scalar::Int8 | Scalar::Int16 => push_int(builder, i64::from(v as i32)),
+        Scalar::SInt32 => push_int(builder, i64::from(wire::zigzag32(v as u32))),
+        Scalar::SFixed32 => push_int(builder, i64::from(v as u32 as i32)),
+        Scalar::UInt32 | Scalar::Fixed32 => push_int(builder, i64::from(v as u32)),
+        Scalar::Int64 | Scalar::UInt64 | Scalar::SFixed64 | Scalar::Fixed64 => {
+            push_int(builder, v as i64)
+        }
+        Scalar::SInt64 => push_int(builder, wire::zigzag64(v)),
+        Scalar::Float => match builder {
+            ColumnBuilder::Float32(c) => {
+                c.push(f32::from_bits(v as u32));
+                Ok(())
+            }
+            _ => Err(wrong_builder()),
+        },
+        Scalar::Double => match builder {
+            ColumnBuilder::Float64(c) => {
+                c.push(f64::from_bits(v));
+                Ok(())
+            }
+            _ => Err(wrong_builder()),
+        },
+        Scalar::Bool => match builder {
+            ColumnBuilder::Boolean(..) => {
+                builder.push_bool(v != 0);
+                Ok(())
+            }
+            _ => Err(wrong_builder()),
+        },
+        Scalar::String { .. } | Scalar::Bytes => Err(wrong_builder()),
+        Scalar::Enum(e) => {
+            let n = v as i32;
+            if e.as_int {
+                return push_int(builder, i64::from(n));
+            }
+            match e.values.iter().find(|(v, _)| *v == n) {
+                Some((_, name)) => push_bytes(builder, name.as_bytes(), None, scratch),
+                None => {
+                    let unknown = format!("UNKNOWN_ENUM_VALUE_{}_{n}", e.name);
+                    push_bytes(builder, unknown.as_bytes(), None, scratch)
+                }
+            }
+        }
     }
 }
 
@@ -476,32 +725,56 @@ fn read_small(bytes: &[u8], depth: usize) -> Result<[u64; 4], DecodeError> {
     Ok(ints)
 }
 
-fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, DecodeError> {
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// Appends one message-typed value of `op` (a message, wrapper or well-known type) read from
+/// `src`.
+fn decode_value(
+    op: &ValueOp,
+    src: Src<'_>,
+    builder: &mut ColumnBuilder,
+    batch: &mut Batch,
+    depth: usize,
+) -> Result<(), DecodeError> {
     if depth > wire::MAX_DEPTH {
         return Err(WireError::TooDeep.into());
     }
     match op {
-        ValueOp::Scalar(s) => read_scalar(s, &mut WireReader::new(bytes)),
-        ValueOp::Message(plan) => decode_message(plan, bytes, depth),
-        ValueOp::Wrapper(s) => decode_wrapper(s, bytes),
+        ValueOp::Scalar(_) => Err(wrong_builder()),
+        ValueOp::Message(plan) => decode_message(plan, src, builder, batch, depth),
+        ValueOp::Wrapper(s) => decode_wrapper(s, src, builder, batch),
         ValueOp::Timestamp => {
-            let ints = read_small(bytes, depth)?;
+            let ints = read_small(src.bytes, depth)?;
             let seconds = ints[0] as i64;
             let nanos = ints[1] as i32;
-            seconds
+            let ms = seconds
                 .checked_mul(1000)
                 .and_then(|ms| ms.checked_add(i64::from(nanos / 1_000_000)))
-                .map(Value::Date)
-                .ok_or_else(|| DecodeError::Data("ArithmeticException: long overflow".into()))
+                .ok_or_else(|| DecodeError::Data("ArithmeticException: long overflow".into()))?;
+            match builder {
+                ColumnBuilder::Timestamp(c) => c.push(ms),
+                _ => return Err(wrong_builder()),
+            }
+            Ok(())
         }
         ValueOp::Date => {
-            let ints = read_small(bytes, depth)?;
+            let ints = read_small(src.bytes, depth)?;
             let days = date_to_days(ints[0] as i32, ints[1] as i32, ints[2] as i32)
                 .map_err(DecodeError::Data)?;
-            Ok(Value::Date(days * 86_400_000))
+            let days = i32::try_from(days).map_err(|_| {
+                DecodeError::Data(format!(
+                    "Date {} ms is outside the days Date32 holds",
+                    days.wrapping_mul(MS_PER_DAY)
+                ))
+            })?;
+            match builder {
+                ColumnBuilder::Date32(c) => c.push(days),
+                _ => return Err(wrong_builder()),
+            }
+            Ok(())
         }
         ValueOp::Time => {
-            let ints = read_small(bytes, depth)?;
+            let ints = read_small(src.bytes, depth)?;
             let ms = time_of_day_to_millis(
                 ints[0] as i32,
                 ints[1] as i32,
@@ -509,10 +782,15 @@ fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, Decod
                 ints[3] as i32,
             )
             .map_err(DecodeError::Data)?;
-            Ok(Value::Date(ms))
+            match builder {
+                // Within a day (checked above).
+                ColumnBuilder::Time32(c) => c.push(ms as i32),
+                _ => return Err(wrong_builder()),
+            }
+            Ok(())
         }
         ValueOp::Decimal => {
-            let mut r = WireReader::new(bytes);
+            let mut r = WireReader::new(src.bytes);
             let mut value: &[u8] = &[];
             let mut precision = 0i32;
             let mut got_scale = 0i32;
@@ -543,13 +821,16 @@ fn decode_value(op: &ValueOp, bytes: &[u8], depth: usize) -> Result<Value, Decod
                 unscaled,
                 scale: got_scale,
             };
-            round_to_precision(decimal, precision)
-                .map(Value::Decimal)
-                .map_err(DecodeError::Data)
+            let decimal = round_to_precision(decimal, precision).map_err(DecodeError::Data)?;
+            match builder {
+                ColumnBuilder::Decimal(c) => {
+                    c.push(decimal).map_err(|e| DecodeError::Data(e.message))
+                }
+                _ => Err(wrong_builder()),
+            }
         }
     }
 }
-
 /// `new BigDecimal(unscaled, scale, new MathContext(precision))`: a value of more than
 /// `precision` digits (0: unlimited) rounded half-up to that many, its scale lowered by the digits
 /// dropped; a negative precision is Java's IllegalArgumentException. Cost: O(digits).
@@ -577,204 +858,389 @@ pub(crate) fn round_to_precision(decimal: Decimal, precision: i32) -> Result<Dec
     Ok(value)
 }
 
-fn decode_wrapper(s: &Scalar, bytes: &[u8]) -> Result<Value, DecodeError> {
-    let mut r = WireReader::new(bytes);
+fn decode_wrapper(
+    s: &Scalar,
+    src: Src<'_>,
+    builder: &mut ColumnBuilder,
+    batch: &mut Batch,
+) -> Result<(), DecodeError> {
+    let mut r = WireReader::new(src.bytes);
     let mut out = zero_of(s);
     while !r.at_end() {
         let (n, wt) = r.tag()?;
         if n == 1 && wt == wire_type(s) {
-            out = read_scalar(s, &mut r)?;
+            out = read_raw(s, &mut r)?;
         } else {
             r.skip(n, wt, wire::MAX_DEPTH)?;
         }
     }
-    Ok(out)
-}
-
-/// Map entries in the order a Java `HashMap` iterates them, repeated keys keeping the last value
-/// (Protobuf map keys are numbers, booleans and strings: all hashed as Java does).
-pub fn java_map_order(entries: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
-    java_hash_map(entries, |a, b| a == b)
-}
-
-fn decode_entry(
-    key: &ValueOp,
-    value: &ValueOp,
-    bytes: &[u8],
-    depth: usize,
-) -> Result<(Value, Value), DecodeError> {
-    let mut r = WireReader::new(bytes);
-    let mut k: Option<Value> = None;
-    let mut v: Vec<&[u8]> = Vec::new();
-    let mut v_scalar: Option<Value> = None;
-    while !r.at_end() {
-        let (n, wt) = r.tag()?;
-        match n {
-            1 if wt == op_wire_type(key) => {
-                if let ValueOp::Scalar(s) = key {
-                    k = Some(read_scalar(s, &mut r)?);
-                } else {
-                    r.skip(n, wt, wire::MAX_DEPTH)?;
-                }
-            }
-            2 if wt == op_wire_type(value) => match value {
-                ValueOp::Scalar(s) => v_scalar = Some(read_scalar(s, &mut r)?),
-                _ => v.push(r.length_delimited()?),
-            },
-            _ => r.skip(n, wt, wire::MAX_DEPTH.saturating_sub(depth))?,
-        }
-    }
-    let k = match (k, key) {
-        (Some(k), _) => k,
-        (None, ValueOp::Scalar(s)) => zero_of(s),
-        (None, _) => Value::Null,
-    };
-    let v = match (v_scalar, value) {
-        (Some(v), _) => v,
-        (None, ValueOp::Scalar(s)) => zero_of(s),
-        (None, op) => decode_value(op, &concat(&v), depth + 1)?,
-    };
-    Ok((k, v))
-}
-
-fn concat<'a>(parts: &[&'a [u8]]) -> Cow<'a, [u8]> {
-    match parts {
-        [] => Cow::Borrowed(&[]),
-        [one] => Cow::Borrowed(one),
-        many => Cow::Owned(many.concat()),
-    }
+    push_raw(s, out, src, builder, &mut batch.scratch)
 }
 
 fn packable(op: &ValueOp) -> bool {
     matches!(op, ValueOp::Scalar(s) if !matches!(s, Scalar::String { .. } | Scalar::Bytes))
 }
 
-fn decode_message(plan: &MessagePlan, bytes: &[u8], depth: usize) -> Result<Value, DecodeError> {
-    if depth > wire::MAX_DEPTH {
-        return Err(WireError::TooDeep.into());
+impl MessagePlan {
+    /// The index of the field numbered `n`.
+    #[inline]
+    fn field(&self, n: u32) -> Option<usize> {
+        let at = self
+            .by_number
+            .binary_search_by_key(&n, |(num, _)| *num)
+            .ok()?;
+        Some(self.by_number[at].1)
     }
-    let mut state: Vec<State<'_>> = plan.fields.iter().map(|_| State::Unset).collect();
-    let mut r = WireReader::new(bytes);
+}
+
+/// The element builder of the list column `column` of a struct's `children`.
+fn list_child(
+    children: &mut [ColumnBuilder],
+    column: usize,
+) -> Result<&mut ColumnBuilder, DecodeError> {
+    match children.get_mut(column) {
+        Some(ColumnBuilder::List { child, .. }) => Ok(child),
+        _ => Err(wrong_builder()),
+    }
+}
+
+/// Appends one message (nested ones through [`decode_value`], which bounds the depth).
+fn decode_message(
+    plan: &MessagePlan,
+    src: Src<'_>,
+    builder: &mut ColumnBuilder,
+    batch: &mut Batch,
+    depth: usize,
+) -> Result<(), DecodeError> {
+    let ColumnBuilder::Struct { children, .. } = builder else {
+        return Err(wrong_builder());
+    };
+    if children.len() != plan.slots.len() {
+        return Err(wrong_builder());
+    }
+    let frame = batch.seen.len();
+    batch.seen.resize(frame + plan.fields.len(), Seen::Unset);
+    let message = Frame {
+        plan,
+        src,
+        at: frame,
+        depth,
+    };
+    let read = read_fields(&message, children, batch)
+        .and_then(|()| append_fields(&message, children, batch));
+    batch.seen.truncate(frame);
+    read?;
+    builder.close_nested_row();
+    Ok(())
+}
+
+/// A message being read: its plan, its bytes, where its notes start in [`Batch::seen`] and its
+/// nesting depth.
+struct Frame<'p, 'a> {
+    plan: &'p MessagePlan,
+    src: Src<'a>,
+    at: usize,
+    depth: usize,
+}
+
+/// Reads a message's fields: list elements are appended, singular fields and map entries noted
+/// on the message's frame of [`Batch::seen`].
+fn read_fields(
+    message: &Frame<'_, '_>,
+    children: &mut [ColumnBuilder],
+    batch: &mut Batch,
+) -> Result<(), DecodeError> {
+    let (plan, src, frame, depth) = (message.plan, message.src, message.at, message.depth);
+    let skip_depth = wire::MAX_DEPTH.saturating_sub(depth);
+    let mut r = WireReader::new(src.bytes);
     while !r.at_end() {
         let (n, wt) = r.tag()?;
-        let Ok(at) = plan.by_number.binary_search_by_key(&n, |(num, _)| *num) else {
-            r.skip(n, wt, wire::MAX_DEPTH.saturating_sub(depth))?;
+        let Some(i) = plan.field(n) else {
+            r.skip(n, wt, skip_depth)?;
             continue;
         };
-        let i = plan.by_number[at].1;
         let field = &plan.fields[i];
         let expected = op_wire_type(&field.op);
         match &field.shape {
             Shape::Single => {
                 if wt != expected {
                     // protobuf-java keeps a known field with the wrong wire type as unknown.
-                    r.skip(n, wt, wire::MAX_DEPTH.saturating_sub(depth))?;
+                    r.skip(n, wt, skip_depth)?;
                     continue;
                 }
                 match &field.op {
-                    ValueOp::Scalar(s) => state[i] = State::Scalar(read_scalar(s, &mut r)?),
+                    ValueOp::Scalar(s) => batch.seen[frame + i] = read_raw(s, &mut r)?,
                     _ => {
-                        let slice = r.length_delimited()?;
-                        match &mut state[i] {
-                            State::Messages(parts) => parts.push(slice),
-                            other => *other = State::Messages(vec![slice]),
-                        }
+                        let (_, start, end) = span(&mut r)?;
+                        add_part(&mut batch.seen[frame + i], &mut batch.parts, (start, end));
                     }
                 }
                 if let Some(u) = field.union {
                     for (j, other) in plan.fields.iter().enumerate() {
                         if j != i && other.union == Some(u) {
-                            state[j] = State::Unset;
+                            batch.seen[frame + j] = Seen::Unset;
                         }
                     }
                 }
             }
             Shape::List => {
-                let mut items = match std::mem::replace(&mut state[i], State::Unset) {
-                    State::List(items) => items,
-                    _ => Vec::new(),
-                };
+                let items = list_child(children, field.column)?;
                 if wt == expected {
                     match &field.op {
-                        ValueOp::Scalar(s) => items.push(read_scalar(s, &mut r)?),
+                        ValueOp::Scalar(s) => {
+                            let raw = read_raw(s, &mut r)?;
+                            push_raw(s, raw, src, items, &mut batch.scratch)?;
+                        }
                         op => {
-                            let slice = r.length_delimited()?;
-                            items.push(decode_value(op, slice, depth + 1)?);
+                            let (_, start, end) = span(&mut r)?;
+                            decode_value(op, src.sub(start, end), items, batch, depth + 1)?;
                         }
                     }
                 } else if wt == wire::LEN && packable(&field.op) {
-                    let packed = r.length_delimited()?;
+                    let (packed, start, end) = span(&mut r)?;
+                    let packed_src = src.sub(start, end);
                     let mut p = WireReader::new(packed);
                     if let ValueOp::Scalar(s) = &field.op {
                         while !p.at_end() {
-                            items.push(read_scalar(s, &mut p)?);
+                            let raw = read_raw(s, &mut p)?;
+                            push_raw(s, raw, packed_src, items, &mut batch.scratch)?;
                         }
                     }
                 } else {
-                    r.skip(n, wt, wire::MAX_DEPTH.saturating_sub(depth))?;
+                    r.skip(n, wt, skip_depth)?;
                 }
-                state[i] = State::List(items);
             }
-            Shape::Map(k, v) => {
-                let mut entries = match std::mem::replace(&mut state[i], State::Unset) {
-                    State::Map(entries) => entries,
-                    _ => Vec::new(),
-                };
+            Shape::Map(..) => {
                 if wt == wire::LEN {
-                    let slice = r.length_delimited()?;
-                    entries.push(decode_entry(k, v, slice, depth + 1)?);
+                    let (_, start, end) = span(&mut r)?;
+                    add_part(&mut batch.seen[frame + i], &mut batch.parts, (start, end));
                 } else {
-                    r.skip(n, wt, wire::MAX_DEPTH.saturating_sub(depth))?;
-                }
-                state[i] = State::Map(entries);
-            }
-        }
-    }
-    let mut values: Vec<Value> = Vec::with_capacity(plan.fields.len());
-    for (field, st) in plan.fields.iter().zip(state) {
-        values.push(finish_field(field, st, depth)?);
-    }
-    let mut out = Vec::with_capacity(plan.slots.len());
-    let mut taken: Vec<Option<Value>> = values.into_iter().map(Some).collect();
-    for slot in &plan.slots {
-        match slot {
-            Slot::Field(i) => out.push(taken[*i].take().unwrap_or(Value::Null)),
-            Slot::Union { schema, members } => {
-                let member_values: Vec<Value> = members
-                    .iter()
-                    .map(|i| taken[*i].take().unwrap_or(Value::Null))
-                    .collect();
-                if member_values.iter().all(Value::is_null) {
-                    out.push(Value::Null);
-                } else {
-                    out.push(Value::Struct(Struct {
-                        schema: schema.clone(),
-                        values: member_values,
-                    }));
+                    r.skip(n, wt, skip_depth)?;
                 }
             }
         }
     }
-    Ok(Value::Struct(Struct {
-        schema: plan.schema.clone(),
-        values: out,
-    }))
+    Ok(())
 }
 
-fn finish_field(field: &FieldPlan, st: State<'_>, depth: usize) -> Result<Value, DecodeError> {
-    Ok(match st {
-        State::Scalar(v) => v,
-        State::Messages(parts) => decode_value(&field.op, &concat(&parts), depth + 1)?,
-        State::List(items) => Value::Array(items),
-        State::Map(entries) => Value::Map(java_map_order(entries)),
-        State::Unset => match (&field.shape, &field.unset) {
-            (Shape::List, _) => Value::Array(Vec::new()),
-            (Shape::Map(..), _) => Value::Map(Vec::new()),
-            (_, Unset::Null) => Value::Null,
-            (_, Unset::Value(v)) => v.clone(),
-            (_, Unset::DefaultStruct) => decode_value(&field.op, &[], depth + 1)?,
+/// Whether `field`, as `seen`, appends a null.
+fn appends_null(field: &FieldPlan, seen: Seen) -> bool {
+    seen == Seen::Unset
+        && matches!(field.shape, Shape::Single)
+        && matches!(field.unset, Unset::Null)
+}
+
+/// Appends a message's fields in Connect order from what [`read_fields`] noted.
+fn append_fields(
+    message: &Frame<'_, '_>,
+    children: &mut [ColumnBuilder],
+    batch: &mut Batch,
+) -> Result<(), DecodeError> {
+    let (plan, src, frame, depth) = (message.plan, message.src, message.at, message.depth);
+    for (slot, column) in plan.slots.iter().zip(children.iter_mut()) {
+        match slot {
+            Slot::Field(i) => {
+                let seen = batch.seen[frame + i];
+                append_field(&plan.fields[*i], seen, src, column, batch, depth)?;
+            }
+            Slot::Union(members) => {
+                if members
+                    .iter()
+                    .all(|i| appends_null(&plan.fields[*i], batch.seen[frame + i]))
+                {
+                    column.push_null();
+                    continue;
+                }
+                let ColumnBuilder::Struct { children, .. } = column else {
+                    return Err(wrong_builder());
+                };
+                if children.len() != members.len() {
+                    return Err(wrong_builder());
+                }
+                for (i, member) in members.iter().zip(children.iter_mut()) {
+                    let seen = batch.seen[frame + i];
+                    append_field(&plan.fields[*i], seen, src, member, batch, depth)?;
+                }
+                column.close_nested_row();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn append_field(
+    field: &FieldPlan,
+    seen: Seen,
+    src: Src<'_>,
+    column: &mut ColumnBuilder,
+    batch: &mut Batch,
+    depth: usize,
+) -> Result<(), DecodeError> {
+    match (&field.shape, seen, &field.op) {
+        (Shape::List, ..) => match column {
+            ColumnBuilder::List { .. } => {
+                column.close_nested_row();
+                Ok(())
+            }
+            _ => Err(wrong_builder()),
         },
+        (Shape::Map(key, value), ..) => append_map(key, value, seen, src, column, batch, depth),
+        (Shape::Single, Seen::Unset, op) => match (&field.unset, op) {
+            (Unset::Null, _) => {
+                column.push_null();
+                Ok(())
+            }
+            (Unset::Value(raw), ValueOp::Scalar(s)) => {
+                push_raw(s, *raw, src, column, &mut batch.scratch)
+            }
+            (Unset::Text(text), _) => push_bytes(column, text, None, &mut batch.scratch),
+            (Unset::DefaultStruct, op) => {
+                let empty = Src {
+                    bytes: &[],
+                    base: None,
+                };
+                decode_value(op, empty, column, batch, depth + 1)
+            }
+            (Unset::Value(_), _) => Err(wrong_builder()),
+        },
+        (Shape::Single, Seen::Parts(..), op) => {
+            let (bytes, base) = merged(seen, src, &batch.parts);
+            decode_value(
+                op,
+                Src {
+                    bytes: &bytes,
+                    base,
+                },
+                column,
+                batch,
+                depth + 1,
+            )
+        }
+        (Shape::Single, raw, ValueOp::Scalar(s)) => {
+            push_raw(s, raw, src, column, &mut batch.scratch)
+        }
+        (Shape::Single, ..) => Err(wrong_builder()),
+    }
+}
+
+/// A map key's Connect value (what its Java `HashMap` hashes).
+fn key_value(s: &Scalar, raw: Seen, bytes: &[u8]) -> Result<Value, DecodeError> {
+    let v = match raw {
+        Seen::Bits(v) => v,
+        Seen::Text { start, end, .. } => {
+            let text = &bytes[start as usize..end as usize];
+            return Ok(Value::String(String::from_utf8_lossy(text).into_owned()));
+        }
+        _ => return Err(wrong_builder()),
+    };
+    Ok(match s {
+        Scalar::Int32 | Scalar::SFixed32 => Value::Int32(v as i32),
+        Scalar::Int8 => Value::Int8(v as i32 as i8),
+        Scalar::Int16 => Value::Int16(v as i32 as i16),
+        Scalar::SInt32 => Value::Int32(wire::zigzag32(v as u32)),
+        Scalar::UInt32 | Scalar::Fixed32 => Value::Int64(i64::from(v as u32)),
+        Scalar::SInt64 => Value::Int64(wire::zigzag64(v)),
+        Scalar::Int64 | Scalar::UInt64 | Scalar::SFixed64 | Scalar::Fixed64 => {
+            Value::Int64(v as i64)
+        }
+        Scalar::Bool => Value::Boolean(v != 0),
+        _ => return Err(wrong_builder()),
     })
+}
+
+/// What one map entry holds: its key (or unset) and its value (the last scalar, or the
+/// occurrences of a message value).
+fn read_entry(
+    key: &ValueOp,
+    value: &ValueOp,
+    bytes: &[u8],
+    parts: &mut Vec<Part>,
+    depth: usize,
+) -> Result<(Seen, Seen), DecodeError> {
+    let mut r = WireReader::new(bytes);
+    let (mut k, mut v) = (Seen::Unset, Seen::Unset);
+    while !r.at_end() {
+        let (n, wt) = r.tag()?;
+        match (n, key, value) {
+            (1, ValueOp::Scalar(s), _) if wt == wire_type(s) => k = read_raw(s, &mut r)?,
+            (2, _, ValueOp::Scalar(s)) if wt == wire_type(s) => v = read_raw(s, &mut r)?,
+            (2, _, _) if wt == wire::LEN && !matches!(value, ValueOp::Scalar(_)) => {
+                let (_, start, end) = span(&mut r)?;
+                add_part(&mut v, parts, (start, end));
+            }
+            _ => r.skip(n, wt, wire::MAX_DEPTH.saturating_sub(depth))?,
+        }
+    }
+    Ok((k, v))
+}
+
+/// Appends a map's entries in the order a Java `HashMap` iterates them, a repeated key keeping
+/// its first place and its last value. Cost: each entry read twice (keys, then the kept
+/// entries), one Connect value per key.
+fn append_map(
+    key: &ValueOp,
+    value: &ValueOp,
+    seen: Seen,
+    src: Src<'_>,
+    column: &mut ColumnBuilder,
+    batch: &mut Batch,
+    depth: usize,
+) -> Result<(), DecodeError> {
+    let ColumnBuilder::Map { keys, values, .. } = column else {
+        return Err(wrong_builder());
+    };
+    let ValueOp::Scalar(key_scalar) = key else {
+        return Err(wrong_builder());
+    };
+    let entries: Vec<(usize, usize)> = parts_of(seen, &batch.parts).collect();
+    let mut key_values = Vec::with_capacity(entries.len());
+    for &(start, end) in &entries {
+        let entry = &src.bytes[start..end];
+        let (k, _) = read_entry(key, value, entry, &mut batch.parts, depth + 1)?;
+        let k = if k == Seen::Unset {
+            zero_of(key_scalar)
+        } else {
+            k
+        };
+        key_values.push(key_value(key_scalar, k, entry)?);
+    }
+    let java_keys = key_values
+        .iter()
+        .map(java_key)
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(wrong_builder)?;
+    for at in java_key_order(&java_keys) {
+        let (start, end) = entries[at];
+        let entry = src.sub(start, end);
+        let (k, v) = read_entry(key, value, entry.bytes, &mut batch.parts, depth + 1)?;
+        let k = if k == Seen::Unset {
+            zero_of(key_scalar)
+        } else {
+            k
+        };
+        push_raw(key_scalar, k, entry, keys, &mut batch.scratch)?;
+        match (value, v) {
+            (ValueOp::Scalar(s), Seen::Unset) => {
+                push_raw(s, zero_of(s), entry, values, &mut batch.scratch)?
+            }
+            (ValueOp::Scalar(s), v) => push_raw(s, v, entry, values, &mut batch.scratch)?,
+            (op, v) => {
+                let (bytes, base) = merged(v, entry, &batch.parts);
+                decode_value(
+                    op,
+                    Src {
+                        bytes: &bytes,
+                        base,
+                    },
+                    values,
+                    batch,
+                    depth + 2,
+                )?;
+            }
+        }
+    }
+    column.close_nested_row();
+    Ok(())
 }
 
 #[cfg(test)]

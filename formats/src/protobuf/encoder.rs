@@ -9,12 +9,12 @@ use std::sync::Arc;
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
 use super::data::{real_oneof, ProtobufData, TAG_PARAM};
-use super::decoder::java_map_order;
 use super::java_calendar::days_to_date;
 use super::schema_file::ENUM_ZERO_PLACEHOLDER;
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::wire::{self, put_tag, put_varint};
 use crate::error::ConnectError;
+use crate::java_hash_order::java_hash_map;
 use crate::schema::{SchemaKind, SchemaRef};
 use crate::value::Value;
 
@@ -494,6 +494,12 @@ fn write_message(plan: &MessagePlan, value: &Value, out: &mut Vec<u8>) -> Result
         write_field(f, v, out).map_err(|e| e.at(&f.name))?;
     }
     Ok(())
+}
+
+/// Map entries in the order a Java `HashMap` iterates them, repeated keys keeping the last value
+/// (Protobuf map keys are numbers, booleans and strings: all hashed as Java does).
+pub fn java_map_order(entries: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
+    java_hash_map(entries, |a, b| a == b)
 }
 
 fn write_field(f: &FieldPlan, v: &Value, out: &mut Vec<u8>) -> Result<(), ConnectError> {

@@ -8,7 +8,8 @@ use prost_reflect::{
 };
 
 use super::data::{ProtobufData, TAG_PARAM};
-use super::decoder::{java_map_order, round_to_precision};
+use super::decoder::round_to_precision;
+use super::encoder::java_map_order;
 use super::java_calendar::{date_to_days, time_of_day_to_millis};
 use super::schema_file::ENUM_ZERO_PLACEHOLDER;
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
@@ -238,9 +239,12 @@ fn scalar(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arrow_mapping::arrow_type;
+    use crate::column_builder::ColumnBuilder;
     use crate::fuzzing::PROTOBUF_FUZZ_SCHEMA;
-    use crate::protobuf::decoder::Decoder;
+    use crate::protobuf::decoder::{Batch, Decoder};
     use crate::protobuf::schema_file::SchemaFile;
+    use crate::value_array::value_at;
     use proptest::prelude::*;
     use prost::Message;
 
@@ -256,6 +260,36 @@ mod tests {
         let schema = data.to_connect_schema(&message, Some(1)).expect("schema");
         let decoder = Decoder::compile(&data, &message, schema.clone()).expect("decoder");
         (data, message, schema, decoder)
+    }
+
+    /// The rows `payloads` decode to through the columnar decoder, read back from Arrow (an
+    /// error for a payload that does not decode).
+    fn columnar(
+        decoder: &Decoder,
+        schema: &SchemaRef,
+        payloads: &[&[u8]],
+    ) -> Vec<Result<Value, String>> {
+        let mut builder = ColumnBuilder::for_type(&arrow_type(schema));
+        let mut batch = Batch::default();
+        let outcomes: Vec<Result<(), String>> = payloads
+            .iter()
+            .map(|p| {
+                decoder
+                    .decode(p, &mut builder, &mut batch)
+                    .map_err(|e| format!("{e:?}"))
+            })
+            .collect();
+        let array = builder.finish(&batch.finish());
+        let mut row = 0;
+        outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.map(|()| {
+                    row += 1;
+                    value_at(Some(schema), array.as_ref(), row - 1)
+                })
+            })
+            .collect()
     }
 
     /// Map entries compared as sets: a Java HashMap orders colliding keys by insertion, which a
@@ -353,8 +387,24 @@ mod tests {
             let bytes = m.encode_to_vec();
             let parsed = DynamicMessage::decode(message.clone(), bytes.as_slice()).expect("reparses");
             let want = to_connect_value(&data, &parsed, &schema).expect("reference");
-            let got = decoder.decode(&bytes).expect("decodes");
-            prop_assert_eq!(normalise(got), normalise(want));
+            // Between a record that fails half-way (rolled back) and a second copy.
+            let truncated = &bytes[..bytes.len().saturating_sub(1)];
+            let got = columnar(&decoder, &schema, &[&bytes, truncated, &bytes]);
+            prop_assert_eq!(got.len(), 3);
+            prop_assert_eq!(normalise(got[0].clone().expect("decodes")), normalise(want.clone()));
+            prop_assert_eq!(normalise(got[2].clone().expect("decodes")), normalise(want));
+            // A message read twice in a row, then with the oneof switched to `score`: last
+            // scalars win, lists and map entries add up, messages merge, oneof members clear
+            // each other (protobuf parses a concatenation as a merge).
+            let mut switch = DynamicMessage::new(message.clone());
+            switch.set_field_by_name("score", PValue::F64(d));
+            let twice = [bytes.clone(), bytes.clone(), switch.encode_to_vec()];
+            for merged in [twice[..2].concat(), twice.concat()] {
+                let parsed = DynamicMessage::decode(message.clone(), merged.as_slice()).expect("merges");
+                let want = to_connect_value(&data, &parsed, &schema).expect("reference");
+                let got = columnar(&decoder, &schema, &[&merged]).remove(0).expect("decodes");
+                prop_assert_eq!(normalise(got), normalise(want));
+            }
         }
     }
 }
