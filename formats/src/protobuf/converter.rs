@@ -18,10 +18,12 @@ use super::schema_file::SchemaFile;
 use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
-use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
+use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
 use crate::error::ConnectError;
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
-use crate::registry::converter_rows::{encode_per_topic, encode_schemaless, finish_decoded};
+use crate::registry::converter_rows::{
+    encode_per_topic, encode_schemaless, finish_groups, DecoderGroup,
+};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::message_index::{read_message_indexes, write_message_indexes};
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
@@ -288,11 +290,7 @@ impl ProtobufConverter {
 }
 
 /// Rows of one decode call that share a decoder.
-struct Group {
-    decoder: Arc<Decoder>,
-    rows: Vec<u32>,
-    builder: ColumnBuilder,
-}
+type Group = DecoderGroup<Decoder>;
 
 impl Converter for ProtobufConverter {
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
@@ -408,18 +406,13 @@ impl Converter for ProtobufConverter {
             }
         }
         let buffers = batch.finish();
-        let parts: Vec<DecodedPart> = groups
-            .into_iter()
-            .filter(|g| !g.rows.is_empty())
-            .map(|mut g| DecodedPart {
-                rows: g.rows,
-                column: Column {
-                    schema: Some(g.decoder.schema.clone()),
-                    data: g.builder.finish(&buffers),
-                },
-            })
-            .collect();
-        finish_decoded(parts, null_rows, errors)
+        finish_groups(
+            groups,
+            |decoder| decoder.schema.clone(),
+            &buffers,
+            null_rows,
+            errors,
+        )
     }
 
     fn encode(&self, column: &Column, context: &ConverterContext<'_>, out: &mut Encoded) {

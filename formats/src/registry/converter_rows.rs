@@ -5,10 +5,48 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, NullArray};
+use arrow_buffer::Buffer;
 
 use crate::batch::Column;
+use crate::column_builder::ColumnBuilder;
 use crate::converter::{ConverterContext, Decoded, DecodedPart, Encoded};
 use crate::error::ConnectError;
+use crate::schema::SchemaRef;
+
+/// Rows of one decode call that one compiled decoder (`D`: Avro's, Protobuf's) appended to one
+/// column builder.
+pub struct DecoderGroup<D> {
+    /// The decoder.
+    pub decoder: Arc<D>,
+    /// The rows it decoded, ascending.
+    pub rows: Vec<u32>,
+    /// Their column, being built.
+    pub builder: ColumnBuilder,
+}
+
+/// Completes a decode whose rows went into `groups`: each group with rows becomes one part, its
+/// column finished over `buffers` under the schema `schema_of` gives for its decoder; then
+/// [`finish_decoded`]. Costs one `finish` per group.
+pub fn finish_groups<D>(
+    groups: Vec<DecoderGroup<D>>,
+    schema_of: impl Fn(&D) -> SchemaRef,
+    buffers: &Arc<[Buffer]>,
+    null_rows: Vec<u32>,
+    errors: Vec<(u32, ConnectError)>,
+) -> Decoded {
+    let parts = groups
+        .into_iter()
+        .filter(|g| !g.rows.is_empty())
+        .map(|mut g| DecodedPart {
+            column: Column {
+                schema: Some(schema_of(&g.decoder)),
+                data: g.builder.finish(buffers),
+            },
+            rows: g.rows,
+        })
+        .collect();
+    finish_decoded(parts, null_rows, errors)
+}
 
 /// Completes a decode: the rows whose input was null become one part of nulls without a schema
 /// (what `toConnectData` gives for a null value), and the errors are put in row order. Costs one
