@@ -482,7 +482,7 @@ fn assemble(
             .headers
             .row_views(row)
             .zip(header_slots)
-            .map(|(view, slot)| (view.name().as_bytes(), Slot::of(slot.clone())));
+            .map(|(view, slot)| (view.name(), Slot::of(slot.clone())));
         records.push_slots(
             batch.topic(row),
             (!batch.partition.is_null(row)).then(|| batch.partition.value(row)),

@@ -451,7 +451,7 @@ impl RawBatchBuilder {
 
     /// Appends one record whose key, value and header values are already in
     /// [`RawBatchBuilder::owned_bytes`] at the given slots (an encoder wrote them there); header
-    /// names are copied in. The slots must lie within the bytes written (a slot past them
+    /// names (strings, as Kafka's header keys are) are copied in. The slots must lie within the bytes written (a slot past them
     /// fails [`RawBatchBuilder::finish`]'s check in debug builds and reads as empty after).
     #[allow(clippy::too_many_arguments)]
     pub fn push_slots<'h>(
@@ -462,12 +462,12 @@ impl RawBatchBuilder {
         timestamp: Option<i64>,
         key: Slot,
         value: Slot,
-        headers: impl IntoIterator<Item = (&'h [u8], Slot)>,
+        headers: impl IntoIterator<Item = (&'h str, Slot)>,
     ) {
         self.batch
             .push_meta(topic, partition, offset, timestamp, key, value);
         for (name, value) in headers {
-            let name = self.push_bytes(Some(name));
+            let name = self.push_bytes(Some(name.as_bytes()));
             self.batch.headers.push(RawHeader { name, value });
         }
         self.batch.end_record();
