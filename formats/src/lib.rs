@@ -9,6 +9,7 @@
 //! - [`java_number`], [`java_date`]: Java's number and date text, which Kafka's output carries.
 //! - [`java_hash_order`]: the order Java's HashMap iterates string keys in (Confluent's field and map order).
 
+pub mod array_cell;
 pub mod arrow_mapping;
 pub mod avro;
 pub mod batch;

@@ -33,6 +33,7 @@ use arrow_array::{
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, FieldRef, Fields, TimeUnit};
 
+use crate::array_cell::{binary_at, str_at};
 use crate::arrow_mapping::{arrow_type, DECIMAL_PRECISION, META_RAW_JSON};
 use crate::decimal_column::{
     decimal_array, fields_for_columns, is_own_scale, retype, DecimalColumn,
@@ -127,7 +128,7 @@ fn read_valid(schema: Option<&SchemaRef>, array: &dyn Array, row: usize) -> Opti
         DataType::Float32 => Value::Float32(primitive_at::<Float32Type>(array, row)?),
         DataType::Float64 => Value::Float64(primitive_at::<Float64Type>(array, row)?),
         DataType::Utf8 | DataType::Utf8View => Value::String(str_at(array, row)?.to_string()),
-        DataType::Binary | DataType::BinaryView => Value::Bytes(bytes_at(array, row)?.to_vec()),
+        DataType::Binary | DataType::BinaryView => Value::Bytes(binary_at(array, row)?.to_vec()),
         DataType::Decimal128(..) => Value::Decimal(DecimalColumn::of(array)?.value(row)),
         data_type if is_own_scale(data_type) => {
             Value::Decimal(DecimalColumn::of(array)?.value(row))
@@ -150,20 +151,6 @@ fn read_valid(schema: Option<&SchemaRef>, array: &dyn Array, row: usize) -> Opti
 
 fn primitive_at<T: ArrowPrimitiveType>(array: &dyn Array, row: usize) -> Option<T::Native> {
     Some(array.as_primitive_opt::<T>()?.value(row))
-}
-
-fn str_at(array: &dyn Array, row: usize) -> Option<&str> {
-    match array.as_string_view_opt() {
-        Some(strings) => Some(strings.value(row)),
-        None => Some(array.as_string_opt::<i32>()?.value(row)),
-    }
-}
-
-fn bytes_at(array: &dyn Array, row: usize) -> Option<&[u8]> {
-    match array.as_binary_view_opt() {
-        Some(bytes) => Some(bytes.value(row)),
-        None => Some(array.as_binary_opt::<i32>()?.value(row)),
-    }
 }
 
 /// Whether a field holds raw JSON text (schemaless conflicts).

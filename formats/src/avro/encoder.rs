@@ -11,17 +11,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    Time32MillisecondType, TimestampMillisecondType,
-};
 use arrow_array::{Array, ArrayRef, BooleanArray, MapArray, StructArray};
-use arrow_schema::DataType;
 
 use super::cursor::{write_bytes, write_long};
-use super::data::{decimal_bytes, AVRO_TYPE_UNION, GENERALIZED_TYPE_UNION};
+use super::data::{AVRO_TYPE_UNION, GENERALIZED_TYPE_UNION};
 use super::schema::{AvroKind, AvroSchema, TypeId};
-use crate::decimal_column::{check_schema_scale, DecimalColumn};
+use crate::array_cell::{bytes_at, float_at, int_at, unexpected_column};
+use crate::decimal_column::{big_integer_bytes, check_schema_scale, DecimalColumn};
 use crate::error::ConnectError;
 use crate::java_hash_order::hash_map_order;
 use crate::schema::{Schema, SchemaKind};
@@ -299,60 +295,19 @@ fn compile(
     })
 }
 
-fn int_at(array: &dyn Array, row: usize) -> Option<i64> {
-    Some(match array.data_type() {
-        DataType::Int8 => i64::from(array.as_primitive_opt::<Int8Type>()?.value(row)),
-        DataType::Int16 => i64::from(array.as_primitive_opt::<Int16Type>()?.value(row)),
-        DataType::Int32 => i64::from(array.as_primitive_opt::<Int32Type>()?.value(row)),
-        DataType::Int64 => array.as_primitive_opt::<Int64Type>()?.value(row),
-        DataType::Date32 => i64::from(array.as_primitive_opt::<Date32Type>()?.value(row)),
-        DataType::Time32(_) => i64::from(
-            array
-                .as_primitive_opt::<Time32MillisecondType>()?
-                .value(row),
-        ),
-        DataType::Timestamp(_, _) => array
-            .as_primitive_opt::<TimestampMillisecondType>()?
-            .value(row),
-        _ => return None,
-    })
-}
-
-fn float_at(array: &dyn Array, row: usize) -> Option<f64> {
-    match array.data_type() {
-        DataType::Float32 => Some(f64::from(
-            array.as_primitive_opt::<Float32Type>()?.value(row),
-        )),
-        DataType::Float64 => Some(array.as_primitive_opt::<Float64Type>()?.value(row)),
-        _ => int_at(array, row).map(|v| v as f64),
-    }
-}
-
-fn bytes_at(array: &dyn Array, row: usize) -> Option<&[u8]> {
-    match array.data_type() {
-        DataType::Utf8View => Some(array.as_string_view_opt()?.value(row).as_bytes()),
-        DataType::BinaryView => Some(array.as_binary_view_opt()?.value(row)),
-        DataType::Utf8 => Some(array.as_string_opt::<i32>()?.value(row).as_bytes()),
-        DataType::Binary => Some(array.as_binary_opt::<i32>()?.value(row)),
-        _ => None,
-    }
+/// Row `row` of a numeric column as a double (Java's writer takes any `Number`).
+fn number_at(array: &dyn Array, row: usize) -> Option<f64> {
+    float_at(array, row).or_else(|| int_at(array, row).map(|v| v as f64))
 }
 
 /// Row `row`'s unscaled value, which must have the schema's `scale` (Kafka's
 /// `Decimal.fromLogical`). Cost: O(1).
 fn decimal_at(array: &dyn Array, row: usize, scale: i32) -> Result<i128, ConnectError> {
     let value = DecimalColumn::of(array)
-        .ok_or_else(|| unexpected(array))?
+        .ok_or_else(|| unexpected_column(array))?
         .value(row);
     check_schema_scale(value, scale)?;
     Ok(value.unscaled)
-}
-
-fn unexpected(array: &dyn Array) -> ConnectError {
-    err(format!(
-        "Arrow column of type {} does not hold the schema's values",
-        array.data_type()
-    ))
 }
 
 fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<(), ConnectError> {
@@ -376,31 +331,39 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
     }
     match op {
         Op::Boolean => {
-            let a: &BooleanArray = array.as_boolean_opt().ok_or_else(|| unexpected(array))?;
+            let a: &BooleanArray = array
+                .as_boolean_opt()
+                .ok_or_else(|| unexpected_column(array))?;
             out.push(u8::from(a.value(row)));
         }
         Op::Int => {
-            let v = int_at(array, row).ok_or_else(|| unexpected(array))?;
+            let v = int_at(array, row).ok_or_else(|| unexpected_column(array))?;
             write_long(v, out);
         }
-        Op::Long => write_long(int_at(array, row).ok_or_else(|| unexpected(array))?, out),
+        Op::Long => write_long(
+            int_at(array, row).ok_or_else(|| unexpected_column(array))?,
+            out,
+        ),
         Op::Float => {
-            let v = float_at(array, row).ok_or_else(|| unexpected(array))? as f32;
+            let v = number_at(array, row).ok_or_else(|| unexpected_column(array))? as f32;
             out.extend_from_slice(&v.to_le_bytes());
         }
         Op::Double => {
-            let v = float_at(array, row).ok_or_else(|| unexpected(array))?;
+            let v = number_at(array, row).ok_or_else(|| unexpected_column(array))?;
             out.extend_from_slice(&v.to_le_bytes());
         }
-        Op::Bytes => write_bytes(bytes_at(array, row).ok_or_else(|| unexpected(array))?, out),
+        Op::Bytes => write_bytes(
+            bytes_at(array, row).ok_or_else(|| unexpected_column(array))?,
+            out,
+        ),
         Op::RawBytes => {
-            out.extend_from_slice(bytes_at(array, row).ok_or_else(|| unexpected(array))?)
+            out.extend_from_slice(bytes_at(array, row).ok_or_else(|| unexpected_column(array))?)
         }
         Op::RawDecimal(scale) => {
-            out.extend_from_slice(&decimal_bytes(decimal_at(array, row, *scale)?));
+            out.extend_from_slice(&big_integer_bytes(decimal_at(array, row, *scale)?));
         }
         Op::Fixed(size) => {
-            let b = bytes_at(array, row).ok_or_else(|| unexpected(array))?;
+            let b = bytes_at(array, row).ok_or_else(|| unexpected_column(array))?;
             if b.len() != *size {
                 return Err(err(format!(
                     "Fixed size {size} does not match a value of {} bytes",
@@ -410,7 +373,7 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             out.extend_from_slice(b);
         }
         Op::Decimal(scale, fixed) => {
-            let bytes = decimal_bytes(decimal_at(array, row, *scale)?);
+            let bytes = big_integer_bytes(decimal_at(array, row, *scale)?);
             match fixed {
                 None => write_bytes(&bytes, out),
                 Some(size) => {
@@ -427,8 +390,8 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             }
         }
         Op::Enum(symbols) => {
-            let b = bytes_at(array, row).ok_or_else(|| unexpected(array))?;
-            let text = std::str::from_utf8(b).map_err(|_| unexpected(array))?;
+            let b = bytes_at(array, row).ok_or_else(|| unexpected_column(array))?;
+            let text = std::str::from_utf8(b).map_err(|_| unexpected_column(array))?;
             let i = symbols
                 .get(text)
                 .ok_or_else(|| err(format!("Not an enum symbol: {text}")))?;
@@ -437,7 +400,7 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
         Op::Array(item) => {
             let list = array
                 .as_list_opt::<i32>()
-                .ok_or_else(|| unexpected(array))?;
+                .ok_or_else(|| unexpected_column(array))?;
             let offsets = list.value_offsets();
             let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
             let values = list.values();
@@ -451,14 +414,14 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             out.push(0);
         }
         Op::Map(value) => {
-            let map: &MapArray = array.as_map_opt().ok_or_else(|| unexpected(array))?;
+            let map: &MapArray = array.as_map_opt().ok_or_else(|| unexpected_column(array))?;
             let offsets = map.value_offsets();
             let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
             let (keys, values) = (map.keys(), map.values());
             let texts = (start..end)
                 .map(|i| bytes_at(keys.as_ref(), i).and_then(|b| std::str::from_utf8(b).ok()))
                 .collect::<Option<Vec<&str>>>()
-                .ok_or_else(|| unexpected(keys.as_ref()))?;
+                .ok_or_else(|| unexpected_column(keys.as_ref()))?;
             // AvroData writes the map from a Java HashMap: its iteration order, repeats merged.
             let order = hash_map_order(&texts);
             if !order.is_empty() {
@@ -475,7 +438,9 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             write(value, values, i, out)
         })?,
         Op::Record(fields) => {
-            let s: &StructArray = array.as_struct_opt().ok_or_else(|| unexpected(array))?;
+            let s: &StructArray = array
+                .as_struct_opt()
+                .ok_or_else(|| unexpected_column(array))?;
             for f in fields {
                 let column = s.column(f.child);
                 match &f.default {
@@ -486,7 +451,9 @@ fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<()
             }
         }
         Op::Union(members, null_at) => {
-            let s: &StructArray = array.as_struct_opt().ok_or_else(|| unexpected(array))?;
+            let s: &StructArray = array
+                .as_struct_opt()
+                .ok_or_else(|| unexpected_column(array))?;
             let chosen = members
                 .iter()
                 .enumerate()
@@ -516,7 +483,7 @@ fn write_map(
     out: &mut Vec<u8>,
     mut entry: impl FnMut(&dyn Array, &dyn Array, usize, &mut Vec<u8>) -> Result<(), ConnectError>,
 ) -> Result<(), ConnectError> {
-    let map: &MapArray = array.as_map_opt().ok_or_else(|| unexpected(array))?;
+    let map: &MapArray = array.as_map_opt().ok_or_else(|| unexpected_column(array))?;
     let offsets = map.value_offsets();
     let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
     if end > start {
