@@ -23,6 +23,7 @@ use std::io::{self, Write};
 
 use base64::Engine as _;
 use clap::Args;
+use weir_formats::decimal_column::big_integer_bytes;
 use weir_formats::java_date::civil_from_days;
 
 use crate::generator::{
@@ -350,17 +351,6 @@ fn iso_utc(seconds: i64) -> String {
     )
 }
 
-/// `BigInteger.toByteArray`: the minimal big-endian two's complement bytes of `unscaled`.
-fn decimal_bytes(unscaled: i64) -> Vec<u8> {
-    let bytes = unscaled.to_be_bytes();
-    let sign = if unscaled < 0 { 0xff } else { 0 };
-    let mut start = 0;
-    while start < 7 && bytes[start] == sign && (bytes[start + 1] & 0x80) == (sign & 0x80) {
-        start += 1;
-    }
-    bytes[start..].to_vec()
-}
-
 /// Appends `column`'s JsonConverter schema (`{"type",…,"field"}`).
 fn push_column_schema(out: &mut String, column: &Column) {
     let (kind, optional) = match column.kind {
@@ -458,8 +448,8 @@ fn push_row(out: &mut String, table: &Table, row: &[Cell]) {
             Cell::Text(s) => push_json_str(out, s),
             Cell::Double(x) => push_py_float(out, *x),
             Cell::Decimal(unscaled) => {
-                let encoded =
-                    base64::engine::general_purpose::STANDARD.encode(decimal_bytes(*unscaled));
+                let encoded = base64::engine::general_purpose::STANDARD
+                    .encode(&*big_integer_bytes(i128::from(*unscaled)));
                 push_json_str(out, &encoded);
             }
         }
@@ -941,17 +931,6 @@ mod tests {
         assert_eq!(markers[19], "last");
         assert_eq!(reads[0].0, "customers");
         assert_eq!(reads[19].0, "addresses");
-    }
-
-    #[test]
-    fn decimals_are_minimal_twos_complement() {
-        assert_eq!(decimal_bytes(0), [0]);
-        assert_eq!(decimal_bytes(127), [0x7f]);
-        assert_eq!(decimal_bytes(128), [0x00, 0x80]);
-        assert_eq!(decimal_bytes(14_990), [0x3a, 0x8e]);
-        assert_eq!(decimal_bytes(-1), [0xff]);
-        assert_eq!(decimal_bytes(-129), [0xff, 0x7f]);
-        assert_eq!(decimal_bytes(i64::MIN), i64::MIN.to_be_bytes());
     }
 
     #[test]

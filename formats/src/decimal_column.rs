@@ -386,9 +386,72 @@ pub fn decimal_array(
     Ok(builder.finish())
 }
 
+/// `BigInteger.toByteArray()` of an unscaled value: its shortest big-endian two's-complement
+/// bytes (at least one), as Kafka's `Decimal.fromLogical` writes a Decimal's bytes. Cost: O(1),
+/// on the stack.
+pub fn big_integer_bytes(v: i128) -> BigIntegerBytes {
+    let bytes = v.to_be_bytes();
+    let sign_byte = if v < 0 { 0xFF } else { 0x00 };
+    // A leading byte is redundant while it only repeats the sign bit of the byte after it.
+    let start = (0..15)
+        .take_while(|&i| bytes[i] == sign_byte && (bytes[i + 1] & 0x80 != 0) == (v < 0))
+        .count();
+    BigIntegerBytes { bytes, start }
+}
+
+/// The bytes [`big_integer_bytes`] gives; derefs to the slice.
+#[derive(Debug, Clone, Copy)]
+pub struct BigIntegerBytes {
+    bytes: [u8; 16],
+    start: usize,
+}
+
+impl std::ops::Deref for BigIntegerBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn big_integer_bytes_are_the_shortest_twos_complement() {
+        let cases: [(i128, &[u8]); 8] = [
+            (0, &[0]),
+            (127, &[0x7F]),
+            (128, &[0x00, 0x80]),
+            (14_990, &[0x3A, 0x8E]),
+            (-1, &[0xFF]),
+            (-128, &[0x80]),
+            (-129, &[0xFF, 0x7F]),
+            (i128::from(i64::MIN), &i64::MIN.to_be_bytes()),
+        ];
+        for (v, want) in cases {
+            assert_eq!(&*big_integer_bytes(v), want, "{v}");
+        }
+        assert_eq!(&*big_integer_bytes(i128::MIN), &i128::MIN.to_be_bytes());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn big_integer_bytes_sign_extend_back_and_are_minimal(v in proptest::prelude::any::<i128>()) {
+            let bytes = big_integer_bytes(v);
+            let start: i128 = if bytes[0] & 0x80 != 0 { -1 } else { 0 };
+            let back = bytes.iter().fold(start, |acc, &b| (acc << 8) | i128::from(b));
+            proptest::prop_assert_eq!(back, v);
+            // One byte fewer would not do: it would read back as another number.
+            if bytes.len() > 1 {
+                let shorter = &bytes[1..];
+                let start: i128 = if shorter[0] & 0x80 != 0 { -1 } else { 0 };
+                let other = shorter.iter().fold(start, |acc, &b| (acc << 8) | i128::from(b));
+                proptest::prop_assert_ne!(other, v);
+            }
+        }
+    }
 
     fn d(unscaled: i128, scale: i32) -> Decimal {
         Decimal { unscaled, scale }

@@ -977,7 +977,7 @@ impl AvroData {
                 if let Some(LogicalType::Decimal { scale }) = schema.logical_type() {
                     crate::decimal_column::check_schema_scale(*d, scale)?;
                 }
-                let bytes = decimal_bytes(d.unscaled);
+                let bytes = crate::decimal_column::big_integer_bytes(d.unscaled);
                 Json::from(bytes.iter().map(|&c| char::from(c)).collect::<String>())
             }
             (Value::Date(ms), SchemaKind::Int32)
@@ -1033,21 +1033,6 @@ impl AvroData {
             _ => return Err(invalid()),
         })
     }
-}
-
-/// `BigInteger.toByteArray()`: the shortest two's-complement big-endian bytes of `v`.
-pub fn decimal_bytes(v: i128) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    while start < 15 {
-        let (b, next) = (bytes[start], bytes[start + 1]);
-        if (b == 0 && next & 0x80 == 0) || (b == 0xFF && next & 0x80 != 0) {
-            start += 1;
-        } else {
-            break;
-        }
-    }
-    bytes[start..].to_vec()
 }
 
 /// AvroData's `doScrubName`: a name with characters Avro does not allow is URL-encoded, every
@@ -1141,14 +1126,6 @@ mod tests {
             avro.to_json_string(),
             r#"{"type":"record","name":"Y","namespace":"x","fields":[{"name":"a","type":{"type":"int","connect.type":"int16"}},{"name":"b","type":["null","string"],"default":null},{"name":"d","type":{"type":"bytes","scale":2,"precision":64,"connect.version":1,"connect.parameters":{"scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}}],"connect.name":"x.Y"}"#
         );
-    }
-
-    #[test]
-    fn decimal_bytes_are_minimal_twos_complement() {
-        assert_eq!(decimal_bytes(0), vec![0]);
-        assert_eq!(decimal_bytes(-1), vec![0xFF]);
-        assert_eq!(decimal_bytes(128), vec![0, 128]);
-        assert_eq!(decimal_bytes(-129), vec![0xFF, 0x7F]);
     }
 
     #[test]

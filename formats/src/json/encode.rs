@@ -17,7 +17,7 @@ use arrow_schema::DataType;
 use base64::Engine;
 
 use crate::arrow_mapping::META_RAW_JSON;
-use crate::decimal_column::{check_schema_scale, is_own_scale, DecimalColumn};
+use crate::decimal_column::{big_integer_bytes, check_schema_scale, is_own_scale, DecimalColumn};
 use crate::error::{ConnectError, Result};
 use crate::json::reference::{convert_to_json, write_decimal, DecimalFormat, JsonConfig};
 use crate::json::write::{write_f32, write_f64, write_i64, write_string};
@@ -277,7 +277,7 @@ impl Writer<'_> {
                     DecimalFormat::Numeric => write_decimal(out, &value),
                     DecimalFormat::Base64 => {
                         check_schema_scale(value, *schema_scale)?;
-                        write_base64(out, &minimal_twos_complement(value.unscaled))
+                        write_base64(out, &big_integer_bytes(value.unscaled))
                     }
                 }
             }
@@ -344,32 +344,4 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
         .unwrap_or(0);
     out.truncate(start + written);
     out.push(b'"');
-}
-
-/// `BigInteger.toByteArray()`: the shortest big-endian two's-complement bytes.
-pub fn minimal_twos_complement(v: i128) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    while start < 15 {
-        let (b, next) = (bytes[start], bytes[start + 1]);
-        let redundant = (b == 0x00 && next & 0x80 == 0) || (b == 0xFF && next & 0x80 != 0);
-        if !redundant {
-            break;
-        }
-        start += 1;
-    }
-    bytes[start..].to_vec()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn big_integer_bytes_are_minimal() {
-        assert_eq!(minimal_twos_complement(0), vec![0]);
-        assert_eq!(minimal_twos_complement(-1), vec![0xFF]);
-        assert_eq!(minimal_twos_complement(128), vec![0x00, 0x80]);
-        assert_eq!(minimal_twos_complement(-129), vec![0xFF, 0x7F]);
-    }
 }

@@ -8,9 +8,9 @@
 
 use super::config::JsonSchemaDataConfig;
 use super::is_union;
+use crate::decimal_column::big_integer_bytes;
 use crate::decimal_column::check_schema_scale;
 use crate::error::ConnectError;
-use crate::json::encode::minimal_twos_complement;
 use crate::json::reference::{write_json_string, DecimalFormat, Node};
 use crate::schema::{
     Schema, SchemaKind, DATE_LOGICAL_NAME, DECIMAL_LOGICAL_NAME, DECIMAL_SCALE_PARAMETER,
@@ -55,7 +55,7 @@ pub(crate) fn from_connect_data(
                             ConnectError::data("Invalid Decimal schema: scale parameter not found.")
                         })?;
                     check_schema_scale(*d, scale)?;
-                    Node::Binary(minimal_twos_complement(d.unscaled))
+                    Node::Binary(big_integer_bytes(d.unscaled).to_vec())
                 }
             }))
         }
