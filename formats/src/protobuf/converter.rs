@@ -29,7 +29,6 @@ use crate::registry::message_index::{read_message_indexes, write_message_indexes
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
 use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::SchemaRef;
-use crate::value_array::value_at;
 
 /// The class name configs use.
 pub const PROTOBUF_CONVERTER_CLASS: &str = "io.confluent.connect.protobuf.ProtobufConverter";
@@ -432,10 +431,9 @@ impl Converter for ProtobufConverter {
             out,
             |topic| self.cached_writer(schema, topic, side),
             |(id, indexes, encoder), row, buf| {
-                let value = value_at(Some(schema), column.data.as_ref(), row);
                 write_schema_id(SchemaId::Id(*id), buf);
                 write_message_indexes(indexes, buf);
-                encoder.write(&value, buf).map_err(|e| {
+                encoder.write(column.data.as_ref(), row, buf).map_err(|e| {
                     ConnectError::data(format!(
                         "Failed to serialize Protobuf data from topic {} :{}",
                         context.topic(row),
@@ -452,6 +450,7 @@ mod tests {
     use super::*;
     use crate::registry::MemoryRegistry;
     use crate::value::Value;
+    use crate::value_array::value_at;
 
     const SCHEMA: &str = "syntax = \"proto3\";\npackage p;\n\nmessage A {\n  string s = 1;\n}\nmessage B {\n  int32 x = 1;\n  repeated string tags = 2;\n}\n";
 

@@ -23,7 +23,7 @@ use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, Syntax, Value as P
 
 use super::data::{real_oneof, ProtobufData, TAG_PARAM};
 use super::java_calendar::{date_to_days, time_of_day_to_millis};
-use super::schema_file::ENUM_ZERO_PLACEHOLDER;
+use super::schema_file::{enum_default, ENUM_ZERO_PLACEHOLDER};
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::wire::{self, WireError, WireReader};
 use crate::column_builder::ColumnBuilder;
@@ -80,7 +80,7 @@ struct EnumPlan {
     name: String,
     values: Vec<(i32, String)>,
     as_int: bool,
-    /// The number an unset field reads as: the first value's.
+    /// The number an unset field reads as: the first declared value's.
     default: i32,
 }
 
@@ -193,10 +193,7 @@ fn scalar(field: &FieldDescriptor, schema_kind: &SchemaKind, data: &ProtobufData
                 .map(|v| (v.number(), v.name().to_string()))
                 .collect(),
             as_int: data.config.int_for_enums,
-            default: e
-                .values()
-                .find(|v| v.name() != ENUM_ZERO_PLACEHOLDER)
-                .map_or(0, |v| v.number()),
+            default: enum_default(&e),
         })),
         // Bytes, and message kinds never reach here.
         _ => Scalar::Bytes,

@@ -243,8 +243,10 @@ mod tests {
     use crate::column_builder::ColumnBuilder;
     use crate::fuzzing::PROTOBUF_FUZZ_SCHEMA;
     use crate::protobuf::decoder::{Batch, Decoder};
+    use crate::protobuf::encoder::Encoder;
     use crate::protobuf::schema_file::SchemaFile;
     use crate::value_array::value_at;
+    use arrow_array::ArrayRef;
     use proptest::prelude::*;
     use prost::Message;
 
@@ -269,17 +271,7 @@ mod tests {
         schema: &SchemaRef,
         payloads: &[&[u8]],
     ) -> Vec<Result<Value, String>> {
-        let mut builder = ColumnBuilder::for_type(&arrow_type(schema));
-        let mut batch = Batch::default();
-        let outcomes: Vec<Result<(), String>> = payloads
-            .iter()
-            .map(|p| {
-                decoder
-                    .decode(p, &mut builder, &mut batch)
-                    .map_err(|e| format!("{e:?}"))
-            })
-            .collect();
-        let array = builder.finish(&batch.finish());
+        let (outcomes, array) = decode_column(decoder, schema, payloads);
         let mut row = 0;
         outcomes
             .into_iter()
@@ -290,6 +282,26 @@ mod tests {
                 })
             })
             .collect()
+    }
+
+    /// Each payload's outcome through the columnar decoder, and the column of those that
+    /// decoded.
+    fn decode_column(
+        decoder: &Decoder,
+        schema: &SchemaRef,
+        payloads: &[&[u8]],
+    ) -> (Vec<Result<(), String>>, ArrayRef) {
+        let mut builder = ColumnBuilder::for_type(&arrow_type(schema));
+        let mut batch = Batch::default();
+        let outcomes: Vec<Result<(), String>> = payloads
+            .iter()
+            .map(|p| {
+                decoder
+                    .decode(p, &mut builder, &mut batch)
+                    .map_err(|e| format!("{e:?}"))
+            })
+            .collect();
+        (outcomes, builder.finish(&batch.finish()))
     }
 
     /// Map entries compared as sets: a Java HashMap orders colliding keys by insertion, which a
@@ -332,6 +344,24 @@ mod tests {
         m
     }
 
+    #[test]
+    fn an_absent_enum_reads_as_its_first_declared_value() {
+        let (data, message, schema, decoder) = fixture();
+        // by_id (21) holds one entry with a key (5) and no value: the value is Color's
+        // default, NONE (declared first), not BLUE (the lowest number).
+        let bytes = [170, 1, 2, 8, 5];
+        let parsed = DynamicMessage::decode(message.clone(), bytes.as_slice()).expect("parses");
+        let want = to_connect_value(&data, &parsed, &schema).expect("reference");
+        let got = columnar(&decoder, &schema, &[&bytes])
+            .remove(0)
+            .expect("decodes");
+        assert_eq!(got, want);
+        let Value::Struct(row) = got else {
+            panic!("a struct")
+        };
+        assert!(format!("{:?}", row.values).contains("\"NONE\""));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -344,7 +374,7 @@ mod tests {
             names in proptest::collection::vec("[a-c]{0,2}", 0..3),
             map in proptest::collection::vec(("[a-d]{0,2}", "[x-z]{0,2}"), 0..4),
             choice in 0u8..4, maybe in proptest::option::of(any::<i32>()),
-            nested in proptest::option::of(("[a-z]{0,3}", proptest::collection::vec(any::<i64>(), 0..3))),
+            nested in proptest::option::of(("[a-z]{0,3}|[a-z]{120,300}", proptest::collection::vec(any::<i64>(), 0..3))),
             seconds in -100_000_000_000i64..100_000_000_000, nanos in 0i32..1_000_000_000,
         ) {
             let (data, message, schema, decoder) = fixture();
@@ -396,6 +426,27 @@ mod tests {
             // A message read twice in a row, then with the oneof switched to `score`: last
             // scalars win, lists and map entries add up, messages merge, oneof members clear
             // each other (protobuf parses a concatenation as a merge).
+            // The encoder writes the decoded row back as protobuf-java would: the same content,
+            // in canonical order (fields by number, packed lists, lengths patched in place).
+            let (_, array) = decode_column(&decoder, &schema, &[&bytes]);
+            let encoder = Encoder::compile(&data, &schema, &message).expect("encoder");
+            let mut ours = Vec::new();
+            let written = encoder.write(array.as_ref(), 0, &mut ours);
+            if color == 7 {
+                // An unknown number reads as `UNKNOWN_ENUM_VALUE_Color_7`, a symbol
+                // ProtobufData cannot write back.
+                prop_assert!(written.is_err());
+            } else {
+                written.expect("encodes");
+                let reread = DynamicMessage::decode(message.clone(), ours.as_slice()).expect("reparses");
+                prop_assert_eq!(
+                    normalise(to_connect_value(&data, &reread, &schema).expect("reference")),
+                    normalise(to_connect_value(&data, &parsed, &schema).expect("reference"))
+                );
+                if map.len() <= 1 {
+                    prop_assert_eq!(&ours, &reread.encode_to_vec());
+                }
+            }
             let mut switch = DynamicMessage::new(message.clone());
             switch.set_field_by_name("score", PValue::F64(d));
             let twice = [bytes.clone(), bytes.clone(), switch.encode_to_vec()];

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor};
+use prost_reflect::{DescriptorPool, EnumDescriptor, FileDescriptor, MessageDescriptor};
 use protox::file::{File, FileResolver, GoogleFileResolver};
 
 use super::well_known::embedded_source;
@@ -47,6 +47,17 @@ impl FileResolver for Resolver {
 /// registry accept such enums (the converter derives them from proto2 schemas), protox does
 /// not. The decoder and the schema mapping never show it.
 pub const ENUM_ZERO_PLACEHOLDER: &str = "WEIR_PROTO3_ENUM_ZERO_PLACEHOLDER";
+
+/// The number an unset field of enum `e` reads as: its first declared value's, as in
+/// protobuf-java, never weir's placeholder (prost-reflect's `values()` go by number, not by
+/// declaration). Costs a walk over the declared values.
+pub fn enum_default(e: &EnumDescriptor) -> i32 {
+    e.enum_descriptor_proto()
+        .value
+        .iter()
+        .find(|v| v.name() != ENUM_ZERO_PLACEHOLDER)
+        .map_or(0, |v| v.number())
+}
 
 /// Whether an enum body (the text between its braces) declares a value numbered 0.
 fn declares_zero(body: &str) -> bool {
