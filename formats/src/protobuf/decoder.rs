@@ -561,7 +561,8 @@ fn read_raw(s: &Scalar, r: &mut WireReader<'_>) -> Result<Seen, DecodeError> {
     Ok(match s {
         Scalar::String { strict } => {
             let (bytes, start, end) = span(r)?;
-            let lossy = std::str::from_utf8(bytes).is_err();
+            // ASCII first: most strings are, and the check is inlined where `from_utf8` is a call.
+            let lossy = !bytes.is_ascii() && std::str::from_utf8(bytes).is_err();
             if lossy && *strict {
                 return Err(WireError::InvalidUtf8.into());
             }

@@ -21,7 +21,7 @@ use super::data::{real_oneof, ProtobufData, TAG_PARAM};
 use super::java_calendar::days_to_date;
 use super::schema_file::{enum_default, ENUM_ZERO_PLACEHOLDER};
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
-use super::wire::{self, put_tag, put_varint, varint_len};
+use super::wire::{self, put_tag, put_varint, varint_len, WireReader};
 use crate::array_cell::{binary_at, float_at, int_at, str_at};
 use crate::decimal_column::{big_integer_bytes, DecimalColumn};
 use crate::error::ConnectError;
@@ -273,26 +273,6 @@ fn wire_type(s: &Scalar) -> u8 {
     }
 }
 
-/// Whether a row holds its type's zero (proto3 leaves it out): null, a 0 number (+0.0 only), false,
-/// an empty string or bytes. Dates, decimals and containers are never zero.
-fn is_zero(array: &dyn Array, row: usize) -> bool {
-    if array.is_null(row) {
-        return true;
-    }
-    match array.data_type() {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
-            int_at(array, row) == Some(0)
-        }
-        DataType::Float32 | DataType::Float64 => float_at(array, row).map(f64::to_bits) == Some(0),
-        DataType::Boolean => !array.as_boolean().value(row),
-        DataType::Utf8 | DataType::Utf8View => str_at(array, row).is_some_and(str::is_empty),
-        DataType::Binary | DataType::BinaryView => {
-            binary_at(array, row).is_some_and(<[u8]>::is_empty)
-        }
-        _ => false,
-    }
-}
-
 /// An integer row: an integer column, or a Date, Time or Timestamp as its Connect number.
 fn integer_at(array: &dyn Array, row: usize, want: &str) -> Result<i64, ConnectError> {
     match array.data_type() {
@@ -329,13 +309,41 @@ fn enum_number(e: &EnumSymbols, array: &dyn Array, row: usize) -> Result<i32, Co
     }
 }
 
-/// Whether a scalar field's row is its default, left out unless the field has presence (an
-/// enum's default is its first declared value).
-fn is_default(s: &Scalar, array: &dyn Array, row: usize) -> Result<bool, ConnectError> {
-    Ok(match s {
-        Scalar::Enum(e) => enum_number(e, array, row)? == e.default,
-        _ => is_zero(array, row),
-    })
+/// Writes scalar field `number` of row `row`; with `skip_default`, leaves it out when null or
+/// its type's default (proto3 without presence). The field is written, then taken back when its
+/// payload is the default's: all bytes 0 is exactly the zero of every wire type (varint 0, +0.0,
+/// false, an empty string or bytes), an enum's default its first declared number. One downcast
+/// per row; Date, Time and Timestamp columns are never left out.
+fn write_scalar_field(
+    s: &Scalar,
+    number: u32,
+    array: &dyn Array,
+    row: usize,
+    skip_default: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), ConnectError> {
+    if skip_default && array.is_null(row) {
+        return Ok(());
+    }
+    let at = out.len();
+    put_tag(out, number, wire_type(s));
+    let payload = out.len();
+    write_scalar(s, array, row, out)?;
+    let temporal = matches!(
+        array.data_type(),
+        DataType::Date32 | DataType::Time32(_) | DataType::Timestamp(_, _)
+    );
+    if skip_default && !temporal && is_default_payload(s, &out[payload..]) {
+        out.truncate(at);
+    }
+    Ok(())
+}
+
+fn is_default_payload(s: &Scalar, payload: &[u8]) -> bool {
+    match s {
+        Scalar::Enum(e) => WireReader::new(payload).varint() == Ok(e.default as i64 as u64),
+        _ => payload.iter().all(|&b| b == 0),
+    }
 }
 
 fn write_scalar(
@@ -430,11 +438,7 @@ fn write_wrapped(
     row: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), ConnectError> {
-    if !is_zero(array, row) {
-        put_tag(out, 1, wire_type(s));
-        write_scalar(s, array, row, out)?;
-    }
-    Ok(())
+    write_scalar_field(s, 1, array, row, true, out)
 }
 
 /// The body of one value of `op` (a message body for message ops).
@@ -501,13 +505,7 @@ fn write_entry_field(
     out: &mut Vec<u8>,
 ) -> Result<(), ConnectError> {
     match op {
-        Op::Scalar(s) => {
-            if !is_default(s, array, row)? {
-                put_tag(out, number, wire_type(s));
-                write_scalar(s, array, row, out)?;
-            }
-            Ok(())
-        }
+        Op::Scalar(s) => write_scalar_field(s, number, array, row, true, out),
         _ if array.is_null(row) => Ok(()),
         other => put_len_with(out, number, |out| write_body(other, array, row, out)),
     }
@@ -601,12 +599,10 @@ fn write_field(
         }
         return Ok(());
     }
-    if let Op::Scalar(s) = &f.op {
-        if !f.presence && is_default(s, array, row)? {
-            return Ok(());
-        }
+    match &f.op {
+        Op::Scalar(s) => write_scalar_field(s, f.number, array, row, !f.presence, out),
+        op => write_one(op, f.number, array, row, out),
     }
-    write_one(&f.op, f.number, array, row, out)
 }
 
 fn write_one(
@@ -617,10 +613,7 @@ fn write_one(
     out: &mut Vec<u8>,
 ) -> Result<(), ConnectError> {
     match op {
-        Op::Scalar(s) => {
-            put_tag(out, number, wire_type(s));
-            write_scalar(s, array, row, out)
-        }
+        Op::Scalar(s) => write_scalar_field(s, number, array, row, false, out),
         other => put_len_with(out, number, |out| write_body(other, array, row, out)),
     }
 }
