@@ -19,12 +19,11 @@ use super::encoder::Encoder;
 use super::schema::AvroSchema;
 use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
-use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
 use crate::error::ConnectError;
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{
-    encode_per_topic, encode_schemaless, finish_groups, DecoderGroup,
+    encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup,
 };
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
@@ -305,19 +304,12 @@ impl Converter for AvroConverter {
                 .entry((id, context.topic_id(row)))
                 .or_insert_with(|| {
                     let decoder = self.cached_reader(id, topic, side)?;
-                    if let Some(i) = groups
-                        .iter()
-                        .position(|g| Arc::ptr_eq(&g.decoder, &decoder))
-                    {
-                        return Ok(i);
-                    }
-                    let builder = ColumnBuilder::for_type(&arrow_type(&decoder.schema));
-                    groups.push(Group {
+                    Ok(group_of(
+                        &mut groups,
+                        &arrow_type(&decoder.schema),
                         decoder,
-                        rows: Vec::new(),
-                        builder,
-                    });
-                    Ok(groups.len() - 1)
+                        inputs.len(),
+                    ))
                 })
                 .clone();
             let group = match group {

@@ -17,15 +17,16 @@ use super::proto_text::derive_proto;
 use super::schema_file::SchemaFile;
 use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
-use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
 use crate::error::ConnectError;
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{
-    encode_per_topic, encode_schemaless, finish_groups, DecoderGroup,
+    encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup,
 };
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
-use crate::registry::message_index::{read_message_indexes, write_message_indexes};
+use crate::registry::message_index::{
+    read_message_indexes, split_message_indexes, write_message_indexes,
+};
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
 use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::SchemaRef;
@@ -290,6 +291,11 @@ impl ProtobufConverter {
 
 /// Rows of one decode call that share a decoder.
 type Group = DecoderGroup<Decoder>;
+/// What picks a record's decoder within one decode call: schema id, topic id, the bytes of its
+/// message-index array.
+type FrameReader<'a> = (i32, u32, &'a [u8]);
+/// A record's group within one decode call, or why it has none.
+type GroupAt = Result<usize, String>;
 
 impl Converter for ProtobufConverter {
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
@@ -299,7 +305,10 @@ impl Converter for ProtobufConverter {
         let mut errors = Vec::new();
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
-        let mut by_reader: HashMap<(i32, u32, Vec<i32>), Result<usize, String>> = HashMap::new();
+        // Readers by (schema id, topic, message-index array bytes), and the last one used: runs of
+        // records of one message skip the hash.
+        let mut by_reader: HashMap<FrameReader<'_>, GroupAt> = HashMap::new();
+        let mut last: Option<(FrameReader<'_>, GroupAt)> = None;
         for (row, input) in inputs.iter().enumerate() {
             let Some(payload) = input else {
                 null_rows.push(row as u32);
@@ -339,7 +348,7 @@ impl Converter for ProtobufConverter {
             } else {
                 frame.body
             };
-            let (indexes, rest) = match read_message_indexes(index_bytes) {
+            let (index_array, rest) = match split_message_indexes(index_bytes) {
                 Ok(read) => read,
                 Err(e) => {
                     errors.push((
@@ -353,32 +362,32 @@ impl Converter for ProtobufConverter {
             };
             let body = if frame.from_header { frame.body } else { rest };
             // Each (id, topic, message index) is resolved once per call: the hot loop does a
-            // local look-up, no lock and no allocation beyond the index array.
-            let key = (id, context.topic_id(row), indexes);
-            let group = match by_reader.get(&key) {
-                Some(group) => group.clone(),
-                None => {
-                    let group = self.cached_reader(id, &key.2, topic, side).map(|decoder| {
-                        match groups
-                            .iter()
-                            .position(|g| Arc::ptr_eq(&g.decoder, &decoder))
-                        {
-                            Some(at) => at,
-                            None => {
-                                let builder = ColumnBuilder::with_capacity(
-                                    &arrow_type(&decoder.schema),
-                                    inputs.len(),
-                                );
-                                groups.push(Group {
-                                    decoder,
-                                    rows: Vec::new(),
-                                    builder,
+            // local look-up, no lock and no allocation.
+            let key = (id, context.topic_id(row), index_array);
+            let group = match &last {
+                Some((last_key, group)) if *last_key == key => group.clone(),
+                _ => {
+                    let group = match by_reader.get(&key) {
+                        Some(group) => group.clone(),
+                        None => {
+                            let group = read_message_indexes(index_array)
+                                .map_err(|e| e.to_string())
+                                .and_then(|(indexes, _)| {
+                                    self.cached_reader(id, &indexes, topic, side)
+                                })
+                                .map(|decoder| {
+                                    group_of(
+                                        &mut groups,
+                                        &arrow_type(&decoder.schema),
+                                        decoder,
+                                        inputs.len(),
+                                    )
                                 });
-                                groups.len() - 1
-                            }
+                            by_reader.insert(key, group.clone());
+                            group
                         }
-                    });
-                    by_reader.insert(key, group.clone());
+                    };
+                    last = Some((key, group.clone()));
                     group
                 }
             };

@@ -1,11 +1,11 @@
 //! Row bookkeeping the Schema Registry converters (Avro, Protobuf, JSON Schema) share around their
 //! format-specific decode and encode loops.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, NullArray};
 use arrow_buffer::Buffer;
+use arrow_schema::DataType;
 
 use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
@@ -22,6 +22,29 @@ pub struct DecoderGroup<D> {
     pub rows: Vec<u32>,
     /// Their column, being built.
     pub builder: ColumnBuilder,
+}
+
+/// The index in `groups` of `decoder`'s group, opened the first time a decode call meets it, its
+/// builder (of `data_type`, the decoder's column type) sized for `rows`. Decoders are compiled
+/// once per schema and matched by address. Cost: a scan of the call's groups (a handful).
+pub fn group_of<D>(
+    groups: &mut Vec<DecoderGroup<D>>,
+    data_type: &DataType,
+    decoder: Arc<D>,
+    rows: usize,
+) -> usize {
+    if let Some(at) = groups
+        .iter()
+        .position(|g| Arc::ptr_eq(&g.decoder, &decoder))
+    {
+        return at;
+    }
+    groups.push(DecoderGroup {
+        decoder,
+        rows: Vec::new(),
+        builder: ColumnBuilder::with_capacity(data_type, rows),
+    });
+    groups.len() - 1
 }
 
 /// Completes a decode whose rows went into `groups`: each group with rows becomes one part, its
@@ -90,7 +113,7 @@ pub fn encode_schemaless(
 /// written by `write(writer, row, out)` into a buffer that starts empty, with the writer that
 /// `writer_for(topic)` gives — asked once per distinct topic (the subject, the id and the
 /// compiled encoder depend on it). A writer that could not be had fails each of its topic's rows
-/// with its error. Costs one hash look-up per row besides the writes.
+/// with its error. Costs an index into the writers by topic id per row besides the writes.
 pub fn encode_per_topic<W>(
     column: &Column,
     context: &ConverterContext<'_>,
@@ -98,15 +121,18 @@ pub fn encode_per_topic<W>(
     mut writer_for: impl FnMut(&str) -> Result<W, ConnectError>,
     mut write: impl FnMut(&W, usize, &mut Vec<u8>) -> Result<(), ConnectError>,
 ) {
-    let mut writers: HashMap<u32, Result<W, ConnectError>> = HashMap::new();
+    // By topic id: the ids are the batch's dense dictionary indexes.
+    let mut writers: Vec<Option<Result<W, ConnectError>>> = Vec::new();
     for row in 0..column.data.len() {
         if column.data.is_null(row) {
             out.push_null();
             continue;
         }
-        let writer = writers
-            .entry(context.topic_id(row))
-            .or_insert_with(|| writer_for(context.topic(row)));
+        let topic = context.topic_id(row) as usize;
+        if topic >= writers.len() {
+            writers.resize_with(topic + 1, || None);
+        }
+        let writer = writers[topic].get_or_insert_with(|| writer_for(context.topic(row)));
         match writer {
             Err(e) => {
                 out.begin_row();

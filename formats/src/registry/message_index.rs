@@ -44,26 +44,38 @@ fn read_zigzag(bytes: &[u8], pos: &mut usize) -> Result<i32, MessageIndexError> 
     Err(MessageIndexError::VarintTooLong)
 }
 
-/// Reads the array at the start of `bytes`: the indexes and the bytes after them. The count is
-/// checked against the bytes that remain before anything is allocated (each index takes at
-/// least one byte).
-pub fn read_message_indexes(bytes: &[u8]) -> Result<(Vec<i32>, &[u8]), MessageIndexError> {
+/// Splits `bytes` into the message-index array at its start and the bytes after it, checking the
+/// array (its count against the bytes that remain, each index a valid varint). No allocation:
+/// the array's bytes identify the message as well as the indexes do.
+pub fn split_message_indexes(bytes: &[u8]) -> Result<(&[u8], &[u8]), MessageIndexError> {
     let mut pos = 0;
     let count = read_zigzag(bytes, &mut pos)?;
-    if count == 0 {
-        return Ok((vec![0], &bytes[pos..]));
-    }
     if count < 0 {
         return Err(MessageIndexError::NegativeCount(count));
     }
+    // Each index takes at least one byte.
     if count as usize > bytes.len() - pos {
         return Err(MessageIndexError::Underflow);
     }
-    let mut out = Vec::with_capacity(count as usize);
     for _ in 0..count {
-        out.push(read_zigzag(bytes, &mut pos)?);
+        read_zigzag(bytes, &mut pos)?;
     }
-    Ok((out, &bytes[pos..]))
+    Ok(bytes.split_at(pos))
+}
+
+/// Reads the array at the start of `bytes`: the indexes (`[0]` for the empty array) and the bytes
+/// after them. The count is checked against the bytes that remain before anything is allocated.
+pub fn read_message_indexes(bytes: &[u8]) -> Result<(Vec<i32>, &[u8]), MessageIndexError> {
+    let (array, rest) = split_message_indexes(bytes)?;
+    let mut pos = 0;
+    let count = read_zigzag(array, &mut pos)?;
+    if count == 0 {
+        return Ok((vec![0], rest));
+    }
+    let indexes = (0..count)
+        .map(|_| read_zigzag(array, &mut pos))
+        .collect::<Result<_, _>>()?;
+    Ok((indexes, rest))
 }
 
 fn write_zigzag(v: i32, out: &mut Vec<u8>) {
