@@ -82,6 +82,9 @@ struct EnumPlan {
     as_int: bool,
     /// The number an unset field reads as: the first declared value's.
     default: i32,
+    /// A proto2 (closed) enum: a number without a symbol is set aside as an unknown field, as
+    /// protobuf-java does, and the field or list is left as it was.
+    closed: bool,
 }
 
 /// What one value of a field reads as.
@@ -194,6 +197,7 @@ fn scalar(field: &FieldDescriptor, schema_kind: &SchemaKind, data: &ProtobufData
                 .collect(),
             as_int: data.config.int_for_enums,
             default: enum_default(&e),
+            closed: e.parent_file().syntax() == Syntax::Proto2,
         })),
         // Bytes, and message kinds never reach here.
         _ => Scalar::Bytes,
@@ -553,6 +557,17 @@ fn merged<'a>(seen: Seen, src: Src<'a>, parts: &[Part]) -> (Cow<'a, [u8]>, Optio
             }
             (Cow::Owned(all), None)
         }
+    }
+}
+
+/// Whether `raw` is a number that closed (proto2) enum `s` has no symbol for: protobuf-java sets
+/// it aside as an unknown field, leaving the field or list as it was.
+fn unknown_to_closed_enum(s: &Scalar, raw: &Seen) -> bool {
+    match (s, raw) {
+        (Scalar::Enum(e), Seen::Bits(v)) => {
+            e.closed && !e.values.iter().any(|(n, _)| *n == *v as i32)
+        }
+        _ => false,
     }
 }
 
@@ -967,7 +982,13 @@ fn read_fields(
                     continue;
                 }
                 match &field.op {
-                    ValueOp::Scalar(s) => batch.seen[frame + i] = read_raw(s, &mut r)?,
+                    ValueOp::Scalar(s) => {
+                        let raw = read_raw(s, &mut r)?;
+                        if unknown_to_closed_enum(s, &raw) {
+                            continue;
+                        }
+                        batch.seen[frame + i] = raw;
+                    }
                     _ => {
                         let (_, start, end) = span(&mut r)?;
                         add_part(&mut batch.seen[frame + i], &mut batch.parts, (start, end));
@@ -987,7 +1008,9 @@ fn read_fields(
                     match &field.op {
                         ValueOp::Scalar(s) => {
                             let raw = read_raw(s, &mut r)?;
-                            push_raw(s, raw, src, items, &mut batch.scratch)?;
+                            if !unknown_to_closed_enum(s, &raw) {
+                                push_raw(s, raw, src, items, &mut batch.scratch)?;
+                            }
                         }
                         op => {
                             let (_, start, end) = span(&mut r)?;
@@ -1001,7 +1024,9 @@ fn read_fields(
                     if let ValueOp::Scalar(s) = &field.op {
                         while !p.at_end() {
                             let raw = read_raw(s, &mut p)?;
-                            push_raw(s, raw, packed_src, items, &mut batch.scratch)?;
+                            if !unknown_to_closed_enum(s, &raw) {
+                                push_raw(s, raw, packed_src, items, &mut batch.scratch)?;
+                            }
                         }
                     }
                 } else {
