@@ -71,15 +71,16 @@ fn key_order(keys: &[JavaKey<'_>], initial_capacity: usize) -> Vec<usize> {
     bucket_order(distinct, |first| keys[first].hash, initial_capacity)
 }
 
-/// A Connect map's entries as a Java `HashMap` holding them iterates: one entry per key, with the
+/// A Connect map's entries (keys with values of any type `V`) as a Java `HashMap` holding them
+/// iterates: one entry per key, with the
 /// last value, in [`java_key_order`]. Keys without a [`JavaKey`] (`byte[]`, lists, maps, structs)
 /// are told apart by `equals` one by one and stay in insertion order (Java's order for them
 /// rests on identity hashes or is not reproduced). Cost: linear with [`JavaKey`]s, quadratic
 /// without.
-pub fn java_hash_map(
-    entries: Vec<(Value, Value)>,
+pub fn java_hash_map<V>(
+    entries: Vec<(Value, V)>,
     equals: impl Fn(&Value, &Value) -> bool,
-) -> Vec<(Value, Value)> {
+) -> Vec<(Value, V)> {
     let keys: Option<Vec<JavaKey<'_>>> = entries.iter().map(|(k, _)| java_key(k)).collect();
     let order = match keys {
         Some(keys) => java_key_order(&keys),
@@ -97,7 +98,7 @@ pub fn java_hash_map(
             bucket_order(distinct, |_| 0, DEFAULT_CAPACITY)
         }
     };
-    let mut slots: Vec<Option<(Value, Value)>> = entries.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<(Value, V)>> = entries.into_iter().map(Some).collect();
     order
         .into_iter()
         .filter_map(|i| slots.get_mut(i).and_then(Option::take))

@@ -545,7 +545,7 @@ fn write_message(
 
 /// Map entries in the order a Java `HashMap` iterates them, repeated keys keeping the last value
 /// (Protobuf map keys are numbers, booleans and strings: all hashed as Java does).
-pub fn java_map_order(entries: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
+pub fn java_map_order<V>(entries: Vec<(Value, V)>) -> Vec<(Value, V)> {
     java_hash_map(entries, |a, b| a == b)
 }
 
@@ -562,14 +562,13 @@ fn write_field(
         // The entries' positions, ordered as ProtobufData's HashMap iterates the keys.
         let positions = java_map_order(
             (start..end)
-                .map(|i| (value_at(None, keys.as_ref(), i), Value::Int64(i as i64)))
+                .map(|i| (value_at(None, keys.as_ref(), i), i))
                 .collect(),
         );
-        for (_, position) in positions {
-            let Value::Int64(i) = position else { continue };
+        for (_, i) in positions {
             put_len_with(out, f.number, |out| {
-                write_entry_field(key, 1, keys.as_ref(), i as usize, out)?;
-                write_entry_field(value, 2, values.as_ref(), i as usize, out)
+                write_entry_field(key, 1, keys.as_ref(), i, out)?;
+                write_entry_field(value, 2, values.as_ref(), i, out)
             })?;
         }
         return Ok(());
