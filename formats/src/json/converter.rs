@@ -2,7 +2,8 @@
 //!
 //! Decode copies the batch's documents once into a padded buffer, parses them with simd-json into
 //! one tape ([`super::tape`]), then builds one Arrow column per schema (envelopes) or per inferred
-//! shape (schemaless). With `schemas.enable=true` the envelope's `"schema"` text is located by a
+//! shape (schemaless). With `schemas.enable=true` an envelope whose `"schema"` text is the previous
+//! envelope's, byte for byte, is recognised by one compare; any other schema text is located by a
 //! structural scan and looked up by its bytes: a schema whose bytes were seen before is not parsed
 //! again, and only the payload goes through simd-json. Encode binds each segment's column once
 //! and writes rows.
@@ -94,8 +95,12 @@ impl JsonConverter {
         tape: &mut BatchTape,
         parser: &mut TapeParser,
         span: Span,
+        original: &[u8],
         last: &mut Option<(Span, SchemaResult)>,
     ) -> Result<RowPlan> {
+        if let Some(plan) = Self::plan_like_last(tape, parser, span, original, last.as_ref()) {
+            return Ok(plan);
+        }
         let Some((schema_span, payload_span)) = envelope_spans(&tape.buffer, span) else {
             return self.plan_envelope_slowly(tape, parser, span);
         };
@@ -114,6 +119,47 @@ impl JsonConverter {
         }?;
         let root = parser.parse(tape, payload_span)?;
         Ok(RowPlan::Payload(schema, root))
+    }
+
+    /// The common case without a structural scan: `{"schema":S,"payload":P}` whose `S` is, byte
+    /// for byte, the previous envelope's schema text (which parsed), so `S` ends where that text
+    /// ends; `P` runs to the envelope's closing brace and must parse as exactly one value (or
+    /// this is not that case). Cost: one compare of the schema bytes, the payload's parse.
+    /// `None` leaves the envelope as it found it (`original`: its bytes before any parse), for
+    /// the general path.
+    fn plan_like_last(
+        tape: &mut BatchTape,
+        parser: &mut TapeParser,
+        span: Span,
+        original: &[u8],
+        last: Option<&(Span, SchemaResult)>,
+    ) -> Option<RowPlan> {
+        let (prev, Ok(schema)) = last? else {
+            return None;
+        };
+        let doc = &tape.buffer[span.start..span.start + span.len];
+        let schema_text = &tape.buffer[prev.start..prev.start + prev.len];
+        doc.strip_prefix(SCHEMA_KEY)?
+            .strip_prefix(schema_text)?
+            .strip_prefix(PAYLOAD_KEY)?;
+        let payload_start = SCHEMA_KEY.len() + schema_text.len() + PAYLOAD_KEY.len();
+        let closing = doc.iter().rposition(|b| !b.is_ascii_whitespace())?;
+        if doc[closing] != b'}' || closing < payload_start {
+            return None;
+        }
+        let payload = Span {
+            start: span.start + payload_start,
+            len: closing - payload_start,
+        };
+        match parser.parse_whole(tape, payload) {
+            Ok(root) => Some(RowPlan::Payload(schema.clone(), root)),
+            Err(_) => {
+                // Not one value (another field follows it, or it is malformed): undo what the
+                // failed parse unescaped in place and let the general path decide.
+                tape.buffer[span.start..span.start + span.len].copy_from_slice(original);
+                None
+            }
+        }
     }
 
     /// Envelopes not in `{"schema":…,"payload":…}` order: parse whole and check like Kafka.
@@ -148,14 +194,17 @@ impl JsonConverter {
         Ok(RowPlan::Payload(schema, payload_at))
     }
 
+    /// Plans the document at `span`, a copy of `original`.
     fn plan_row(
         &self,
         tape: &mut BatchTape,
         parser: &mut TapeParser,
         span: Span,
+        original: &[u8],
         last: &mut Option<(Span, SchemaResult)>,
     ) -> Result<RowPlan> {
         let span = skip_byte_order_mark(&tape.buffer, span);
+        let original = &original[original.len() - span.len..];
         let bytes = &tape.buffer[span.start..span.start + span.len];
         if bytes
             .iter()
@@ -170,7 +219,7 @@ impl JsonConverter {
             };
         }
         if self.config.schemas_enable {
-            return self.plan_envelope(tape, parser, span, last);
+            return self.plan_envelope(tape, parser, span, original, last);
         }
         let root = parser.parse(tape, span)?;
         Ok(RowPlan::Payload(None, root))
@@ -189,12 +238,15 @@ fn skip_byte_order_mark(buffer: &[u8], span: Span) -> Span {
     }
 }
 
+/// What precedes an envelope's schema text on the fast paths.
+const SCHEMA_KEY: &[u8] = b"{\"schema\":";
+/// What lies between an envelope's schema text and its payload on the fast paths.
+const PAYLOAD_KEY: &[u8] = b",\"payload\":";
+
 /// Finds the schema and payload values of `{"schema":S,"payload":P}` (optional whitespace
 /// between tokens only where Kafka's own output has none: this is the fast path; anything
 /// else takes the slow one).
 fn envelope_spans(buffer: &[u8], span: Span) -> Option<(Span, Span)> {
-    const SCHEMA_KEY: &[u8] = b"{\"schema\":";
-    const PAYLOAD_KEY: &[u8] = b",\"payload\":";
     let doc = &buffer[span.start..span.start + span.len];
     let schema_start = SCHEMA_KEY.len();
     if !doc.starts_with(SCHEMA_KEY) {
@@ -322,6 +374,7 @@ impl JsonConverter {
             extra,
             config: &self.config,
             needs_row_wise: false,
+            slots: Vec::new(),
         };
         for &(row, root) in rows {
             let len = builder.len();
@@ -426,10 +479,12 @@ impl Converter for JsonConverter {
         let mut errors = Vec::new();
         let mut plans = Vec::with_capacity(inputs.len());
         let mut last_schema = None;
-        for (row, span) in spans.iter().enumerate() {
-            let plan = match span {
-                None => Ok(RowPlan::Null),
-                Some(span) => self.plan_row(&mut tape, &mut parser, *span, &mut last_schema),
+        for (row, (span, input)) in spans.iter().zip(inputs).enumerate() {
+            let plan = match (span, input) {
+                (Some(span), Some(input)) => {
+                    self.plan_row(&mut tape, &mut parser, *span, input, &mut last_schema)
+                }
+                _ => Ok(RowPlan::Null),
             };
             match plan {
                 Ok(plan) => plans.push((row as u32, plan)),
@@ -793,6 +848,40 @@ mod tests {
 
     /// Deliberate difference (README): Kafka silently wraps integers beyond 64 bits and turns
     /// numbers beyond the double range into Infinity; weir refuses to alter them and fails the row.
+    /// Envelopes that repeat the previous schema take a path without a structural scan; what it
+    /// cannot take (another field after the payload, trailing content, a broken payload) must
+    /// come out as Kafka has it, even when the payload's escapes were unescaped in place by the
+    /// failed attempt.
+    #[test]
+    fn envelopes_repeating_a_schema_keep_kafkas_answers() {
+        let config = JsonConfig::default();
+        let envelope = |rest: &str| {
+            Some(
+                format!(r#"{{"schema":{{"type":"string","optional":false}},"payload":{rest}"#)
+                    .into_bytes(),
+            )
+        };
+        let docs = [
+            envelope(r#""a\"b"}"#),
+            envelope(r#""a\"b","x":1}"#),
+            envelope(r#""c\"d"} }"#),
+            envelope(r#""e\"f" }  "#),
+            envelope(r#""g"#),
+            envelope(r#""h"}"#),
+        ];
+        assert_agree(&config, &docs).expect("agrees with the reference");
+        let rows = columnar(&config, &docs);
+        assert_eq!(rows[1], Err(format!("DataException: {ENVELOPE_ERROR}")));
+        let payload = |row: &std::result::Result<Option<Vec<u8>>, String>| {
+            let bytes = row.clone().expect("decodes").expect("not null");
+            serde_json::from_slice::<serde_json::Value>(&bytes).expect("json")["payload"].clone()
+        };
+        assert_eq!(payload(&rows[2]), "c\"d");
+        assert_eq!(payload(&rows[3]), "e\"f");
+        assert!(rows[4].is_err());
+        assert_eq!(payload(&rows[5]), "h");
+    }
+
     #[test]
     fn numeric_decimals_keep_every_digit() {
         let config = JsonConfig {

@@ -62,6 +62,8 @@ pub struct PayloadDecoder<'a> {
     /// significant digits, so never rounded); a map of pairs that Kafka's `HashMap` would
     /// reorder or merge (a repeated key).
     pub needs_row_wise: bool,
+    /// Scratch for [`field_slots`], kept between rows (empty between calls of `append`).
+    pub slots: Vec<Option<usize>>,
 }
 
 impl PayloadDecoder<'_> {
@@ -121,14 +123,22 @@ impl PayloadDecoder<'_> {
                         node_type(node)
                     )));
                 };
-                let slots = field_slots(self.tape, fields, at, len);
+                let base = self.slots.len();
+                field_slots(self.tape, fields, at, len, &mut self.slots);
                 let ColumnBuilder::Struct { children, .. } = &mut *b else {
                     unreachable!("matched above")
                 };
-                for ((field, slot), child) in fields.iter().zip(slots).zip(children.iter_mut()) {
-                    self.append_field(&field.schema, &field.name, slot, child)
-                        .map_err(|e| e.at(&field.name))?;
-                }
+                let appended = fields
+                    .iter()
+                    .zip(children.iter_mut())
+                    .enumerate()
+                    .try_for_each(|(i, (field, child))| {
+                        let slot = self.slots[base + i];
+                        self.append_field(&field.schema, &field.name, slot, child)
+                            .map_err(|e| e.at(&field.name))
+                    });
+                self.slots.truncate(base);
+                appended?;
                 b.close_nested_row();
             }
             (_, _) => {
@@ -476,16 +486,21 @@ impl PayloadDecoder<'_> {
     }
 }
 
-/// The node index of each of `fields`' values in the object of `len` keys at node `at` of
-/// `tape` (`None`: missing); a repeated key keeps the last. Cost: one string compare per key
-/// when keys come in field order, one hash per key from the first that does not.
+/// Appends to `slots` the node index of each of `fields`' values in the object of `len` keys at
+/// node `at` of `tape` (`None`: missing); a repeated key keeps the last. `slots` is a stack the
+/// caller truncates back once the struct is read, so nested structs share one allocation. Cost:
+/// one string compare per key when keys come in field order, one hash per key from the first
+/// that does not.
 pub fn field_slots(
     tape: &BatchTape,
     fields: &[crate::schema::Field],
     at: usize,
     len: u32,
-) -> Vec<Option<usize>> {
-    let mut slots = vec![None; fields.len()];
+    slots: &mut Vec<Option<usize>>,
+) {
+    let base = slots.len();
+    slots.resize(base + fields.len(), None);
+    let slots = &mut slots[base..];
     // Built on the first key out of schema order: one hash per key from then on.
     let mut by_name: Option<HashMap<&[u8], usize>> = None;
     let mut key_at = at + 1;
@@ -515,7 +530,6 @@ pub fn field_slots(
         }
         key_at = value_at + tape.nodes[value_at].span();
     }
-    slots
 }
 
 /// `JsonNode.intValue()`: numbers narrowed like Java, anything else 0.

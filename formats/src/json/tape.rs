@@ -135,6 +135,18 @@ impl TapeParser {
         }
     }
 
+    /// Parses the document at `span` like [`TapeParser::parse`], except that anything but
+    /// whitespace after the first value is an error. A failed parse may have rewritten strings
+    /// of the span in place (simd-json unescapes into its input) and leaves no nodes behind.
+    pub fn parse_whole(
+        &mut self,
+        batch: &mut BatchTape,
+        span: Span,
+    ) -> Result<usize, ConnectError> {
+        let root = batch.nodes.len();
+        self.parse_exact(batch, span).map(|()| root)
+    }
+
     fn parse_exact(&mut self, batch: &mut BatchTape, span: Span) -> Result<(), ConnectError> {
         let base = batch.buffer.as_ptr() as usize;
         let mut tape = self.tape.take().unwrap_or_else(Tape::null).reset();

@@ -620,6 +620,7 @@ impl Converter for JsonSchemaConverter {
                 extra: &mut extra,
                 config: &config,
                 needs_row_wise: false,
+                slots: Vec::new(),
             };
             match self.build_from_tape(group, &roots, decoder, context, &mut errors) {
                 Ok(part) => tape_parts.push(part),

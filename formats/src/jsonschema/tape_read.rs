@@ -161,10 +161,18 @@ impl TapeReader<'_> {
                 let JNode::Object { len, .. } = node else {
                     return Err(RowWise);
                 };
-                let slots = field_slots(tape, fields, at, len);
-                for ((field, slot), child) in fields.iter().zip(slots).zip(children.iter_mut()) {
-                    self.append(&field.schema, slot, child)?;
-                }
+                let base = self.decoder.slots.len();
+                field_slots(tape, fields, at, len, &mut self.decoder.slots);
+                let appended = fields
+                    .iter()
+                    .zip(children.iter_mut())
+                    .enumerate()
+                    .try_for_each(|(i, (field, child))| {
+                        let slot = self.decoder.slots[base + i];
+                        self.append(&field.schema, slot, child)
+                    });
+                self.decoder.slots.truncate(base);
+                appended?;
                 builder.close_nested_row();
             }
             _ => return Err(RowWise),
