@@ -12,6 +12,7 @@
 //! and the struct is reassembled from the untouched child arrays. A null key/value passes
 //! unchanged (keeping its schema).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
@@ -884,7 +885,8 @@ fn parse_java_integer(text: &str, min: i64, max: i64) -> Result<i64, ConnectErro
 /// `Float.parseFloat` / `Double.parseDouble`'s decimal grammar (surrounding control characters
 /// and spaces trimmed, `NaN`, `Infinity`, an `f`/`d` suffix): the text Rust's parser reads the
 /// same number from, or `None` for a NumberFormatException. Hexadecimal floats are not read.
-fn parse_java_float(text: &str) -> Option<String> {
+/// Cost: plain decimals (`-12.5`) are borrowed; others are rewritten into a new string.
+fn parse_java_float(text: &str) -> Option<Cow<'_, str>> {
     let t = text.trim_matches(|c: char| c <= ' ');
     let (sign, body) = match t.as_bytes().first() {
         Some(b'-') => ("-", &t[1..]),
@@ -892,11 +894,12 @@ fn parse_java_float(text: &str) -> Option<String> {
         _ => ("", t),
     };
     match body {
-        "NaN" => return Some("NaN".to_string()),
-        "Infinity" => return Some(format!("{sign}inf")),
+        "NaN" => return Some(Cow::Borrowed("NaN")),
+        "Infinity" => return Some(Cow::Owned(format!("{sign}inf"))),
         _ => {}
     }
-    let body = body.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(body);
+    let unsuffixed = body.strip_suffix(['f', 'F', 'd', 'D']);
+    let body = unsuffixed.unwrap_or(body);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
         None => (body, None),
@@ -916,9 +919,13 @@ fn parse_java_float(text: &str) -> Option<String> {
             e
         }
     };
+    if unsuffixed.is_none() && mantissa.len() == body.len() {
+        // Only digits around at most one point, and a sign: Rust reads them as Java does.
+        return Some(Cow::Borrowed(t));
+    }
     let int = if int.is_empty() { "0" } else { int };
     let frac = if frac.is_empty() { "0" } else { frac };
-    Some(format!("{sign}{int}.{frac}e{exponent}"))
+    Some(Cow::Owned(format!("{sign}{int}.{frac}e{exponent}")))
 }
 
 // ---- the kernel: columns ----
@@ -1352,6 +1359,40 @@ mod tests {
         assert!(whole("float64", s("1e"), None).is_err());
         assert_eq!(whole("boolean", s("TrUe"), None), Ok(Value::Boolean(true)));
         assert_eq!(whole("boolean", s("yes"), None), Ok(Value::Boolean(false)));
+    }
+
+    /// Plain decimals are handed to Rust's parser as they are; they must read as the rewritten
+    /// `{sign}{int}.{frac}e0` form would.
+    #[test]
+    fn plain_decimal_strings_read_as_their_rewritten_form() {
+        for text in [
+            "12",
+            "-12.5",
+            "+.5",
+            "5.",
+            "-0.0",
+            "007.25",
+            " 3.25 ",
+            "+1",
+            "1.7976931348623159",
+        ] {
+            let t = text.trim();
+            let (sign, body) = match t.strip_prefix('-') {
+                Some(rest) => ("-", rest),
+                None => ("", t.strip_prefix('+').unwrap_or(t)),
+            };
+            let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+            let int = if int.is_empty() { "0" } else { int };
+            let frac = if frac.is_empty() { "0" } else { frac };
+            let rewritten: f64 = format!("{sign}{int}.{frac}e0").parse().unwrap();
+            let read = parse_java_float(text).expect("a Java decimal");
+            assert!(matches!(read, Cow::Borrowed(_)), "{text}");
+            assert_eq!(
+                read.parse::<f64>().unwrap().to_bits(),
+                rewritten.to_bits(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -477,13 +477,16 @@ fn year_number(year: i64, count: usize, out: &mut String) {
 }
 
 /// `zeroPaddingNumber`: at least `count` digits (DecimalFormat caps the minimum at 309).
+/// Cost: the digits written in place, no allocation.
 fn padded(value: i64, count: usize, out: &mut String) {
-    let width = count.min(309);
     if value < 0 {
-        out.push_str(&format!("-{:0width$}", value.unsigned_abs()));
-    } else {
-        out.push_str(&format!("{value:0width$}"));
+        out.push('-');
     }
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(value.unsigned_abs());
+    let zeros = count.min(309).saturating_sub(digits.len());
+    out.extend(std::iter::repeat_n('0', zeros));
+    out.push_str(digits);
 }
 
 // ---- parsing ----
