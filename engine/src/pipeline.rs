@@ -35,6 +35,11 @@ pub struct Pipeline {
     key_out: Arc<dyn Converter>,
     value_out: Arc<dyn Converter>,
     header_out: Arc<dyn HeaderConverter>,
+    /// Whether decoded keys and values go untouched to an equal converter: no transform
+    /// reads them and the output converter is the input's, with the same settings (then a
+    /// converter may keep values as their bytes; [`ConverterContext::with_verbatim`]).
+    key_verbatim: bool,
+    value_verbatim: bool,
 }
 
 /// Why a row failed: the stage, the class that failed, the error.
@@ -109,7 +114,12 @@ impl Pipeline {
     pub fn from_props(props: &Properties, registry: &Registry) -> Result<Pipeline, ConfigError> {
         let config = PipelineConfig::from_properties(props)?;
         let plan = Plan::compile(props, registry)?;
+        let untouched = |input: &ConverterSpec, output: &ConverterSpec| {
+            plan.is_empty() && input.class == output.class && input.settings == output.settings
+        };
         Ok(Pipeline {
+            key_verbatim: untouched(&config.key, &config.output_key),
+            value_verbatim: untouched(&config.value, &config.output_value),
             plan,
             key_in: build_converter(registry, &config.key)?,
             value_in: build_converter(registry, &config.value)?,
@@ -138,12 +148,14 @@ impl Pipeline {
         let mut failures: Vec<Option<RowFailure>> = vec![None; rows];
         let keys: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.key(r)).collect();
         let values: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.value(r)).collect();
-        let key = self
-            .key_in
-            .decode(&keys, &ConverterContext::decoding(Side::Key, raw));
-        let value = self
-            .value_in
-            .decode(&values, &ConverterContext::decoding(Side::Value, raw));
+        let key = self.key_in.decode(
+            &keys,
+            &ConverterContext::decoding(Side::Key, raw).with_verbatim(self.key_verbatim),
+        );
+        let value = self.value_in.decode(
+            &values,
+            &ConverterContext::decoding(Side::Value, raw).with_verbatim(self.value_verbatim),
+        );
         record_failures(
             &mut failures,
             &key,

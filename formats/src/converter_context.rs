@@ -58,6 +58,7 @@ pub struct ConverterContext<'a> {
     positions: Option<&'a [u32]>,
     topics: Topics<'a>,
     headers: RowHeaders<'a>,
+    verbatim: bool,
 }
 
 impl<'a> ConverterContext<'a> {
@@ -68,6 +69,7 @@ impl<'a> ConverterContext<'a> {
             positions: None,
             topics: Topics::One(topic),
             headers: RowHeaders::None,
+            verbatim: false,
         }
     }
 
@@ -81,6 +83,7 @@ impl<'a> ConverterContext<'a> {
                 names: batch.topics(),
             },
             headers: RowHeaders::Raw(batch),
+            verbatim: false,
         }
     }
 
@@ -101,7 +104,23 @@ impl<'a> ConverterContext<'a> {
                 names: topics,
             },
             headers: RowHeaders::Decoded(headers),
+            verbatim: false,
         }
+    }
+
+    /// This context, telling the decoder whether nothing will read or change the decoded values
+    /// and they will be written back by an equal converter: a converter may then keep a value
+    /// whose bytes it would write back unchanged as those bytes, not decoding it (see
+    /// [`ConverterContext::keeps_verbatim`]).
+    pub fn with_verbatim(self, verbatim: bool) -> ConverterContext<'a> {
+        ConverterContext { verbatim, ..self }
+    }
+
+    /// Whether the decoded values go untouched to an equal converter ([`ConverterContext::with_verbatim`]).
+    /// A decoder that keeps values as their bytes marks them so that only its own `encode` reads
+    /// them (JsonConverter: [`crate::json::converter::verbatim_column`]).
+    pub fn keeps_verbatim(&self) -> bool {
+        self.verbatim
     }
 
     /// The side converted.

@@ -128,6 +128,10 @@ fn read_valid(schema: Option<&SchemaRef>, array: &dyn Array, row: usize) -> Opti
         DataType::Float32 => Value::Float32(primitive_at::<Float32Type>(array, row)?),
         DataType::Float64 => Value::Float64(primitive_at::<Float64Type>(array, row)?),
         DataType::Utf8 | DataType::Utf8View => Value::String(str_at(array, row)?.to_string()),
+        // A value a JsonConverter kept as its bytes (`json::converter::verbatim_column`).
+        DataType::LargeUtf8 if schema.is_none() => {
+            parse_raw_json(array.as_string_opt::<i64>()?.value(row))
+        }
         DataType::Binary | DataType::BinaryView => Value::Bytes(binary_at(array, row)?.to_vec()),
         DataType::Decimal128(..) => Value::Decimal(DecimalColumn::of(array)?.value(row)),
         data_type if is_own_scale(data_type) => {

@@ -7,11 +7,17 @@
 //! structural scan and looked up by its bytes: a schema whose bytes were seen before is not parsed
 //! again, and only the payload goes through simd-json. Encode binds each segment's column once
 //! and writes rows.
+//!
+//! Schemaless values that go untouched to an equal converter
+//! ([`ConverterContext::keeps_verbatim`]) and are already in Jackson's form
+//! ([`crate::json::canonical`]) are not decoded at all: they are kept as their text
+//! ([`verbatim_column`]) and copied back out.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, LargeStringArray};
 use arrow_buffer::Buffer;
 
 use crate::arrow_mapping::arrow_type;
@@ -21,6 +27,7 @@ use crate::converter::{
     Converter, ConverterContext, Decoded, DecodedPart, Encoded, HeaderConverter,
 };
 use crate::error::{ConnectError, Result};
+use crate::json::canonical::CanonicalCheck;
 use crate::json::encode::Slot;
 use crate::json::reference::{self, JsonConfig};
 use crate::json::schema_decode::PayloadDecoder;
@@ -464,8 +471,57 @@ fn reparse_canonical(tape: &mut BatchTape, parser: &mut TapeParser, root: usize)
         .unwrap_or(root)
 }
 
-impl Converter for JsonConverter {
-    fn decode(&self, inputs: &[Option<&[u8]>], _context: &ConverterContext<'_>) -> Decoded {
+/// Schemaless values kept as their bytes: a LargeUtf8 column of canonical JSON texts, schema
+/// `None` (a type no decoder produces otherwise). Only a JsonConverter's `encode` reads it as
+/// it is (copying each text); [`crate::value_array::value_at`] parses it. Cost: one copy of the
+/// texts.
+pub fn verbatim_column(texts: &[&str]) -> Column {
+    Column {
+        schema: None,
+        data: Arc::new(LargeStringArray::from_iter_values(texts)),
+    }
+}
+
+impl JsonConverter {
+    /// Decodes `inputs`, keeping the values [`CanonicalCheck`] finds canonical as their bytes
+    /// ([`verbatim_column`]) and decoding the others.
+    fn decode_keeping_canonical(&self, inputs: &[Option<&[u8]>]) -> Decoded {
+        let mut check = CanonicalCheck::default();
+        let (mut kept_rows, mut kept) = (Vec::new(), Vec::new());
+        let (mut other_rows, mut others) = (Vec::new(), Vec::new());
+        for (row, input) in inputs.iter().enumerate() {
+            match input.and_then(|bytes| check.canonical_text(bytes)) {
+                Some(text) => {
+                    kept_rows.push(row as u32);
+                    kept.push(text);
+                }
+                None => {
+                    other_rows.push(row as u32);
+                    others.push(*input);
+                }
+            }
+        }
+        if kept.is_empty() {
+            return self.decode_documents(inputs);
+        }
+        let mut decoded = match others.is_empty() {
+            true => Decoded::default(),
+            false => self.decode_documents(&others),
+        };
+        let renumber = |row: &mut u32| *row = other_rows[*row as usize];
+        for part in &mut decoded.parts {
+            part.rows.iter_mut().for_each(renumber);
+        }
+        decoded.errors.iter_mut().for_each(|(row, _)| renumber(row));
+        decoded.parts.push(DecodedPart {
+            rows: kept_rows,
+            column: verbatim_column(&kept),
+        });
+        decoded
+    }
+
+    /// Decodes every document of `inputs` (see the module doc).
+    fn decode_documents(&self, inputs: &[Option<&[u8]>]) -> Decoded {
         if let Err(e) = check_tape_room(inputs, u32::MAX as usize) {
             return Decoded {
                 parts: Vec::new(),
@@ -531,7 +587,41 @@ impl Converter for JsonConverter {
         }
     }
 
+    /// Writes a [`verbatim_column`]: each text as it is (in an envelope with a null schema when
+    /// `schemas.enable` is on). Cost: one copy per row.
+    fn encode_verbatim(&self, texts: &LargeStringArray, out: &mut Encoded) {
+        for text in texts {
+            let Some(text) = text else {
+                out.push_null();
+                continue;
+            };
+            let buf = out.begin_row();
+            if self.config.schemas_enable {
+                buf.extend_from_slice(b"{\"schema\":null,\"payload\":");
+            }
+            buf.extend_from_slice(text.as_bytes());
+            if self.config.schemas_enable {
+                buf.push(b'}');
+            }
+            out.end_row();
+        }
+    }
+}
+
+impl Converter for JsonConverter {
+    /// Schemaless values that the context says go untouched to an equal converter are kept as
+    /// their bytes where those are canonical ([`ConverterContext::keeps_verbatim`]).
+    fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
+        match !self.config.schemas_enable && context.keeps_verbatim() {
+            true => self.decode_keeping_canonical(inputs),
+            false => self.decode_documents(inputs),
+        }
+    }
+
     fn encode(&self, column: &Column, _context: &ConverterContext<'_>, out: &mut Encoded) {
+        if let (None, Some(texts)) = (&column.schema, column.data.as_string_opt::<i64>()) {
+            return self.encode_verbatim(texts, out);
+        }
         let schema = column.schema.as_deref();
         let slot = match Slot::bind(schema, column.data.as_ref(), &self.config) {
             Ok(slot) => slot,

@@ -9,6 +9,7 @@
 //! - [`schema_json`]: Connect schema ⇄ the envelope's `"schema"` JSON.
 //! - [`reference`]: the row-wise converter over `serde_json::Value`, the oracle for the columnar one.
 
+pub mod canonical;
 pub mod converter;
 pub mod encode;
 pub mod reference;

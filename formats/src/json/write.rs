@@ -19,6 +19,13 @@ fn needs_escape(b: u8) -> bool {
 /// into a higher byte) only sends the chunk through the byte loop.
 #[inline]
 fn chunk_needs_escape(x: u64) -> bool {
+    escape_mask(x) != 0
+}
+
+/// The bytes of `x` that need the escaper (see [`chunk_needs_escape`]), as each byte's high bit.
+/// The lowest set bit is exact: a false positive (a borrow) only ever lies above a true one.
+#[inline]
+fn escape_mask(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
@@ -26,18 +33,19 @@ fn chunk_needs_escape(x: u64) -> bool {
     let quote = zero_byte(x ^ (ONES * u64::from(b'"')));
     let backslash = zero_byte(x ^ (ONES * u64::from(b'\\')));
     let four_byte_lead = zero_byte((x & (ONES * 0xF0)) ^ (ONES * 0xF0));
-    (control | quote | backslash | four_byte_lead) != 0
+    control | quote | backslash | four_byte_lead
 }
 
-/// The length of the longest prefix of `bytes` with nothing to escape: 8 bytes at a time, then
-/// byte by byte.
+/// The length of the longest prefix of `bytes` with nothing to escape: 8 bytes at a time (the
+/// first byte to escape found from the chunk's mask), then byte by byte for the last few.
 #[inline]
-fn plain_prefix(bytes: &[u8]) -> usize {
+pub fn plain_prefix(bytes: &[u8]) -> usize {
     let mut plain = 0;
     for chunk in bytes.chunks_exact(8) {
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if chunk_needs_escape(word) {
-            break;
+        let mask = escape_mask(word);
+        if mask != 0 {
+            return plain + (mask.trailing_zeros() / 8) as usize;
         }
         plain += 8;
     }
@@ -173,6 +181,15 @@ mod tests {
             let text = escaped(&s);
             let back: String = serde_json::from_str(&text).unwrap();
             prop_assert_eq!(back, s);
+        }
+
+        /// The chunk mask finds the first byte to escape exactly (false positives lie above it).
+        #[test]
+        fn plain_prefix_stops_at_the_first_byte_to_escape(
+            bytes in prop::collection::vec(prop_oneof![Just(b'a'), Just(b'"'), Just(b'\\'), Just(0x1F), Just(0x20), Just(0x21), Just(0xEF), Just(0xF0), Just(0xFF), any::<u8>()], 0..40),
+        ) {
+            let expected = bytes.iter().take_while(|&&b| !needs_escape(b)).count();
+            prop_assert_eq!(plain_prefix(&bytes), expected);
         }
 
         #[test]
