@@ -114,12 +114,12 @@ impl Pipeline {
     pub fn from_props(props: &Properties, registry: &Registry) -> Result<Pipeline, ConfigError> {
         let config = PipelineConfig::from_properties(props)?;
         let plan = Plan::compile(props, registry)?;
-        let untouched = |input: &ConverterSpec, output: &ConverterSpec| {
-            plan.is_empty() && input.class == output.class && input.settings == output.settings
+        let untouched = |side: Side, input: &ConverterSpec, output: &ConverterSpec| {
+            !plan.touches(side) && input.class == output.class && input.settings == output.settings
         };
         Ok(Pipeline {
-            key_verbatim: untouched(&config.key, &config.output_key),
-            value_verbatim: untouched(&config.value, &config.output_value),
+            key_verbatim: untouched(Side::Key, &config.key, &config.output_key),
+            value_verbatim: untouched(Side::Value, &config.value, &config.output_value),
             plan,
             key_in: build_converter(registry, &config.key)?,
             value_in: build_converter(registry, &config.value)?,

@@ -13,6 +13,7 @@ use arrow_array::{Array, BooleanArray};
 use arrow_schema::ArrowError;
 use arrow_select::filter::FilterBuilder;
 use weir_formats::batch::{Column, ConnectBatch, Segment};
+use weir_formats::converter::Side;
 use weir_formats::error::ConnectError;
 use weir_smt::{
     ConfigProblem, ConnectRecord, MetaColumn, Predicate, RecordMeta, SegmentInput, SegmentOutput,
@@ -127,6 +128,18 @@ impl Plan {
     /// Whether the chain has no steps.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// Whether any step's transform or predicate reads or changes the key or value `side`
+    /// ([`weir_smt::transform::Transform::touches`]). Cost: one call per step.
+    pub fn touches(&self, side: Side) -> bool {
+        self.steps.iter().any(|step| {
+            step.transform.touches(side)
+                || step
+                    .predicate
+                    .as_ref()
+                    .is_some_and(|(predicate, _)| predicate.touches(side))
+        })
     }
 
     /// Runs one record through the row-wise references of every step, as Kafka's

@@ -11,6 +11,7 @@ use weir_formats::error::ConnectError;
 
 use crate::meta_column::MetaColumn;
 use crate::record::ConnectRecord;
+use crate::Side;
 
 /// The partition of a record that has none: a transform's `newRecord(…, null, …)` leaves the
 /// choice to the producer, and the output says `null`. Kafka's own marker for an unknown
@@ -133,6 +134,15 @@ pub trait Transform: Send + Sync + Debug {
     /// The row-wise reference: the record after the transform, `Ok(None)` when the transform drops
     /// it (returns null), or Kafka's error.
     fn apply_record(&self, record: ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError>;
+
+    /// Whether the transform reads or changes the record's key (`Side::Key`) or value: where no
+    /// step of a chain does, the engine may pass that side through as its input bytes. A
+    /// transform that says no passes the side's column on untouched (moved, taken or filtered,
+    /// never looked into). Default: yes, which is always safe.
+    fn touches(&self, side: Side) -> bool {
+        let _ = side;
+        true
+    }
 }
 
 /// A predicate (`predicates.<alias>.type`), evaluated once per step into a mask.
@@ -144,4 +154,11 @@ pub trait Predicate: Send + Sync + Debug {
 
     /// The row-wise reference.
     fn test_record(&self, record: &ConnectRecord) -> bool;
+
+    /// Whether the predicate reads the record's key or value (see [`Transform::touches`]).
+    /// Default: yes.
+    fn touches(&self, side: Side) -> bool {
+        let _ = side;
+        true
+    }
 }

@@ -37,6 +37,11 @@ impl DropHeaders {
 }
 
 impl Transform for DropHeaders {
+    /// Neither key nor value: it edits headers.
+    fn touches(&self, _side: crate::Side) -> bool {
+        false
+    }
+
     /// Removes the named headers from each row. Cost: one pass over the batch's headers with a
     /// hash lookup per header of the rows; keys and values are not touched.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {

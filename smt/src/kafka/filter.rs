@@ -20,6 +20,11 @@ pub fn build(_config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProb
 }
 
 impl Transform for Filter {
+    /// Neither key nor value: it drops whole records (its predicate decides what it reads).
+    fn touches(&self, _side: crate::Side) -> bool {
+        false
+    }
+
     /// Every row dropped. Cost: one index per row; no data is read.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         SegmentOutput {

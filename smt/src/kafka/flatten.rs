@@ -427,6 +427,11 @@ impl Flatten {
 }
 
 impl Transform for Flatten {
+    /// Only its own side.
+    fn touches(&self, side: Side) -> bool {
+        side == self.side
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         match side_column(&input, self.side).schema.clone() {
             Some(schema) => self.apply_schema(&input, &schema),

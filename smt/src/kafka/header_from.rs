@@ -475,6 +475,11 @@ fn fill_nulls(child: &ArrayRef, default: &ArrayRef) -> Result<ArrayRef, ConnectE
 }
 
 impl Transform for HeaderFrom {
+    /// Only its own side.
+    fn touches(&self, side: Side) -> bool {
+        side == self.side
+    }
+
     /// Reads the header fields of each row into its new headers and, for `move`, rebuilds the
     /// struct without them. Cost: per schema, one plan; per row, one value per header field;
     /// the other fields are moved as arrays.

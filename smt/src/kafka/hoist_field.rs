@@ -145,6 +145,11 @@ fn wrap(field: ArrowField, data: &ArrayRef) -> Result<ArrayRef, ConnectError> {
 }
 
 impl Transform for HoistField {
+    /// Only its own side.
+    fn touches(&self, side: Side) -> bool {
+        side == self.side
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         match side_column(&input, self.side).schema.clone() {
             Some(schema) => self.apply_schema(&input, &schema),

@@ -429,6 +429,11 @@ impl InsertField {
 }
 
 impl Transform for InsertField {
+    /// Only its own side.
+    fn touches(&self, side: Side) -> bool {
+        side == self.side
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let column = side_column(&input, self.side).clone();
         match &column.schema {

@@ -41,6 +41,11 @@ impl InsertHeader {
 }
 
 impl Transform for InsertHeader {
+    /// Neither key nor value: it edits headers.
+    fn touches(&self, _side: crate::Side) -> bool {
+        false
+    }
+
     /// Appends the header to each row's headers. Cost: one pass over the batch's headers, one
     /// clone of the parsed value per row; keys and values are not touched.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {

@@ -553,6 +553,11 @@ impl MaskField {
 }
 
 impl Transform for MaskField {
+    /// Only its own side.
+    fn touches(&self, side: Side) -> bool {
+        side == self.side
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let column = side_column(&input, self.side).clone();
         match (

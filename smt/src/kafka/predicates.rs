@@ -65,6 +65,11 @@ pub fn build_record_is_tombstone(
 }
 
 impl Predicate for TopicNameMatches {
+    /// Neither key nor value: it reads the topic.
+    fn touches(&self, _side: crate::Side) -> bool {
+        false
+    }
+
     /// Cost: one regex run per distinct topic among the rows, one table lookup per row.
     fn test(&self, input: &SegmentInput<'_>) -> BooleanArray {
         let table = per_topic(input.meta, input.rows, |topic| self.whole.is_match(topic));
@@ -80,6 +85,11 @@ impl Predicate for TopicNameMatches {
 }
 
 impl Predicate for HasHeaderKey {
+    /// Neither key nor value: it reads header names.
+    fn touches(&self, _side: crate::Side) -> bool {
+        false
+    }
+
     /// Cost: a scan of each row's header names.
     fn test(&self, input: &SegmentInput<'_>) -> BooleanArray {
         let headers = &input.meta.headers;

@@ -417,6 +417,11 @@ impl ReplaceField {
 }
 
 impl Transform for ReplaceField {
+    /// Only its own side.
+    fn touches(&self, side: Side) -> bool {
+        side == self.side
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let column = side_column(&input, self.side).clone();
         match &column.schema {

@@ -141,6 +141,11 @@ impl SetSchemaMetadata {
 }
 
 impl Transform for SetSchemaMetadata {
+    /// Only its own side.
+    fn touches(&self, side: Side) -> bool {
+        side == self.side
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let column = side_column(&input, self.side).clone();
         match &column.schema {

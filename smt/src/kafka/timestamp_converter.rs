@@ -691,6 +691,11 @@ impl TimestampConverter {
 }
 
 impl Transform for TimestampConverter {
+    /// Only its own side.
+    fn touches(&self, side: Side) -> bool {
+        side == self.side
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let column = side_column(&input, self.side).clone();
         match &column.schema {

@@ -133,6 +133,11 @@ fn record_at(input: &SegmentInput<'_>, i: usize) -> ConnectRecord {
 }
 
 impl Transform for TimestampRouter {
+    /// Neither key nor value: it renames topics from the timestamp.
+    fn touches(&self, _side: crate::Side) -> bool {
+        false
+    }
+
     /// Routes each row by its topic's substituted format and its formatted timestamp. Cost: one
     /// substitution per distinct topic, one timestamp formatting per run of equal timestamps,
     /// one hash lookup per row; keys and values are not touched.
