@@ -10,6 +10,7 @@ use arrow_array::Array;
 use crate::avro::{AvroConverter, AvroConverterConfig};
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
+use crate::json::canonical::CanonicalCheck;
 use crate::json::reference::JsonConfig;
 use crate::json::JsonConverter;
 use crate::jsonschema::{JsonSchemaConverter, JsonSchemaConverterConfig};
@@ -76,6 +77,10 @@ fn decode_encode_checked(converter: &dyn Converter, inputs: &[Option<&[u8]>]) {
 /// schemaless and with envelopes, and writes back every part. Panics only if a row is lost:
 /// decoded rows plus failed rows must be all rows, and every decoded row must encode to a row
 /// (bytes, null or an error).
+///
+/// Also the promise of the pass-through ([`crate::json::canonical`]): a record the check calls
+/// canonical decodes and encodes (schemaless) to its own bytes, and a batch decoded keeping
+/// canonical records as their text writes back what decoding every record writes.
 pub fn json_round_trip(data: &[u8]) {
     let inputs: Vec<Option<&[u8]>> = split_records(data).map(Some).collect();
     for schemas_enable in [false, true] {
@@ -85,6 +90,41 @@ pub fn json_round_trip(data: &[u8]) {
         });
         decode_encode_checked(&converter, &inputs);
     }
+    let schemaless = JsonConverter::new(JsonConfig {
+        schemas_enable: false,
+        ..JsonConfig::default()
+    });
+    let mut check = CanonicalCheck::default();
+    for bytes in inputs.iter().flatten() {
+        if check.is_canonical(bytes) {
+            let written = written_rows(&schemaless, &[Some(bytes)], &fuzz_context());
+            assert_eq!(written, [Some(bytes.to_vec())], "canonical bytes rewritten");
+        }
+    }
+    let kept = written_rows(&schemaless, &inputs, &fuzz_context().with_verbatim(true));
+    assert_eq!(
+        kept,
+        written_rows(&schemaless, &inputs, &fuzz_context()),
+        "kept bytes differ from decoded ones"
+    );
+}
+
+/// Each input row's written bytes after a decode and encode through `converter` (`None`: null,
+/// or failed in either).
+fn written_rows(
+    converter: &JsonConverter,
+    inputs: &[Option<&[u8]>],
+    context: &ConverterContext<'_>,
+) -> Vec<Option<Vec<u8>>> {
+    let mut rows = vec![None; inputs.len()];
+    for part in converter.decode(inputs, context).parts {
+        let mut out = Encoded::default();
+        converter.encode(&part.column, &fuzz_context(), &mut out);
+        for (i, row) in part.rows.iter().enumerate() {
+            rows[*row as usize] = out.row(i).map(<[u8]>::to_vec);
+        }
+    }
+    rows
 }
 
 /// A private in-memory registry holding `schema` as subject `t-value`, and its id.
@@ -346,6 +386,20 @@ pub fn protobuf_round_trip(data: &[u8]) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The json_converter seed corpus (the conformance cases' keys and values, written by
+    /// `scripts/fuzz-seeds`) keeps the invariants, the pass-through's among them.
+    #[test]
+    fn json_converter_seeds_keep_the_invariants() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/json_converter");
+        let mut seeds = 0;
+        for entry in std::fs::read_dir(&dir).expect("the seed corpus").flatten() {
+            json_round_trip(&std::fs::read(entry.path()).expect("a seed"));
+            seeds += 1;
+        }
+        assert!(seeds > 0, "empty seed corpus {}", dir.display());
+    }
 
     const SEEDS: &[&str] = &[
         r#"{"a":1,"b":[1,2,{"c":"x"}],"d":null}"#,
