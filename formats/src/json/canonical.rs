@@ -59,7 +59,7 @@ impl CanonicalCheck {
 
     /// `bytes` as text when they are canonical ([`CanonicalCheck::is_canonical`]).
     pub fn canonical_text<'b>(&mut self, bytes: &'b [u8]) -> Option<&'b str> {
-        let text = utf8(bytes)?;
+        let text = std::str::from_utf8(bytes).ok()?;
         if bytes == b"null" {
             return None;
         }
@@ -152,7 +152,7 @@ impl CanonicalCheck {
         let key = Key {
             start: at + 1,
             len: end - 1 - (at + 1),
-            head: head(bytes, at + 1, end - 1),
+            head: head(&bytes[at + 1..end - 1]),
         };
         let repeated = self.keys[first_key..].iter().any(|seen| {
             seen.head == key.head
@@ -188,33 +188,12 @@ impl CanonicalCheck {
     }
 }
 
-/// Up to the first 8 bytes of the key `bytes[start..end]`, as a number (equal keys have equal
-/// heads). Read as one word where the document goes on that far (it does but at its very end).
-fn head(bytes: &[u8], start: usize, end: usize) -> u64 {
-    let n = (end - start).min(8);
-    let keep = if n == 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * n)) - 1
-    };
-    match bytes.get(start..start + 8) {
-        Some(word) => u64::from_le_bytes(word.try_into().unwrap_or([0; 8])) & keep,
-        None => {
-            let mut word = [0u8; 8];
-            word[..n].copy_from_slice(&bytes[start..start + n]);
-            u64::from_le_bytes(word)
-        }
-    }
-}
-
-/// `bytes` as text when they are UTF-8: ASCII (the common case) checked a word at a time,
-/// anything else by the standard library.
-fn utf8(bytes: &[u8]) -> Option<&str> {
-    if bytes.is_ascii() {
-        // SAFETY: ASCII is UTF-8.
-        return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
-    }
-    std::str::from_utf8(bytes).ok()
+/// Up to the first 8 bytes of `key`, as a number (equal keys have equal heads).
+fn head(key: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let n = key.len().min(8);
+    word[..n].copy_from_slice(&key[..n]);
+    u64::from_le_bytes(word)
 }
 
 /// Whether the integer `token` (an optional `-`, then digits without leading zeros) is within

@@ -14,16 +14,9 @@ fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\' || b >= 0xF0
 }
 
-/// Whether any of the 8 bytes in `x` needs the escaper: < 0x20, `"`, `\`, or a 4-byte UTF-8
-/// lead (>= 0xF0). SWAR: each test sets a byte's high bit where it holds; a false positive (borrow
-/// into a higher byte) only sends the chunk through the byte loop.
-#[inline]
-fn chunk_needs_escape(x: u64) -> bool {
-    escape_mask(x) != 0
-}
-
-/// The bytes of `x` that need the escaper (see [`chunk_needs_escape`]), as each byte's high bit.
-/// The lowest set bit is exact: a false positive (a borrow) only ever lies above a true one.
+/// The bytes of `x` that need the escaper (< 0x20, `"`, `\`, or a 4-byte UTF-8 lead >= 0xF0), as
+/// each byte's high bit (SWAR). The lowest set bit is exact: a false positive (a borrow) only ever
+/// lies above a true one.
 #[inline]
 fn escape_mask(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -75,7 +68,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     while i < bytes.len() {
         if let Some(chunk) = bytes.get(i..i + 8) {
             let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            if !chunk_needs_escape(word) {
+            if escape_mask(word) == 0 {
                 i += 8;
                 continue;
             }
