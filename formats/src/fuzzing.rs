@@ -78,9 +78,10 @@ fn decode_encode_checked(converter: &dyn Converter, inputs: &[Option<&[u8]>]) {
 /// decoded rows plus failed rows must be all rows, and every decoded row must encode to a row
 /// (bytes, null or an error).
 ///
-/// Also the promise of the pass-through ([`crate::json::canonical`]): a record the check calls
-/// canonical decodes and encodes (schemaless) to its own bytes, and a batch decoded keeping
-/// canonical records as their text writes back what decoding every record writes.
+/// Also the promise of the pass-through ([`crate::json::canonical`],
+/// [`crate::json::canonical_envelope`]): a record the check calls canonical decodes and encodes
+/// (schemaless) to its own bytes, and a batch decoded keeping canonical records (or envelopes'
+/// payloads) as their text writes back what decoding every record writes.
 pub fn json_round_trip(data: &[u8]) {
     let inputs: Vec<Option<&[u8]>> = split_records(data).map(Some).collect();
     for schemas_enable in [false, true] {
@@ -101,12 +102,18 @@ pub fn json_round_trip(data: &[u8]) {
             assert_eq!(written, [Some(bytes.to_vec())], "canonical bytes rewritten");
         }
     }
-    let kept = written_rows(&schemaless, &inputs, &fuzz_context().with_verbatim(true));
-    assert_eq!(
-        kept,
-        written_rows(&schemaless, &inputs, &fuzz_context()),
-        "kept bytes differ from decoded ones"
-    );
+    for schemas_enable in [false, true] {
+        let converter = JsonConverter::new(JsonConfig {
+            schemas_enable,
+            ..JsonConfig::default()
+        });
+        let kept = written_rows(&converter, &inputs, &fuzz_context().with_verbatim(true));
+        assert_eq!(
+            kept,
+            written_rows(&converter, &inputs, &fuzz_context()),
+            "kept bytes differ from decoded ones (schemas.enable={schemas_enable})"
+        );
+    }
 }
 
 /// Each input row's written bytes after a decode and encode through `converter` (`None`: null,

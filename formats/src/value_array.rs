@@ -129,8 +129,12 @@ fn read_valid(schema: Option<&SchemaRef>, array: &dyn Array, row: usize) -> Opti
         DataType::Float64 => Value::Float64(primitive_at::<Float64Type>(array, row)?),
         DataType::Utf8 | DataType::Utf8View => Value::String(str_at(array, row)?.to_string()),
         // A value a JsonConverter kept as its bytes (`json::converter::verbatim_column`).
-        DataType::LargeUtf8 if schema.is_none() => {
-            parse_raw_json(array.as_string_opt::<i64>()?.value(row))
+        DataType::LargeUtf8 => {
+            let text = array.as_string_opt::<i64>()?.value(row);
+            match schema {
+                None => parse_raw_json(text),
+                Some(schema) => read_payload_text(schema, text)?,
+            }
         }
         DataType::Binary | DataType::BinaryView => Value::Bytes(binary_at(array, row)?.to_vec()),
         DataType::Decimal128(..) => Value::Decimal(DecimalColumn::of(array)?.value(row)),
@@ -237,6 +241,13 @@ fn map_schemas(schema: Option<&SchemaRef>) -> (Option<&SchemaRef>, Option<&Schem
 
 /// Raw JSON text as Kafka's schemaless JsonConverter reads it; text that is not JSON (never
 /// written by weir) stays a string.
+/// A payload a JsonConverter kept as its text under `schema`, read as that converter reads it
+/// (the kept texts need no converter setting: `json::canonical_envelope`).
+fn read_payload_text(schema: &SchemaRef, text: &str) -> Option<Value> {
+    let json = serde_json::from_str(text).ok()?;
+    crate::json::reference::convert_to_connect(Some(schema), &json, &Default::default()).ok()
+}
+
 fn parse_raw_json(text: &str) -> Value {
     serde_json::from_str(text).map_or_else(|_| Value::String(text.to_string()), from_json)
 }

@@ -59,7 +59,7 @@ impl CanonicalCheck {
 
     /// `bytes` as text when they are canonical ([`CanonicalCheck::is_canonical`]).
     pub fn canonical_text<'b>(&mut self, bytes: &'b [u8]) -> Option<&'b str> {
-        let text = std::str::from_utf8(bytes).ok()?;
+        let text = simdutf8::basic::from_utf8(bytes).ok()?;
         if bytes == b"null" {
             return None;
         }
@@ -169,23 +169,56 @@ impl CanonicalCheck {
     /// A number at `at` as Kafka writes it back: an integer within `i64` (no `-0`), or a
     /// fractional number in Java's `Double.toString` spelling. The position after it.
     fn number(&mut self, bytes: &[u8], at: usize) -> Option<usize> {
-        let len = bytes[at..]
-            .iter()
-            .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-            .unwrap_or(bytes.len() - at);
-        let token = &bytes[at..at + len];
-        let digits = token.strip_prefix(b"-").unwrap_or(token);
-        if digits.iter().all(u8::is_ascii_digit) {
-            let plain = !digits.is_empty() && (digits[0] != b'0' || digits.len() == 1);
-            return (plain && token != b"-0" && fits_i64(token)).then_some(at + len);
-        }
-        // Java's form has digits on both sides of the point and no leading zeros, so only a
-        // token that parses is compared; the compare decides.
-        let value: f64 = std::str::from_utf8(token).ok()?.parse().ok()?;
-        self.number.clear();
-        push_f64(&mut self.number, value + 0.0);
-        (self.number == token && value.is_finite()).then_some(at + len)
+        let token = number_token(bytes, at);
+        let canonical = plain_integer(token).is_some() || is_java_double(token, &mut self.number);
+        canonical.then_some(at + token.len())
     }
+}
+
+/// The number token starting at `at` (its characters, not checked for form).
+pub(crate) fn number_token(bytes: &[u8], at: usize) -> &[u8] {
+    let len = bytes[at..]
+        .iter()
+        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .unwrap_or(bytes.len() - at);
+    &bytes[at..at + len]
+}
+
+/// The value of `token` when it is an integer as Java prints one: an optional `-`, digits
+/// without leading zeros, not `-0`, within `i64`. Cost: one pass over the digits.
+pub(crate) fn plain_integer(token: &[u8]) -> Option<i64> {
+    let digits = token.strip_prefix(b"-").unwrap_or(token);
+    let leading_zero = digits.first() == Some(&b'0') && (digits.len() > 1 || token == b"-0");
+    if digits.is_empty() || leading_zero {
+        return None;
+    }
+    // Accumulated as a negative number, which reaches `i64::MIN`.
+    let negative = digits.iter().try_fold(0i64, |n, &d| {
+        let digit = d.wrapping_sub(b'0');
+        (digit <= 9).then_some(())?;
+        n.checked_mul(10)?.checked_sub(i64::from(digit))
+    })?;
+    match digits.len() < token.len() {
+        true => Some(negative),
+        false => negative.checked_neg(),
+    }
+}
+
+/// Whether `token` is a finite double exactly as Java's `Double.toString` spells it (and so as
+/// Jackson writes the double it reads), negative zero excepted: Kafka reads `-0.0` as `0.0`.
+/// `scratch` holds the formatted text. Cost: one parse and one format.
+pub(crate) fn is_java_double(token: &[u8], scratch: &mut Vec<u8>) -> bool {
+    // Java's form has digits on both sides of the point and no leading zeros, so only a token
+    // that parses is compared; the compare decides.
+    let Some(value) = std::str::from_utf8(token)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+    else {
+        return false;
+    };
+    scratch.clear();
+    push_f64(scratch, value + 0.0);
+    *scratch == token && value.is_finite()
 }
 
 /// Up to the first 8 bytes of `key`, as a number (equal keys have equal heads).
@@ -196,19 +229,9 @@ fn head(key: &[u8]) -> u64 {
     u64::from_le_bytes(word)
 }
 
-/// Whether the integer `token` (an optional `-`, then digits without leading zeros) is within
-/// `i64`: fewer than 19 digits always are; 19 digits compare against the bound as text.
-fn fits_i64(token: &[u8]) -> bool {
-    let (digits, bound): (&[u8], &[u8]) = match token.strip_prefix(b"-") {
-        Some(digits) => (digits, b"9223372036854775808"),
-        None => (token, b"9223372036854775807"),
-    };
-    digits.len() < bound.len() || (digits.len() == bound.len() && digits <= bound)
-}
-
 /// The position after the string starting at `at` (its opening quote), when every escape in it
 /// is the one Jackson writes and no character needs one that it lacks.
-fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+pub(crate) fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
     let mut i = at + 1;
     loop {
         i += plain_prefix(&bytes[i..]);
@@ -258,7 +281,7 @@ fn hex_unit(digits: &[u8]) -> Option<u32> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;
@@ -269,8 +292,14 @@ mod tests {
     /// What weir's JsonConverter (schemaless) writes for `bytes`, or `None` when it fails or
     /// writes a null.
     fn round_trip(bytes: &[u8]) -> Option<Vec<u8>> {
+        round_trip_with(false, bytes)
+    }
+
+    /// What weir's JsonConverter with `schemas.enable=schemas_enable` writes for `bytes` when it
+    /// decodes them, or `None` when it fails or writes a null.
+    pub(crate) fn round_trip_with(schemas_enable: bool, bytes: &[u8]) -> Option<Vec<u8>> {
         let converter = JsonConverter::new(JsonConfig {
-            schemas_enable: false,
+            schemas_enable,
             ..JsonConfig::default()
         });
         let context = ConverterContext::single_topic(Side::Value, "t");
@@ -307,10 +336,11 @@ mod tests {
     }
 
     #[test]
-    fn integers_fit_i64_as_rust_parses_them() {
+    fn plain_integers_read_as_rust_parses_them() {
         for text in [
             "0",
             "-1",
+            "7",
             "9223372036854775807",
             "9223372036854775808",
             "-9223372036854775808",
@@ -319,10 +349,13 @@ mod tests {
             "10000000000000000000",
         ] {
             assert_eq!(
-                fits_i64(text.as_bytes()),
-                text.parse::<i64>().is_ok(),
+                plain_integer(text.as_bytes()),
+                text.parse::<i64>().ok(),
                 "{text}"
             );
+        }
+        for text in ["", "-", "-0", "01", "-01", "+1", "1.0", "1e2", "1-"] {
+            assert_eq!(plain_integer(text.as_bytes()), None, "{text}");
         }
     }
 

@@ -8,14 +8,15 @@
 //! again, and only the payload goes through simd-json. Encode binds each segment's column once
 //! and writes rows.
 //!
-//! Schemaless values that go untouched to an equal converter
-//! ([`ConverterContext::keeps_verbatim`]) and are already in Jackson's form
-//! ([`crate::json::canonical`]) are not decoded at all: they are kept as their text
-//! ([`verbatim_column`]) and copied back out.
+//! Values that go untouched to an equal converter ([`ConverterContext::keeps_verbatim`]) and are
+//! already in the form it writes ([`crate::json::canonical`] schemaless,
+//! [`crate::json::canonical_envelope`] in envelopes) are not decoded at all: they are kept as
+//! their payload text ([`verbatim_column`]) and copied back out.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use arrow_array::builder::LargeStringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, LargeStringArray};
 use arrow_buffer::Buffer;
@@ -28,13 +29,14 @@ use crate::converter::{
 };
 use crate::error::{ConnectError, Result};
 use crate::json::canonical::CanonicalCheck;
+use crate::json::canonical_envelope::{EnvelopeCheck, PAYLOAD_KEY, SCHEMA_KEY};
 use crate::json::encode::Slot;
 use crate::json::reference::{self, JsonConfig};
 use crate::json::schema_decode::PayloadDecoder;
 use crate::json::schema_json::{parse_schema_with, try_write_schema_text};
 use crate::json::schemaless::{append as append_schemaless, write_canonical, ShapeGrouper};
 use crate::json::tape::{value_end, BatchTape, JNode, Span, TapeParser};
-use crate::schema::SchemaRef;
+use crate::schema::{Schema, SchemaRef};
 use crate::value::Value;
 
 /// Kafka's class name of this converter.
@@ -244,11 +246,6 @@ fn skip_byte_order_mark(buffer: &[u8], span: Span) -> Span {
         false => span,
     }
 }
-
-/// What precedes an envelope's schema text on the fast paths.
-const SCHEMA_KEY: &[u8] = b"{\"schema\":";
-/// What lies between an envelope's schema text and its payload on the fast paths.
-const PAYLOAD_KEY: &[u8] = b",\"payload\":";
 
 /// Finds the schema and payload values of `{"schema":S,"payload":P}` (optional whitespace
 /// between tokens only where Kafka's own output has none: this is the fast path; anything
@@ -471,35 +468,66 @@ fn reparse_canonical(tape: &mut BatchTape, parser: &mut TapeParser, root: usize)
         .unwrap_or(root)
 }
 
-/// Schemaless values kept as their bytes: a LargeUtf8 column of canonical JSON texts, schema
-/// `None` (a type no decoder produces otherwise). Only a JsonConverter's `encode` reads it as
-/// it is (copying each text); [`crate::value_array::value_at`] parses it. Cost: one copy of the
-/// texts.
-pub fn verbatim_column(texts: &[&str]) -> Column {
+/// Values kept as their bytes: a LargeUtf8 column of canonical JSON payload texts under `schema`
+/// (`None`: schemaless). LargeUtf8 is a type no decoder produces otherwise; only a
+/// JsonConverter's `encode` reads it as it is (copying each text, in an envelope when it writes
+/// one); [`crate::value_array::value_at`] parses it. Cost: one copy of the texts.
+pub fn verbatim_column(schema: Option<SchemaRef>, texts: &[&str]) -> Column {
+    let bytes = texts.iter().map(|text| text.len()).sum();
+    let mut column = LargeStringBuilder::with_capacity(texts.len(), bytes);
+    texts.iter().for_each(|text| column.append_value(text));
     Column {
-        schema: None,
-        data: Arc::new(LargeStringArray::from_iter_values(texts)),
+        schema,
+        data: Arc::new(column.finish()),
     }
 }
 
+/// The rows kept as their bytes under one schema, and their payload texts.
+struct KeptPart<'b> {
+    schema: Option<SchemaRef>,
+    rows: Vec<u32>,
+    texts: Vec<&'b str>,
+}
+
 impl JsonConverter {
-    /// Decodes `inputs`, keeping the values [`CanonicalCheck`] finds canonical as their bytes
-    /// ([`verbatim_column`]) and decoding the others.
+    /// Decodes `inputs`, keeping the values [`CanonicalCheck`] (schemaless) or [`EnvelopeCheck`]
+    /// (envelopes) find canonical as their bytes ([`verbatim_column`]) and decoding the others.
     fn decode_keeping_canonical(&self, inputs: &[Option<&[u8]>]) -> Decoded {
-        let mut check = CanonicalCheck::default();
-        let (mut kept_rows, mut kept) = (Vec::new(), Vec::new());
+        let mut values = CanonicalCheck::default();
+        let mut envelopes = EnvelopeCheck::default();
+        let mut kept: Vec<KeptPart<'_>> = Vec::new();
         let (mut other_rows, mut others) = (Vec::new(), Vec::new());
         for (row, input) in inputs.iter().enumerate() {
-            match input.and_then(|bytes| check.canonical_text(bytes)) {
-                Some(text) => {
-                    kept_rows.push(row as u32);
-                    kept.push(text);
-                }
+            let text = input.and_then(|bytes| match self.config.schemas_enable {
+                false => values.canonical_text(bytes).map(|text| (None, text)),
+                true => envelopes
+                    .kept_payload(bytes, |text| self.schema_for(text).ok().flatten())
+                    .map(|(schema, text)| (Some(schema), text)),
+            });
+            let Some((schema, text)) = text else {
+                other_rows.push(row as u32);
+                others.push(*input);
+                continue;
+            };
+            let same = |part: &&mut KeptPart| match (&part.schema, &schema) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            };
+            let part = match kept.iter_mut().rev().find(same) {
+                Some(part) => part,
                 None => {
-                    other_rows.push(row as u32);
-                    others.push(*input);
+                    // Room for every row left: usually one part takes them all.
+                    let left = inputs.len() - row;
+                    kept.push(KeptPart {
+                        schema,
+                        rows: Vec::with_capacity(left),
+                        texts: Vec::with_capacity(left),
+                    });
+                    kept.last_mut().expect("just pushed")
                 }
-            }
+            };
+            part.rows.push(row as u32);
+            part.texts.push(text);
         }
         if kept.is_empty() {
             return self.decode_documents(inputs);
@@ -513,10 +541,12 @@ impl JsonConverter {
             part.rows.iter_mut().for_each(renumber);
         }
         decoded.errors.iter_mut().for_each(|(row, _)| renumber(row));
-        decoded.parts.push(DecodedPart {
-            rows: kept_rows,
-            column: verbatim_column(&kept),
-        });
+        decoded
+            .parts
+            .extend(kept.into_iter().map(|part| DecodedPart {
+                column: verbatim_column(part.schema, &part.texts),
+                rows: part.rows,
+            }));
         decoded
     }
 
@@ -587,20 +617,35 @@ impl JsonConverter {
         }
     }
 
-    /// Writes a [`verbatim_column`]: each text as it is (in an envelope with a null schema when
-    /// `schemas.enable` is on). Cost: one copy per row.
-    fn encode_verbatim(&self, texts: &LargeStringArray, out: &mut Encoded) {
+    /// Writes a [`verbatim_column`]: each text as it is, in an envelope with its schema when
+    /// `schemas.enable` is on. Cost: the schema's text once, one copy per row.
+    fn encode_verbatim(
+        &self,
+        schema: Option<&Schema>,
+        texts: &LargeStringArray,
+        out: &mut Encoded,
+    ) {
+        let head = match (self.config.schemas_enable, schema) {
+            (false, _) => None,
+            (true, None) => Some("null".to_string()),
+            (true, Some(schema)) => match try_write_schema_text(schema, &self.config) {
+                Ok(text) => Some(text),
+                Err(e) => return fail_all(texts.len(), &e, out),
+            },
+        };
         for text in texts {
             let Some(text) = text else {
                 out.push_null();
                 continue;
             };
             let buf = out.begin_row();
-            if self.config.schemas_enable {
-                buf.extend_from_slice(b"{\"schema\":null,\"payload\":");
+            if let Some(schema_text) = &head {
+                buf.extend_from_slice(SCHEMA_KEY);
+                buf.extend_from_slice(schema_text.as_bytes());
+                buf.extend_from_slice(PAYLOAD_KEY);
             }
             buf.extend_from_slice(text.as_bytes());
-            if self.config.schemas_enable {
+            if head.is_some() {
                 buf.push(b'}');
             }
             out.end_row();
@@ -612,15 +657,15 @@ impl Converter for JsonConverter {
     /// Schemaless values that the context says go untouched to an equal converter are kept as
     /// their bytes where those are canonical ([`ConverterContext::keeps_verbatim`]).
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
-        match !self.config.schemas_enable && context.keeps_verbatim() {
+        match context.keeps_verbatim() {
             true => self.decode_keeping_canonical(inputs),
             false => self.decode_documents(inputs),
         }
     }
 
     fn encode(&self, column: &Column, _context: &ConverterContext<'_>, out: &mut Encoded) {
-        if let (None, Some(texts)) = (&column.schema, column.data.as_string_opt::<i64>()) {
-            return self.encode_verbatim(texts, out);
+        if let Some(texts) = column.data.as_string_opt::<i64>() {
+            return self.encode_verbatim(column.schema.as_deref(), texts, out);
         }
         let schema = column.schema.as_deref();
         let slot = match Slot::bind(schema, column.data.as_ref(), &self.config) {

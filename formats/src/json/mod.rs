@@ -2,6 +2,8 @@
 //!
 //! - [`converter`]: the columnar converter (simd-json tape → Arrow → JSON text).
 //! - [`tape`]: a batch of documents parsed into one tape over one buffer.
+//! - [`canonical`], [`canonical_envelope`]: values (schemaless) and envelopes the converter
+//!   would write back byte for byte, which pass through as their bytes.
 //! - [`schemaless`]: shape inference for `schemas.enable=false`.
 //! - [`schema_decode`]: schema-driven payload decoding for envelopes.
 //! - [`encode`]: Arrow columns to JSON text.
@@ -10,6 +12,7 @@
 //! - [`reference`]: the row-wise converter over `serde_json::Value`, the oracle for the columnar one.
 
 pub mod canonical;
+pub mod canonical_envelope;
 pub mod converter;
 pub mod encode;
 pub mod reference;
