@@ -13,7 +13,7 @@ use weir_engine::pipeline::DecodedBatch;
 use weir_engine::verify::reference_chain;
 use weir_engine::{Pipeline, RawBatch, RawBatchBuilder};
 
-use crate::allocations::allocations;
+use crate::allocations::{allocations, peak, start_peak};
 use crate::apply::read_lines;
 use crate::baselines::serde_json::SerdeJson;
 use crate::baselines::{for_format, over_batch, RecordBaseline};
@@ -215,6 +215,20 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         println!(
             "  heap allocations: {:.2} per record ({allocations} in the last pass)",
             allocations as f64 / records.max(1) as f64
+        );
+    }
+    if let Some(rise) = timed.peak_rise {
+        // The batches worked on at once: one per thread.
+        let largest = batches.iter().map(|b| b.bytes().len()).max().unwrap_or(0);
+        let at_once = largest * args.threads.min(batches.len().max(1));
+        println!(
+            "  peak working heap: {:.2} MB in the last pass, {:.2}x the input of the {} largest \
+             batch{} worked on at once ({:.2} MB; outputs reused from the pass before)",
+            rise as f64 / 1e6,
+            rise as f64 / at_once.max(1) as f64,
+            args.threads.min(batches.len().max(1)),
+            if args.threads == 1 { "" } else { "es" },
+            at_once as f64 / 1e6
         );
     }
     if let Some((label, best)) = baseline {
@@ -422,6 +436,10 @@ struct WeirTiming {
     counts: Counts,
     /// Heap allocations during the last pass, when the counting allocator is installed.
     allocations: Option<u64>,
+    /// How far the heap rose above its level at the start of the last pass (the outputs of
+    /// the pass before it are reused, so this is the pass's working memory), when the counting
+    /// allocator is installed.
+    peak_rise: Option<usize>,
 }
 
 /// Times `iterations` passes of the pipeline over every batch, `threads` batches at a time
@@ -444,16 +462,19 @@ fn time_weir(
         best: Duration::MAX,
         counts: Counts::default(),
         allocations: None,
+        peak_rise: None,
     };
     // One output per batch, reused pass after pass as a consumer loop reuses its buffers.
     let mut outputs = Vec::new();
     for pass in 1..=iterations {
         bar.set_message(format!("weir {pass}/{iterations}"));
         let before = allocations();
+        let live = start_peak();
         let start = Instant::now();
         let results = pool.install(|| pipeline.process_partitions_into(batches, &mut outputs));
         let elapsed = start.elapsed();
         timing.allocations = before.zip(allocations()).map(|(b, a)| a - b);
+        timing.peak_rise = live.zip(peak()).map(|(live, peak)| peak - live);
         timing.best = timing.best.min(elapsed);
         timing.counts = Counts::default();
         for ((result, output), batch) in results.into_iter().zip(&outputs).zip(batches) {

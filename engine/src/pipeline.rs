@@ -186,6 +186,7 @@ impl Pipeline {
     /// view of the input bytes (no allocation); the rest become typed values.
     fn decode_headers(&self, raw: &RawBatch, failures: &mut [Option<RowFailure>]) -> Headers {
         let mut headers = Headers::over(raw.shared_bytes());
+        headers.reserve(raw.len(), raw.header_count());
         let mut names = NameCache::default();
         for (row, failure) in failures.iter_mut().enumerate() {
             for (name, _, slot) in raw.header_slots(row) {

@@ -151,6 +151,13 @@ impl Headers {
         }
     }
 
+    /// Makes room for `rows` more rows holding `headers` headers in all: one allocation each
+    /// instead of repeated growth (which can leave up to twice the room in use).
+    pub fn reserve(&mut self, rows: usize, headers: usize) {
+        self.entries_mut().reserve(headers);
+        self.ends.reserve(rows);
+    }
+
     /// Appends the headers of the next row.
     pub fn push_row(&mut self, headers: impl IntoIterator<Item = Header>) {
         for header in headers {

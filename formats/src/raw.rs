@@ -202,6 +202,11 @@ impl RawBatch {
         self.slot_bytes(self.values[row])
     }
 
+    /// How many headers the batch's records hold in all. Cost: one load.
+    pub fn header_count(&self) -> usize {
+        self.header_ends.last().map_or(0, |&end| end as usize)
+    }
+
     /// Record `row`'s headers: name and value bytes. Names are UTF-8 by construction.
     pub fn headers(&self, row: usize) -> impl Iterator<Item = (&str, Option<&[u8]>)> + '_ {
         self.header_slots(row)
