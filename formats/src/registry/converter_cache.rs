@@ -1,7 +1,10 @@
 //! The caches the Schema Registry converters keep of what they compile: [`ConverterCache`]
 //! (readers by schema id and topic, parsed schema files by id) and [`WriterCache`] (writers by
-//! Connect schema and topic). Each entry holds its outcome, an error included, so a schema that
-//! cannot be read or written is asked of the registry once, as Confluent's serde caches do.
+//! Connect schema and topic). The converters keep only what they could make
+//! ([`ConverterCache::get_or_make`]): a failure — an id not registered yet, a registry that
+//! did not answer — is asked again by the next batch, as Confluent's clients cache only what they
+//! found (their missing-id caches are off by default). Within one batch each converter asks once
+//! per schema id and topic.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -33,14 +36,15 @@ impl<K: Hash + Eq, V: Clone> ConverterCache<K, V> {
         ConverterCache::bounded(usize::MAX)
     }
 
-    /// The value for `key`, made by `make` and kept when absent. A poisoned lock only skips the
-    /// cache: the value is made and returned all the same. Cost: a hash lookup and a clone on a
-    /// hit; `make` and an insertion on a miss.
-    pub fn get_or_make(&self, key: K, make: impl FnOnce() -> V) -> V {
+    /// The value for `key`, made by `make` when absent and kept when `keep` says so.
+    fn get_or_make_if(&self, key: K, make: impl FnOnce() -> V, keep: impl Fn(&V) -> bool) -> V {
         if let Some(v) = self.entries.read().ok().and_then(|m| m.get(&key).cloned()) {
             return v;
         }
         let v = make();
+        if !keep(&v) {
+            return v;
+        }
         if let Ok(mut m) = self.entries.write() {
             if m.len() >= self.limit {
                 m.clear();
@@ -48,6 +52,16 @@ impl<K: Hash + Eq, V: Clone> ConverterCache<K, V> {
             m.insert(key, v.clone());
         }
         v
+    }
+}
+
+impl<K: Hash + Eq, T: Clone, E: Clone> ConverterCache<K, Result<T, E>> {
+    /// The value for `key`, made by `make` when absent and kept when it is a success: a failure
+    /// is made again by the next call that asks. A poisoned lock only skips the cache: the value
+    /// is made and returned all the same. Cost: a hash lookup and a clone on a hit; `make` and
+    /// an insertion on a miss.
+    pub fn get_or_make(&self, key: K, make: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        self.get_or_make_if(key, make, Result::is_ok)
     }
 }
 
@@ -73,13 +87,21 @@ impl<V: Clone> WriterCache<V> {
             by_schema: ConverterCache::unbounded(),
         }
     }
+}
 
-    /// The writer of `schema` for `topic`, made by `make` and kept when absent. Cost: as
-    /// [`ConverterCache::get_or_make`], plus a copy of the topic name for the key.
-    pub fn get_or_make(&self, schema: &SchemaRef, topic: &str, make: impl FnOnce() -> V) -> V {
+impl<T: Clone, E: Clone> WriterCache<Result<T, E>> {
+    /// The writer of `schema` for `topic`, made by `make` when absent and kept when it is a
+    /// success (as [`ConverterCache::get_or_make`]). Cost: as that, plus a copy of the topic
+    /// name for the key.
+    pub fn get_or_make(
+        &self,
+        schema: &SchemaRef,
+        topic: &str,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
         let key = (Arc::as_ptr(schema) as usize, topic.to_string());
         self.by_schema
-            .get_or_make(key, || (schema.clone(), make()))
+            .get_or_make_if(key, || (schema.clone(), make()), |(_, v)| v.is_ok())
             .1
     }
 }
@@ -94,36 +116,49 @@ mod tests {
         let cache = ConverterCache::bounded(10);
         let mut made = 0;
         for _ in 0..3 {
-            let v = cache.get_or_make(7, || {
+            let v: Result<&str, ()> = cache.get_or_make(7, || {
                 made += 1;
-                "seven"
+                Ok("seven")
             });
-            assert_eq!(v, "seven");
+            assert_eq!(v, Ok("seven"));
         }
         assert_eq!(made, 1);
     }
 
+    /// A failure (say, an id the registry does not have yet) is asked again next time.
+    #[test]
+    fn a_failure_is_not_kept() {
+        let cache = ConverterCache::bounded(10);
+        assert_eq!(cache.get_or_make(7, || Err("not yet")), Err("not yet"));
+        assert_eq!(cache.get_or_make(7, || Ok(7)), Ok(7));
+        assert_eq!(cache.get_or_make(7, || Err("kept the success")), Ok(7));
+        let writers = WriterCache::unbounded();
+        let schema = Schema::new(SchemaKind::Int32).into_ref();
+        assert_eq!(writers.get_or_make(&schema, "t", || Err(())), Err(()));
+        assert_eq!(writers.get_or_make(&schema, "t", || Ok(1)), Ok(1));
+    }
+
     #[test]
     fn a_full_cache_is_emptied_before_the_next_insertion() {
-        let cache = ConverterCache::bounded(2);
-        cache.get_or_make(1, || 1);
-        cache.get_or_make(2, || 2);
-        cache.get_or_make(3, || 3);
+        let cache: ConverterCache<i32, Result<i32, ()>> = ConverterCache::bounded(2);
+        let _ = cache.get_or_make(1, || Ok(1));
+        let _ = cache.get_or_make(2, || Ok(2));
+        let _ = cache.get_or_make(3, || Ok(3));
         // 1 was dropped with the reset, so it is made again.
-        assert_eq!(cache.get_or_make(1, || 10), 10);
+        assert_eq!(cache.get_or_make(1, || Ok(10)), Ok(10));
         // 3 survived the reset.
-        assert_eq!(cache.get_or_make(3, || 30), 3);
+        assert_eq!(cache.get_or_make(3, || Ok(30)), Ok(3));
     }
 
     #[test]
     fn writers_are_kept_by_schema_identity_and_topic() {
-        let cache = WriterCache::unbounded();
+        let cache: WriterCache<Result<i32, ()>> = WriterCache::unbounded();
         let a = Schema::new(SchemaKind::Int32).into_ref();
         let b = Schema::new(SchemaKind::Int32).into_ref();
-        assert_eq!(cache.get_or_make(&a, "t", || 1), 1);
-        assert_eq!(cache.get_or_make(&a, "t", || 2), 1);
+        assert_eq!(cache.get_or_make(&a, "t", || Ok(1)), Ok(1));
+        assert_eq!(cache.get_or_make(&a, "t", || Ok(2)), Ok(1));
         // An equal schema at another address, or another topic, is another writer.
-        assert_eq!(cache.get_or_make(&b, "t", || 3), 3);
-        assert_eq!(cache.get_or_make(&a, "u", || 4), 4);
+        assert_eq!(cache.get_or_make(&b, "t", || Ok(3)), Ok(3));
+        assert_eq!(cache.get_or_make(&a, "u", || Ok(4)), Ok(4));
     }
 }
