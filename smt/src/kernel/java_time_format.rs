@@ -173,8 +173,22 @@ impl SimpleDateFormat {
 
     /// `format(new Date(epoch_ms))` in UTC. Cost: a calendar breakdown and one small string.
     pub fn format(&self, epoch_ms: i64) -> String {
-        let f = Breakdown::of(epoch_ms);
-        let mut out = String::new();
+        let weeks = self.items.iter().any(|item| {
+            matches!(
+                item,
+                Item::Field(
+                    Letter::WeekOfYear | Letter::WeekOfMonth | Letter::WeekYear,
+                    _
+                )
+            )
+        });
+        let f = Breakdown::of(epoch_ms, weeks);
+        // Room for the usual output at once (names and long years may still grow it).
+        let room = self.items.iter().fold(0, |room, item| match *item {
+            Item::Literal(c) => room + c.len_utf8(),
+            Item::Field(_, count) => room + count.max(4),
+        });
+        let mut out = String::with_capacity(room);
         for item in &self.items {
             match *item {
                 Item::Literal(c) => out.push(c),
@@ -373,10 +387,32 @@ struct Breakdown {
 }
 
 impl Breakdown {
-    fn of(epoch_ms: i64) -> Breakdown {
+    /// The calendar fields of `epoch_ms`; the week fields only when `weeks` (else 0: the
+    /// pattern has no letter that reads them, and they cost three more calendar computations).
+    fn of(epoch_ms: i64, weeks: bool) -> Breakdown {
         let days = epoch_ms.div_euclid(MS_PER_DAY);
         let (year, month, day) = date_of(days);
         let year_start = jan1(year);
+        let mut f = Breakdown {
+            year,
+            month,
+            day,
+            dow: day_of_week(days),
+            doy: days - year_start + 1,
+            week_of_year: 0,
+            week_of_month: 0,
+            week_year: 0,
+            ms_of_day: epoch_ms.rem_euclid(MS_PER_DAY),
+        };
+        if weeks {
+            f.set_weeks(days, year_start);
+        }
+        f
+    }
+
+    /// Sets the week of the year and of the month and the week year of day `days`.
+    fn set_weeks(&mut self, days: i64, year_start: i64) {
+        let (year, month, day) = (self.year, self.month, self.day);
         let month_start = if days >= CUTOVER_DAY && year == CUTOVER_YEAR && month == 10 {
             julian_days(year, month, 1)
         } else {
@@ -388,22 +424,13 @@ impl Breakdown {
         } else if week_of_year >= 52 && days >= first_week_start(jan1(year + 1)) {
             week_of_year = 1;
         }
-        let week_year = match (month, week_of_year) {
+        self.week_year = match (month, week_of_year) {
             (1, w) if w >= 52 => year - 1,
             (m, 1) if m != 1 => year + 1,
             _ => year,
         };
-        Breakdown {
-            year,
-            month,
-            day,
-            dow: day_of_week(days),
-            doy: days - year_start + 1,
-            week_of_year,
-            week_of_month: week_number(month_start, days),
-            week_year,
-            ms_of_day: epoch_ms.rem_euclid(MS_PER_DAY),
-        }
+        self.week_of_year = week_of_year;
+        self.week_of_month = week_number(month_start, days);
     }
 
     fn hour(&self) -> i64 {
