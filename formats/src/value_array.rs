@@ -239,8 +239,6 @@ fn map_schemas(schema: Option<&SchemaRef>) -> (Option<&SchemaRef>, Option<&Schem
     }
 }
 
-/// Raw JSON text as Kafka's schemaless JsonConverter reads it; text that is not JSON (never
-/// written by weir) stays a string.
 /// A payload a JsonConverter kept as its text under `schema`, read as that converter reads it
 /// (the kept texts need no converter setting: `json::canonical_envelope`).
 fn read_payload_text(schema: &SchemaRef, text: &str) -> Option<Value> {
@@ -248,6 +246,8 @@ fn read_payload_text(schema: &SchemaRef, text: &str) -> Option<Value> {
     crate::json::reference::convert_to_connect(Some(schema), &json, &Default::default()).ok()
 }
 
+/// Raw JSON text as Kafka's schemaless JsonConverter reads it; text that is not JSON (never
+/// written by weir) stays a string.
 fn parse_raw_json(text: &str) -> Value {
     serde_json::from_str(text).map_or_else(|_| Value::String(text.to_string()), from_json)
 }

@@ -220,7 +220,11 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::converter::{Converter, ConverterContext, Side};
     use crate::json::canonical::tests::round_trip_with;
+    use crate::json::converter::JsonConverter;
+    use crate::json::reference::JsonConfig;
+    use crate::value_array::value_at;
 
     /// What weir's JsonConverter (schemas on) writes for `bytes` when it decodes them, or `None`
     /// when it fails or writes a null.
@@ -262,6 +266,25 @@ mod tests {
             kept(&envelope(reordered, r#""v""#)).as_deref(),
             Some(r#""v""#)
         );
+    }
+
+    /// A kept payload reads (for a reference, a dead letter) as the value decoding gives.
+    #[test]
+    fn kept_payloads_read_as_their_decoded_values() {
+        let converter = JsonConverter::new(JsonConfig::default());
+        let text = envelope(
+            ORDER,
+            r#"{"id":1,"email":null,"score":0.5,"active":true,"small":-3,"tags":["x"],"geo":{"lat":2.5}}"#,
+        );
+        let inputs = [Some(text.as_bytes())];
+        let context = || ConverterContext::single_topic(Side::Value, "t");
+        let kept = converter.decode(&inputs, &context().with_verbatim(true));
+        let decoded = converter.decode(&inputs, &context());
+        let (kept, decoded) = (&kept.parts[0].column, &decoded.parts[0].column);
+        assert_eq!(kept.data.data_type(), &arrow_schema::DataType::LargeUtf8);
+        let value = |c: &crate::batch::Column| value_at(c.schema.as_ref(), c.data.as_ref(), 0);
+        assert_eq!(value(kept), value(decoded));
+        assert!(!value(kept).is_null());
     }
 
     #[test]
