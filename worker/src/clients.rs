@@ -1,8 +1,9 @@
 //! The Kafka clients (librdkafka through `rdkafka`): a consumer whose statistics give the
-//! consumer lag, and a producer that counts failed deliveries, both logging through `tracing`.
+//! consumer lag and that runs a hook before a rebalance revokes partitions, and a producer that
+//! counts failed deliveries, both logging through `tracing`.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
@@ -29,22 +30,42 @@ fn log(level: RDKafkaLogLevel, facility: &str, message: &str) {
     }
 }
 
-/// The consumer's context: the total consumer lag from librdkafka's statistics (every
-/// `statistics.interval.ms`, one JSON parse each).
-#[derive(Debug, Default)]
-pub struct ConsumerStats {
-    lag: AtomicI64,
+/// Work that must be done before a rebalance takes partitions away: the worker commits the
+/// batch it has in flight there, as Kafka Connect commits in `onPartitionsRevoked`, so the
+/// partitions' next owner starts after it.
+pub trait BeforeRevoke: Send + Sync {
+    /// Runs inside `poll`, before librdkafka gives the partitions up (the group generation is
+    /// still the one the batch was consumed in, so its offsets can still be committed).
+    fn before_revoke(&self, consumer: &WorkerConsumer);
 }
 
-impl ConsumerStats {
+/// A topic and partition.
+pub type Partition = (String, i32);
+
+/// The consumer's context: the total consumer lag from librdkafka's statistics (every
+/// `statistics.interval.ms`, one JSON parse each), the partitions revoked since they were last
+/// taken, and the [`BeforeRevoke`] hook.
+pub struct ConsumerHooks {
+    lag: AtomicI64,
+    revoked: Mutex<Vec<Partition>>,
+    before_revoke: Option<Arc<dyn BeforeRevoke>>,
+}
+
+impl ConsumerHooks {
     /// Records the consumer is behind the high watermarks of its partitions, summed (-1 before
     /// the first statistics).
     pub fn lag(&self) -> i64 {
         self.lag.load(Ordering::Relaxed)
     }
+
+    /// The partitions revoked since the last call (records polled from them before are no
+    /// longer this consumer's to process: their next owner reads them from the last commit).
+    pub fn take_revoked(&self) -> Vec<Partition> {
+        std::mem::take(&mut *self.revoked.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
-impl ClientContext for ConsumerStats {
+impl ClientContext for ConsumerHooks {
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
         log(level, facility, message);
     }
@@ -65,7 +86,23 @@ impl ClientContext for ConsumerStats {
     }
 }
 
-impl ConsumerContext for ConsumerStats {
+impl ConsumerContext for ConsumerHooks {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(list) = rebalance {
+            self.revoked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(
+                    list.elements()
+                        .iter()
+                        .map(|e| (e.topic().to_string(), e.partition())),
+                );
+            if let Some(hook) = &self.before_revoke {
+                hook.before_revoke(consumer);
+            }
+        }
+    }
+
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let names = |list: &TopicPartitionList| {
             list.elements()
@@ -146,7 +183,7 @@ impl ProducerContext for DeliveryTracker {
 }
 
 /// The worker's consumer.
-pub type WorkerConsumer = BaseConsumer<ConsumerStats>;
+pub type WorkerConsumer = BaseConsumer<ConsumerHooks>;
 
 /// The worker's producer.
 pub type WorkerProducer = BaseProducer<DeliveryTracker>;
@@ -159,14 +196,20 @@ fn client_config(settings: &[(String, String)]) -> ClientConfig {
     config
 }
 
-/// Creates the consumer from librdkafka `settings` (statistics every second unless overridden).
-pub fn consumer(settings: &[(String, String)]) -> KafkaResult<WorkerConsumer> {
+/// Creates the consumer from librdkafka `settings` (statistics every second unless overridden),
+/// running `before_revoke` (if any) before each rebalance that revokes partitions.
+pub fn consumer(
+    settings: &[(String, String)],
+    before_revoke: Option<Arc<dyn BeforeRevoke>>,
+) -> KafkaResult<WorkerConsumer> {
     let mut config = client_config(settings);
     if config.get("statistics.interval.ms").is_none() {
         config.set("statistics.interval.ms", "1000");
     }
-    config.create_with_context(ConsumerStats {
+    config.create_with_context(ConsumerHooks {
         lag: AtomicI64::new(-1),
+        revoked: Mutex::new(Vec::new()),
+        before_revoke,
     })
 }
 

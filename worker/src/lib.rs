@@ -6,11 +6,15 @@
 //! - [`config`]: the properties file.
 //! - [`clients`]: the librdkafka consumer and producer.
 //! - [`batch`]: a consumed batch, split by partition.
-//! - [`run`]: the consume → process → produce → commit loop.
+//! - [`run`]: the consume → process → produce → commit loop, pipelined one batch deep.
+//! - [`in_flight`]: the batch being delivered while the next is processed, and its commit.
+//! - [`error`]: why the worker stops.
 //! - [`metrics`]: counters, latency, lag and the progress line.
 
 pub mod batch;
 pub mod clients;
 pub mod config;
+pub mod error;
+pub mod in_flight;
 pub mod metrics;
 pub mod run;

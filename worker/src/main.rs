@@ -11,7 +11,8 @@ use std::sync::Arc;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use tracing_subscriber::EnvFilter;
 use weir_worker::config::WorkerConfig;
-use weir_worker::run::{Worker, WorkerError};
+use weir_worker::error::WorkerError;
+use weir_worker::run::Worker;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()

@@ -1,81 +1,40 @@
-//! The worker loop: consume a batch → run each partition's records through the [`Pipeline`]
-//! (partitions in parallel, order kept within each) → produce every output record to the topic
-//! the chain gives it, and every dead letter to the dead letter topic → wait until all are
-//! acknowledged → commit the batch's offsets. With `exactly.once` the records and the offsets go
-//! in one Kafka transaction.
+//! The worker loop, pipelined one batch deep: consume batch N+1 and run each partition's records
+//! through the [`Pipeline`] (partitions in parallel, order kept within each) while librdkafka
+//! delivers batch N; then settle batch N (wait until its records are acknowledged, commit its
+//! offsets) and only then produce batch N+1's records — each to the topic the chain gives it,
+//! each dead letter to the dead letter topic. Outputs leave in input order, and with
+//! `exactly.once` each batch's records and offsets go in one Kafka transaction.
 //!
 //! No offset is committed for a record whose output (or dead letter) is not acknowledged: when a
 //! delivery fails the batch is rewound (each partition seeks back to the batch's first offset)
-//! and processed again, so every input reaches the output at least once.
+//! and processed again, so every input reaches the output at least once. A rebalance settles
+//! the batch in flight before its partitions go (see [`crate::in_flight`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{CommitMode, Consumer};
-use rdkafka::error::KafkaError;
+use rdkafka::consumer::Consumer;
 use rdkafka::producer::Producer;
 use rdkafka::Offset;
 use weir_engine::{Output, Pipeline, RawBatch, RowError};
 
-use crate::batch::{collect, PolledBatch};
+use crate::batch::{collect, PartitionRange, PolledBatch};
 use crate::clients::{self, Outgoing, WorkerConsumer, WorkerProducer};
 use crate::config::{Subscription, WorkerConfig, WorkerConfigError};
+use crate::error::{kafka, WorkerError};
+use crate::in_flight::{InFlight, InFlightSlot, Settled, TRANSACTION_TIMEOUT};
 use crate::metrics::{Counters, Progress};
 
-/// Why the worker stopped other than by a signal.
-#[derive(Debug, thiserror::Error)]
-pub enum WorkerError {
-    /// The config cannot run.
-    #[error("config: {0}")]
-    Config(#[from] WorkerConfigError),
-    /// A Kafka client call failed in a way the worker cannot recover from.
-    #[error("{context}: {error}")]
-    Kafka {
-        /// What the worker was doing.
-        context: &'static str,
-        /// librdkafka's error.
-        error: KafkaError,
-    },
-    /// A record failed with `errors.tolerance=none` (Connect fails the task; nothing of its
-    /// batch is committed).
-    #[error(
-        "{0} (errors.tolerance=none; set errors.tolerance=all and a dead letter topic to go on)"
-    )]
-    Record(Box<RowError>),
-    /// The chain wrote a record to a topic the worker consumes, which would loop forever.
-    #[error("the record at offset {offset} would be written to {topic}, which the worker consumes: route it elsewhere (e.g. with RegexRouter)")]
-    Loop {
-        /// The input offset.
-        offset: i64,
-        /// The output topic.
-        topic: String,
-    },
-}
-
-fn kafka(context: &'static str) -> impl FnOnce(KafkaError) -> WorkerError {
-    move |error| WorkerError::Kafka { context, error }
-}
-
-/// Time to wait for librdkafka's transactional calls.
-const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A running worker: its clients, pipeline and counters.
+/// A running worker: its clients, pipeline, batch in flight and counters.
 pub struct Worker {
     config: WorkerConfig,
     pipeline: Pipeline,
     consumer: WorkerConsumer,
-    producer: WorkerProducer,
+    producer: Arc<WorkerProducer>,
+    in_flight: Arc<InFlightSlot>,
     subscription_regex: Option<regex::Regex>,
     progress: Progress,
-}
-
-/// How a batch ended.
-enum BatchEnd {
-    /// Written and committed.
-    Committed(Counters),
-    /// Not committed (a delivery or the transaction failed); the consumer was rewound.
-    Rewound,
 }
 
 impl Worker {
@@ -83,10 +42,14 @@ impl Worker {
     /// the transactional producer (which aborts a transaction a previous run left open).
     pub fn new(config: WorkerConfig) -> Result<Worker, WorkerError> {
         let pipeline = config.pipeline()?;
-        let consumer =
-            clients::consumer(&config.consumer).map_err(kafka("creating the consumer"))?;
         let producer =
-            clients::producer(&config.producer).map_err(kafka("creating the producer"))?;
+            Arc::new(clients::producer(&config.producer).map_err(kafka("creating the producer"))?);
+        let in_flight = Arc::new(InFlightSlot::new(
+            Arc::clone(&producer),
+            config.exactly_once,
+        ));
+        let consumer = clients::consumer(&config.consumer, Some(in_flight.clone()))
+            .map_err(kafka("creating the consumer"))?;
         let subscription_regex = match &config.subscription {
             Subscription::Topics(topics) => {
                 let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
@@ -118,12 +81,13 @@ impl Worker {
             pipeline,
             consumer,
             producer,
+            in_flight,
             subscription_regex,
             progress: Progress::new(),
         })
     }
 
-    /// The counters so far.
+    /// The counters of the committed batches so far.
     pub fn counters(&self) -> Counters {
         self.progress.counters()
     }
@@ -138,44 +102,81 @@ impl Worker {
         while !stop.load(Ordering::Relaxed) {
             self.run_batch()?;
         }
+        self.settle()?;
         self.progress.finish(self.consumer.context().lag());
         tracing::info!("weir-worker stopped after committing its last batch");
         Ok(self.progress.counters())
     }
 
-    /// Polls one batch (waiting up to `worker.batch.max.wait.ms` for its first record) and
-    /// processes, writes and commits it; returns how many records it held (0: none came).
+    /// Polls one batch and processes it while the previous batch is delivered, then settles the
+    /// previous batch and sends this one (it stays in flight until the next call, or
+    /// [`Worker::settle`]). When no record is ready the previous batch is settled first, then
+    /// the poll waits up to `worker.batch.max.wait.ms`. Returns how many records were polled
+    /// (0: none came, or they will be read again after a failed delivery).
     pub fn run_batch(&mut self) -> Result<usize, WorkerError> {
         let started = Instant::now();
-        let polled = collect(
-            &self.consumer,
-            self.config.batch_max_records,
-            self.config.batch_max_wait,
-        );
+        let max_records = self.config.batch_max_records;
+        let mut polled = collect(&self.consumer, max_records, Duration::ZERO);
         if polled.is_empty() {
+            // Nothing to overlap with: settle now rather than after the wait.
+            self.settle()?;
+            polled = collect(&self.consumer, max_records, self.config.batch_max_wait);
+        }
+        if polled.is_empty() {
+            self.settle()?;
             self.progress.tick(self.consumer.context().lag());
             return Ok(0);
         }
-        match self.process(&polled)? {
-            BatchEnd::Committed(counters) => {
-                self.progress
-                    .batch(counters, started.elapsed(), self.consumer.context().lag());
-            }
-            BatchEnd::Rewound => self.rewind(&polled),
-        }
-        Ok(polled.len())
-    }
-
-    /// Processes, writes and commits one batch.
-    fn process(&self, polled: &PolledBatch) -> Result<BatchEnd, WorkerError> {
-        // With errors.tolerance=none a failed record stops the worker before anything of the
-        // batch is sent.
+        // With errors.tolerance=none a failed record stops the worker before anything of its
+        // batch is sent (the batch before it is still committed).
         let outputs = self
             .pipeline
             .process_partitions(&polled.batches)
             .into_iter()
             .collect::<Result<Vec<Output>, RowError>>()
-            .map_err(|e| WorkerError::Record(Box::new(e)))?;
+            .map_err(|e| WorkerError::Record(Box::new(e)));
+        if let Some(previous) = self.settled()? {
+            // The previous batch is read again, and this one after it: where both hold a
+            // partition the later seek, to the previous batch's offset, wins.
+            self.rewind(&polled.ranges);
+            self.rewind(&previous);
+            return Ok(0);
+        }
+        self.send(&polled, &outputs?, started)?;
+        Ok(polled.len())
+    }
+
+    /// Settles the batch in flight, if any: waits for its acknowledgements and commits it, or
+    /// rewinds its partitions when a delivery failed (they are read again).
+    pub fn settle(&mut self) -> Result<(), WorkerError> {
+        if let Some(ranges) = self.settled()? {
+            self.rewind(&ranges);
+        }
+        Ok(())
+    }
+
+    /// Settles the batch in flight, if any, counting it when committed; returns its partitions
+    /// when it must be read again.
+    fn settled(&mut self) -> Result<Option<Vec<PartitionRange>>, WorkerError> {
+        match self.in_flight.settle(&self.consumer).transpose()? {
+            None => Ok(None),
+            Some(Settled::Committed { counters, latency }) => {
+                self.progress
+                    .batch(counters, latency, self.consumer.context().lag());
+                Ok(None)
+            }
+            Some(Settled::Rewound(ranges)) => Ok(Some(ranges)),
+        }
+    }
+
+    /// Queues a processed batch's records and dead letters (in a new transaction with
+    /// `exactly.once`) and puts it in flight.
+    fn send(
+        &self,
+        polled: &PolledBatch,
+        outputs: &[Output],
+        started: Instant,
+    ) -> Result<(), WorkerError> {
         let mut counters = Counters {
             records_in: polled.len() as u64,
             ..Counters::default()
@@ -186,80 +187,29 @@ impl Worker {
                 .map_err(kafka("beginning a transaction"))?;
         }
         self.producer.context().reset();
-        for (input, output) in polled.batches.iter().zip(&outputs) {
+        for (input, output) in polled.batches.iter().zip(outputs) {
             self.send_records(output)?;
             self.send_dead_letters(input, output)?;
             counters.records_out += output.records.len() as u64;
             counters.dropped += output.dropped as u64;
             counters.dead_lettered += output.dead_letters.len() as u64;
         }
-        clients::flush(&self.producer).map_err(kafka("waiting for acknowledgements"))?;
-        if let Some((failed, error)) = self.producer.context().failures() {
-            tracing::warn!(
-                "{failed} records were not acknowledged ({error}); processing the batch again"
-            );
-            if self.config.exactly_once {
-                self.abort()?;
-            }
-            return Ok(BatchEnd::Rewound);
-        }
         let offsets = polled
             .commit_offsets()
             .map_err(kafka("listing the offsets to commit"))?;
-        if self.config.exactly_once {
-            return self.commit_transaction(&offsets, counters);
-        }
-        // A failed commit loses nothing: the records are written, and a later commit (or the
-        // partition's next owner, from the older offset) covers them — at least once.
-        if let Err(error) = self.consumer.commit(&offsets, CommitMode::Sync) {
-            tracing::warn!("committing offsets: {error}");
-        }
-        Ok(BatchEnd::Committed(counters))
+        self.in_flight.put(InFlight {
+            ranges: polled.ranges.clone(),
+            offsets,
+            counters,
+            started,
+        });
+        Ok(())
     }
 
-    /// Sends the offsets with the transaction and commits it; on an abortable error aborts it.
-    fn commit_transaction(
-        &self,
-        offsets: &rdkafka::TopicPartitionList,
-        counters: Counters,
-    ) -> Result<BatchEnd, WorkerError> {
-        let metadata = self
-            .consumer
-            .group_metadata()
-            .ok_or_else(|| WorkerError::Kafka {
-                context: "reading the consumer group metadata",
-                error: KafkaError::Canceled,
-            })?;
-        let result = self
-            .producer
-            .send_offsets_to_transaction(offsets, &metadata, TRANSACTION_TIMEOUT)
-            .and_then(|()| self.producer.commit_transaction(TRANSACTION_TIMEOUT));
-        match result {
-            Ok(()) => Ok(BatchEnd::Committed(counters)),
-            Err(KafkaError::Transaction(error)) if error.txn_requires_abort() => {
-                tracing::warn!(
-                    "transaction failed ({error}); aborting and processing the batch again"
-                );
-                self.abort()?;
-                Ok(BatchEnd::Rewound)
-            }
-            Err(error) => Err(WorkerError::Kafka {
-                context: "committing the transaction",
-                error,
-            }),
-        }
-    }
-
-    fn abort(&self) -> Result<(), WorkerError> {
-        self.producer
-            .abort_transaction(TRANSACTION_TIMEOUT)
-            .map_err(kafka("aborting the transaction"))
-    }
-
-    /// Seeks every partition of `polled` back to its first offset in the batch. A partition the
+    /// Seeks every partition of `ranges` back to its first offset in the batch. A partition the
     /// worker no longer owns is skipped: its next owner starts from the last commit.
-    fn rewind(&self, polled: &PolledBatch) {
-        for range in &polled.ranges {
+    fn rewind(&self, ranges: &[PartitionRange]) {
+        for range in ranges {
             if let Err(error) = self.consumer.seek(
                 &range.topic,
                 range.partition,

@@ -315,6 +315,34 @@ fn assert_every_input_once_or_more(inputs: &[TestRecord], outputs: &[TestRecord]
     assert_eq!(missing, 0, "{missing} inputs never reached the output");
 }
 
+/// The output topics, read whole once everything is committed (read_committed), hold every
+/// generated shop.* input exactly once.
+fn assert_every_input_written_once(broker: &Broker, inputs: &[TestRecord]) {
+    let outputs = read(
+        &broker.bootstrap(),
+        &["prod-orders", "prod-payments"],
+        Duration::from_secs(10),
+        |_| false,
+    );
+    assert_every_input_once_or_more(inputs, &outputs);
+    let counts = count_by_header(&outputs, "trace-id");
+    let duplicated = counts.values().filter(|&&n| n > 1).count();
+    assert_eq!(
+        duplicated, 0,
+        "{duplicated} records were written more than once"
+    );
+    assert_eq!(outputs.len(), shop_records(inputs));
+}
+
+/// chain1 with the worker keys for group `group`-`protocol` on `broker`.
+fn group_config(broker: &Broker, protocol: &str, group: &str) -> String {
+    format!(
+        "{}\n{}consumer.group.protocol={protocol}\n",
+        chain1(),
+        worker_keys(broker, INPUTS, &format!("{group}-{protocol}"))
+    )
+}
+
 fn shop_records(inputs: &[TestRecord]) -> usize {
     inputs.iter().filter(|r| r.topic != "audit.orders").count()
 }
@@ -378,11 +406,7 @@ fn two_workers_split_partitions_and_survive_one_leaving(port: u16, protocol: &st
     let broker = Broker::start(port);
     let dir = scratch(&format!("two-workers-{port}"));
     create_chain1_topics(&broker);
-    let config = format!(
-        "{}\n{}consumer.group.protocol={protocol}\n",
-        chain1(),
-        worker_keys(&broker, INPUTS, &format!("pair-{protocol}"))
-    );
+    let config = group_config(&broker, protocol, "pair");
     let a = WorkerProcess::start(&dir, "a", &config);
     let mut b = WorkerProcess::start(&dir, "b", &config);
     let assigned_to_both = || {
@@ -424,6 +448,54 @@ fn two_workers_split_partitions_and_survive_one_leaving_classic() {
 #[test]
 fn two_workers_split_partitions_and_survive_one_leaving_consumer_protocol() {
     two_workers_split_partitions_and_survive_one_leaving(19096, "consumer");
+}
+
+/// A second worker joins while the first is mid-stream: the first commits the batch it has in
+/// flight before giving partitions up, and lets go of records it polled from them, so the
+/// rebalance writes no record twice (as a Connect sink task committing in
+/// `onPartitionsRevoked`).
+fn a_worker_joining_mid_stream_writes_no_record_twice(port: u16, protocol: &str, keys: &str) {
+    let broker = Broker::start(port);
+    let dir = scratch(&format!("joining-{port}"));
+    create_chain1_topics(&broker);
+    // Large batches: processing the next one takes longer than the rebalance, so a batch left
+    // in flight through it would be committed too late (with the group's next generation).
+    let config = format!("{}{keys}", group_config(&broker, protocol, "joining")).replace(
+        "worker.batch.max.records=500",
+        "worker.batch.max.records=5000",
+    );
+    let inputs = generated(40_000, 0, PARTITIONS);
+    produce(&broker.bootstrap(), &inputs);
+    let mut a = WorkerProcess::start(&dir, "a", &config);
+    wait_for_outputs(&broker, 1000);
+    let mut b = WorkerProcess::start(&dir, "b", &config);
+    all_outputs(&broker, &inputs, Duration::from_secs(120));
+    for worker in [&mut a, &mut b] {
+        let (status, _) = worker.terminate();
+        assert!(status.success(), "{}", worker.log_text());
+    }
+    let log = a.log_text();
+    let running = &log[..log.find("weir-worker stopped").unwrap_or(log.len())];
+    assert!(
+        running.contains("partitions revoked"),
+        "the first worker gave no partition up while running:\n{log}"
+    );
+    assert_every_input_written_once(&broker, &inputs);
+}
+
+#[test]
+fn a_worker_joining_mid_stream_writes_no_record_twice_classic() {
+    // Heartbeats often enough for the first worker to hear of the rebalance mid-stream.
+    a_worker_joining_mid_stream_writes_no_record_twice(
+        19099,
+        "classic",
+        "consumer.heartbeat.interval.ms=50\n",
+    );
+}
+
+#[test]
+fn a_worker_joining_mid_stream_writes_no_record_twice_consumer_protocol() {
+    a_worker_joining_mid_stream_writes_no_record_twice(19100, "consumer", "");
 }
 
 #[test]
@@ -468,15 +540,5 @@ fn exactly_once_survives_sigkill_with_each_record_once() {
     let (status, _) = worker.terminate();
     assert!(status.success(), "{}", worker.log_text());
     // Everything committed, read whole (read_committed): each record exactly once.
-    let outputs = read(
-        &broker.bootstrap(),
-        &["prod-orders", "prod-payments"],
-        Duration::from_secs(10),
-        |_| false,
-    );
-    assert_every_input_once_or_more(&inputs, &outputs);
-    let counts = count_by_header(&outputs, "trace-id");
-    let duplicated = counts.values().filter(|&&n| n > 1).count();
-    assert_eq!(duplicated, 0, "{duplicated} records appear more than once");
-    assert_eq!(outputs.len(), shop_records(&inputs));
+    assert_every_input_written_once(&broker, &inputs);
 }
