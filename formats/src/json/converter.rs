@@ -179,20 +179,20 @@ impl JsonConverter {
         span: Span,
     ) -> Result<RowPlan> {
         let root = parser.parse(tape, span)?;
-        let JNode::Object { len: 2, .. } = tape.nodes[root] else {
+        let JNode::Object { len: 2, .. } = tape.node(root) else {
             return Err(ConnectError::data(ENVELOPE_ERROR));
         };
         let (mut schema_at, mut payload_at) = (None, None);
         let mut key_at = root + 1;
         for _ in 0..2 {
-            if let JNode::Str { start, len } = tape.nodes[key_at] {
+            if let JNode::Str { start, len } = tape.node(key_at) {
                 match tape.str(start, len) {
                     "schema" => schema_at = Some(key_at + 1),
                     "payload" => payload_at = Some(key_at + 1),
                     _ => {}
                 }
             }
-            key_at += 1 + tape.nodes[key_at + 1].span();
+            key_at += 1 + tape.node(key_at + 1).span();
         }
         let (Some(schema_at), Some(payload_at)) = (schema_at, payload_at) else {
             return Err(ConnectError::data(ENVELOPE_ERROR));
@@ -296,10 +296,7 @@ pub fn check_tape_room(inputs: &[Option<&[u8]>], limit: usize) -> Result<()> {
 /// and each input's span in its buffer. Cost: one copy of the inputs.
 pub fn copy_inputs(inputs: &[Option<&[u8]>]) -> (BatchTape, Vec<Option<Span>>) {
     let total: usize = inputs.iter().flatten().map(|b| b.len()).sum();
-    let mut tape = BatchTape {
-        nodes: Vec::with_capacity(total / 8),
-        buffer: Vec::with_capacity(total + simd_json::INPUT_PADDING),
-    };
+    let mut tape = BatchTape::with_capacity(total / 8, total + simd_json::INPUT_PADDING);
     let spans = inputs
         .iter()
         .map(|input| {
@@ -411,8 +408,8 @@ impl JsonConverter {
         errors: &mut Vec<(u32, ConnectError)>,
     ) -> Vec<PartBuilder> {
         // Null values become JSON null roots, which join the first shape group as null rows.
-        let null_at = tape.nodes.len();
-        tape.nodes.push(JNode::Null);
+        let null_at = tape.node_count();
+        tape.push(JNode::Null);
         let mut grouper = ShapeGrouper::default();
         for &(row, root) in rows {
             let root = root.unwrap_or(null_at);

@@ -74,7 +74,7 @@ impl PayloadDecoder<'_> {
         at: Option<usize>,
         builder: &mut ColumnBuilder,
     ) -> Result<()> {
-        let node = at.map_or(JNode::Null, |i| self.tape.nodes[i]);
+        let node = at.map_or(JNode::Null, |i| self.tape.node(i));
         if node == JNode::Null {
             return self.append_null(schema, builder);
         }
@@ -158,7 +158,7 @@ impl PayloadDecoder<'_> {
         at: Option<usize>,
         builder: &mut ColumnBuilder,
     ) -> Result<()> {
-        let node = at.map_or(JNode::Null, |i| self.tape.nodes[i]);
+        let node = at.map_or(JNode::Null, |i| self.tape.node(i));
         let null_result = matches!(
             (&schema.kind, node, schema.logical_type()),
             (SchemaKind::String, n, None) if !matches!(n, JNode::Str { .. } | JNode::Null)
@@ -283,7 +283,7 @@ impl PayloadDecoder<'_> {
                 for i in 0..len {
                     self.append(items, Some(element), child)
                         .map_err(|e| e.at(&format!("[{i}]")))?;
-                    element += self.tape.nodes[element].span();
+                    element += self.tape.node(element).span();
                 }
             }
             JNode::Object { len, .. } => {
@@ -291,7 +291,7 @@ impl PayloadDecoder<'_> {
                 for i in 0..len {
                     self.append(items, Some(key_at + 1), child)
                         .map_err(|e| e.at(&format!("[{i}]")))?;
-                    key_at += 1 + self.tape.nodes[key_at + 1].span();
+                    key_at += 1 + self.tape.node(key_at + 1).span();
                 }
             }
             _ => {}
@@ -327,7 +327,7 @@ impl PayloadDecoder<'_> {
                     self.append(value, Some(key_at + 1), values)
                         .map_err(|e| e.at(&name))?;
                 }
-                key_at += 1 + self.tape.nodes[key_at + 1].span();
+                key_at += 1 + self.tape.node(key_at + 1).span();
             }
         } else {
             let JNode::Array { len, .. } = node else {
@@ -338,7 +338,7 @@ impl PayloadDecoder<'_> {
             };
             let mut entry = at + 1;
             for _ in 0..len {
-                let entry_node = self.tape.nodes[entry];
+                let entry_node = self.tape.node(entry);
                 let JNode::Array { len: 2, .. } = entry_node else {
                     return Err(match entry_node {
                         JNode::Array { len, .. } => ConnectError::data(format!(
@@ -351,13 +351,13 @@ impl PayloadDecoder<'_> {
                     });
                 };
                 let key_at = entry + 1;
-                if self.tape.nodes[key_at] == JNode::Null {
+                if self.tape.node(key_at) == JNode::Null {
                     return Err(ConnectError::data(
                         "weir does not support null map keys (Arrow map keys are never null)",
                     ));
                 }
                 self.append(key, Some(key_at), keys)?;
-                let value_at = key_at + self.tape.nodes[key_at].span();
+                let value_at = key_at + self.tape.node(key_at).span();
                 self.append(value, Some(value_at), values)?;
                 entry += entry_node.span();
             }
@@ -380,11 +380,11 @@ impl PayloadDecoder<'_> {
         let mut entry = at + 1;
         let mut keys = Vec::with_capacity(len as usize);
         for _ in 0..len {
-            let Some(value) = primitive_key(key, self.tape.nodes[entry + 1]) else {
+            let Some(value) = primitive_key(key, self.tape.node(entry + 1)) else {
                 return false;
             };
             keys.push(value);
-            entry += self.tape.nodes[entry].span();
+            entry += self.tape.node(entry).span();
         }
         let keys: Option<Vec<JavaKey<'_>>> = keys.iter().map(java_key).collect();
         keys.is_some_and(|keys| java_key_order(&keys).into_iter().eq(0..len as usize))
@@ -398,7 +398,7 @@ impl PayloadDecoder<'_> {
             let mut key_at = at + 1;
             (0..len).map(move |_| {
                 let this = key_at;
-                key_at += 1 + self.tape.nodes[key_at + 1].span();
+                key_at += 1 + self.tape.node(key_at + 1).span();
                 this
             })
         };
@@ -415,7 +415,7 @@ impl PayloadDecoder<'_> {
     }
 
     fn key_text(&self, at: usize) -> &str {
-        match self.tape.nodes[at] {
+        match self.tape.node(at) {
             JNode::Str { start, len } => self.tape.str(start, len),
             _ => "",
         }
@@ -506,7 +506,7 @@ pub fn field_slots(
     let mut key_at = at + 1;
     for i in 0..len as usize {
         let value_at = key_at + 1;
-        if let JNode::Str { start, len } = tape.nodes[key_at] {
+        if let JNode::Str { start, len } = tape.node(key_at) {
             // Compared as bytes: simd-json validated the key as UTF-8 already.
             let key = tape.bytes(start, len);
             // Fields usually arrive in schema order: try the same position first.
@@ -528,7 +528,7 @@ pub fn field_slots(
                 slots[index] = Some(value_at);
             }
         }
-        key_at = value_at + tape.nodes[value_at].span();
+        key_at = value_at + tape.node(value_at).span();
     }
 }
 

@@ -51,7 +51,7 @@ impl Shape {
 
     /// Widens this shape to also describe the node at `at`.
     pub fn merge(&mut self, tape: &BatchTape, at: usize) {
-        let node = tape.nodes[at];
+        let node = tape.node(at);
         let merged = match (&mut *self, node) {
             (_, JNode::Null) | (Shape::Raw, _) => return,
             (Shape::Bool, JNode::Bool(_))
@@ -62,7 +62,7 @@ impl Shape {
                 let mut child = at + 1;
                 for _ in 0..len {
                     item.merge(tape, child);
-                    child += tape.nodes[child].span();
+                    child += tape.node(child).span();
                 }
                 return;
             }
@@ -93,7 +93,7 @@ impl Shape {
     /// [`Shape::merge`] for a node already known to fit this shape ([`fits_group`]): an
     /// object's keys are not compared again.
     fn merge_fitting(&mut self, tape: &BatchTape, at: usize) {
-        match (&mut *self, tape.nodes[at]) {
+        match (&mut *self, tape.node(at)) {
             (Shape::Object(fields), JNode::Object { len, .. }) => {
                 merge_values(fields, tape, at, len)
             }
@@ -137,7 +137,7 @@ impl Shape {
 /// The object shape of the node at `at` with unknown field types merged from it, or `None` when
 /// its keys repeat (Jackson keeps the last; the caller rewrites such records canonically first).
 fn object_shape(tape: &BatchTape, at: usize) -> Option<Shape> {
-    let JNode::Object { len, .. } = tape.nodes[at] else {
+    let JNode::Object { len, .. } = tape.node(at) else {
         return None;
     };
     if has_duplicate_keys(tape, at) {
@@ -149,13 +149,13 @@ fn object_shape(tape: &BatchTape, at: usize) -> Option<Shape> {
         let key = key_text(tape, key_at);
         let value_at = key_at + 1;
         fields.push((key.to_string(), Shape::of(tape, value_at)));
-        key_at = value_at + tape.nodes[value_at].span();
+        key_at = value_at + tape.node(value_at).span();
     }
     Some(Shape::Object(fields))
 }
 
 fn key_text(tape: &BatchTape, at: usize) -> &str {
-    match tape.nodes[at] {
+    match tape.node(at) {
         JNode::Str { start, len } => tape.str(start, len),
         _ => "",
     }
@@ -164,7 +164,7 @@ fn key_text(tape: &BatchTape, at: usize) -> &str {
 /// A key's bytes: comparing bytes skips the UTF-8 check `key_text` pays (simd-json validated).
 #[inline]
 fn key_bytes(tape: &BatchTape, at: usize) -> &[u8] {
-    match tape.nodes[at] {
+    match tape.node(at) {
         JNode::Str { start, len } => tape.bytes(start, len),
         _ => b"",
     }
@@ -172,7 +172,7 @@ fn key_bytes(tape: &BatchTape, at: usize) -> &[u8] {
 
 /// Whether the object at `at` has exactly `fields`' keys in order.
 fn same_keys(tape: &BatchTape, at: usize, fields: &[(String, Shape)]) -> bool {
-    let JNode::Object { len, .. } = tape.nodes[at] else {
+    let JNode::Object { len, .. } = tape.node(at) else {
         return false;
     };
     if len as usize != fields.len() {
@@ -184,7 +184,7 @@ fn same_keys(tape: &BatchTape, at: usize, fields: &[(String, Shape)]) -> bool {
             return false;
         }
         let value_at = key_at + 1;
-        key_at = value_at + tape.nodes[value_at].span();
+        key_at = value_at + tape.node(value_at).span();
     }
     true
 }
@@ -201,14 +201,14 @@ fn for_each_value(tape: &BatchTape, at: usize, len: u32, mut f: impl FnMut(usize
     for i in 0..len as usize {
         let value_at = key_at + 1;
         f(i, value_at);
-        key_at = value_at + tape.nodes[value_at].span();
+        key_at = value_at + tape.node(value_at).span();
     }
 }
 
 /// Whether the object at `at` repeats one of its own keys (nested objects are not looked at:
 /// inference turns a nested object with repeated keys into raw JSON text, written deduplicated).
 pub fn has_duplicate_keys(tape: &BatchTape, at: usize) -> bool {
-    let JNode::Object { len, .. } = tape.nodes[at] else {
+    let JNode::Object { len, .. } = tape.node(at) else {
         return false;
     };
     let mut seen = SeenKeys::with_capacity(len as usize);
@@ -218,7 +218,7 @@ pub fn has_duplicate_keys(tape: &BatchTape, at: usize) -> bool {
             return true;
         }
         let value_at = key_at + 1;
-        key_at = value_at + tape.nodes[value_at].span();
+        key_at = value_at + tape.node(value_at).span();
     }
     false
 }
@@ -281,7 +281,7 @@ impl<'a> SeenKeys<'a> {
 /// Cost: one walk of the nodes plus a repeated-key check per object; allocates only for an
 /// object that repeats a key or has more than 16 keys.
 pub fn write_canonical(tape: &BatchTape, at: usize, out: &mut Vec<u8>) {
-    match tape.nodes[at] {
+    match tape.node(at) {
         JNode::Str { start, len } => write_string(out, tape.str(start, len)),
         JNode::I64(v) => write_i64(out, v),
         JNode::U64(v) => write_i64(out, v as i64),
@@ -296,7 +296,7 @@ pub fn write_canonical(tape: &BatchTape, at: usize, out: &mut Vec<u8>) {
                     out.push(b',');
                 }
                 write_canonical(tape, child, out);
-                child += tape.nodes[child].span();
+                child += tape.node(child).span();
             }
             out.push(b']');
         }
@@ -324,7 +324,7 @@ pub fn write_canonical(tape: &BatchTape, at: usize, out: &mut Vec<u8>) {
                     Some(first) => entries[first].1 = value_at,
                     None => entries.push((key, value_at)),
                 }
-                key_at = value_at + tape.nodes[value_at].span();
+                key_at = value_at + tape.node(value_at).span();
             }
             out.push(b'{');
             for (i, (key, value_at)) in entries.iter().enumerate() {
@@ -368,7 +368,7 @@ pub struct ShapeGrouper {
 fn group_signature(tape: &BatchTape, root: usize) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    match tape.nodes[root] {
+    match tape.node(root) {
         JNode::Object { len, .. } => {
             0u8.hash(&mut hasher);
             len.hash(&mut hasher);
@@ -376,7 +376,7 @@ fn group_signature(tape: &BatchTape, root: usize) -> u64 {
             for _ in 0..len {
                 key_bytes(tape, key_at).hash(&mut hasher);
                 let value_at = key_at + 1;
-                key_at = value_at + tape.nodes[value_at].span();
+                key_at = value_at + tape.node(value_at).span();
             }
         }
         JNode::Bool(_) => 1u8.hash(&mut hasher),
@@ -398,7 +398,7 @@ impl ShapeGrouper {
     /// Adds row `row` with root node `root`. A record that starts a new group is first checked for
     /// repeated top-level keys (records that match a group's key list cannot have any).
     pub fn add(&mut self, tape: &BatchTape, row: u32, root: usize) -> Result<(), RepeatedKeys> {
-        if tape.nodes[root] == JNode::Null {
+        if tape.node(root) == JNode::Null {
             self.nulls.push((row, root));
             return Ok(());
         }
@@ -478,7 +478,7 @@ fn group_by_shape(tape: &BatchTape, records: &[(u32, usize)]) -> Vec<ShapeGroup>
 
 /// Whether the root at `root` belongs to a group of `shape`: objects by key list, the rest by kind.
 fn fits_group(tape: &BatchTape, root: usize, shape: &Shape) -> bool {
-    match (shape, tape.nodes[root]) {
+    match (shape, tape.node(root)) {
         (Shape::Object(fields), JNode::Object { .. }) => same_keys(tape, root, fields),
         (Shape::Bool, JNode::Bool(_))
         | (Shape::Int, JNode::I64(_) | JNode::U64(_))
@@ -498,7 +498,7 @@ pub fn append(
     builder: &mut ColumnBuilder,
     extra: &mut Vec<u8>,
 ) {
-    let node = tape.nodes[at];
+    let node = tape.node(at);
     if node == JNode::Null {
         builder.push_null();
         return;
@@ -536,7 +536,7 @@ pub fn append(
                 let mut element = at + 1;
                 for _ in 0..len {
                     append(tape, element, item, child, extra);
-                    element += tape.nodes[element].span();
+                    element += tape.node(element).span();
                 }
             }
             builder.close_nested_row();

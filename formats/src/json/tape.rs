@@ -64,11 +64,78 @@ impl JNode {
     }
 }
 
+/// A [`JNode`] as the tape stores it: a tag and one word, 9 bytes instead of the enum's 16. A
+/// batch's nodes live while its columns are built, so they set the decode's peak heap: packed,
+/// they take about 1.1× the batch's JSON bytes (a node per 8 bytes), not 2×.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, packed)]
+struct PackedNode {
+    tag: u8,
+    word: u64,
+}
+
+const STR: u8 = 0;
+const OBJECT: u8 = 1;
+const ARRAY: u8 = 2;
+const I64: u8 = 3;
+const U64: u8 = 4;
+const F64: u8 = 5;
+const BOOL: u8 = 6;
+const NULL: u8 = 7;
+
+/// Two `u32`s in one word.
+fn pair(low: u32, high: u32) -> u64 {
+    u64::from(low) | (u64::from(high) << 32)
+}
+
+impl PackedNode {
+    #[inline]
+    fn pack(node: JNode) -> PackedNode {
+        let (tag, word) = match node {
+            JNode::Str { start, len } => (STR, pair(start, len)),
+            JNode::Object { len, count } => (OBJECT, pair(len, count)),
+            JNode::Array { len, count } => (ARRAY, pair(len, count)),
+            JNode::I64(v) => (I64, v as u64),
+            JNode::U64(v) => (U64, v),
+            JNode::F64(v) => (F64, v.to_bits()),
+            JNode::Bool(v) => (BOOL, u64::from(v)),
+            JNode::Null => (NULL, 0),
+        };
+        PackedNode { tag, word }
+    }
+
+    #[inline]
+    fn unpack(self) -> JNode {
+        let word = self.word;
+        let (low, high) = (word as u32, (word >> 32) as u32);
+        match self.tag {
+            STR => JNode::Str {
+                start: low,
+                len: high,
+            },
+            OBJECT => JNode::Object {
+                len: low,
+                count: high,
+            },
+            ARRAY => JNode::Array {
+                len: low,
+                count: high,
+            },
+            I64 => JNode::I64(word as i64),
+            U64 => JNode::U64(word),
+            F64 => JNode::F64(f64::from_bits(word)),
+            BOOL => JNode::Bool(word != 0),
+            // Only `pack` writes tags.
+            _ => JNode::Null,
+        }
+    }
+}
+
 /// Parsed documents of a batch.
 #[derive(Debug, Default)]
 pub struct BatchTape {
     /// Every document's nodes, back to back.
-    pub nodes: Vec<JNode>,
+    nodes: Vec<PackedNode>,
     /// The batch buffer the string nodes point into (with simd-json's padding at the end).
     pub buffer: Vec<u8>,
 }
@@ -107,7 +174,7 @@ impl Default for TapeParser {
 
 impl TapeParser {
     /// Parses the document at `span` of `batch.buffer` (which must end in at least
-    /// `simd_json::INPUT_PADDING` bytes past every span), appending its nodes to `batch.nodes`.
+    /// `simd_json::INPUT_PADDING` bytes past every span), appending its nodes to `batch`'s.
     /// Returns the index of its root node. Like Jackson's `readTree`, only the first value is
     /// read: content after it is ignored.
     pub fn parse(&mut self, batch: &mut BatchTape, span: Span) -> Result<usize, ConnectError> {
@@ -158,7 +225,7 @@ impl TapeParser {
         }
         batch.nodes.reserve(tape.0.len());
         for node in &tape.0 {
-            batch.nodes.push(match node {
+            batch.nodes.push(PackedNode::pack(match node {
                 Node::String(s) => JNode::Str {
                     start: (s.as_ptr() as usize - base) as u32,
                     len: s.len() as u32,
@@ -182,7 +249,7 @@ impl TapeParser {
                 Node::Static(StaticNode::F64(v)) => JNode::F64(*v + 0.0),
                 Node::Static(StaticNode::Bool(v)) => JNode::Bool(*v),
                 Node::Static(StaticNode::Null) => JNode::Null,
-            });
+            }));
         }
         self.tape = Some(tape.reset());
         Ok(())
@@ -248,6 +315,30 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
 }
 
 impl BatchTape {
+    /// An empty tape with room for `nodes` nodes and `bytes` buffer bytes.
+    pub fn with_capacity(nodes: usize, bytes: usize) -> BatchTape {
+        BatchTape {
+            nodes: Vec::with_capacity(nodes),
+            buffer: Vec::with_capacity(bytes),
+        }
+    }
+
+    /// The node at `at` (decoded from its packed form: a copy, no allocation).
+    #[inline]
+    pub fn node(&self, at: usize) -> JNode {
+        self.nodes[at].unpack()
+    }
+
+    /// How many nodes the tape holds.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Appends a node.
+    pub fn push(&mut self, node: JNode) {
+        self.nodes.push(PackedNode::pack(node));
+    }
+
     /// The text of a string node.
     #[inline]
     pub fn str(&self, start: u32, len: u32) -> &str {
@@ -289,14 +380,53 @@ mod tests {
     fn strings_are_unescaped_in_place_in_the_batch_buffer() {
         let (batch, roots) = parse_all(&[r#"{"a":"x\ny"}"#, r#"["plain",1,2.5,null,true]"#]);
         let r0 = *roots[0].as_ref().unwrap();
-        let JNode::Str { start, len } = batch.nodes[r0 + 2] else {
-            panic!("{:?}", batch.nodes)
+        let JNode::Str { start, len } = batch.node(r0 + 2) else {
+            panic!("{:?}", batch.node(r0 + 2))
         };
         assert_eq!(batch.str(start, len), "x\ny");
         let r1 = *roots[1].as_ref().unwrap();
-        assert_eq!(batch.nodes[r1], JNode::Array { len: 5, count: 5 });
-        assert_eq!(batch.nodes[r1 + 2], JNode::I64(1));
-        assert_eq!(batch.nodes[r1 + 3], JNode::F64(2.5));
+        assert_eq!(batch.node(r1), JNode::Array { len: 5, count: 5 });
+        assert_eq!(batch.node(r1 + 2), JNode::I64(1));
+        assert_eq!(batch.node(r1 + 3), JNode::F64(2.5));
+    }
+
+    #[test]
+    fn a_packed_node_is_nine_bytes() {
+        assert_eq!(std::mem::size_of::<PackedNode>(), 9);
+    }
+
+    fn any_node() -> impl proptest::strategy::Strategy<Value = JNode> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (any::<u32>(), any::<u32>()).prop_map(|(start, len)| JNode::Str { start, len }),
+            (any::<u32>(), any::<u32>()).prop_map(|(len, count)| JNode::Object { len, count }),
+            (any::<u32>(), any::<u32>()).prop_map(|(len, count)| JNode::Array { len, count }),
+            any::<i64>().prop_map(JNode::I64),
+            any::<u64>().prop_map(JNode::U64),
+            any::<f64>().prop_map(JNode::F64),
+            any::<bool>().prop_map(JNode::Bool),
+            Just(JNode::Null),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nodes_come_back_as_they_were_pushed(nodes in proptest::collection::vec(any_node(), 0..50)) {
+            let mut tape = BatchTape::default();
+            for node in &nodes {
+                tape.push(*node);
+            }
+            proptest::prop_assert_eq!(tape.node_count(), nodes.len());
+            for (at, node) in nodes.iter().enumerate() {
+                // Bitwise for doubles: NaN payloads and -0.0 survive too.
+                match (tape.node(at), *node) {
+                    (JNode::F64(got), JNode::F64(want)) => {
+                        proptest::prop_assert_eq!(got.to_bits(), want.to_bits())
+                    }
+                    (got, want) => proptest::prop_assert_eq!(got, want),
+                }
+            }
+        }
     }
 
     #[test]

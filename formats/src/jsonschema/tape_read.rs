@@ -55,7 +55,7 @@ impl TapeReader<'_> {
         let Some(at) = at else {
             return append_null(schema, builder);
         };
-        let node = tape.nodes[at];
+        let node = tape.node(at);
         if node == JNode::Null {
             return append_null(schema, builder);
         }
@@ -138,7 +138,7 @@ impl TapeReader<'_> {
                         let mut element = at + 1;
                         for _ in 0..len {
                             self.append(items, Some(element), child)?;
-                            element += tape.nodes[element].span();
+                            element += tape.node(element).span();
                         }
                     }
                     JNode::Object { .. } => return Err(RowWise),
@@ -195,18 +195,18 @@ impl TapeReader<'_> {
         let mut names = Vec::with_capacity(len as usize);
         let mut next = at + 1;
         for _ in 0..len {
-            let JNode::Str { start, len } = tape.nodes[next] else {
+            let JNode::Str { start, len } = tape.node(next) else {
                 return Err(RowWise);
             };
             key_at.push(next);
             names.push(tape.str(start, len));
-            next += 1 + tape.nodes[next + 1].span();
+            next += 1 + tape.node(next + 1).span();
         }
         let ColumnBuilder::Utf8(key_views) = keys else {
             return Err(RowWise);
         };
         for i in hash_map_order(&names) {
-            let JNode::Str { start, len } = tape.nodes[key_at[i]] else {
+            let JNode::Str { start, len } = tape.node(key_at[i]) else {
                 return Err(RowWise);
             };
             key_views.push(tape.bytes(start, len), 0, start);
