@@ -59,6 +59,10 @@ pub struct Header {
 pub struct Headers {
     ends: Vec<u32>,
     entries: Vec<Entry>,
+    /// The typed headers pushed as such, which [`Entry::Typed`] entries index: out of line, so
+    /// an entry takes 32 bytes, not a whole [`Header`]'s (a record of a million text headers
+    /// then works in about 1.5× their bytes).
+    pushed_typed: Vec<Header>,
     /// The buffer text entries point into (immutable while shared, so text checked once stays
     /// UTF-8).
     text_source: Option<Buffer>,
@@ -67,10 +71,11 @@ pub struct Headers {
     typed: OnceLock<Vec<Header>>,
 }
 
-/// One stored header: typed, or name and text held as ranges of the text source.
+/// One stored header: typed (its index in `pushed_typed`), or name and text held as ranges of
+/// the text source.
 #[derive(Debug, Clone)]
 enum Entry {
-    Typed(Header),
+    Typed(u32),
     Text {
         name: Range<u32>,
         schema: Option<SchemaRef>,
@@ -168,7 +173,15 @@ impl Headers {
 
     /// Adds a typed header to the row being built (ended by [`Headers::end_row`]).
     pub fn push_header(&mut self, header: Header) {
-        self.entries_mut().push(Entry::Typed(header));
+        let entry = self.typed_entry(header);
+        self.entries.push(entry);
+    }
+
+    /// Keeps `header` among the pushed typed headers; its entry.
+    fn typed_entry(&mut self, header: Header) -> Entry {
+        self.entries_mut();
+        self.pushed_typed.push(header);
+        Entry::Typed(self.pushed_typed.len() as u32 - 1)
     }
 
     /// Adds a STRING header to the row being built whose name and value are `name` and `text`,
@@ -189,7 +202,7 @@ impl Headers {
                 schema,
                 bytes,
             },
-            None => Entry::Typed(Header {
+            None => self.typed_entry(Header {
                 name: name.into(),
                 schema,
                 value: Value::String(text.to_string()),
@@ -207,7 +220,8 @@ impl Headers {
     /// The entry list to append to; typed headers built earlier become its entries again.
     fn entries_mut(&mut self) -> &mut Vec<Entry> {
         if let Some(typed) = self.typed.take() {
-            self.entries = typed.into_iter().map(Entry::Typed).collect();
+            self.entries = (0..typed.len() as u32).map(Entry::Typed).collect();
+            self.pushed_typed = typed;
         }
         &mut self.entries
     }
@@ -269,7 +283,7 @@ impl Headers {
 
     fn view<'a>(&'a self, entry: &'a Entry) -> HeaderView<'a> {
         match entry {
-            Entry::Typed(header) => HeaderView::Typed(header),
+            Entry::Typed(at) => HeaderView::Typed(&self.pushed_typed[*at as usize]),
             Entry::Text {
                 name,
                 schema,
@@ -304,6 +318,7 @@ impl Headers {
     fn typed_mut(&mut self) -> &mut Vec<Header> {
         self.all();
         self.entries = Vec::new();
+        self.pushed_typed = Vec::new();
         self.typed.get_mut().expect("built by all()")
     }
 
@@ -433,6 +448,12 @@ mod tests {
         headers.push_text(text(5..10), None, text(10..15));
         headers.end_row();
         headers
+    }
+
+    #[test]
+    fn an_entry_takes_32_bytes_not_a_whole_header() {
+        assert!(std::mem::size_of::<Entry>() <= 32);
+        assert!(std::mem::size_of::<Header>() > 32);
     }
 
     #[test]
