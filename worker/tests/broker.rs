@@ -334,6 +334,27 @@ fn assert_every_input_written_once(broker: &Broker, inputs: &[TestRecord]) {
     assert_eq!(outputs.len(), shop_records(inputs));
 }
 
+/// Waits (up to a minute) until the last assignment each of `a` and `b` logged is not empty.
+fn wait_until_both_hold_partitions(a: &WorkerProcess, b: &WorkerProcess) {
+    let holds_partitions = |w: &WorkerProcess| {
+        w.log_text()
+            .lines()
+            .rev()
+            .find(|l| l.contains("assignment after rebalance"))
+            .is_some_and(|l| !l.contains("[]"))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !(holds_partitions(a) && holds_partitions(b)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "both workers never got partitions:\nA:\n{}\nB:\n{}",
+            a.log_text(),
+            b.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// chain1 with the worker keys for group `group`-`protocol` on `broker`.
 fn group_config(broker: &Broker, protocol: &str, group: &str) -> String {
     format!(
@@ -409,25 +430,7 @@ fn two_workers_split_partitions_and_survive_one_leaving(port: u16, protocol: &st
     let config = group_config(&broker, protocol, "pair");
     let a = WorkerProcess::start(&dir, "a", &config);
     let mut b = WorkerProcess::start(&dir, "b", &config);
-    let assigned_to_both = || {
-        [&a, &b].iter().all(|w| {
-            w.log_text()
-                .lines()
-                .rev()
-                .find(|l| l.contains("assignment after rebalance"))
-                .is_some_and(|l| !l.contains("[]"))
-        })
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !assigned_to_both() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "both workers never got partitions:\nA:\n{}\nB:\n{}",
-            a.log_text(),
-            b.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until_both_hold_partitions(&a, &b);
     let first = generated(3000, 0, PARTITIONS);
     produce(&broker.bootstrap(), &first);
     all_outputs(&broker, &first, Duration::from_secs(90));
@@ -470,6 +473,8 @@ fn a_worker_joining_mid_stream_writes_no_record_twice(port: u16, protocol: &str,
     wait_for_outputs(&broker, 1000);
     let mut b = WorkerProcess::start(&dir, "b", &config);
     all_outputs(&broker, &inputs, Duration::from_secs(120));
+    // The rebalance is over before either stops (else the first gives nothing up while running).
+    wait_until_both_hold_partitions(&a, &b);
     for worker in [&mut a, &mut b] {
         let (status, _) = worker.terminate();
         assert!(status.success(), "{}", worker.log_text());

@@ -983,23 +983,35 @@ fn cast_column(array: &dyn Array, source: Option<&Schema>, target: Target) -> Ca
     }
 }
 
+/// Each of `n` rows cast with `cast` and handed to `append` (`None`: a null); a row that fails
+/// is appended as null and listed with its error. The one loop behind every target's builder.
+fn cast_rows<'a, V>(
+    n: usize,
+    row: impl Fn(usize) -> Option<Result<Scalar<'a>, ConnectError>>,
+    cast: impl Fn(Scalar<'a>) -> Result<V, ConnectError>,
+    mut append: impl FnMut(Option<V>),
+) -> Vec<(usize, ConnectError)> {
+    let mut errors = Vec::new();
+    for i in 0..n {
+        match row(i).map(|s| s.and_then(&cast)) {
+            None => append(None),
+            Some(Ok(v)) => append(Some(v)),
+            Some(Err(e)) => {
+                append(None);
+                errors.push((i, e));
+            }
+        }
+    }
+    errors
+}
+
 fn primitive<'a, T: ArrowPrimitiveType>(
     n: usize,
     row: impl Fn(usize) -> Option<Result<Scalar<'a>, ConnectError>>,
     cast: impl Fn(Scalar<'a>) -> Result<T::Native, ConnectError>,
 ) -> Casted {
     let mut builder = PrimitiveBuilder::<T>::with_capacity(n);
-    let mut errors = Vec::new();
-    for i in 0..n {
-        match row(i).map(|s| s.and_then(&cast)) {
-            None => builder.append_null(),
-            Some(Ok(v)) => builder.append_value(v),
-            Some(Err(e)) => {
-                builder.append_null();
-                errors.push((i, e));
-            }
-        }
-    }
+    let errors = cast_rows(n, row, cast, |v| builder.append_option(v));
     Casted {
         data: Arc::new(builder.finish()),
         errors,
@@ -1011,17 +1023,7 @@ fn booleans<'a>(
     row: impl Fn(usize) -> Option<Result<Scalar<'a>, ConnectError>>,
 ) -> Casted {
     let mut builder = BooleanBuilder::with_capacity(n);
-    let mut errors = Vec::new();
-    for i in 0..n {
-        match row(i).map(|s| s.and_then(to_bool)) {
-            None => builder.append_null(),
-            Some(Ok(v)) => builder.append_value(v),
-            Some(Err(e)) => {
-                builder.append_null();
-                errors.push((i, e));
-            }
-        }
-    }
+    let errors = cast_rows(n, row, to_bool, |v| builder.append_option(v));
     Casted {
         data: Arc::new(builder.finish()),
         errors,
@@ -1033,23 +1035,16 @@ fn strings<'a>(
     row: impl Fn(usize) -> Option<Result<Scalar<'a>, ConnectError>>,
 ) -> Casted {
     let mut builder = StringViewBuilder::with_capacity(n);
-    let mut errors = Vec::new();
     let mut text = String::new();
-    for i in 0..n {
-        match row(i) {
-            None => builder.append_null(),
-            Some(Ok(Scalar::Str(s))) => builder.append_value(s),
-            Some(Ok(s)) => {
-                text.clear();
-                write_string(s, &mut text);
-                builder.append_value(&text);
-            }
-            Some(Err(e)) => {
-                builder.append_null();
-                errors.push((i, e));
-            }
+    let errors = cast_rows(n, row, Ok, |scalar| match scalar {
+        None => builder.append_null(),
+        Some(Scalar::Str(s)) => builder.append_value(s),
+        Some(s) => {
+            text.clear();
+            write_string(s, &mut text);
+            builder.append_value(&text);
         }
-    }
+    });
     Casted {
         data: Arc::new(builder.finish()),
         errors,
