@@ -334,6 +334,12 @@ impl BatchTape {
         self.nodes.len()
     }
 
+    /// Empties the nodes and the buffer, keeping their allocations.
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+        self.buffer.clear();
+    }
+
     /// Appends a node.
     pub fn push(&mut self, node: JNode) {
         self.nodes.push(PackedNode::pack(node));

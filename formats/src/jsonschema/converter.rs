@@ -25,9 +25,10 @@ use super::from_connect::{from_connect_schema, normalized};
 use super::is_union;
 use super::non_numeric::replace_non_numeric;
 use super::read::{to_connect, Input};
+use super::tape_check::Verdict;
 use super::tape_read::TapeReader;
 use super::to_connect::to_connect_schema;
-use super::validate::PayloadValidator;
+use super::validate::{PayloadValidator, TextTape};
 use super::write::{from_connect_data, write_pretty};
 use crate::arrow_mapping::{arrow_type, with_nullable_fields};
 use crate::batch::Column;
@@ -80,6 +81,9 @@ struct Reader {
     relaxed_type: arrow_schema::DataType,
     text: String,
     validator: Option<PayloadValidator>,
+    /// Whether rows are read from the batch tape: without validation, or with a validator that
+    /// checks tapes and no defaults to fill in (which needs the tree).
+    reads_tape: bool,
 }
 
 /// What writing one Connect schema for one subject needs: the id to frame with and the
@@ -200,7 +204,11 @@ impl JsonSchemaConverter {
             None
         };
         let data_type = arrow_type(&schema);
+        let reads_tape = validator.as_ref().is_none_or(|v| {
+            v.checks_tapes() && doc.nodes.iter().all(|node| node.default.is_none())
+        });
         Ok(Reader {
+            reads_tape,
             id,
             doc,
             relaxed_type: with_nullable_fields(&data_type),
@@ -435,7 +443,7 @@ impl JsonSchemaConverter {
     }
 
     /// The rows of one group appended from the batch tape into a column of the schema's own
-    /// type; a row the tape reader declines is read row-wise and appended as a value. `Err`
+    /// type; a row the tape check does not find valid or the tape reader declines is read row-wise and appended as a value. `Err`
     /// gives the group back when such a row holds a null in a required place (it needs the
     /// relaxed type): then the whole group is read row-wise. Errors of rows are pushed to
     /// `errors`; the builder is finished by the caller, once the batch buffers are whole.
@@ -455,6 +463,11 @@ impl JsonSchemaConverter {
         for (row, body) in group.rows.iter().zip(&group.bodies) {
             let len = builder.len();
             let appended = roots[*row as usize]
+                .filter(|&root| {
+                    reader.validator.as_ref().is_none_or(|v| {
+                        v.check_tape(tape_reader.decoder.tape, root) == Verdict::Valid
+                    })
+                })
                 .ok_or(super::tape_read::RowWise)
                 .and_then(|root| tape_reader.append(&reader.schema, Some(root), &mut builder));
             if appended.is_ok() {
@@ -583,11 +596,13 @@ fn parse_bodies(bodies: &[Option<&[u8]>]) -> (BatchTape, Vec<Option<usize>>) {
 }
 
 impl Converter for JsonSchemaConverter {
-    /// Reads the frames and groups the rows by reader, copies the bodies of the groups without
-    /// validation into one batch tape (one copy, one simd-json parse per row) and appends them
-    /// to Arrow from it ([`TapeReader`]); groups with validation, rows the tape reader declines
-    /// and batches too large for the tape's 32-bit offsets are read row-wise (a serde_json tree
-    /// per row).
+    /// Reads the frames and groups the rows by reader, copies the bodies of the groups that read
+    /// the tape into one batch tape (one copy, one simd-json parse per row), checks them there
+    /// when validating ([`PayloadValidator::check_tape`]) and appends them to Arrow from it
+    /// ([`TapeReader`]); groups whose schema the tape check cannot answer or that fill in
+    /// defaults, rows the check or the tape reader is unsure of and batches too large for the
+    /// tape's 32-bit offsets are read row-wise (a serde_json tree per row, validated by the
+    /// `jsonschema` crate).
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
         let Rows {
             groups,
@@ -595,7 +610,7 @@ impl Converter for JsonSchemaConverter {
             mut errors,
         } = self.group_rows(inputs, context);
         let mut bodies: Vec<Option<&[u8]>> = vec![None; inputs.len()];
-        for group in groups.iter().filter(|g| g.reader.validator.is_none()) {
+        for group in groups.iter().filter(|g| g.reader.reads_tape) {
             for (row, body) in group.rows.iter().zip(&group.bodies) {
                 if tape_document(body) {
                     bodies[*row as usize] = Some(body);
@@ -611,7 +626,7 @@ impl Converter for JsonSchemaConverter {
         let config = JsonConfig::default();
         let mut tape_parts = Vec::new();
         for group in groups {
-            if group.reader.validator.is_some() {
+            if !group.reader.reads_tape {
                 self.build_row_wise(group, context, &mut parts, &mut errors);
                 continue;
             }
@@ -661,6 +676,7 @@ impl Converter for JsonSchemaConverter {
         // A row is written here first: the writer (which may register the schema) is looked up
         // only for a row that is written, as row-wise.
         let mut json = Vec::new();
+        let mut text_tape = TextTape::default();
         for row in 0..column.data.len() {
             if let Some(slot) = &slot {
                 json.clear();
@@ -668,7 +684,14 @@ impl Converter for JsonSchemaConverter {
                     let writer = writers
                         .entry(context.topic_id(row))
                         .or_insert_with(|| self.cached_writer(schema, context.topic(row), side));
-                    if let Ok(writer) = writer {
+                    // Validated on the written text's tape where it tells; else row-wise.
+                    let written = writer.as_ref().ok().filter(|writer| {
+                        writer
+                            .validator
+                            .as_ref()
+                            .is_none_or(|v| v.check_text(&json, &mut text_tape) == Verdict::Valid)
+                    });
+                    if let Some(writer) = written {
                         let buf = out.begin_row();
                         write_schema_id(SchemaId::Id(writer.id), buf);
                         buf.extend_from_slice(&json);
@@ -686,8 +709,8 @@ impl Converter for JsonSchemaConverter {
 
 impl JsonSchemaConverter {
     /// The column bound to JsonConverter's Arrow writer ([`Slot`]), when that writes exactly
-    /// what `fromConnectData` and Jackson write for every row it does not refuse: no validation
-    /// (which needs the tree), no indented output, and a schema without what the two converters
+    /// what `fromConnectData` and Jackson write for every row it does not refuse: no indented
+    /// output, and a schema without what the two converters
     /// write differently (defaults, unions, maps other than with required string keys, which
     /// JsonSchemaData writes as `[{key, value}]`). A row the slot refuses (a required null) is
     /// written row-wise. Cost: one walk of the schema and one bind per call.
@@ -707,7 +730,7 @@ impl JsonSchemaConverter {
                     _ => true,
                 }
         }
-        if self.config.fail_invalid_schema || self.config.indent_output || !same_json(schema) {
+        if self.config.indent_output || !same_json(schema) {
             return None;
         }
         let config = JsonConfig {
@@ -1020,9 +1043,13 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
+        /// Also with validation, which the tape check answers where it can.
         #[test]
-        fn tape_decode_agrees_with_the_row_wise_reader((schema, payloads) in record()) {
-            let (converter, id) = converter_for(&schema, false);
+        fn tape_decode_agrees_with_the_row_wise_reader(
+            (schema, payloads) in record(),
+            validate in any::<bool>(),
+        ) {
+            let (converter, id) = converter_for(&schema, validate);
             let inputs: Vec<Option<Vec<u8>>> = payloads
                 .iter()
                 .map(|p| Some(frame(id, p.to_string().as_bytes())))

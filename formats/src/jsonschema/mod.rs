@@ -13,6 +13,7 @@
 //! - [`write`]: Connect value → JSON payload (`fromConnectData`), printed as Jackson prints it.
 //! - [`defaults`]: the defaults everit fills into absent properties while validating.
 //! - [`validate`]: payload validation (`json.fail.invalid.schema`) with the `jsonschema` crate.
+//! - [`tape_check`]: the same on the batch tape, for the keywords the tape answers exactly.
 //! - [`converter`]: the converter over a Schema Registry.
 
 pub mod config;
@@ -22,6 +23,7 @@ pub mod document;
 pub mod from_connect;
 pub mod non_numeric;
 pub mod read;
+pub mod tape_check;
 pub mod tape_read;
 pub mod to_connect;
 pub mod validate;

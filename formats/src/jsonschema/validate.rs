@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::Value as Json;
 
+use super::tape_check::{TapeCheck, Verdict};
+use crate::json::tape::{BatchTape, Span, TapeParser};
+
 /// Serves the registry's referenced schemas to the validator by the name the `$ref` uses (the
 /// last path segment of the URI the validator resolved it to).
 struct ReferenceRetriever {
@@ -30,9 +33,17 @@ impl Retrieve for ReferenceRetriever {
     }
 }
 
-/// A compiled validator for one schema and its references.
+/// A tape reused to check written JSON texts one at a time ([`PayloadValidator::check_text`]).
+#[derive(Debug, Default)]
+pub struct TextTape {
+    tape: BatchTape,
+    parser: TapeParser,
+}
+
+/// A compiled validator for one schema and its references, with its tape form.
 pub struct PayloadValidator {
     validator: Validator,
+    tape: TapeCheck,
 }
 
 impl std::fmt::Debug for PayloadValidator {
@@ -52,7 +63,38 @@ impl PayloadValidator {
             .with_retriever(retriever)
             .build(schema)
             .map_err(|e| e.to_string())?;
-        Ok(PayloadValidator { validator })
+        Ok(PayloadValidator {
+            validator,
+            tape: TapeCheck::compile(schema),
+        })
+    }
+
+    /// Whether [`PayloadValidator::check_tape`] can answer anything for this schema.
+    pub fn checks_tapes(&self) -> bool {
+        self.tape.checks_anything()
+    }
+
+    /// The verdict on the payload at node `at` of `tape` where the tape tells it; `Unsure`
+    /// asks for [`PayloadValidator::validate`] on the row's tree. Cost: one walk of the nodes.
+    pub fn check_tape(&self, tape: &BatchTape, at: usize) -> Verdict {
+        self.tape.check(tape, at)
+    }
+
+    /// [`PayloadValidator::check_tape`] on one JSON text, parsed into `scratch`; text simd-json
+    /// refuses is `Unsure`. Cost: one copy and one parse of the text.
+    pub fn check_text(&self, json: &[u8], scratch: &mut TextTape) -> Verdict {
+        let tape = &mut scratch.tape;
+        tape.clear();
+        tape.buffer.extend_from_slice(json);
+        tape.buffer.resize(json.len() + simd_json::INPUT_PADDING, 0);
+        let span = Span {
+            start: 0,
+            len: json.len(),
+        };
+        match scratch.parser.parse_whole(tape, span) {
+            Ok(root) => self.check_tape(tape, root),
+            Err(_) => Verdict::Unsure,
+        }
     }
 
     /// `Ok` when `payload` is valid, else the first error (its path and message). Cost: one
