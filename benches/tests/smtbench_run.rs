@@ -17,6 +17,7 @@ const RUNS: &[(&str, &str)] = &[
     ("passthrough_protobuf", "dynamic-message"),
     ("chain2_protobuf_to_avro", "reference"),
     ("passthrough_json_schema", "json-schema"),
+    ("passthrough_json_schema_validated", "json-schema"),
     ("chain2_json_schema_to_json", "reference"),
 ];
 

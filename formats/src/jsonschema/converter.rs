@@ -30,7 +30,7 @@ use super::tape_read::TapeReader;
 use super::to_connect::to_connect_schema;
 use super::validate::{PayloadValidator, TextTape};
 use super::write::{from_connect_data, write_pretty};
-use crate::arrow_mapping::{arrow_type, with_nullable_fields};
+use crate::arrow_mapping::{arrow_type, with_nullable_fields, META_RAW_JSON};
 use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
@@ -47,7 +47,11 @@ use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, S
 use crate::schema::{Schema, SchemaKind, SchemaRef};
 use crate::value::Value;
 use crate::value_array::{value_at, values_to_array_as};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, Float64Type};
+use arrow_array::Array;
 use arrow_buffer::Buffer;
+use arrow_schema::DataType;
 
 /// The class name configs use.
 pub const JSON_SCHEMA_CONVERTER_CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
@@ -92,6 +96,9 @@ struct Reader {
 struct Writer {
     id: i32,
     validator: Option<PayloadValidator>,
+    /// The validator passes every row the Arrow writer writes for the schema, when the column
+    /// has only finite floats and no raw JSON ([`PayloadValidator::admits_every_written`]).
+    admits_every_row: bool,
 }
 
 type Cached<T> = Result<Arc<T>, ConnectError>;
@@ -243,6 +250,13 @@ impl JsonSchemaConverter {
         let rest = |what: &str, e: crate::registry::RegistryError| {
             fail(format!("{what} <- {}", e.java_text()))
         };
+        let writer = |id: i32, validator: Option<PayloadValidator>| Writer {
+            id,
+            admits_every_row: validator
+                .as_ref()
+                .is_some_and(|v| v.admits_every_written(schema, self.config.data.decimal_format)),
+            validator,
+        };
         let validator_for = |json: &Json, references: &[SchemaReference]| {
             if !self.config.fail_invalid_schema {
                 return Ok(None);
@@ -260,20 +274,14 @@ impl JsonSchemaConverter {
                 .map_err(|e| rest("Error retrieving schema ID", e))?;
             let json: Json =
                 serde_json::from_str(&stored.schema).map_err(|e| fail(e.to_string()))?;
-            return Ok(Writer {
-                id,
-                validator: validator_for(&json, &stored.references)?,
-            });
+            return Ok(writer(id, validator_for(&json, &stored.references)?));
         }
         if self.config.serde.auto_register {
             let id = self
                 .registry
                 .register(&subject, &schema_string)
                 .map_err(|e| rest(&format!("Error registering JSON schema: {text}"), e))?;
-            return Ok(Writer {
-                id,
-                validator: validator_for(&derived, &[])?,
-            });
+            return Ok(writer(id, validator_for(&derived, &[])?));
         }
         if self.config.serde.use_latest_version {
             let latest = self
@@ -289,19 +297,16 @@ impl JsonSchemaConverter {
                     latest.schema.references.iter().map(|r| &r.name).collect::<Vec<_>>()
                 )));
             }
-            return Ok(Writer {
-                id: latest.id,
-                validator: validator_for(&json, &latest.schema.references)?,
-            });
+            return Ok(writer(
+                latest.id,
+                validator_for(&json, &latest.schema.references)?,
+            ));
         }
         let found = self
             .registry
             .lookup(&subject, &schema_string)
             .map_err(|e| rest(&format!("Error retrieving JSON schema: {text}"), e))?;
-        Ok(Writer {
-            id: found.id,
-            validator: validator_for(&derived, &[])?,
-        })
+        Ok(writer(found.id, validator_for(&derived, &[])?))
     }
 
     fn cached_writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Cached<Writer> {
@@ -677,6 +682,7 @@ impl Converter for JsonSchemaConverter {
         // only for a row that is written, as row-wise.
         let mut json = Vec::new();
         let mut text_tape = TextTape::default();
+        let mut written_plainly = None;
         for row in 0..column.data.len() {
             if let Some(slot) = &slot {
                 json.clear();
@@ -684,12 +690,16 @@ impl Converter for JsonSchemaConverter {
                     let writer = writers
                         .entry(context.topic_id(row))
                         .or_insert_with(|| self.cached_writer(schema, context.topic(row), side));
-                    // Validated on the written text's tape where it tells; else row-wise.
+                    // Valid for every row of the column, or on the written text's tape where
+                    // it tells; else validated row-wise.
                     let written = writer.as_ref().ok().filter(|writer| {
-                        writer
-                            .validator
-                            .as_ref()
-                            .is_none_or(|v| v.check_text(&json, &mut text_tape) == Verdict::Valid)
+                        writer.validator.as_ref().is_none_or(|v| {
+                            (writer.admits_every_row
+                                && *written_plainly.get_or_insert_with(|| {
+                                    only_finite_floats_and_no_raw_json(column.data.as_ref())
+                                }))
+                                || v.check_text(&json, &mut text_tape) == Verdict::Valid
+                        })
                     });
                     if let Some(writer) = written {
                         let buf = out.begin_row();
@@ -795,6 +805,44 @@ impl JsonSchemaConverter {
             node.write(buf);
         }
         out.end_row();
+    }
+}
+
+/// Whether the Arrow writer writes every value of `array` as its Connect schema's JSON type:
+/// no non-finite float (written as a string) and no raw JSON text. Cost: one pass over the
+/// column's float values.
+fn only_finite_floats_and_no_raw_json(array: &dyn Array) -> bool {
+    match array.data_type() {
+        DataType::Float32 => array
+            .as_primitive::<Float32Type>()
+            .values()
+            .iter()
+            .all(|v| v.is_finite()),
+        DataType::Float64 => array
+            .as_primitive::<Float64Type>()
+            .values()
+            .iter()
+            .all(|v| v.is_finite()),
+        DataType::Struct(fields) => {
+            fields
+                .iter()
+                .all(|f| !f.metadata().contains_key(META_RAW_JSON))
+                && array
+                    .as_struct()
+                    .columns()
+                    .iter()
+                    .all(|c| only_finite_floats_and_no_raw_json(c))
+        }
+        DataType::List(item) => {
+            !item.metadata().contains_key(META_RAW_JSON)
+                && only_finite_floats_and_no_raw_json(array.as_list::<i32>().values())
+        }
+        DataType::Map(..) => {
+            let map = array.as_map();
+            only_finite_floats_and_no_raw_json(map.keys())
+                && only_finite_floats_and_no_raw_json(map.values())
+        }
+        _ => true,
     }
 }
 
@@ -1130,6 +1178,31 @@ mod tests {
                 .collect();
             assert_agree(&converter, &inputs).expect("tape and row-wise agree");
         }
+    }
+
+    /// The writer's schema admits every finite float it writes, but an infinite one is written
+    /// as a string: that row is validated (and refused) row by row, as Confluent refuses it.
+    #[test]
+    fn a_non_finite_float_is_validated_when_written() {
+        let schema =
+            Schema::structure([("f".to_string(), Schema::new(SchemaKind::Float32).into_ref())]);
+        let (converter, id) = converter_for(&schema, true);
+        let inputs: Vec<Option<Vec<u8>>> = [r#"{"f":1.5}"#, r#"{"f":3.4e39}"#]
+            .iter()
+            .map(|b| Some(frame(id, b.as_bytes())))
+            .collect();
+        let decoded = assert_agree(&converter, &inputs).expect("tape and row-wise agree");
+        let column = &decoded.parts[0].column;
+        assert_eq!(column.data.len(), 2, "both rows read (3.4e39 is a number)");
+        assert_encodes_agree(&converter, column).expect("fast and row-wise agree");
+        let mut encoded = Encoded::default();
+        converter.encode(
+            column,
+            &ConverterContext::single_topic(Side::Value, "t"),
+            &mut encoded,
+        );
+        let errors: Vec<usize> = encoded.errors().iter().map(|(row, _)| *row).collect();
+        assert_eq!(errors, [1], "the infinite float fails validation");
     }
 
     #[test]

@@ -16,11 +16,14 @@
 //! looks at, one hash lookup per object key read out of the schema's order, no allocation for
 //! objects of up to 64 required properties.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
 
+use super::is_union;
+use crate::json::reference::DecimalFormat;
 use crate::json::tape::{BatchTape, JNode};
+use crate::schema::{Field, LogicalType, Schema, SchemaKind, DECIMAL_LOGICAL_NAME};
 
 /// What a check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +139,11 @@ enum Rule {
     Never,
     /// A keyword the tape cannot answer.
     Opaque,
+    /// `type` alone.
+    Type(Types),
+    /// `oneOf`/`anyOf` of `{"type":"null"}` and a schema that refuses null, in either order
+    /// (how JsonSchemaData writes an optional field): null, or that schema.
+    OrNull(usize),
     Checks(Box<Checks>),
 }
 
@@ -216,7 +224,7 @@ impl TapeCheck {
             Json::Bool(true) => Rule::Always,
             Json::Bool(false) => Rule::Never,
             Json::Object(map) => match self.checks(map) {
-                Some(checks) => Rule::Checks(Box::new(checks)),
+                Some(checks) => self.simplified(checks),
                 None => Rule::Opaque,
             },
             _ => Rule::Opaque,
@@ -267,6 +275,46 @@ impl TapeCheck {
             checks.object = Some(self.object_rules(map)?);
         }
         Some(checks)
+    }
+
+    /// `checks` as one of the shorter rules where it is one (they are most of a schema
+    /// JsonSchemaData writes, and cost one match each).
+    fn simplified(&self, checks: Checks) -> Rule {
+        let only = |types: Types, members: usize| {
+            checks.types == types
+                && checks.object.is_none()
+                && checks.items.is_none()
+                && checks.all_of.is_empty()
+                && checks.any_of.len() + checks.one_of.len() == members
+                && checks.one_of_values.is_none()
+                && checks.length == (None, None)
+                && checks.item_count == (None, None)
+                && checks.range == (None, None)
+        };
+        if only(checks.types, 0) {
+            return Rule::Type(checks.types);
+        }
+        let members = if checks.one_of.is_empty() {
+            &checks.any_of
+        } else {
+            &checks.one_of
+        };
+        if only(Types::ANY, 2) && members.len() == 2 {
+            let refuses_null = |rule: usize| match &self.rules[rule] {
+                Rule::Never => true,
+                Rule::Type(types) => types.0 & Types::NULL == 0,
+                Rule::Checks(checks) => checks.types.0 & Types::NULL == 0,
+                _ => false,
+            };
+            let is_null = |rule: usize| matches!(self.rules[rule], Rule::Type(Types(Types::NULL)));
+            match (members[0], members[1]) {
+                (null, other) | (other, null) if is_null(null) && refuses_null(other) => {
+                    return Rule::OrNull(other)
+                }
+                _ => {}
+            }
+        }
+        Rule::Checks(Box::new(checks))
     }
 
     fn add_all(&mut self, list: &Json) -> Option<Vec<usize>> {
@@ -320,6 +368,11 @@ impl TapeCheck {
             Rule::Always => Verdict::Valid,
             Rule::Never => Verdict::Invalid,
             Rule::Opaque => Verdict::Unsure,
+            Rule::Type(types) => types.admit(tape.node(at)),
+            Rule::OrNull(other) => match tape.node(at) {
+                JNode::Null => Verdict::Valid,
+                _ => self.check_rule(*other, tape, at),
+            },
             Rule::Checks(checks) => self.check_all(checks, tape, at),
         }
     }
@@ -474,6 +527,153 @@ impl TapeCheck {
     }
 }
 
+/// What JsonConverter's Arrow writer ([`crate::json::encode::Slot`]) writes for a non-null value:
+/// the tape node it parses back to.
+#[derive(Debug, Clone, Copy)]
+enum Written {
+    Bool,
+    /// An integer literal.
+    Integer,
+    /// A finite float or a decimal: a number, with a fraction or not.
+    Number,
+    String,
+    Object,
+    Array,
+}
+
+impl Written {
+    /// What a value of `schema` is written as; `None` where the writer does not write it
+    /// (unions, maps of pairs) or it cannot tell. Floats are taken as finite (the caller checks).
+    fn of(schema: &Schema, decimal_format: DecimalFormat) -> Option<Written> {
+        Some(match schema.logical_type() {
+            Some(LogicalType::Decimal { .. }) => match decimal_format {
+                DecimalFormat::Numeric => Written::Number,
+                DecimalFormat::Base64 => Written::String,
+            },
+            Some(LogicalType::Date | LogicalType::Time | LogicalType::Timestamp) => {
+                Written::Integer
+            }
+            None if schema.name.as_deref() == Some(DECIMAL_LOGICAL_NAME) => return None,
+            None => match &schema.kind {
+                SchemaKind::Boolean => Written::Bool,
+                SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64 => {
+                    Written::Integer
+                }
+                SchemaKind::Float32 | SchemaKind::Float64 => Written::Number,
+                SchemaKind::String | SchemaKind::Bytes => Written::String,
+                SchemaKind::Array(_) => Written::Array,
+                SchemaKind::Map(key, _) if key.kind == SchemaKind::String && !key.optional => {
+                    Written::Object
+                }
+                SchemaKind::Struct(_) if !is_union(schema) => Written::Object,
+                _ => return None,
+            },
+        })
+    }
+}
+
+impl Types {
+    /// Whether every value written as `written` (and null, when `nullable`) has one of the
+    /// types, as [`Types::admit`] sees it.
+    fn admit_all(self, written: Written, nullable: bool) -> bool {
+        let bits = match written {
+            Written::Bool => Types::BOOLEAN,
+            Written::Integer => Types::NUMBER | Types::INTEGER,
+            Written::Number => Types::NUMBER,
+            Written::String => Types::STRING,
+            Written::Object => Types::OBJECT,
+            Written::Array => Types::ARRAY,
+        };
+        self.0 & bits != 0 && (!nullable || self.0 & Types::NULL != 0)
+    }
+}
+
+impl TapeCheck {
+    /// Whether every text JsonConverter's Arrow writer writes for a value of `schema` is
+    /// [`Verdict::Valid`], provided its floats are finite (it quotes the others) and it holds no
+    /// raw JSON: then the rows need no check one by one. `false` where it cannot tell (any
+    /// keyword on values, `oneOf` other than null-or-one-schema, unions). Cost: one walk of the
+    /// schema; run once per writer.
+    pub fn admits_every_written(&self, schema: &Schema, decimal_format: DecimalFormat) -> bool {
+        self.proves(0, schema, schema.optional, decimal_format)
+    }
+
+    fn proves(&self, rule: usize, schema: &Schema, nullable: bool, format: DecimalFormat) -> bool {
+        let Some(written) = Written::of(schema, format) else {
+            return false;
+        };
+        let checks = match &self.rules[rule] {
+            Rule::Always => return true,
+            Rule::Never | Rule::Opaque => return false,
+            Rule::Type(types) => return types.admit_all(written, nullable),
+            Rule::OrNull(other) => return self.proves(*other, schema, false, format),
+            Rule::Checks(checks) => checks,
+        };
+        let proves_all = |rules: &[usize]| {
+            rules
+                .iter()
+                .all(|&r| self.proves(r, schema, nullable, format))
+        };
+        checks.types.admit_all(written, nullable)
+            && checks.one_of_values.is_none()
+            && checks.one_of.is_empty()
+            && checks.length == (None, None)
+            && checks.item_count == (None, None)
+            && checks.range == (None, None)
+            && proves_all(&checks.all_of)
+            && (checks.any_of.is_empty()
+                || checks
+                    .any_of
+                    .iter()
+                    .any(|&r| self.proves(r, schema, nullable, format)))
+            && match (&schema.kind, &checks.object) {
+                (SchemaKind::Array(items), _) => checks
+                    .items
+                    .is_none_or(|r| self.proves(r, items, items.optional, format)),
+                (SchemaKind::Struct(fields), Some(rules)) => {
+                    self.proves_struct(rules, fields, format)
+                }
+                (SchemaKind::Map(_, value), Some(rules)) => self.proves_map(rules, value, format),
+                _ => true,
+            }
+    }
+
+    /// The object keywords over a struct, whose writer writes every field.
+    fn proves_struct(&self, rules: &ObjectRules, fields: &[Field], format: DecimalFormat) -> bool {
+        let names: HashSet<&[u8]> = fields.iter().map(|f| f.name.as_bytes()).collect();
+        let required_written = rules
+            .names
+            .iter()
+            .zip(&rules.properties)
+            .all(|(name, p)| p.required.is_none() || names.contains(&**name));
+        required_written
+            && fields.iter().all(|field| {
+                let property = rules.by_name.get(field.name.as_bytes());
+                let rule = match (
+                    property.and_then(|&p| rules.properties[p].schema),
+                    &rules.additional,
+                ) {
+                    (Some(rule), _) | (None, &Additional::Schema(rule)) => rule,
+                    (None, Additional::Any) => return true,
+                    (None, Additional::Never) => return false,
+                };
+                self.proves(rule, &field.schema, field.schema.optional, format)
+            })
+    }
+
+    /// The object keywords over a map with string keys: any key may be any property's.
+    fn proves_map(&self, rules: &ObjectRules, value: &Schema, format: DecimalFormat) -> bool {
+        let proves = |rule: usize| self.proves(rule, value, value.optional, format);
+        rules.required == 0
+            && rules.properties.iter().all(|p| p.schema.is_none_or(proves))
+            && match rules.additional {
+                Additional::Any => true,
+                Additional::Never => false,
+                Additional::Schema(rule) => proves(rule),
+            }
+    }
+}
+
 /// `type`: one name or a list of names.
 fn types(value: &Json) -> Option<Types> {
     match value {
@@ -525,6 +725,9 @@ mod tests {
     use crate::json::converter::copy_inputs;
     use crate::json::reference::read_tree;
     use crate::json::tape::TapeParser;
+    use crate::jsonschema::from_connect::from_connect_schema;
+    use crate::jsonschema::JsonSchemaDataConfig;
+    use crate::schema::SchemaRef;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -583,6 +786,83 @@ mod tests {
         assert_eq!(verdict(json!({"enum":[1.0]}), "1"), Verdict::Unsure);
         let once = json!({"properties":{"a":{"type":"string"}}});
         assert_eq!(verdict(once, r#"{"a":1,"a":"x"}"#), Verdict::Unsure);
+    }
+
+    #[test]
+    fn optional_fields_take_null_or_their_type() {
+        let optional = json!({"oneOf":[{"type":"null"},{"type":"string","maxLength":2}]});
+        assert_eq!(verdict(optional.clone(), "null"), Verdict::Valid);
+        assert_eq!(verdict(optional.clone(), r#""ab""#), Verdict::Valid);
+        assert_eq!(verdict(optional.clone(), r#""abc""#), Verdict::Invalid);
+        assert_eq!(verdict(optional, "1"), Verdict::Invalid);
+        let reversed = json!({"anyOf":[{"type":"integer"},{"type":"null"}]});
+        assert_eq!(verdict(reversed.clone(), "null"), Verdict::Valid);
+        assert_eq!(verdict(reversed, "[]"), Verdict::Invalid);
+        // Both members take null: oneOf refuses it.
+        let both = json!({"oneOf":[{"type":"null"},{"type":["null","string"]}]});
+        assert_eq!(verdict(both, "null"), Verdict::Invalid);
+        assert_eq!(
+            verdict(json!({"oneOf":[{"type":"null"},{}]}), "null"),
+            Verdict::Invalid
+        );
+    }
+
+    fn optional(kind: SchemaKind) -> SchemaRef {
+        Schema::new(kind).optional().into_ref()
+    }
+
+    #[test]
+    fn a_schema_derived_from_connect_admits_every_written_value() {
+        let string = || Schema::new(SchemaKind::String).into_ref();
+        let inner = Schema::structure([("lat".to_string(), optional(SchemaKind::Float64))]);
+        let schema = Schema::structure([
+            ("id".to_string(), Schema::new(SchemaKind::Int64).into_ref()),
+            ("name".to_string(), optional(SchemaKind::String)),
+            (
+                "tags".to_string(),
+                Schema::new(SchemaKind::Array(string())).into_ref(),
+            ),
+            ("geo".to_string(), inner.optional().into_ref()),
+            (
+                "counts".to_string(),
+                optional(SchemaKind::Map(string(), optional(SchemaKind::Int32))),
+            ),
+            ("price".to_string(), Schema::decimal(2).into_ref()),
+        ]);
+        let derived =
+            from_connect_schema(&schema, &JsonSchemaDataConfig::default()).expect("a JSON Schema");
+        let admits = |json: Json| {
+            TapeCheck::compile(&json).admits_every_written(&schema, DecimalFormat::Numeric)
+        };
+        assert!(admits(derived.clone()));
+        // Decimals written as base64 strings do not pass `"type": "number"`.
+        let check = TapeCheck::compile(&derived);
+        assert!(!check.admits_every_written(&schema, DecimalFormat::Base64));
+        // A keyword on values, a required property the struct lacks, a field beside
+        // `additionalProperties: false`, a wrong type, an opaque keyword: cannot tell.
+        let with = |pointer: &str, key: &str, value: Json| {
+            let mut json = derived.clone();
+            json.pointer_mut(pointer).expect("in the schema")[key] = value;
+            admits(json)
+        };
+        assert!(!with("/properties/tags/items", "maxLength", json!(3)));
+        assert!(!with("", "required", json!(["id", "missing"])));
+        assert!(!with(
+            "/properties/counts/oneOf/1",
+            "additionalProperties",
+            json!(false)
+        ));
+        assert!(!with("/properties/id", "type", json!("string")));
+        assert!(!with("/properties/name", "format", json!("email")));
+        assert!(with("", "additionalProperties", json!(true)));
+        let mut closed = derived.clone();
+        closed["additionalProperties"] = json!(false);
+        assert!(admits(closed.clone()));
+        closed["properties"]
+            .as_object_mut()
+            .expect("properties")
+            .remove("price");
+        assert!(!admits(closed));
     }
 
     #[test]

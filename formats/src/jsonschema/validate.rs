@@ -9,7 +9,9 @@ use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::Value as Json;
 
 use super::tape_check::{TapeCheck, Verdict};
+use crate::json::reference::DecimalFormat;
 use crate::json::tape::{BatchTape, Span, TapeParser};
+use crate::schema::Schema;
 
 /// Serves the registry's referenced schemas to the validator by the name the `$ref` uses (the
 /// last path segment of the URI the validator resolved it to).
@@ -78,6 +80,13 @@ impl PayloadValidator {
     /// asks for [`PayloadValidator::validate`] on the row's tree. Cost: one walk of the nodes.
     pub fn check_tape(&self, tape: &BatchTape, at: usize) -> Verdict {
         self.tape.check(tape, at)
+    }
+
+    /// Whether every text JsonConverter's Arrow writer writes for a value of `schema` is valid,
+    /// provided its floats are finite and it holds no raw JSON
+    /// ([`TapeCheck::admits_every_written`]). Cost: one walk of the schema.
+    pub fn admits_every_written(&self, schema: &Schema, decimal_format: DecimalFormat) -> bool {
+        self.tape.admits_every_written(schema, decimal_format)
     }
 
     /// [`PayloadValidator::check_tape`] on one JSON text, parsed into `scratch`; text simd-json
