@@ -895,9 +895,15 @@ fn packable(op: &ValueOp) -> bool {
 }
 
 impl MessagePlan {
-    /// The index of the field numbered `n`.
+    /// The index of the field numbered `n`: straight at `n - 1` when numbers run 1, 2, 3… (most
+    /// messages), else by binary search.
     #[inline]
     fn field(&self, n: u32) -> Option<usize> {
+        if let Some(&(number, i)) = self.by_number.get((n as usize).wrapping_sub(1)) {
+            if number == n {
+                return Some(i);
+            }
+        }
         let at = self
             .by_number
             .binary_search_by_key(&n, |(num, _)| *num)
