@@ -58,16 +58,6 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "cast types";
 
-/// `Cast$Key`.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(Cast::new(config, Side::Key)?))
-}
-
-/// `Cast$Value`.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(Cast::new(config, Side::Value)?))
-}
-
 /// A type Cast can produce (`SUPPORTED_CAST_OUTPUT_TYPES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {

@@ -38,16 +38,6 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field extraction";
 
-/// `ExtractField$Key`.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(ExtractField::new(config, Side::Key)?))
-}
-
-/// `ExtractField$Value`.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(ExtractField::new(config, Side::Value)?))
-}
-
 /// What a schema'd input resolves the path to: the child index and field at every step, or
 /// Kafka's error (an unknown field, a step into a non-struct).
 type Resolution = Result<Vec<(usize, Field)>, ConnectError>;

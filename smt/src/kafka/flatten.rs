@@ -40,19 +40,9 @@ use crate::kernel::schema_cache::SchemaCache;
 use crate::kernel::segment_output::side_column;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
-use crate::{ConfigProblem, Side, TransformConfig};
+use crate::{Side, TransformConfig};
 
 const PURPOSE: &str = "flattening";
-
-/// `Flatten$Key`.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(Flatten::new(config, Side::Key)))
-}
-
-/// `Flatten$Value`.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(Flatten::new(config, Side::Value)))
-}
 
 /// One leaf of a flattened schema: the child indices from the top struct down to it, and its
 /// original field (whose default `Struct.get` applies).

@@ -82,16 +82,6 @@ struct Applied {
     errors: Vec<(u32, ConnectError)>,
 }
 
-/// Builds `HeaderFrom$Key`.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(HeaderFrom::from_config(config, Side::Key)?))
-}
-
-/// Builds `HeaderFrom$Value`.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(HeaderFrom::from_config(config, Side::Value)?))
-}
-
 fn non_empty_list(config: &TransformConfig, key: &str) -> Result<Vec<String>, ConfigProblem> {
     let list = config
         .list(key)

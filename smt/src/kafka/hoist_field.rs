@@ -26,16 +26,6 @@ use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::{ConfigProblem, Side, TransformConfig};
 
-/// `HoistField$Key`.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(HoistField::new(config, Side::Key)?))
-}
-
-/// `HoistField$Value`.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(HoistField::new(config, Side::Value)?))
-}
-
 /// HoistField, configured.
 #[derive(Debug)]
 pub struct HoistField {

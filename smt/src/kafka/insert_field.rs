@@ -33,16 +33,6 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field insertion";
 
-/// `InsertField$Key`. Cost: parses and validates the config, once per pipeline.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(InsertField::new(config, Side::Key)?))
-}
-
-/// `InsertField$Value`. Cost: parses and validates the config, once per pipeline.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(InsertField::new(config, Side::Value)?))
-}
-
 /// A field to insert: its name and whether it is optional (`InsertionSpec`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Spec {

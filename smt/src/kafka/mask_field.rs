@@ -39,16 +39,6 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "mask fields";
 
-/// `MaskField$Key`. Cost: parses and validates the config, once per pipeline.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(MaskField::new(config, Side::Key)?))
-}
-
-/// `MaskField$Value`. Cost: parses and validates the config, once per pipeline.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(MaskField::new(config, Side::Value)?))
-}
-
 /// The Java class of a field value, which decides its mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum JavaClass {

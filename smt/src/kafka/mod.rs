@@ -20,70 +20,39 @@ pub mod timestamp_converter;
 pub mod timestamp_router;
 pub mod value_to_key;
 
-use crate::{PredicateFactory, TransformFactory};
+use std::sync::Arc;
+
+use crate::transform::Transform;
+use crate::{ConfigProblem, PredicateFactory, Side, TransformConfig, TransformFactory};
+
+/// The `$Key` and `$Value` classes of a transform Kafka ships for either side of the record:
+/// `class` without the suffix, and `new(config, side)`, which builds the transform for one side
+/// (a `Result` with a [`ConfigProblem`]).
+macro_rules! either_side {
+    ($class:literal, $new:expr) => {
+        [
+            (
+                concat!($class, "$Key"),
+                (|config: &TransformConfig| -> Result<Arc<dyn Transform>, ConfigProblem> {
+                    Ok(Arc::new(($new)(config, Side::Key)?))
+                }) as TransformFactory,
+            ),
+            (
+                concat!($class, "$Value"),
+                (|config: &TransformConfig| -> Result<Arc<dyn Transform>, ConfigProblem> {
+                    Ok(Arc::new(($new)(config, Side::Value)?))
+                }) as TransformFactory,
+            ),
+        ]
+    };
+}
 
 /// Kafka's built-in transforms by class name.
 pub fn transforms() -> Vec<(&'static str, TransformFactory)> {
-    vec![
-        (
-            "org.apache.kafka.connect.transforms.TimestampConverter$Key",
-            timestamp_converter::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.TimestampConverter$Value",
-            timestamp_converter::build_value,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.Cast$Key",
-            cast::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.Cast$Value",
-            cast::build_value,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.Flatten$Key",
-            flatten::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.Flatten$Value",
-            flatten::build_value,
-        ),
+    let mut all: Vec<(&'static str, TransformFactory)> = vec![
         (
             "org.apache.kafka.connect.transforms.TimestampRouter",
             timestamp_router::build,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.HeaderFrom$Key",
-            header_from::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.HeaderFrom$Value",
-            header_from::build_value,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
-            set_schema_metadata::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
-            set_schema_metadata::build_value,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.HoistField$Key",
-            hoist_field::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.HoistField$Value",
-            hoist_field::build_value,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.ExtractField$Key",
-            extract_field::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.ExtractField$Value",
-            extract_field::build_value,
         ),
         (
             "org.apache.kafka.connect.transforms.InsertHeader",
@@ -99,34 +68,51 @@ pub fn transforms() -> Vec<(&'static str, TransformFactory)> {
             regex_router::build,
         ),
         (
-            "org.apache.kafka.connect.transforms.InsertField$Key",
-            insert_field::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.InsertField$Value",
-            insert_field::build_value,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.ReplaceField$Key",
-            replace_field::build_key,
-        ),
-        (
-            "org.apache.kafka.connect.transforms.ReplaceField$Value",
-            replace_field::build_value,
-        ),
-        (
             "org.apache.kafka.connect.transforms.ValueToKey",
             value_to_key::build,
         ),
-        (
-            "org.apache.kafka.connect.transforms.MaskField$Key",
-            mask_field::build_key,
+    ];
+    let either_side = [
+        either_side!(
+            "org.apache.kafka.connect.transforms.TimestampConverter",
+            timestamp_converter::TimestampConverter::new
         ),
-        (
-            "org.apache.kafka.connect.transforms.MaskField$Value",
-            mask_field::build_value,
+        either_side!("org.apache.kafka.connect.transforms.Cast", cast::Cast::new),
+        either_side!(
+            "org.apache.kafka.connect.transforms.Flatten",
+            |config, side| Ok::<_, ConfigProblem>(flatten::Flatten::new(config, side))
         ),
-    ]
+        either_side!(
+            "org.apache.kafka.connect.transforms.HeaderFrom",
+            header_from::HeaderFrom::from_config
+        ),
+        either_side!(
+            "org.apache.kafka.connect.transforms.SetSchemaMetadata",
+            set_schema_metadata::SetSchemaMetadata::new
+        ),
+        either_side!(
+            "org.apache.kafka.connect.transforms.HoistField",
+            hoist_field::HoistField::new
+        ),
+        either_side!(
+            "org.apache.kafka.connect.transforms.ExtractField",
+            extract_field::ExtractField::new
+        ),
+        either_side!(
+            "org.apache.kafka.connect.transforms.InsertField",
+            insert_field::InsertField::new
+        ),
+        either_side!(
+            "org.apache.kafka.connect.transforms.ReplaceField",
+            replace_field::ReplaceField::new
+        ),
+        either_side!(
+            "org.apache.kafka.connect.transforms.MaskField",
+            mask_field::MaskField::new
+        ),
+    ];
+    all.extend(either_side.into_iter().flatten());
+    all
 }
 
 /// Kafka's built-in predicates by class name.

@@ -40,16 +40,6 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "field replacement";
 
-/// `ReplaceField$Key`. Cost: parses and validates the config, once per pipeline.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(ReplaceField::new(config, Side::Key)?))
-}
-
-/// `ReplaceField$Value`. Cost: parses and validates the config, once per pipeline.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(ReplaceField::new(config, Side::Value)?))
-}
-
 /// ReplaceField's typed config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ReplaceConfig {

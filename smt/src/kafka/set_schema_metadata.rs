@@ -30,16 +30,6 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "updating schema metadata";
 
-/// `SetSchemaMetadata$Key`.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(SetSchemaMetadata::new(config, Side::Key)?))
-}
-
-/// `SetSchemaMetadata$Value`.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(SetSchemaMetadata::new(config, Side::Value)?))
-}
-
 /// The renamed schema for one input schema, and whether its Arrow type stays the same (a
 /// renaming can make or unmake a logical type, after which the data no longer fits).
 #[derive(Debug)]

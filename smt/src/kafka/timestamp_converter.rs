@@ -51,16 +51,6 @@ use crate::{ConfigProblem, Side, TransformConfig};
 
 const PURPOSE: &str = "converting timestamp formats";
 
-/// `TimestampConverter$Key`.
-pub fn build_key(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(TimestampConverter::new(config, Side::Key)?))
-}
-
-/// `TimestampConverter$Value`.
-pub fn build_value(config: &TransformConfig) -> Result<Arc<dyn Transform>, ConfigProblem> {
-    Ok(Arc::new(TimestampConverter::new(config, Side::Value)?))
-}
-
 /// A timestamp representation (`TYPE_STRING` … `TYPE_TIMESTAMP`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
