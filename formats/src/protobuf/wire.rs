@@ -89,7 +89,20 @@ impl<'a> WireReader<'a> {
     }
 
     /// A varint (up to 10 bytes; bits past 64 are dropped as protobuf-java drops them).
+    #[inline]
     pub fn varint(&mut self) -> Result<u64, WireError> {
+        // One byte first: tags and small numbers, most varints, without the loop.
+        if let Some(&b) = self.bytes.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.varint_long()
+    }
+
+    /// [`WireReader::varint`] of two bytes or more (or truncated).
+    fn varint_long(&mut self) -> Result<u64, WireError> {
         let mut value: u64 = 0;
         for i in 0..10 {
             let Some(&b) = self.bytes.get(self.pos) else {
@@ -140,6 +153,7 @@ impl<'a> WireReader<'a> {
     }
 
     /// The next tag as (field number, wire type); field 0 is an error.
+    #[inline]
     pub fn tag(&mut self) -> Result<(u32, u8), WireError> {
         // protobuf-java reads tags as 32-bit ints.
         let tag = self.varint()? as u32;
