@@ -1192,7 +1192,14 @@ fn read_entry(
         let (n, wt) = r.tag()?;
         match (n, key, value) {
             (1, ValueOp::Scalar(s), _) if wt == wire_type(s) => k = read_raw(s, &mut r)?,
-            (2, _, ValueOp::Scalar(s)) if wt == wire_type(s) => v = read_raw(s, &mut r)?,
+            (2, _, ValueOp::Scalar(s)) if wt == wire_type(s) => {
+                // A closed enum's unknown number leaves the value as it was (protobuf-java
+                // keeps it among the entry's unknown fields).
+                let raw = read_raw(s, &mut r)?;
+                if !unknown_to_closed_enum(s, &raw) {
+                    v = raw;
+                }
+            }
             (2, _, _) if wt == wire::LEN && !matches!(value, ValueOp::Scalar(_)) => {
                 let (_, start, end) = span(&mut r)?;
                 add_part(&mut v, parts, (start, end));

@@ -348,26 +348,39 @@ mod tests {
     fn a_closed_enum_sets_an_unknown_number_aside() {
         // proto2 enums are closed: protobuf-java keeps a number without a symbol as an unknown
         // field, so the record reads as if that value were not there (a singular field keeps
-        // its earlier value; list elements, packed or not, are dropped).
+        // its earlier value; list elements, packed or not, are dropped; a map entry keeps its
+        // key and reads its value as unset: the first declared symbol — checked with
+        // protobuf-java 3.25.5's DynamicMessage, which Confluent's deserializer builds).
         let file = SchemaFile::parse(
             "syntax = \"proto2\";\npackage p;\nenum E { B = 2; A = 1; }\n\
              message M {\n  optional E e = 1;\n  repeated E es = 2;\n  \
-             repeated E ps = 3 [packed = true];\n}\n",
+             repeated E ps = 3 [packed = true];\n  map<string, E> m = 4;\n}\n",
         )
         .expect("proto2 parses");
         let message = file.message(&[0]).expect("M");
         let data = ProtobufData::default();
         let schema = data.to_connect_schema(&message, Some(1)).expect("schema");
         let decoder = Decoder::compile(&data, &message, schema.clone()).expect("decoder");
-        // e = 1, e = 7 (unknown), es = [7, 2], ps = [1, 7, 2]
-        let with_unknown = [8, 1, 8, 7, 16, 7, 16, 2, 26, 3, 1, 7, 2];
-        let without = [8, 1, 16, 2, 26, 2, 1, 2];
+        // e = 1, e = 7 (unknown), es = [7, 2], ps = [1, 7, 2], m = {k: 7 (unknown), j: A}
+        let with_unknown = [
+            8, 1, 8, 7, 16, 7, 16, 2, 26, 3, 1, 7, 2, 34, 5, 10, 1, b'k', 16, 7, 34, 5, 10, 1,
+            b'j', 16, 1,
+        ];
+        let without = [
+            8, 1, 16, 2, 26, 2, 1, 2, 34, 3, 10, 1, b'k', 34, 5, 10, 1, b'j', 16, 1,
+        ];
         let got = columnar(&decoder, &schema, &[&with_unknown, &without]);
         assert_eq!(got[0], got[1]);
         let Ok(Value::Struct(row)) = &got[0] else {
             panic!("decodes: {got:?}")
         };
         assert_eq!(row.values[0], Value::String("A".into()));
+        let Value::Map(entries) = &row.values[3] else {
+            panic!("m is a map: {row:?}")
+        };
+        let k = Value::String("k".into());
+        let value_of_k = entries.iter().find(|(key, _)| *key == k).map(|(_, v)| v);
+        assert_eq!(value_of_k, Some(&Value::String("B".into())));
     }
 
     #[test]
