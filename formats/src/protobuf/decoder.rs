@@ -14,6 +14,10 @@
 //! scratch buffer. A record that fails half-way is rolled back ([`ColumnBuilder::truncate`]).
 //! Nesting is bounded by the schema (recursive schemas are refused when compiled) and by
 //! protobuf-java's limit of 100 for skipped groups.
+//!
+//! The per-field helpers of that loop (`read_raw`, `append_field`, `push_raw`, `push_bytes`,
+//! `push_int`) are `#[inline(always)]`: the compiler kept them out of line, and their calls were
+//! a fifth of the decoder's instructions (callgrind: 140.6M → 110.6M over 20,000 records).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -572,6 +576,7 @@ fn unknown_to_closed_enum(s: &Scalar, raw: &Seen) -> bool {
 }
 
 /// Reads one value of `s`: its bits, or where its bytes lie (a proto3 string must be UTF-8).
+#[inline(always)]
 fn read_raw(s: &Scalar, r: &mut WireReader<'_>) -> Result<Seen, DecodeError> {
     Ok(match s {
         Scalar::String { strict } => {
@@ -622,6 +627,7 @@ fn wrong_builder() -> DecodeError {
     DecodeError::Data("internal: the Protobuf decoder and its Arrow builder disagree".into())
 }
 
+#[inline(always)]
 fn push_int(builder: &mut ColumnBuilder, v: i64) -> Result<(), DecodeError> {
     match builder {
         ColumnBuilder::Int8(c) => c.push(v as i8),
@@ -635,6 +641,7 @@ fn push_int(builder: &mut ColumnBuilder, v: i64) -> Result<(), DecodeError> {
 
 /// Appends string or bytes `data`, which lies at `at` in buffer 0, or (`None`) is copied into
 /// the scratch buffer (values of up to 12 bytes live in the view itself).
+#[inline(always)]
 fn push_bytes(
     builder: &mut ColumnBuilder,
     data: &[u8],
@@ -657,6 +664,7 @@ fn push_bytes(
 }
 
 /// Appends the value of `s` that `raw` (from [`read_raw`] over `src`) holds.
+#[inline(always)]
 fn push_raw(
     s: &Scalar,
     raw: Seen,
@@ -1097,6 +1105,7 @@ fn append_fields(
     Ok(())
 }
 
+#[inline(always)]
 fn append_field(
     field: &FieldPlan,
     seen: Seen,
