@@ -448,9 +448,9 @@ impl JsonSchemaConverter {
     }
 
     /// The rows of one group appended from the batch tape into a column of the schema's own
-    /// type; a row the tape check does not find valid or the tape reader declines is read row-wise and appended as a value. `Err`
-    /// gives the group back when such a row holds a null in a required place (it needs the
-    /// relaxed type): then the whole group is read row-wise. Errors of rows are pushed to
+    /// type; a row the tape check does not find valid or the tape reader declines is read
+    /// row-wise and appended as a value. `Err` gives the group back when such a row holds a null
+    /// in a required place (it needs the relaxed type): then the whole group is read row-wise. Errors of rows are pushed to
     /// `errors`; the builder is finished by the caller, once the batch buffers are whole.
     fn build_from_tape<'g>(
         &self,
@@ -720,9 +720,9 @@ impl Converter for JsonSchemaConverter {
 impl JsonSchemaConverter {
     /// The column bound to JsonConverter's Arrow writer ([`Slot`]), when that writes exactly
     /// what `fromConnectData` and Jackson write for every row it does not refuse: no indented
-    /// output, and a schema without what the two converters
-    /// write differently (defaults, unions, maps other than with required string keys, which
-    /// JsonSchemaData writes as `[{key, value}]`). A row the slot refuses (a required null) is
+    /// output, and a schema without what the two converters write differently (defaults,
+    /// unions, maps other than with required string keys, which JsonSchemaData writes as
+    /// `[{key, value}]`). A row the slot refuses (a required null) is
     /// written row-wise. Cost: one walk of the schema and one bind per call.
     fn arrow_slot<'a>(&self, schema: &Schema, column: &'a Column) -> Option<Slot<'a>> {
         fn same_json(schema: &Schema) -> bool {
@@ -837,11 +837,8 @@ fn only_finite_floats_and_no_raw_json(array: &dyn Array) -> bool {
             !item.metadata().contains_key(META_RAW_JSON)
                 && only_finite_floats_and_no_raw_json(array.as_list::<i32>().values())
         }
-        DataType::Map(..) => {
-            let map = array.as_map();
-            only_finite_floats_and_no_raw_json(map.keys())
-                && only_finite_floats_and_no_raw_json(map.values())
-        }
+        // The entries are a struct of key and value: their fields are checked as a struct's.
+        DataType::Map(..) => only_finite_floats_and_no_raw_json(array.as_map().entries()),
         _ => true,
     }
 }
@@ -1180,29 +1177,41 @@ mod tests {
         }
     }
 
-    /// The writer's schema admits every finite float it writes, but an infinite one is written
-    /// as a string: that row is validated (and refused) row by row, as Confluent refuses it.
+    /// The writer's schema admits every finite float it writes, but an infinite one (in a field
+    /// or a map value) is written as a string: that row is validated (and refused) row by row,
+    /// as Confluent refuses it.
     #[test]
     fn a_non_finite_float_is_validated_when_written() {
-        let schema =
-            Schema::structure([("f".to_string(), Schema::new(SchemaKind::Float32).into_ref())]);
+        let float = || Schema::new(SchemaKind::Float32).into_ref();
+        let string = Schema::new(SchemaKind::String).into_ref();
+        let schema = Schema::structure([
+            ("f".to_string(), float()),
+            (
+                "m".to_string(),
+                Schema::new(SchemaKind::Map(string, float())).into_ref(),
+            ),
+        ]);
         let (converter, id) = converter_for(&schema, true);
-        let inputs: Vec<Option<Vec<u8>>> = [r#"{"f":1.5}"#, r#"{"f":3.4e39}"#]
-            .iter()
-            .map(|b| Some(frame(id, b.as_bytes())))
-            .collect();
-        let decoded = assert_agree(&converter, &inputs).expect("tape and row-wise agree");
-        let column = &decoded.parts[0].column;
-        assert_eq!(column.data.len(), 2, "both rows read (3.4e39 is a number)");
-        assert_encodes_agree(&converter, column).expect("fast and row-wise agree");
-        let mut encoded = Encoded::default();
-        converter.encode(
-            column,
-            &ConverterContext::single_topic(Side::Value, "t"),
-            &mut encoded,
-        );
-        let errors: Vec<usize> = encoded.errors().iter().map(|(row, _)| *row).collect();
-        assert_eq!(errors, [1], "the infinite float fails validation");
+        let fine = r#"{"f":1.5,"m":{"a":2.5}}"#;
+        for infinite in [r#"{"f":3.4e39,"m":{}}"#, r#"{"f":1.5,"m":{"a":3.4e39}}"#] {
+            let inputs: Vec<Option<Vec<u8>>> = [fine, infinite]
+                .iter()
+                .map(|b| Some(frame(id, b.as_bytes())))
+                .collect();
+            let decoded = assert_agree(&converter, &inputs).expect("tape and row-wise agree");
+            let column = &decoded.parts[0].column;
+            assert_eq!(column.data.len(), 2, "both rows read (3.4e39 is a number)");
+            assert_encodes_agree(&converter, column).expect("fast and row-wise agree");
+            let mut encoded = Encoded::default();
+            let context = ConverterContext::single_topic(Side::Value, "t");
+            converter.encode(column, &context, &mut encoded);
+            let errors: Vec<usize> = encoded.errors().iter().map(|(row, _)| *row).collect();
+            assert_eq!(
+                errors,
+                [1],
+                "the infinite float fails validation: {infinite}"
+            );
+        }
     }
 
     #[test]

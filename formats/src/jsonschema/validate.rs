@@ -2,6 +2,8 @@
 //! (maintained, drafts 4/6/7/2019-09/2020-12, compiled validators; built without its HTTP and
 //! file resolvers: referenced schemas come from the registry, through [`ReferenceRetriever`]).
 //! A [`PayloadValidator`] is compiled once per schema id and shared by every row that uses it.
+//! It also holds the schema's [`TapeCheck`], which answers most rows without a serde_json tree
+//! (on the batch tape, or on a written text's); the crate validates the rows it is unsure of.
 
 use std::collections::HashMap;
 
