@@ -38,18 +38,21 @@ pub enum CliError {
     /// `--verify` found records where kernels and references disagree.
     #[error("verify: {0} records differ between the kernels and the references")]
     Verify(usize),
+    /// Options that do not go together.
+    #[error("usage: {0}")]
+    Usage(String),
     /// `smtbench registry serve` could not start its server.
     #[error("registry server: {0}")]
     Serve(String),
 }
 
 impl CliError {
-    /// The exit code: 1 for a config error, 2 for a record failure, 3 for bad input, 4 for an
+    /// The exit code: 1 for a config error or options that do not go together, 2 for a record failure, 3 for bad input, 4 for an
     /// output that cannot be written, 5 for differences found by `--verify`, 6 for a registry
     /// server that could not start.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config { .. } => 1,
+            CliError::Config { .. } | CliError::Usage(_) => 1,
             CliError::Record(_) => 2,
             CliError::Input { .. } => 3,
             CliError::Output { .. } => 4,

@@ -7,6 +7,8 @@
 //! - [`allocations`]: the counting allocator behind `smtbench run`'s allocations per record.
 //! - [`generator`]: the port of `shared/bench/gen_records.py`.
 //! - [`cdc`]: generated Debezium change events (`smtbench run --mode cdc`, `smtbench gen-cdc`).
+//! - [`small`]: small records (`smtbench run --small`), the size of the JVM's figures for
+//!   Confluent's Protobuf and JSON Schema converters.
 //! - [`wide`]: records of many fields (`smtbench gen-wide`, the `wide_records` bench).
 //! - [`registry_formats`]: the built-in records re-encoded as Avro, Protobuf or JSON Schema.
 //! - [`baselines`]: the per-record crates weir is compared with (serde_json, apache_avro, …).
@@ -20,4 +22,5 @@ pub mod generator;
 pub mod registry;
 pub mod registry_formats;
 pub mod run;
+pub mod small;
 pub mod wide;

@@ -21,6 +21,7 @@ use crate::cdc::{generate_cdc, CdcConfig};
 use crate::cli::{build_pipeline, read_config, CliError};
 use crate::generator::{generate, GeneratedRecord, GeneratorConfig, Mode};
 use crate::registry_formats::{reencode, RegistryFormat};
+use crate::small::{small_records, SmallRecord};
 
 /// Runs that touch at least this many records (generation and every pass) show a progress bar.
 const LONG_RUN_RECORDS: u64 = 1_000_000;
@@ -40,6 +41,11 @@ pub struct RunArgs {
     /// unless the config sets `value.converter.schemas.enable=false`). Ignored with `--input`.
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
+    /// Generate small records instead: a five-field order line per record, null keys, no
+    /// headers (about 90 bytes of JSON, 37-byte Protobuf and 96-byte JSON Schema frames; see
+    /// [`crate::small`]), in the shape `--mode` names (not `cdc`). Ignored with `--input`.
+    #[arg(long)]
+    pub small: bool,
     /// Benchmark over the records of this interchange file instead of generated ones.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -170,8 +176,12 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             path.display().to_string(),
         ),
         None => (
-            generated_batches(mode, planned as usize, args.batch_size, &bar)?,
-            format!("generated, {}", mode_name(mode)),
+            generated_batches(mode, args.small, planned as usize, args.batch_size, &bar)?,
+            format!(
+                "generated{}, {}",
+                if args.small { " small" } else { "" },
+                mode_name(mode)
+            ),
         ),
     };
     let records: usize = batches.iter().map(RawBatch::len).sum();
@@ -356,10 +366,11 @@ fn progress_bar(length: u64) -> ProgressBar {
     bar
 }
 
-/// `records` generated records in batches of `batch_size`; in a registry format, re-encoded
-/// from the schema-mode records (not timed).
+/// `records` generated records (small ones when `small`) in batches of `batch_size`; in a
+/// registry format, re-encoded from the schema-mode records (not timed).
 fn generated_batches(
     mode: ModeArg,
+    small: bool,
     records: usize,
     batch_size: usize,
     bar: &ProgressBar,
@@ -370,19 +381,58 @@ fn generated_batches(
         records,
         ..GeneratorConfig::default()
     };
-    let generated: Box<dyn Iterator<Item = GeneratedRecord>> = match mode {
-        ModeArg::Schemaless => Box::new(generate(&shaped(Mode::Schemaless))),
-        ModeArg::Cdc => Box::new(generate_cdc(&CdcConfig {
-            records,
-            ..CdcConfig::default()
-        })),
-        _ => Box::new(generate(&shaped(Mode::Schema))),
+    let in_batches = |records| in_batches(records, batch_size, bar);
+    let batches = match (mode, small) {
+        (ModeArg::Cdc, true) => {
+            return Err(CliError::Usage(
+                "--small has no CDC shape: drop --small or choose another --mode".to_owned(),
+            ))
+        }
+        (ModeArg::Cdc, false) => in_batches(Box::new(
+            generate_cdc(&CdcConfig {
+                records,
+                ..CdcConfig::default()
+            })
+            .map(BuiltInRecord::Generated),
+        )),
+        (mode, true) => in_batches(Box::new(
+            small_records(records, mode != ModeArg::Schemaless).map(BuiltInRecord::Small),
+        )),
+        (ModeArg::Schemaless, false) => in_batches(Box::new(
+            generate(&shaped(Mode::Schemaless)).map(BuiltInRecord::Generated),
+        )),
+        (_, false) => in_batches(Box::new(
+            generate(&shaped(Mode::Schema)).map(BuiltInRecord::Generated),
+        )),
     };
-    let mut batches = Vec::with_capacity(records.div_ceil(batch_size));
+    match mode.registry_format() {
+        Some(format) => reencode(&batches, format),
+        None => Ok(batches),
+    }
+}
+
+/// A record of one of the built-in data sets.
+enum BuiltInRecord {
+    /// The script's orders or a CDC event.
+    Generated(GeneratedRecord),
+    /// A small order line.
+    Small(SmallRecord),
+}
+
+/// `records` in batches of `batch_size`, counted on `bar`.
+fn in_batches(
+    records: Box<dyn Iterator<Item = BuiltInRecord> + '_>,
+    batch_size: usize,
+    bar: &ProgressBar,
+) -> Vec<RawBatch> {
+    let mut batches = Vec::new();
     let mut builder = RawBatchBuilder::new();
     let mut pending = 0;
-    for record in generated {
-        record.push_to(&mut builder);
+    for record in records {
+        match record {
+            BuiltInRecord::Generated(record) => record.push_to(&mut builder),
+            BuiltInRecord::Small(record) => record.push_to(&mut builder),
+        }
         pending += 1;
         if pending == batch_size {
             batches.push(std::mem::take(&mut builder).finish());
@@ -394,10 +444,7 @@ fn generated_batches(
         batches.push(builder.finish());
         bar.inc(pending as u64);
     }
-    match mode.registry_format() {
-        Some(format) => reencode(&batches, format),
-        None => Ok(batches),
-    }
+    batches
 }
 
 /// The records of the interchange file at `path` (at most `limit`) in batches of `batch_size`.
