@@ -157,11 +157,7 @@ impl<'a> ConverterContext<'a> {
     /// not raw. Cost: a scan of the row's headers.
     pub fn raw_header(&self, row: usize, name: &str) -> Option<&'a [u8]> {
         match self.headers {
-            RowHeaders::Raw(batch) => batch
-                .headers(self.position(row))
-                .filter(|(n, _)| *n == name)
-                .last()
-                .and_then(|(_, bytes)| bytes),
+            RowHeaders::Raw(batch) => batch.last_header(self.position(row), name).flatten(),
             RowHeaders::None | RowHeaders::Decoded(_) => None,
         }
     }

@@ -87,9 +87,7 @@ pub fn verbatim_string(bytes: &[u8]) -> Option<(&str, SchemaRef)> {
 /// `bytes` as text when [`parse_header`] certainly reads them as the STRING of that text (see
 /// `is_verbatim_string`). Cost: UTF-8 validation and one scan.
 fn verbatim_text(bytes: &[u8]) -> Option<&str> {
-    std::str::from_utf8(bytes)
-        .ok()
-        .filter(|t| is_verbatim_string(t))
+    crate::utf8::as_str(bytes).filter(|t| is_verbatim_string(t))
 }
 
 /// Whether [`parse_string`] certainly reads `text` as the STRING `text` itself: one token (no

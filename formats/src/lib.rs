@@ -31,5 +31,6 @@ pub mod protobuf;
 pub mod raw;
 pub mod registry;
 pub mod schema;
+pub mod utf8;
 pub mod value;
 pub mod value_array;

@@ -213,17 +213,35 @@ impl RawBatch {
             .map(move |(name, _, value)| (name, self.slot_bytes(value)))
     }
 
+    /// Where row `row`'s headers are in the batch's header list.
+    fn header_range(&self, row: usize) -> std::ops::Range<usize> {
+        let start = match row {
+            0 => 0,
+            _ => self.header_ends[row - 1] as usize,
+        };
+        start..self.header_ends[row] as usize
+    }
+
+    /// The value of row `row`'s last header named `name` (Kafka's `Headers.lastHeader`):
+    /// `Some(None)` when that header is null, `None` when the row has no such header. Cost: a
+    /// backward scan of the row's header slots comparing name lengths before bytes — the
+    /// per-record look-up of `__value_schema_id` through [`RawBatch::headers`] cost 2% of an
+    /// Avro passthrough (callgrind).
+    pub fn last_header(&self, row: usize, name: &str) -> Option<Option<&[u8]>> {
+        self.headers[self.header_range(row)]
+            .iter()
+            .rev()
+            .find(|h| {
+                h.name.len == name.len() as u32 && self.slot_bytes(h.name) == Some(name.as_bytes())
+            })
+            .map(|h| self.slot_bytes(h.value))
+    }
+
     /// Row `row`'s headers in order: the name, and the name's and the value's slots in
     /// [`RawBatch::shared_bytes`].
     pub fn header_slots(&self, row: usize) -> impl Iterator<Item = (&str, Slot, Slot)> + '_ {
-        let start = if row == 0 {
-            0
-        } else {
-            self.header_ends[row - 1] as usize
-        };
-        let end = self.header_ends[row] as usize;
         let names_utf8 = self.header_names_are_utf8();
-        self.headers[start..end].iter().map(move |h| {
+        self.headers[self.header_range(row)].iter().map(move |h| {
             let name = self.slot_bytes(h.name).unwrap_or_default();
             let name = if names_utf8 {
                 // SAFETY: every name of this batch is UTF-8: pushed as a `&str` or a checked

@@ -7,7 +7,6 @@
 //! schema once, registers or looks it up once per subject (cached), compiles an encoder once,
 //! then writes rows straight from Arrow.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_buffer::Buffer;
@@ -23,7 +22,7 @@ use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
 use crate::error::ConnectError;
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{
-    encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup,
+    encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup, ReaderLookup,
 };
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
@@ -270,7 +269,8 @@ impl Converter for AvroConverter {
         let mut errors = Vec::new();
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
-        let mut by_reader: HashMap<(i32, u32), Result<usize, ConnectError>> = HashMap::new();
+        let mut by_reader: ReaderLookup<(i32, u32), Result<usize, ConnectError>> =
+            ReaderLookup::default();
         for (row, input) in inputs.iter().enumerate() {
             let Some(payload) = input else {
                 null_rows.push(row as u32);

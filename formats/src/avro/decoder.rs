@@ -303,10 +303,11 @@ fn run(
         Op::String => {
             let bytes = cur.length_prefixed()?;
             let offset = sink.base + (cur.position() - bytes.len()) as u32;
-            match std::str::from_utf8(bytes) {
-                Ok(_) => push_view(builder, bytes, 0, offset),
+            if crate::utf8::is_utf8(bytes) {
+                push_view(builder, bytes, 0, offset)
+            } else {
                 // Java decodes with replacement characters; so does weir, into scratch.
-                Err(_) => push_scratch(builder, String::from_utf8_lossy(bytes).as_bytes(), sink),
+                push_scratch(builder, String::from_utf8_lossy(bytes).as_bytes(), sink)
             }
         }
         Op::Bytes(fixed) => {

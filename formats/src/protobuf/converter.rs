@@ -7,7 +7,6 @@
 //! decoders over the rows. Encoding derives the .proto of each Connect schema once, registers or
 //! looks it up once per subject (cached), compiles an encoder once, then writes rows.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::data::{ProtobufData, ProtobufDataConfig};
@@ -21,7 +20,7 @@ use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
 use crate::error::ConnectError;
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{
-    encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup,
+    encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup, ReaderLookup,
 };
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::message_index::{
@@ -307,7 +306,7 @@ impl Converter for ProtobufConverter {
         let mut groups: Vec<Group> = Vec::new();
         // Readers by (schema id, topic, message-index array bytes), and the last one used: runs of
         // records of one message skip the hash.
-        let mut by_reader: HashMap<FrameReader<'_>, GroupAt> = HashMap::new();
+        let mut by_reader: ReaderLookup<FrameReader<'_>, GroupAt> = ReaderLookup::default();
         let mut last: Option<(FrameReader<'_>, GroupAt)> = None;
         for (row, input) in inputs.iter().enumerate() {
             let Some(payload) = input else {

@@ -582,7 +582,7 @@ fn read_raw(s: &Scalar, r: &mut WireReader<'_>) -> Result<Seen, DecodeError> {
         Scalar::String { strict } => {
             let (bytes, start, end) = span(r)?;
             // ASCII first: most strings are, and the check is inlined where `from_utf8` is a call.
-            let lossy = !bytes.is_ascii() && std::str::from_utf8(bytes).is_err();
+            let lossy = !crate::utf8::is_utf8(bytes);
             if lossy && *strict {
                 return Err(WireError::InvalidUtf8.into());
             }

@@ -555,7 +555,12 @@ fn write_field(
     row: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), ConnectError> {
-    if let (Op::Entries(key, value), Some(map)) = (&f.op, array.as_map_opt()) {
+    // The op is matched before the column is downcast: a scalar field (most of them) pays no
+    // map or list downcast per row.
+    if let Some((key, value, map)) = match &f.op {
+        Op::Entries(key, value) => array.as_map_opt().map(|map| (key, value, map)),
+        _ => None,
+    } {
         let offsets = map.value_offsets();
         let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
         let (keys, values) = (map.keys(), map.values());
@@ -573,7 +578,7 @@ fn write_field(
         }
         return Ok(());
     }
-    if let (true, Some(list)) = (f.repeated, array.as_list_opt::<i32>()) {
+    if let Some(list) = f.repeated.then(|| array.as_list_opt::<i32>()).flatten() {
         let offsets = list.value_offsets();
         let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
         let items = list.values().as_ref();
