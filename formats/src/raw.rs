@@ -678,6 +678,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn last_header_is_the_last_of_its_name_null_or_absent() {
+        let mut builder = RawBatchBuilder::new();
+        let headers = [
+            ("id", Some(&b"1"[..])),
+            ("ab", Some(&b"x"[..])),
+            ("id", Some(&b"2"[..])),
+            ("nil", None),
+        ];
+        builder.push_parts("t", 0, 0, None, None, None, headers);
+        builder.push_parts("t", 0, 1, None, None, None, []);
+        let batch = builder.finish();
+        assert_eq!(batch.last_header(0, "id"), Some(Some(&b"2"[..])));
+        assert_eq!(batch.last_header(0, "nil"), Some(None));
+        // Same length as a present name, other bytes.
+        assert_eq!(batch.last_header(0, "cd"), None);
+        assert_eq!(batch.last_header(0, "i"), None);
+        assert_eq!(batch.last_header(1, "id"), None);
+    }
+
+    #[test]
     fn header_names_are_checked_once_against_the_finished_bytes() {
         let mut builder = RawBatchBuilder::new();
         builder.push_parts("t", 0, 0, None, None, Some(b"v"), [("ab", Some(&b"x"[..]))]);
