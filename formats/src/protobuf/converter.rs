@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use super::compatibility::latest_reads_derived;
 use super::data::{ProtobufData, ProtobufDataConfig};
 use super::decoder::{Batch, DecodeError, Decoder};
 use super::encoder::Encoder;
@@ -236,9 +237,17 @@ impl ProtobufConverter {
                     e.java_text()
                 ))
             })?;
-            if self.config.serde.latest_compatibility_strict
-                && !super::compatibility::same_shape(&latest.schema.schema, &derived.text)
-            {
+            let latest_file = SchemaFile::compile(self.registry.as_ref(), &latest.schema).ok();
+            let compatible = || {
+                let derived_file = SchemaFile::compile(self.registry.as_ref(), &schema_string);
+                match (&latest_file, derived_file) {
+                    (Some(latest), Ok(derived)) => {
+                        latest_reads_derived(&latest.file, &derived.file)
+                    }
+                    _ => false,
+                }
+            };
+            if self.config.serde.latest_compatibility_strict && !compatible() {
                 return Err(ser(format!(
                     "SerializationException: Error serializing Protobuf message <- IOException: Incompatible schema '{}' with refs [] of type PROTOBUF",
                     latest.schema.schema
@@ -252,8 +261,7 @@ impl ProtobufConverter {
                 .rsplit('.')
                 .next()
                 .unwrap_or(&derived.full_name);
-            let indexes = SchemaFile::compile(self.registry.as_ref(), &latest.schema)
-                .ok()
+            let indexes = latest_file
                 .and_then(|f| f.file.messages().position(|m| m.name() == simple))
                 .map_or(vec![0], |i| vec![i as i32]);
             return Ok((latest.id, indexes, encoder));
