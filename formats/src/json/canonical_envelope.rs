@@ -45,7 +45,32 @@ pub struct EnvelopeCheck {
 #[derive(Debug)]
 struct KnownSchema {
     text: Vec<u8>,
-    keepable: Option<(SchemaRef, Slot)>,
+    keepable: Option<(SchemaRef, PayloadForm)>,
+}
+
+/// The form a payload of one schema takes when decoding and encoding it gives it back byte for
+/// byte (the module doc's rules for `P`), for payloads outside envelopes too: JsonSchemaConverter
+/// writes its payloads as JsonConverter does for the schemas this models.
+#[derive(Debug)]
+pub struct PayloadForm(Slot);
+
+impl PayloadForm {
+    /// The form of `schema`'s payloads; `None` when the schema holds something the check does
+    /// not model (bytes, floats, maps, Kafka's logical types). Cost: one walk of the schema.
+    pub fn of(schema: &Schema) -> Option<PayloadForm> {
+        Slot::of(schema).map(PayloadForm)
+    }
+
+    /// `payload` as text when it is in this form and not a top-level `null`; `number` is
+    /// scratch for formatting doubles. Cost: one pass over the payload's bytes.
+    pub fn admits<'b>(&self, payload: &'b [u8], number: &mut Vec<u8>) -> Option<&'b str> {
+        if payload == b"null" {
+            return None;
+        }
+        let end = check(&self.0, payload, 0, number)?;
+        let text = simdutf8::basic::from_utf8(payload).ok()?;
+        (end == payload.len()).then_some(text)
+    }
 }
 
 /// What a payload value may be at one place of the schema.
@@ -90,25 +115,21 @@ impl EnvelopeCheck {
                 self.last.as_ref()?
             }
         };
-        let (schema, slot) = known.keepable.as_ref()?;
+        let (schema, form) = known.keepable.as_ref()?;
         let payload = rest[known.text.len()..]
             .strip_prefix(PAYLOAD_KEY)?
             .strip_suffix(b"}")?;
-        if payload == b"null" {
-            return None;
-        }
-        let end = check(slot, payload, 0, &mut self.number)?;
-        let text = simdutf8::basic::from_utf8(payload).ok()?;
-        (end == payload.len()).then(|| (schema.clone(), text))
+        let text = form.admits(payload, &mut self.number)?;
+        Some((schema.clone(), text))
     }
 }
 
 impl KnownSchema {
     /// Parses `text` and decides whether envelopes with it can be kept: its schema must have a
-    /// payload form [`Slot::of`] knows.
+    /// payload form [`PayloadForm::of`] knows.
     fn new(text: &[u8], schema_of: impl FnOnce(&[u8]) -> Option<SchemaRef>) -> KnownSchema {
         let keepable =
-            schema_of(text).and_then(|schema| Slot::of(&schema).map(|slot| (schema, slot)));
+            schema_of(text).and_then(|schema| PayloadForm::of(&schema).map(|form| (schema, form)));
         KnownSchema {
             text: text.to_vec(),
             keepable,

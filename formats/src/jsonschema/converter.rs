@@ -35,7 +35,8 @@ use crate::batch::Column;
 use crate::column_builder::ColumnBuilder;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
-use crate::json::converter::{check_tape_room, copy_inputs};
+use crate::json::canonical_envelope::PayloadForm;
+use crate::json::converter::{check_tape_room, copy_inputs, verbatim_column};
 use crate::json::encode::Slot;
 use crate::json::reference::{read_tree, JsonConfig};
 use crate::json::schema_decode::PayloadDecoder;
@@ -88,6 +89,11 @@ struct Reader {
     /// Whether rows are read from the batch tape: without validation, or with a validator that
     /// checks tapes and no defaults to fill in (which needs the tree).
     reads_tape: bool,
+    /// The form in which a payload comes back byte for byte through an equal converter, when
+    /// payloads of this schema may be kept as their bytes ([`ConverterContext::keeps_verbatim`]):
+    /// a struct schema written as JsonConverter writes it ([`written_as_json_converter_writes`]),
+    /// no validation, no indented output.
+    kept_form: Option<PayloadForm>,
 }
 
 /// What writing one Connect schema for one subject needs: the id to frame with and the
@@ -214,8 +220,15 @@ impl JsonSchemaConverter {
         let reads_tape = validator.as_ref().is_none_or(|v| {
             v.checks_tapes() && doc.nodes.iter().all(|node| node.default.is_none())
         });
+        let kept_form = (validator.is_none()
+            && !self.config.indent_output
+            && matches!(schema.kind, SchemaKind::Struct(_))
+            && written_as_json_converter_writes(&schema))
+        .then(|| PayloadForm::of(&schema))
+        .flatten();
         Ok(Reader {
             reads_tape,
+            kept_form,
             id,
             doc,
             relaxed_type: with_nullable_fields(&data_type),
@@ -556,6 +569,66 @@ impl JsonSchemaConverter {
     }
 }
 
+/// Whether JsonConverter's payload writer ([`Slot`]) writes what `fromConnectData` and Jackson
+/// write for `schema`'s values: no defaults, no unions, maps only with required string keys
+/// (JsonSchemaData writes the others as `[{key, value}]`). Cost: one walk of the schema.
+fn written_as_json_converter_writes(schema: &Schema) -> bool {
+    schema.default.is_none()
+        && !is_union(schema)
+        && match &schema.kind {
+            SchemaKind::Array(items) => written_as_json_converter_writes(items),
+            SchemaKind::Map(key, value) => {
+                key.kind == SchemaKind::String
+                    && !key.optional
+                    && written_as_json_converter_writes(key)
+                    && written_as_json_converter_writes(value)
+            }
+            SchemaKind::Struct(fields) => fields
+                .iter()
+                .all(|f| written_as_json_converter_writes(&f.schema)),
+            _ => true,
+        }
+}
+
+/// Takes out of `groups` the rows whose payload an equal converter would write back byte for
+/// byte (their reader's [`Reader::kept_form`]), as parts of LargeUtf8 payload texts under the
+/// reader's schema ([`verbatim_column`]); only [`JsonSchemaConverter::encode`] reads those as
+/// they are, [`value_at`] parses them. Cost: one pass over each such payload and one copy of
+/// the kept ones.
+fn keep_canonical_payloads(groups: &mut Vec<Group<'_>>) -> Vec<DecodedPart> {
+    let mut number = Vec::new();
+    let mut parts = Vec::new();
+    for group in groups.iter_mut() {
+        let Some(form) = &group.reader.kept_form else {
+            continue;
+        };
+        let (mut rows, mut texts) = (Vec::new(), Vec::new());
+        let (mut other_rows, mut other_bodies) = (Vec::new(), Vec::new());
+        for (&row, &body) in group.rows.iter().zip(&group.bodies) {
+            match form.admits(body, &mut number) {
+                Some(text) => {
+                    rows.push(row);
+                    texts.push(text);
+                }
+                None => {
+                    other_rows.push(row);
+                    other_bodies.push(body);
+                }
+            }
+        }
+        if !rows.is_empty() {
+            parts.push(DecodedPart {
+                column: verbatim_column(Some(group.reader.schema.clone()), &texts),
+                rows,
+            });
+        }
+        group.rows = other_rows;
+        group.bodies = other_bodies;
+    }
+    groups.retain(|group| !group.rows.is_empty());
+    parts
+}
+
 /// The rows of a decode call by what happens to them.
 struct Rows<'a> {
     groups: Vec<Group<'a>>,
@@ -608,12 +681,19 @@ impl Converter for JsonSchemaConverter {
     /// defaults, rows the check or the tape reader is unsure of and batches too large for the
     /// tape's 32-bit offsets are read row-wise (a serde_json tree per row, validated by the
     /// `jsonschema` crate).
+    ///
+    /// When the context keeps values verbatim, payloads already in the form the converter
+    /// writes back are kept as their bytes instead ([`keep_canonical_payloads`]).
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
         let Rows {
-            groups,
+            mut groups,
             null_rows,
             mut errors,
         } = self.group_rows(inputs, context);
+        let mut parts = Vec::new();
+        if context.keeps_verbatim() {
+            parts = keep_canonical_payloads(&mut groups);
+        }
         let mut bodies: Vec<Option<&[u8]>> = vec![None; inputs.len()];
         for group in groups.iter().filter(|g| g.reader.reads_tape) {
             for (row, body) in group.rows.iter().zip(&group.bodies) {
@@ -622,7 +702,6 @@ impl Converter for JsonSchemaConverter {
                 }
             }
         }
-        let mut parts = Vec::new();
         let (tape, roots) = match check_tape_room(&bodies, u32::MAX as usize) {
             Ok(()) => parse_bodies(&bodies),
             Err(_) => (BatchTape::default(), vec![None; inputs.len()]),
@@ -677,6 +756,9 @@ impl Converter for JsonSchemaConverter {
             return;
         };
         let mut writers: HashMap<u32, Cached<Writer>> = HashMap::new();
+        if let Some(texts) = column.data.as_string_opt::<i64>() {
+            return self.encode_kept(schema, column, texts, context, &mut writers, out);
+        }
         let slot = self.arrow_slot(schema, column);
         // A row is written here first: the writer (which may register the schema) is looked up
         // only for a row that is written, as row-wise.
@@ -725,22 +807,7 @@ impl JsonSchemaConverter {
     /// `[{key, value}]`). A row the slot refuses (a required null) is
     /// written row-wise. Cost: one walk of the schema and one bind per call.
     fn arrow_slot<'a>(&self, schema: &Schema, column: &'a Column) -> Option<Slot<'a>> {
-        fn same_json(schema: &Schema) -> bool {
-            schema.default.is_none()
-                && !is_union(schema)
-                && match &schema.kind {
-                    SchemaKind::Array(items) => same_json(items),
-                    SchemaKind::Map(key, value) => {
-                        key.kind == SchemaKind::String
-                            && !key.optional
-                            && same_json(key)
-                            && same_json(value)
-                    }
-                    SchemaKind::Struct(fields) => fields.iter().all(|f| same_json(&f.schema)),
-                    _ => true,
-                }
-        }
-        if self.config.indent_output || !same_json(schema) {
+        if self.config.indent_output || !written_as_json_converter_writes(schema) {
             return None;
         }
         let config = JsonConfig {
@@ -749,6 +816,35 @@ impl JsonSchemaConverter {
             ..JsonConfig::default()
         };
         Slot::bind(Some(schema), column.data.as_ref(), &config).ok()
+    }
+
+    /// Writes the payloads the decoder kept as their bytes ([`keep_canonical_payloads`]: a
+    /// LargeUtf8 column under a struct schema, which nothing else produces) framed with the id
+    /// the writer for `schema` gives, as the Arrow writer would have written them; under a
+    /// validating writer, row-wise. Cost: one copy of each payload.
+    fn encode_kept(
+        &self,
+        schema: &SchemaRef,
+        column: &Column,
+        texts: &arrow_array::LargeStringArray,
+        context: &ConverterContext<'_>,
+        writers: &mut HashMap<u32, Cached<Writer>>,
+        out: &mut Encoded,
+    ) {
+        for row in 0..texts.len() {
+            let writer = writers
+                .entry(context.topic_id(row))
+                .or_insert_with(|| self.cached_writer(schema, context.topic(row), context.side()));
+            match writer {
+                Ok(writer) if writer.validator.is_none() => {
+                    let buf = out.begin_row();
+                    write_schema_id(SchemaId::Id(writer.id), buf);
+                    buf.extend_from_slice(texts.value(row).as_bytes());
+                    out.end_row();
+                }
+                _ => self.encode_row_wise(schema, column, row, context, writers, out),
+            }
+        }
     }
 
     /// Row `row` written from its Connect value (`fromConnectData`'s node tree), validated when
@@ -1105,6 +1201,113 @@ mod tests {
                 assert_encodes_agree(&converter, &part.column)?;
             }
         }
+    }
+
+    /// A row written back: its frame or its error's message (`None`: a null).
+    type WrittenBack = Option<Result<Vec<u8>, String>>;
+
+    /// What `converter` writes back for each of `inputs` (decoding them with or without keeping
+    /// payloads as their bytes, then encoding each part): the frame, or the error's message;
+    /// and how many rows were kept as their bytes.
+    fn written_back(
+        converter: &JsonSchemaConverter,
+        inputs: &[Option<Vec<u8>>],
+        verbatim: bool,
+    ) -> (Vec<WrittenBack>, usize) {
+        let inputs: Vec<Option<&[u8]>> = inputs.iter().map(Option::as_deref).collect();
+        let context = ConverterContext::single_topic(Side::Value, "t");
+        let decoded = converter.decode(&inputs, &context.with_verbatim(verbatim));
+        let mut out = vec![None; inputs.len()];
+        for (row, error) in &decoded.errors {
+            out[*row as usize] = Some(Err(error.message.clone()));
+        }
+        let mut kept = 0;
+        for part in &decoded.parts {
+            if part.column.data.data_type() == &DataType::LargeUtf8 {
+                kept += part.rows.len();
+            }
+            let mut encoded = Encoded::default();
+            converter.encode(&part.column, &context, &mut encoded);
+            for (i, &row) in part.rows.iter().enumerate() {
+                out[row as usize] = Some(Ok(encoded.row(i).unwrap_or_default().to_vec()));
+            }
+            for (i, error) in encoded.errors() {
+                out[part.rows[*i] as usize] = Some(Err(error.message.clone()));
+            }
+        }
+        (out, kept)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Payloads kept as their bytes come back as decoding and encoding write them. The
+        /// frames written once are fed through again, so most rows take the kept path.
+        #[test]
+        fn kept_payloads_come_back_as_decoding_and_encoding_write_them(
+            (schema, payloads) in record(),
+        ) {
+            let (converter, id) = converter_for(&schema, false);
+            let first: Vec<Option<Vec<u8>>> = payloads
+                .iter()
+                .map(|p| Some(frame(id, p.to_string().as_bytes())))
+                .collect();
+            let (written, _) = written_back(&converter, &first, false);
+            let second: Vec<Option<Vec<u8>>> = written
+                .into_iter()
+                .map(|w| w.and_then(Result::ok))
+                .chain(first.iter().cloned())
+                .collect();
+            for inputs in [&first, &second] {
+                let (kept, _) = written_back(&converter, inputs, true);
+                let (decoded, _) = written_back(&converter, inputs, false);
+                prop_assert_eq!(kept, decoded);
+            }
+        }
+    }
+
+    #[test]
+    fn jackson_form_payloads_are_kept_others_decoded() {
+        let schema = Schema::structure([
+            ("id".to_string(), Schema::new(SchemaKind::Int64).into_ref()),
+            (
+                "name".to_string(),
+                Schema::new(SchemaKind::String).optional().into_ref(),
+            ),
+            (
+                "amount".to_string(),
+                Schema::new(SchemaKind::Float64).into_ref(),
+            ),
+        ]);
+        let (converter, id) = converter_for(&schema, false);
+        let bodies = [
+            r#"{"id":1,"name":"a","amount":79.2}"#,
+            r#"{"id":2,"name":null,"amount":1.0E10}"#,
+            // Rewritten on the way: a trailing zero, an integer double, an absent field,
+            // another order, whitespace, an unknown property.
+            r#"{"id":3,"name":"a","amount":79.20}"#,
+            r#"{"id":4,"name":"a","amount":1}"#,
+            r#"{"id":5,"amount":1.5}"#,
+            r#"{"name":"a","id":6,"amount":1.5}"#,
+            r#"{"id":7, "name":"a","amount":1.5}"#,
+            r#"{"id":8,"name":"a","amount":1.5,"x":1}"#,
+        ];
+        let inputs: Vec<Option<Vec<u8>>> = bodies
+            .iter()
+            .map(|b| Some(frame(id, b.as_bytes())))
+            .collect();
+        let (kept_path, kept) = written_back(&converter, &inputs, true);
+        let (decoded_path, none) = written_back(&converter, &inputs, false);
+        assert_eq!((kept, none), (2, 0));
+        assert_eq!(kept_path, decoded_path);
+        // The bodies after the frames' headers (the writer's id is its own).
+        let body = |frame: &WrittenBack| match frame {
+            Some(Ok(bytes)) => bytes[5..].to_vec(),
+            other => panic!("not written: {other:?}"),
+        };
+        assert_eq!(body(&kept_path[0]), bodies[0].as_bytes());
+        assert_eq!(body(&kept_path[1]), bodies[1].as_bytes());
+        assert_ne!(body(&kept_path[2]), bodies[2].as_bytes());
     }
 
     #[test]
