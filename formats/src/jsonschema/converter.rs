@@ -196,7 +196,7 @@ impl JsonSchemaConverter {
         let mut references = Vec::new();
         load_references(self.registry.as_ref(), &stored.references, &mut references)
             .map_err(|e| fail(format!("Error retrieving JSON schema references <- {e}")))?;
-        let doc = Document::load(&root, &references)
+        let doc = Document::load(&root, &references, self.config.data.ignore_modern_dialects)
             .map_err(|e| fail(format!("Invalid JSON schema for id {id}: {e}")))?;
         let title = root.get("title").and_then(Json::as_str);
         let version = self

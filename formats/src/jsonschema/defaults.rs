@@ -65,6 +65,7 @@ mod tests {
         let doc = Document::load(
             &json!({"type":"object","properties":{"e":{"type":"string","enum":["A","B"],"default":"B"},"i":{"type":"integer","default":7}}}),
             &[],
+            false,
         )
         .expect("loads");
         let mut value = json!({"i": 5});

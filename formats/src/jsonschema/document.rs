@@ -130,7 +130,16 @@ pub struct Document {
 impl Document {
     /// Loads `root`; `external` holds the referenced documents by the name a `$ref` uses for
     /// them. An unresolvable `$ref` or a malformed keyword is an error naming it.
-    pub fn load(root: &Json, external: &[(String, Json)]) -> Result<Document, String> {
+    ///
+    /// A root declaring draft 2019-09 or 2020-12 (`$schema`, the exact URLs Confluent's
+    /// `SpecificationVersion` knows) is read as json-sKema reads it, with `prefixItems`; any other
+    /// root, or any root when `ignore_modern_dialects` (the converter setting), as everit's draft
+    /// 7 loader reads it, where `prefixItems` is no keyword.
+    pub fn load(
+        root: &Json,
+        external: &[(String, Json)],
+        ignore_modern_dialects: bool,
+    ) -> Result<Document, String> {
         let mut docs = vec![root];
         let mut names = HashMap::new();
         for (name, json) in external {
@@ -145,6 +154,7 @@ impl Document {
             names,
             nodes: Vec::new(),
             targets: HashMap::new(),
+            modern: !ignore_modern_dialects && declares_modern_dialect(root),
         };
         let root = loader.load(0, root)?;
         Ok(Document {
@@ -165,6 +175,22 @@ struct Loader<'a> {
     nodes: Vec<SchemaNode>,
     /// Loaded `$ref` targets by (document, JSON pointer).
     targets: HashMap<(usize, String), NodeId>,
+    /// Whether 2019-09/2020-12 keywords (`prefixItems`) count ([`Document::load`]).
+    modern: bool,
+}
+
+/// Whether `root`'s `$schema` is one of the URLs Confluent reads as draft 2019-09 or 2020-12.
+fn declares_modern_dialect(root: &Json) -> bool {
+    let Some(url) = root.get("$schema").and_then(Json::as_str) else {
+        return false;
+    };
+    let path = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    matches!(
+        path,
+        Some("json-schema.org/draft/2019-09/schema" | "json-schema.org/draft/2020-12/schema")
+    )
 }
 
 const OBJECT_KEYWORDS: [&str; 8] = [
@@ -177,14 +203,13 @@ const OBJECT_KEYWORDS: [&str; 8] = [
     "patternProperties",
     "propertyNames",
 ];
-const ARRAY_KEYWORDS: [&str; 7] = [
+const ARRAY_KEYWORDS: [&str; 6] = [
     "items",
     "additionalItems",
     "minItems",
     "maxItems",
     "uniqueItems",
     "contains",
-    "prefixItems",
 ];
 const NUMBER_KEYWORDS: [&str; 5] = [
     "minimum",
@@ -282,7 +307,7 @@ impl<'a> Loader<'a> {
                 if has(&OBJECT_KEYWORDS) {
                     extracted.push(self.object(doc, obj)?);
                 }
-                if has(&ARRAY_KEYWORDS) {
+                if has(&ARRAY_KEYWORDS) || (self.modern && obj.contains_key("prefixItems")) {
                     extracted.push(self.array(doc, obj)?);
                 }
                 if has(&NUMBER_KEYWORDS) {
@@ -337,7 +362,7 @@ impl<'a> Loader<'a> {
     }
 
     fn array(&mut self, doc: usize, obj: &'a Map<String, Json>) -> Result<Kind, String> {
-        if obj.contains_key("prefixItems") {
+        if self.modern && obj.contains_key("prefixItems") {
             return Ok(Kind::Array { items: None });
         }
         let items = match obj.get("items") {
@@ -440,6 +465,7 @@ mod tests {
         let doc = Document::load(
             &json!({"type":"object","properties":{"none":{"type":"string"},"some":{"type":"integer"}}}),
             &[],
+            false,
         )
         .expect("loads");
         let Kind::Object { properties, .. } = &doc.node(doc.root).kind else {
@@ -450,11 +476,52 @@ mod tests {
     }
 
     #[test]
+    fn prefix_items_is_a_keyword_only_of_modern_dialects_not_ignored() {
+        // Whether the array's items have a schema (`None`: a tuple, which Connect cannot map).
+        let items_known = |schema: Json, ignore: bool| {
+            let doc = Document::load(&schema, &[], ignore).expect("loads");
+            match &doc.node(doc.root).kind {
+                Kind::Array { items } => items.is_some(),
+                other => panic!("not an array: {other:?}"),
+            }
+        };
+        let tuple = |dialect: Option<&str>| {
+            let mut schema = json!({"type":"array","prefixItems":[{"type":"string"}],
+                "items":{"type":"integer"}});
+            if let Some(url) = dialect {
+                schema["$schema"] = json!(url);
+            }
+            schema
+        };
+        for url in [
+            "https://json-schema.org/draft/2020-12/schema",
+            "http://json-schema.org/draft/2019-09/schema",
+        ] {
+            assert!(!items_known(tuple(Some(url)), false), "{url}");
+            assert!(items_known(tuple(Some(url)), true), "{url} ignored");
+        }
+        for dialect in [
+            None,
+            Some("http://json-schema.org/draft-07/schema#"),
+            Some("https://json-schema.org/draft/2020-12/schema#"),
+        ] {
+            assert!(items_known(tuple(dialect), false), "{dialect:?}");
+        }
+        // Without `type`, `prefixItems` alone makes an array only in a modern dialect.
+        let untyped = json!({"$schema":"https://json-schema.org/draft/2020-12/schema",
+            "prefixItems":[{"type":"string"}]});
+        assert!(!items_known(untyped.clone(), false));
+        let doc = Document::load(&untyped, &[], true).expect("loads");
+        assert!(!matches!(doc.node(doc.root).kind, Kind::Array { .. }));
+    }
+
+    #[test]
     fn refs_share_their_target_and_types_lists_are_any_of() {
         let doc = Document::load(
             &json!({"definitions":{"P":{"type":["string","null"]}},
                     "type":"object","properties":{"a":{"$ref":"#/definitions/P"},"b":{"$ref":"#/definitions/P"}}}),
             &[],
+            false,
         )
         .expect("loads");
         let Kind::Object { properties, .. } = &doc.node(doc.root).kind else {
@@ -476,7 +543,7 @@ mod tests {
 
     #[test]
     fn unresolvable_refs_fail() {
-        let err = Document::load(&json!({"$ref":"other.json"}), &[]).unwrap_err();
+        let err = Document::load(&json!({"$ref":"other.json"}), &[], false).unwrap_err();
         assert!(err.contains("other.json"), "{err}");
     }
 }

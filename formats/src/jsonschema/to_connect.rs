@@ -449,7 +449,7 @@ mod tests {
     use serde_json::json;
 
     fn connect(schema: Json, config: &JsonSchemaDataConfig) -> Result<SchemaRef, ConnectError> {
-        let doc = Document::load(&schema, &[]).expect("loads");
+        let doc = Document::load(&schema, &[], false).expect("loads");
         to_connect_schema(&doc, config, Some(1))
     }
 
