@@ -207,3 +207,26 @@ fn the_server_listens_on_loopback_only() {
     .unwrap_err();
     assert!(err.to_string().contains("loopback"), "{err}");
 }
+
+#[test]
+fn a_schema_guid_finds_its_id_over_http() {
+    use weir_formats::registry::guid::{guid_text, schema_guid};
+    let server = start(None);
+    let registry = client(&server.url(), &[]);
+    let avro = SchemaString::new(SchemaType::Avro, ORDER);
+    let id = registry.register("orders-value", &avro).expect("register");
+    let stored = registry.schema_by_id(id).expect("by id");
+    let guid = schema_guid(&stored);
+    assert_eq!(registry.id_by_guid(&guid), Ok(id));
+    // GET /schemas/guids/{guid} answers the schema itself.
+    let url = format!("{}/schemas/guids/{}", server.url(), guid_text(&guid));
+    let text = ureq::get(&url)
+        .call()
+        .expect("answered")
+        .into_string()
+        .expect("text");
+    let body: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(body["schema"], ORDER);
+    let unknown = registry.id_by_guid(&[7; 16]).expect_err("no schema has it");
+    assert_eq!(unknown.error_code(), Some(40403));
+}

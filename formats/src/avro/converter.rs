@@ -25,6 +25,7 @@ use crate::registry::converter_rows::{
     encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup, ReaderLookup,
 };
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
+use crate::registry::guid::registry_id;
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
 use crate::registry::{SchemaId, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::{Schema, SchemaRef};
@@ -290,15 +291,19 @@ impl Converter for AvroConverter {
                     continue;
                 }
             };
-            let SchemaId::Id(id) = frame.id else {
-                errors.push((
-                    row as u32,
-                    ConnectError::data(format!(
-                        "Failed to deserialize data for topic {topic} to Avro: schema GUID {} is not supported by weir yet",
-                        frame.id
-                    )),
-                ));
-                continue;
+            let id = match registry_id(self.registry.as_ref(), frame.id) {
+                Ok(id) => id,
+                Err(e) => {
+                    errors.push((
+                        row as u32,
+                        ConnectError::data(format!(
+                            "Failed to deserialize data for topic {topic} to Avro: Error retrieving Avro schema for GUID {} <- {}",
+                            frame.id,
+                            e.java_text()
+                        )),
+                    ));
+                    continue;
+                }
             };
             let group = by_reader
                 .entry((id, context.topic_id(row)))

@@ -44,6 +44,7 @@ use crate::json::tape::{BatchTape, Span, TapeParser};
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{encode_schemaless, finish_decoded};
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
+use crate::registry::guid::registry_id;
 use crate::registry::{SchemaId, SchemaReference, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::{Schema, SchemaKind, SchemaRef};
 use crate::value::Value;
@@ -342,12 +343,16 @@ impl JsonSchemaConverter {
         let header = context.raw_header(row, schema_id_header(side == Side::Key));
         let frame =
             read_frame(payload, header).map_err(|e| deserialize_error(topic, e.java_text()))?;
-        let SchemaId::Id(id) = frame.id else {
-            return Err(deserialize_error(
+        let id = registry_id(self.registry.as_ref(), frame.id).map_err(|e| {
+            deserialize_error(
                 topic,
-                "SerializationException: Unknown magic byte!",
-            ));
-        };
+                &format!(
+                    "Error retrieving JSON schema for GUID {} <- {}",
+                    frame.id,
+                    e.java_text()
+                ),
+            )
+        })?;
         let topic_id = context.topic_id(row);
         let reader = match readers.iter().find(|(i, t, _)| *i == id && *t == topic_id) {
             Some((_, _, reader)) => reader.clone(),

@@ -24,6 +24,7 @@ use crate::registry::converter_rows::{
     encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup, ReaderLookup,
 };
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
+use crate::registry::guid::registry_id;
 use crate::registry::message_index::{
     read_message_indexes, split_message_indexes, write_message_indexes,
 };
@@ -340,15 +341,19 @@ impl Converter for ProtobufConverter {
                     continue;
                 }
             };
-            let SchemaId::Id(id) = frame.id else {
-                errors.push((
-                    row as u32,
-                    fail(format!(
-                        "schema GUID {} is not supported by weir yet",
-                        frame.id
-                    )),
-                ));
-                continue;
+            let id = match registry_id(self.registry.as_ref(), frame.id) {
+                Ok(id) => id,
+                Err(e) => {
+                    errors.push((
+                        row as u32,
+                        fail(format!(
+                            "Error retrieving Protobuf schema for GUID {} <- {}",
+                            frame.id,
+                            e.java_text()
+                        )),
+                    ));
+                    continue;
+                }
             };
             let index_bytes = if frame.from_header {
                 frame.header_rest

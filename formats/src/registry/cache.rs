@@ -72,6 +72,7 @@ impl<K: Hash + Eq + Clone, V: Clone> BoundedMap<K, V> {
 pub struct CachedRegistry {
     inner: Arc<dyn SchemaRegistry>,
     by_id: BoundedMap<i32, Arc<SchemaString>>,
+    by_guid: BoundedMap<[u8; 16], i32>,
     registered: BoundedMap<(String, SchemaString), i32>,
     looked_up: BoundedMap<(String, SchemaString), SubjectSchema>,
     versions: BoundedMap<(String, i32), SubjectSchema>,
@@ -90,6 +91,7 @@ impl CachedRegistry {
         CachedRegistry {
             inner,
             by_id: BoundedMap::new(capacity),
+            by_guid: BoundedMap::new(capacity),
             registered: BoundedMap::new(capacity),
             looked_up: BoundedMap::new(capacity),
             versions: BoundedMap::new(capacity),
@@ -129,6 +131,15 @@ impl CachedRegistry {
 }
 
 impl SchemaRegistry for CachedRegistry {
+    fn id_by_guid(&self, guid: &[u8; 16]) -> Result<i32, RegistryError> {
+        if let Some(id) = self.by_guid.get(guid) {
+            return Ok(id);
+        }
+        let id = self.inner.id_by_guid(guid)?;
+        self.by_guid.insert(*guid, id);
+        Ok(id)
+    }
+
     fn schema_by_id(&self, id: i32) -> Result<Arc<SchemaString>, RegistryError> {
         if let Some(schema) = self.by_id.get(&id) {
             return Ok(schema);
@@ -210,6 +221,10 @@ mod tests {
     }
 
     impl SchemaRegistry for Counting {
+        fn id_by_guid(&self, guid: &[u8; 16]) -> Result<i32, RegistryError> {
+            self.hit();
+            self.inner.id_by_guid(guid)
+        }
         fn schema_by_id(&self, id: i32) -> Result<Arc<SchemaString>, RegistryError> {
             self.hit();
             self.inner.schema_by_id(id)

@@ -22,6 +22,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use super::guid::guid_text;
 use super::mock::{int_field, parse_references, references_json, string_field};
 use super::{RegistryError, SchemaRegistry, SchemaString, SchemaType, SubjectSchema};
 
@@ -376,6 +377,22 @@ fn error_answer(status: u16, text: &str, url: String) -> RegistryError {
 }
 
 impl SchemaRegistry for HttpRegistry {
+    fn id_by_guid(&self, guid: &[u8; 16]) -> Result<i32, RegistryError> {
+        let path = format!("/schemas/guids/{}/ids", guid_text(guid));
+        let answer = self.request("GET", &path, None)?;
+        // `[{"context":…,"id":…}, …]` (Confluent 8's `ContextId`s); the first one.
+        let first = answer.as_array().and_then(|ids| ids.first());
+        let id = match first {
+            Some(Value::Object(o)) => int_field(o, "id"),
+            Some(other) => other
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .ok_or_else(|| format!("not an id: {other}")),
+            None => Err("no ids".to_string()),
+        };
+        id.map_err(|reason| self.bad(&path, reason))
+    }
+
     fn schema_by_id(&self, id: i32) -> Result<Arc<SchemaString>, RegistryError> {
         let path = format!("/schemas/ids/{id}");
         let answer = self.request("GET", &path, None)?;

@@ -22,6 +22,7 @@ pub mod canonical;
 pub mod converter_cache;
 pub mod converter_rows;
 pub mod framing;
+pub mod guid;
 pub mod http_client;
 pub mod message_index;
 pub mod mock;
@@ -258,6 +259,10 @@ pub trait SchemaRegistry: Send + Sync + fmt::Debug {
 
     /// The versions of `subject`, ascending; 40401 when it has none (Confluent `getAllVersions`).
     fn versions(&self, subject: &str) -> Result<Vec<i32>, RegistryError>;
+
+    /// The id of the schema whose GUID ([`guid::schema_guid`]) is `guid`, for magic-byte-1
+    /// frames (`GET /schemas/guids/{guid}/ids`, the first id); 40403 when none has it.
+    fn id_by_guid(&self, guid: &[u8; 16]) -> Result<i32, RegistryError>;
 }
 
 /// The registry a `schema.registry.url` setting names: `mock://scope` is the process-global

@@ -7,6 +7,7 @@
 //! | `POST /subjects/{s}/versions` | register (`{"id"}` …); an explicit `"id"` (and `"version"`) only in `IMPORT` mode |
 //! | `POST /subjects/{s}` | look up a schema under a subject |
 //! | `GET /schemas/ids/{id}` (`/schema`, `/versions`, `/subjects`) | a schema by id |
+//! | `GET /schemas/guids/{guid}` (`/ids`) | a schema by GUID, its ids (`[{"context","id"}]`) |
 //! | `GET /subjects`, `GET /subjects/{s}/versions` | subjects, versions |
 //! | `GET /subjects/{s}/versions/{v\|latest}` (`/schema`) | one version |
 //! | `DELETE /subjects/{s}` | delete a subject (its ids stay taken) |
@@ -29,6 +30,7 @@ use std::thread::JoinHandle;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use super::guid::parse_guid;
 use super::http_client::CONTENT_TYPE;
 use super::mock::{parse_references, references_json};
 use super::store::IMPORT_MODE;
@@ -288,6 +290,12 @@ pub fn handle(registry: &MemoryRegistry, method: &str, url: &str, body: &str) ->
         ("GET", ["schemas", "ids", id]) => {
             schema_by_id(registry, id).map(|s| Answer::json(schema_json(&s, None)))
         }
+        ("GET", ["schemas", "guids", guid]) => id_by_guid(registry, guid)
+            .and_then(|id| registry.schema_by_id(id))
+            .map(|s| Answer::json(schema_json(&s, None))),
+        ("GET", ["schemas", "guids", guid, "ids"]) => {
+            id_by_guid(registry, guid).map(|id| Answer::json(json!([{"context": ".", "id": id}])))
+        }
         ("GET", ["schemas", "ids", id, "schema"]) => {
             schema_by_id(registry, id).map(|s| Answer::raw(s.schema.clone()))
         }
@@ -370,6 +378,13 @@ fn subject_not_found(subject: &str) -> RegistryError {
 fn parse_id(id: &str) -> Result<i32, RegistryError> {
     id.parse()
         .map_err(|_| RegistryError::rest(404, 40403, format!("Schema {id} not found")))
+}
+
+/// The id of the schema with GUID text `guid`; 40403 when the text is no GUID or none has it.
+fn id_by_guid(registry: &MemoryRegistry, guid: &str) -> Result<i32, RegistryError> {
+    parse_guid(guid)
+        .ok_or_else(|| RegistryError::rest(404, 40403, format!("Schema {guid} not found")))
+        .and_then(|guid| registry.id_by_guid(&guid))
 }
 
 fn schema_by_id(registry: &MemoryRegistry, id: &str) -> Result<Arc<SchemaString>, RegistryError> {

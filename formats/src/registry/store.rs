@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::canonical::{avro_equality_form, canonical_schema};
+use super::guid::{guid_text, schema_guid};
 use super::{RegistryError, SchemaRegistry, SchemaString, SchemaType, SubjectSchema};
 
 /// The compatibility level a registry starts with (Confluent's default).
@@ -63,6 +64,8 @@ struct State {
     subjects: HashMap<String, Vec<usize>>,
     /// Schemas by id (kept after a subject is deleted, as the mock keeps them).
     by_id: HashMap<i32, Arc<SchemaString>>,
+    /// The first id given to each schema GUID ([`schema_guid`]).
+    by_guid: HashMap<[u8; 16], i32>,
     /// Ids by the schema's [`id_identity`]: the same schema under another subject gets the same id.
     ids: HashMap<SchemaString, i32>,
     /// How ids are chosen and shared.
@@ -116,6 +119,7 @@ impl State {
         // The first schema given an id stays its schema (under the mock's rules a later,
         // Avro-equal one may share the id).
         self.by_id.entry(id).or_insert_with(|| Arc::clone(&schema));
+        self.by_guid.entry(schema_guid(&schema)).or_insert(id);
         let identity = id_identity(self.id_rules, &schema);
         self.ids.entry(identity).or_insert(id);
         self.last_id = self.last_id.max(id);
@@ -336,6 +340,12 @@ impl MemoryRegistry {
 }
 
 impl SchemaRegistry for MemoryRegistry {
+    fn id_by_guid(&self, guid: &[u8; 16]) -> Result<i32, RegistryError> {
+        self.read().by_guid.get(guid).copied().ok_or_else(|| {
+            RegistryError::rest(404, 40403, format!("Schema {} not found", guid_text(guid)))
+        })
+    }
+
     fn schema_by_id(&self, id: i32) -> Result<Arc<SchemaString>, RegistryError> {
         self.read()
             .by_id
