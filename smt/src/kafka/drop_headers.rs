@@ -45,9 +45,11 @@ impl Transform for DropHeaders {
     /// Removes the named headers from each row. Cost: one pass over the batch's headers with a
     /// hash lookup per header of the rows; keys and values are not touched.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
-        input.meta.headers.edit_rows(input.rows, |_, headers| {
-            headers.retain(|h| !self.names.contains(&*h.name))
-        });
+        input.meta.headers.drop_and_append(
+            input.rows,
+            |name| !self.names.contains(name),
+            |_, _| {},
+        );
         SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone())
     }
 

@@ -499,9 +499,11 @@ impl Transform for HeaderFrom {
             .zip(&failed)
             .filter(|(_, &f)| !f)
             .map(|(h, _)| h);
-        input.meta.headers.edit_rows(&kept, |_, headers| {
-            headers.extend(new_headers.next().unwrap_or_default())
-        });
+        input.meta.headers.drop_and_append(
+            &kept,
+            |_| true,
+            |_, added| added.extend(new_headers.next().unwrap_or_default()),
+        );
         let (key, value) = match self.side {
             Side::Key => (&applied.column, input.value),
             Side::Value => (input.key, &applied.column),

@@ -49,10 +49,11 @@ impl Transform for InsertHeader {
     /// Appends the header to each row's headers. Cost: one pass over the batch's headers, one
     /// clone of the parsed value per row; keys and values are not touched.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
-        input
-            .meta
-            .headers
-            .edit_rows(input.rows, |_, headers| headers.push(self.header.clone()));
+        input.meta.headers.drop_and_append(
+            input.rows,
+            |_| true,
+            |_, added| added.push(self.header.clone()),
+        );
         SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone())
     }
 
