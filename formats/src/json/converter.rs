@@ -466,9 +466,10 @@ fn reparse_canonical(tape: &mut BatchTape, parser: &mut TapeParser, root: usize)
 }
 
 /// Values kept as their bytes: a LargeUtf8 column of canonical JSON payload texts under `schema`
-/// (`None`: schemaless). LargeUtf8 is a type no decoder produces otherwise; only a
-/// JsonConverter's `encode` reads it as it is (copying each text, in an envelope when it writes
-/// one); [`crate::value_array::value_at`] parses it. Cost: one copy of the texts.
+/// (`None`: schemaless). LargeUtf8 is a type no decoder produces otherwise; only the `encode` of
+/// the converter that kept it (JsonConverter, in an envelope when it writes one; JsonSchemaConverter,
+/// framed) reads it as it is; [`crate::value_array::value_at`] parses it. Cost: one copy of the
+/// texts.
 pub fn verbatim_column(schema: Option<SchemaRef>, texts: &[&str]) -> Column {
     let bytes = texts.iter().map(|text| text.len()).sum();
     let mut column = LargeStringBuilder::with_capacity(texts.len(), bytes);
