@@ -24,6 +24,7 @@ use arrow_array::types::{
     Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
 use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{arrow_type, struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
@@ -320,7 +321,7 @@ impl Cast {
         match &*self.plan(source) {
             Plan::Fails(e) => fail_non_null_rows(input, self.side, |_| e.clone()),
             Plan::Whole { schema, target } => {
-                let casted = cast_column(column.data.as_ref(), Some(source), *target);
+                let casted = cast_column(&column.data, Some(source), *target);
                 let data = match logical_column(casted.data, schema) {
                     Ok(data) => data,
                     Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
@@ -374,7 +375,7 @@ impl Cast {
             return SegmentOutput::all(input.rows.len(), input.key.clone(), input.value.clone());
         }
         if let Some(target) = self.spec.whole {
-            let casted = cast_column(data, None, target);
+            let casted = cast_column(&column.data, None, target);
             let new = Column {
                 schema: None,
                 data: casted.data,
@@ -409,7 +410,7 @@ impl Cast {
             let position = positions.get(name.as_str()).copied();
             let data = match position {
                 Some(i) => {
-                    let casted = cast_column(columns[i].as_ref(), None, *target);
+                    let casted = cast_column(&columns[i], None, *target);
                     keep_first_errors(array, &mut errors, casted.errors);
                     casted.data
                 }
@@ -931,36 +932,97 @@ struct Casted {
     errors: Vec<(usize, ConnectError)>,
 }
 
-/// Casts every row of `array` (of `source`'s Arrow type, or schemaless when `None`) to
-/// `target`. Null rows stay null; a failed row is null with its error. Cost: one pass over the
-/// column's buffers and one builder; strings are written without a per-row allocation.
-fn cast_column(array: &dyn Array, source: Option<&Schema>, target: Target) -> Casted {
-    let n = array.len();
-    if array.logical_null_count() == n {
-        return Casted {
-            data: new_null_array(&arrow_type(&Schema::new(target.kind())), n),
+impl Casted {
+    /// `data` with no failed row.
+    fn ok(data: ArrayRef) -> Casted {
+        Casted {
+            data,
             errors: Vec::new(),
-        };
+        }
+    }
+}
+
+/// Casts every row of `array` (of `source`'s Arrow type, or schemaless when `None`) to
+/// `target`. Null rows stay null; a failed row is null with its error. Cost: a same-type cast is
+/// the input array itself; casts arrow-cast makes exactly as Java does are one arrow-cast kernel;
+/// any other is one pass over the column's buffers into one builder, in a loop compiled for that
+/// (source type, target) pair; strings are written without a per-row allocation.
+fn cast_column(array: &ArrayRef, source: Option<&Schema>, target: Target) -> Casted {
+    let n = array.len();
+    let to = arrow_type(&Schema::new(target.kind()));
+    if array.logical_null_count() == n {
+        return Casted::ok(new_null_array(&to, n));
     }
     let problem = match source {
         Some(schema) => schema_input_problem(schema),
         None => arrow_input_problem(array.data_type()),
     };
-    let reader = Reader::new(array);
-    let nulls = array.logical_nulls();
-    let row = |i: usize| -> Option<Result<Scalar<'_>, ConnectError>> {
-        if nulls.as_ref().is_some_and(|b| b.is_null(i)) {
-            return None;
+    if let Some(problem) = problem {
+        return failing_rows(array.as_ref(), &to, &problem);
+    }
+    if array.data_type() == &to {
+        return Casted::ok(array.clone());
+    }
+    if arrow_cast_agrees(array.data_type(), &to) {
+        if let Ok(data) = arrow_cast::cast(array.as_ref(), &to) {
+            return Casted::ok(data);
         }
-        if let Some(problem) = &problem {
-            return Some(Err(problem.clone()));
-        }
-        let scalar = reader
-            .as_ref()
-            .and_then(|r| r.get(i))
-            .ok_or_else(|| unexpected_type(&format!("{:?}", array.data_type())));
-        Some(scalar.and_then(|s| encode_logical(source, s, target)))
+    }
+    let Some(reader) = Reader::new(array.as_ref()) else {
+        let unexpected = unexpected_type(&format!("{:?}", array.data_type()));
+        return failing_rows(array.as_ref(), &to, &unexpected);
     };
+    let nulls = array.logical_nulls();
+    reader.cast(
+        nulls.as_ref(),
+        n,
+        |s| encode_logical(source, s, target),
+        target,
+    )
+}
+
+/// Whether arrow-cast's kernel from `from` to `to` gives what `castValueToType` gives for every
+/// value: integers widened, integers to `boolean` (`longValue() != 0`), integers and FLOAT32 to
+/// FLOAT64, integers to FLOAT32 (Java's and Rust's `as` both round to nearest). Narrowing and
+/// float-to-integer casts are not among them: Java wraps and saturates where arrow-cast fails.
+fn arrow_cast_agrees(from: &DataType, to: &DataType) -> bool {
+    let rank = |t: &DataType| match t {
+        DataType::Int8 => Some(1),
+        DataType::Int16 => Some(2),
+        DataType::Int32 => Some(3),
+        DataType::Int64 => Some(4),
+        _ => None,
+    };
+    match (rank(from), to) {
+        (Some(from), to) if rank(to).is_some_and(|to| to > from) => true,
+        (Some(_), DataType::Boolean | DataType::Float32 | DataType::Float64) => true,
+        _ => from == &DataType::Float32 && to == &DataType::Float64,
+    }
+}
+
+/// Every non-null row of `array` failing with `error`: a null column of type `to`.
+fn failing_rows(array: &dyn Array, to: &DataType, error: &ConnectError) -> Casted {
+    let nulls = array.logical_nulls();
+    let errors = (0..array.len())
+        .filter(|&i| !nulls.as_ref().is_some_and(|b| b.is_null(i)))
+        .map(|i| (i, error.clone()))
+        .collect();
+    Casted {
+        data: new_null_array(to, array.len()),
+        errors,
+    }
+}
+
+/// The rows of one source column (`scalar(i)` reads row `i`, known valid) cast to `target`.
+/// Generic over the reader so that each (source, target) pair is its own loop.
+#[inline(always)]
+fn cast_to_target<'a>(
+    n: usize,
+    nulls: Option<&NullBuffer>,
+    scalar: impl Fn(usize) -> Result<Scalar<'a>, ConnectError>,
+    target: Target,
+) -> Casted {
+    let row = |i: usize| (!nulls.is_some_and(|b| b.is_null(i))).then(|| scalar(i));
     match target {
         Target::Int8 => primitive::<Int8Type>(n, row, to_i8),
         Target::Int16 => primitive::<Int16Type>(n, row, to_i16),
@@ -1091,25 +1153,49 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Row `i` (known to be valid).
-    fn get(&self, i: usize) -> Option<Scalar<'a>> {
-        Some(match self {
-            Reader::Int8(v) => Scalar::Int(i64::from(*v.get(i)?)),
-            Reader::Int16(v) => Scalar::Int(i64::from(*v.get(i)?)),
-            Reader::Int32(v) => Scalar::Int(i64::from(*v.get(i)?)),
-            Reader::Int64(v) => Scalar::Int(*v.get(i)?),
-            Reader::Float32(v) => Scalar::Float(*v.get(i)?),
-            Reader::Float64(v) => Scalar::Double(*v.get(i)?),
-            Reader::Boolean(a) if i < a.len() => Scalar::Bool(a.value(i)),
-            Reader::StringView(a) if i < a.len() => Scalar::Str(a.value(i)),
-            Reader::String(a) if i < a.len() => Scalar::Str(a.value(i)),
-            Reader::BinaryView(a) if i < a.len() => Scalar::Bytes(a.value(i)),
-            Reader::Binary(a) if i < a.len() => Scalar::Bytes(a.value(i)),
-            Reader::Decimal(column) if i < column.len() => Scalar::Decimal(column.value(i)),
-            Reader::Millis(v, factor) => Scalar::Date(i64::from(*v.get(i)?) * factor),
-            Reader::Timestamp(v) => Scalar::Date(*v.get(i)?),
-            _ => return None,
-        })
+    /// Every row cast to `target`, dates through `logical` (`encodeLogicalType`). One match on
+    /// the reader, then a loop of its own per (reader, target) pair: no per-row dispatch.
+    fn cast(
+        &self,
+        nulls: Option<&NullBuffer>,
+        n: usize,
+        logical: impl Fn(Scalar<'a>) -> Result<Scalar<'a>, ConnectError>,
+        target: Target,
+    ) -> Casted {
+        let int = |i: i64| Ok(Scalar::Int(i));
+        match *self {
+            Reader::Int8(v) => cast_to_target(n, nulls, |i| int(v[i].into()), target),
+            Reader::Int16(v) => cast_to_target(n, nulls, |i| int(v[i].into()), target),
+            Reader::Int32(v) => cast_to_target(n, nulls, |i| int(v[i].into()), target),
+            Reader::Int64(v) => cast_to_target(n, nulls, |i| int(v[i]), target),
+            Reader::Float32(v) => cast_to_target(n, nulls, |i| Ok(Scalar::Float(v[i])), target),
+            Reader::Float64(v) => cast_to_target(n, nulls, |i| Ok(Scalar::Double(v[i])), target),
+            Reader::Boolean(a) => {
+                cast_to_target(n, nulls, |i| Ok(Scalar::Bool(a.value(i))), target)
+            }
+            Reader::StringView(a) => {
+                cast_to_target(n, nulls, |i| Ok(Scalar::Str(a.value(i))), target)
+            }
+            Reader::String(a) => cast_to_target(n, nulls, |i| Ok(Scalar::Str(a.value(i))), target),
+            Reader::BinaryView(a) => {
+                cast_to_target(n, nulls, |i| Ok(Scalar::Bytes(a.value(i))), target)
+            }
+            Reader::Binary(a) => {
+                cast_to_target(n, nulls, |i| Ok(Scalar::Bytes(a.value(i))), target)
+            }
+            Reader::Decimal(ref column) => {
+                cast_to_target(n, nulls, |i| Ok(Scalar::Decimal(column.value(i))), target)
+            }
+            Reader::Millis(v, factor) => cast_to_target(
+                n,
+                nulls,
+                |i| logical(Scalar::Date(i64::from(v[i]) * factor)),
+                target,
+            ),
+            Reader::Timestamp(v) => {
+                cast_to_target(n, nulls, |i| logical(Scalar::Date(v[i])), target)
+            }
+        }
     }
 }
 
@@ -1123,7 +1209,7 @@ fn cast_children<'s>(
     let mut errors = vec![None; array.len()];
     for (i, schema, target) in casts {
         if let Some(child) = children.get(i) {
-            let casted = cast_column(child.as_ref(), Some(schema), target);
+            let casted = cast_column(child, Some(schema), target);
             keep_first_errors(array, &mut errors, casted.errors);
             children[i] = casted.data;
         }

@@ -10,10 +10,11 @@ use crate::config::{ConfigProblem, TransformConfig};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 
-/// The configured transform: the names to remove.
+/// The configured transform: the names to remove (probed for every header of every record, so
+/// hashed with foldhash rather than SipHash: a third of the transform's instructions, callgrind).
 #[derive(Debug)]
 pub struct DropHeaders {
-    names: HashSet<String>,
+    names: HashSet<String, foldhash::fast::RandomState>,
 }
 
 /// Builds `DropHeaders` from `headers` (a required, non-empty LIST).

@@ -15,13 +15,13 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use arrow_array::builder::StringViewBuilder;
+use arrow_array::builder::{PrimitiveBuilder, StringViewBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Int64Type, Time32MillisecondType, TimestampMillisecondType};
-use arrow_array::{
-    new_null_array, Array, ArrayRef, Date32Array, Int64Array, StructArray, Time32MillisecondArray,
-    TimestampMillisecondArray,
+use arrow_array::types::{
+    ArrowPrimitiveType, Date32Type, Int64Type, Time32MillisecondType, TimestampMillisecondType,
 };
+use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{struct_fields, META_RAW_JSON};
 use weir_formats::batch::Column;
@@ -182,36 +182,66 @@ impl Settings {
                     ))
                 })
             }
-            (Kind::Unix, Input::Long(n)) => Ok(match self.precision {
-                Precision::Seconds => n.saturating_mul(1000),
-                Precision::Milliseconds => n,
-                Precision::Microseconds => n / 1000,
-                Precision::Nanoseconds => n / 1_000_000,
-            }),
+            (Kind::Unix, Input::Long(n)) => Ok(self.from_unix(n)),
             (Kind::Date | Kind::Time | Kind::Timestamp, Input::Date(ms)) => Ok(ms),
             (kind, input) => Err(mismatch(kind, input.class())),
+        }
+    }
+
+    /// `toRaw` for the `unix` kind: a Long at `unix.precision` in ms.
+    fn from_unix(&self, n: i64) -> i64 {
+        match self.precision {
+            Precision::Seconds => n.saturating_mul(1000),
+            Precision::Milliseconds => n,
+            Precision::Microseconds => n / 1000,
+            Precision::Nanoseconds => n / 1_000_000,
         }
     }
 
     /// `targetTranslator.toType`.
     fn to_type(&self, ms: i64) -> Output {
         match self.target {
-            Kind::String => Output::Text(
-                self.format
-                    .as_ref()
-                    .map_or_else(String::new, |(f, _)| f.format(ms)),
-            ),
-            Kind::Unix => Output::Long(match self.precision {
-                Precision::Seconds => ms / 1000,
-                Precision::Milliseconds => ms,
-                Precision::Microseconds => ms.saturating_mul(1000),
-                Precision::Nanoseconds => ms.saturating_mul(1_000_000),
-            }),
-            // Midnight; the day wraps to an int as `Date.fromLogical` does when it is written.
-            Kind::Date => Output::Millis(i64::from(ms.div_euclid(MS_PER_DAY) as i32) * MS_PER_DAY),
-            Kind::Time => Output::Millis(ms.rem_euclid(MS_PER_DAY)),
-            Kind::Timestamp => Output::Millis(ms),
+            Kind::String => {
+                let mut text = String::new();
+                self.format_into(ms, &mut text);
+                Output::Text(text)
+            }
+            Kind::Unix => Output::Long(self.unix_of(ms)),
+            Kind::Date | Kind::Time | Kind::Timestamp => Output::Millis(self.date_of(ms)),
         }
+    }
+
+    /// The `string` target: `format.format(date)` appended to `out` (nothing without a format,
+    /// which the config refuses for this target).
+    fn format_into(&self, ms: i64, out: &mut String) {
+        if let Some((format, _)) = &self.format {
+            format.format_into(ms, out);
+        }
+    }
+
+    /// The `unix` target at `unix.precision`.
+    fn unix_of(&self, ms: i64) -> i64 {
+        match self.precision {
+            Precision::Seconds => ms / 1000,
+            Precision::Milliseconds => ms,
+            Precision::Microseconds => ms.saturating_mul(1000),
+            Precision::Nanoseconds => ms.saturating_mul(1_000_000),
+        }
+    }
+
+    /// The `Date`, `Time` or `Timestamp` target as a `java.util.Date` in ms.
+    fn date_of(&self, ms: i64) -> i64 {
+        match self.target {
+            // Midnight; the day wraps to an int as `Date.fromLogical` does when it is written.
+            Kind::Date => i64::from(day_of(ms)) * MS_PER_DAY,
+            Kind::Time => ms.rem_euclid(MS_PER_DAY),
+            _ => ms,
+        }
+    }
+
+    /// `toRaw` for the `string` kind: `format.parse(text)`.
+    fn parse_text(&self, text: &str) -> Result<i64, ConnectError> {
+        self.to_raw(Kind::String, Input::Str(text))
     }
 
     /// `convertTimestamp(value, kind)`, the kind inferred from the value when `None`.
@@ -562,78 +592,97 @@ impl TimestampConverter {
     }
 
     /// Converts every row of `array` from `source`. Null rows stay null; a failed row is null
-    /// with its error. Cost: one pass over the column's buffers; one string per row when
-    /// formatting.
+    /// with its error. Cost: one match on the source and the column's type, then one loop over
+    /// its buffers compiled for that (column type, target) pair; formatted text goes through one
+    /// reused buffer.
     fn convert_column(&self, array: &dyn Array, source: &Source, schemaless: bool) -> Converted {
         let n = array.len();
         let nulls = array.logical_nulls();
-        let reader = Reader::new(array);
-        let mut errors = vec![None; n];
-        let mut outputs: Vec<Option<Output>> = Vec::with_capacity(n);
-        for (i, error) in errors.iter_mut().enumerate() {
+        let nulls = nulls.as_ref();
+        let reader = match (source, Reader::new(array)) {
             // `timestampTypeFromSchema` fails before the null check of `convertTimestamp`.
-            let invalid = matches!(source, Source::Invalid(_));
-            if !invalid && nulls.as_ref().is_some_and(|b| b.is_null(i)) {
-                outputs.push(None);
-                continue;
+            (Source::Invalid(e), _) => return self.failing(n, None, e, schemaless),
+            (Source::Known(kind), Err(class)) => {
+                return self.failing(n, nulls, &mismatch(*kind, class), schemaless)
             }
-            let result = match (source, &reader) {
-                (Source::Invalid(e), _) => Err(e.clone()),
-                (Source::Known(kind), Err(class)) => Err(mismatch(*kind, class)),
-                (Source::Inferred, Err(class)) => Err(unsupported_class(class)),
-                (Source::Known(kind), Ok(r)) => self.settings.convert(r.get(i), Some(*kind)),
-                (Source::Inferred, Ok(r)) => self.settings.convert(r.get(i), None),
-            };
-            match result {
-                Ok(output) => outputs.push(Some(output)),
-                Err(e) => {
-                    outputs.push(None);
-                    *error = Some(e);
-                }
+            (Source::Inferred, Err(class)) => {
+                return self.failing(n, nulls, &unsupported_class(class), schemaless)
+            }
+            (_, Ok(reader)) => reader,
+        };
+        let (held, class) = reader.kind_and_class();
+        if let Source::Known(kind) = source {
+            // Every kind but `string` and `unix` reads any `java.util.Date`.
+            let reads = |k: Kind| matches!(k, Kind::Date | Kind::Time | Kind::Timestamp);
+            if *kind != held && !(reads(*kind) && reads(held)) {
+                return self.failing(n, nulls, &mismatch(*kind, class), schemaless);
             }
         }
+        let settings = &self.settings;
+        match reader {
+            Reader::StrView(a) => {
+                self.write(n, nulls, |i| settings.parse_text(a.value(i)), schemaless)
+            }
+            Reader::Str(a) => self.write(n, nulls, |i| settings.parse_text(a.value(i)), schemaless),
+            Reader::Long(v) => self.write(n, nulls, |i| Ok(settings.from_unix(v[i])), schemaless),
+            Reader::Millis32(v, factor) => {
+                self.write(n, nulls, |i| Ok(i64::from(v[i]) * factor), schemaless)
+            }
+            Reader::Millis(v) => self.write(n, nulls, |i| Ok(v[i]), schemaless),
+        }
+    }
+
+    /// Every row of `n` (the non-null ones when `nulls` is given) failing with `error`.
+    fn failing(
+        &self,
+        n: usize,
+        nulls: Option<&NullBuffer>,
+        error: &ConnectError,
+        schemaless: bool,
+    ) -> Converted {
+        let errors = (0..n)
+            .map(|i| (!nulls.is_some_and(|b| b.is_null(i))).then(|| error.clone()))
+            .collect();
         Converted {
-            data: self.build(outputs, schemaless),
+            data: new_null_array(&self.output_type(schemaless), n),
             errors,
         }
     }
 
-    /// The array of converted values, of [`Self::output_type`].
-    fn build(&self, outputs: Vec<Option<Output>>, schemaless: bool) -> ArrayRef {
-        let millis = |o: Option<Output>| match o {
-            Some(Output::Millis(ms) | Output::Long(ms)) => Some(ms),
-            _ => None,
-        };
+    /// The column of [`Self::output_type`] from each valid row's instant (`raw(i)`, in ms).
+    /// Generic over `raw` so that each (column type, target) pair is its own loop.
+    #[inline(always)]
+    fn write(
+        &self,
+        n: usize,
+        nulls: Option<&NullBuffer>,
+        raw: impl Fn(usize) -> Result<i64, ConnectError>,
+        schemaless: bool,
+    ) -> Converted {
+        let settings = &self.settings;
         match self.output_type(schemaless) {
             DataType::Utf8View => {
-                let mut builder = StringViewBuilder::with_capacity(outputs.len());
-                for output in outputs {
-                    match output {
-                        Some(Output::Text(text)) => builder.append_value(text),
-                        _ => builder.append_null(),
+                let mut builder = StringViewBuilder::with_capacity(n);
+                let mut text = String::new();
+                let errors = each_instant(n, nulls, raw, |ms| match ms {
+                    Some(ms) => {
+                        text.clear();
+                        settings.format_into(ms, &mut text);
+                        builder.append_value(&text);
                     }
+                    None => builder.append_null(),
+                });
+                Converted {
+                    data: Arc::new(builder.finish()),
+                    errors,
                 }
-                Arc::new(builder.finish())
             }
-            DataType::Int64 => Arc::new(outputs.into_iter().map(millis).collect::<Int64Array>()),
-            DataType::Date32 => Arc::new(
-                outputs
-                    .into_iter()
-                    .map(|o| millis(o).map(|ms| ms.div_euclid(MS_PER_DAY) as i32))
-                    .collect::<Date32Array>(),
-            ),
-            DataType::Time32(_) => Arc::new(
-                outputs
-                    .into_iter()
-                    .map(|o| millis(o).map(|ms| ms as i32))
-                    .collect::<Time32MillisecondArray>(),
-            ),
-            _ => Arc::new(
-                outputs
-                    .into_iter()
-                    .map(millis)
-                    .collect::<TimestampMillisecondArray>(),
-            ),
+            DataType::Int64 => typed::<Int64Type>(n, nulls, raw, |ms| settings.unix_of(ms)),
+            DataType::Date32 => typed::<Date32Type>(n, nulls, raw, day_of),
+            DataType::Time32(_) => {
+                typed::<Time32MillisecondType>(n, nulls, raw, |ms| ms.rem_euclid(MS_PER_DAY) as i32)
+            }
+            _ => typed::<TimestampMillisecondType>(n, nulls, raw, |ms| settings.date_of(ms)),
         }
     }
 
@@ -710,6 +759,53 @@ struct Converted {
     errors: Vec<Option<ConnectError>>,
 }
 
+/// Each of `n` rows' instant (`raw(i)`) handed to `append`, `None` for a null row or one that
+/// failed; the failures by row.
+#[inline(always)]
+fn each_instant(
+    n: usize,
+    nulls: Option<&NullBuffer>,
+    raw: impl Fn(usize) -> Result<i64, ConnectError>,
+    mut append: impl FnMut(Option<i64>),
+) -> Vec<Option<ConnectError>> {
+    let mut errors = vec![None; n];
+    for (i, error) in errors.iter_mut().enumerate() {
+        if nulls.is_some_and(|b| b.is_null(i)) {
+            append(None);
+            continue;
+        }
+        match raw(i) {
+            Ok(ms) => append(Some(ms)),
+            Err(e) => {
+                append(None);
+                *error = Some(e);
+            }
+        }
+    }
+    errors
+}
+
+/// A primitive column of `value(instant)` per row; see [`each_instant`].
+#[inline(always)]
+fn typed<T: ArrowPrimitiveType>(
+    n: usize,
+    nulls: Option<&NullBuffer>,
+    raw: impl Fn(usize) -> Result<i64, ConnectError>,
+    value: impl Fn(i64) -> T::Native,
+) -> Converted {
+    let mut builder = PrimitiveBuilder::<T>::with_capacity(n);
+    let errors = each_instant(n, nulls, raw, |ms| builder.append_option(ms.map(&value)));
+    Converted {
+        data: Arc::new(builder.finish()),
+        errors,
+    }
+}
+
+/// The day of an instant, wrapped to an int as `Date.fromLogical` does.
+fn day_of(ms: i64) -> i32 {
+    ms.div_euclid(MS_PER_DAY) as i32
+}
+
 /// Typed access to a timestamp column's rows.
 enum Reader<'a> {
     StrView(&'a arrow_array::StringViewArray),
@@ -758,14 +854,12 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Row `i` (known to be valid and in bounds).
-    fn get(&self, i: usize) -> Input<'a> {
+    /// The kind its values are read as when the schema does not say, and their Java class.
+    fn kind_and_class(&self) -> (Kind, &'static str) {
         match self {
-            Reader::StrView(a) => Input::Str(a.value(i)),
-            Reader::Str(a) => Input::Str(a.value(i)),
-            Reader::Long(v) => Input::Long(v[i]),
-            Reader::Millis32(v, factor) => Input::Date(i64::from(v[i]) * factor),
-            Reader::Millis(v) => Input::Date(v[i]),
+            Reader::StrView(_) | Reader::Str(_) => (Kind::String, "java.lang.String"),
+            Reader::Long(_) => (Kind::Unix, "java.lang.Long"),
+            Reader::Millis32(..) | Reader::Millis(_) => (Kind::Timestamp, "java.util.Date"),
         }
     }
 }

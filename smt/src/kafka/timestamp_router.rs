@@ -3,8 +3,9 @@
 //! the record timestamp formatted with `timestamp.format` (default `yyyyMMdd`, a
 //! `SimpleDateFormat` in UTC). A record without a timestamp is Kafka's DataException.
 //!
-//! The kernel substitutes the topic once per distinct topic (design §1) and formats each row's
-//! timestamp (once per run of equal timestamps), interning each distinct new topic once.
+//! The kernel substitutes the topic once per distinct topic (design §1) and formats a timestamp
+//! once per topic and span of instants that format alike (a UTC day for `yyyyMMdd`), so a row
+//! costs one hash probe.
 //!
 //! As in Kafka, a bad `timestamp.format` is not a config error: Kafka builds the
 //! `SimpleDateFormat` lazily, so every record with a timestamp fails with Java's
@@ -57,10 +58,10 @@ impl TimestampRouter {
             .collect()
     }
 
-    /// The formatted timestamp, or the error of a record with `timestamp`.
-    fn formatted(&self, timestamp: i64) -> Result<String, ConnectError> {
+    /// The formatted timestamp appended to `out`, or the error of a record with `timestamp`.
+    fn format_into(&self, timestamp: i64, out: &mut String) -> Result<(), ConnectError> {
         match &self.timestamp_format {
-            Ok(format) => Ok(format.format(timestamp)),
+            Ok(format) => Ok(format.format_into(timestamp, out)),
             Err(message) => Err(ConnectError::data(message.clone())),
         }
     }
@@ -139,12 +140,19 @@ impl Transform for TimestampRouter {
     }
 
     /// Routes each row by its topic's substituted format and its formatted timestamp. Cost: one
-    /// substitution per distinct topic, one timestamp formatting per run of equal timestamps,
-    /// one hash lookup per row; keys and values are not touched.
+    /// substitution per distinct topic, one formatting and topic look-up per distinct (topic,
+    /// span of equal text) pair (a UTC day for `yyyyMMdd`: see
+    /// [`SimpleDateFormat::constant_span_ms`]), one hash probe per row; no allocation per row.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let pieces = per_topic(input.meta, input.rows, |topic| self.pieces(topic));
-        let mut interned: HashMap<String, u32> = HashMap::new();
-        let mut last: Option<(i64, Result<String, ConnectError>)> = None;
+        let span = self
+            .timestamp_format
+            .as_ref()
+            .map_or(1, SimpleDateFormat::constant_span_ms);
+        // (topic id, timestamp span) → the routed topic's id; probed for every row, so foldhash
+        // rather than SipHash.
+        let mut routes: HashMap<(u32, i64), u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut formatted = String::new();
         let mut topic = String::new();
         let mut errors = Vec::new();
         for (i, &row) in input.rows.iter().enumerate() {
@@ -152,31 +160,26 @@ impl Transform for TimestampRouter {
                 errors.push((i as u32, missing_timestamp(&record_at(&input, i))));
                 continue;
             };
-            if last.as_ref().is_none_or(|(t, _)| *t != timestamp) {
-                last = Some((timestamp, self.formatted(timestamp)));
-            }
-            let formatted = match last.as_ref().map(|(_, f)| f) {
-                Some(Ok(f)) => f.as_str(),
-                Some(Err(e)) => {
-                    errors.push((i as u32, e.clone()));
-                    continue;
-                }
-                None => continue,
-            };
-            let id = input.meta.topic_ids[row as usize] as usize;
-            let Some(Some(parts)) = pieces.get(id) else {
-                continue;
-            };
-            join_into(&mut topic, parts, formatted);
-            let new_id = match interned.get(topic.as_str()) {
-                Some(&id) => id,
+            let id = input.meta.topic_ids[row as usize];
+            let route = (id, timestamp.div_euclid(span));
+            let routed = match routes.get(&route) {
+                Some(&routed) => routed,
                 None => {
-                    let id = input.meta.intern_topic(&topic);
-                    interned.insert(topic.clone(), id);
-                    id
+                    formatted.clear();
+                    if let Err(e) = self.format_into(timestamp, &mut formatted) {
+                        errors.push((i as u32, e));
+                        continue;
+                    }
+                    let Some(Some(parts)) = pieces.get(id as usize) else {
+                        continue;
+                    };
+                    join_into(&mut topic, parts, &formatted);
+                    let routed = input.meta.intern_topic(&topic);
+                    routes.insert(route, routed);
+                    routed
                 }
             };
-            input.meta.topic_ids[row as usize] = new_id;
+            input.meta.topic_ids[row as usize] = routed;
         }
         kept_except(input.rows.len(), input.key, input.value, errors)
     }
@@ -188,7 +191,8 @@ impl Transform for TimestampRouter {
         let Some(timestamp) = record.timestamp else {
             return Err(missing_timestamp(&record));
         };
-        let formatted = self.formatted(timestamp)?;
+        let mut formatted = String::new();
+        self.format_into(timestamp, &mut formatted)?;
         let replaced = self.topic_format.replace("${topic}", &record.topic);
         record.topic = replaced.replace("${timestamp}", &formatted);
         Ok(Some(record))

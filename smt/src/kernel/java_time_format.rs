@@ -173,6 +173,19 @@ impl SimpleDateFormat {
 
     /// `format(new Date(epoch_ms))` in UTC. Cost: a calendar breakdown and one small string.
     pub fn format(&self, epoch_ms: i64) -> String {
+        // Room for the usual output at once (names and long years may still grow it).
+        let room = self.items.iter().fold(0, |room, item| match *item {
+            Item::Literal(c) => room + c.len_utf8(),
+            Item::Field(_, count) => room + count.max(4),
+        });
+        let mut out = String::with_capacity(room);
+        self.format_into(epoch_ms, &mut out);
+        out
+    }
+
+    /// [`Self::format`] appended to `out`. Cost: a calendar breakdown; no allocation once `out`
+    /// has room.
+    pub fn format_into(&self, epoch_ms: i64, out: &mut String) {
         let weeks = self.items.iter().any(|item| {
             matches!(
                 item,
@@ -183,19 +196,34 @@ impl SimpleDateFormat {
             )
         });
         let f = Breakdown::of(epoch_ms, weeks);
-        // Room for the usual output at once (names and long years may still grow it).
-        let room = self.items.iter().fold(0, |room, item| match *item {
-            Item::Literal(c) => room + c.len_utf8(),
-            Item::Field(_, count) => room + count.max(4),
-        });
-        let mut out = String::with_capacity(room);
         for item in &self.items {
             match *item {
                 Item::Literal(c) => out.push(c),
-                Item::Field(letter, count) => f.write(letter, count, &mut out),
+                Item::Field(letter, count) => f.write(letter, count, out),
             }
         }
-        out
+    }
+
+    /// The length in ms of the intervals `[k·span, (k+1)·span)` within which every instant
+    /// formats to the same text: a day for patterns of dates only, down to 1 for milliseconds.
+    /// In UTC hours, half-days and days start at multiples of their length since the epoch.
+    /// Cost: one pass over the pattern.
+    pub fn constant_span_ms(&self) -> i64 {
+        self.items
+            .iter()
+            .map(|item| match item {
+                Item::Field(Letter::Millisecond, _) => 1,
+                Item::Field(Letter::Second, _) => 1_000,
+                Item::Field(Letter::Minute, _) => 60_000,
+                Item::Field(
+                    Letter::HourOfDay0 | Letter::HourOfDay1 | Letter::Hour0 | Letter::Hour1,
+                    _,
+                ) => 3_600_000,
+                Item::Field(Letter::AmPm, _) => MS_PER_DAY / 2,
+                _ => MS_PER_DAY,
+            })
+            .min()
+            .unwrap_or(MS_PER_DAY)
     }
 
     /// `parse(text).getTime()` in UTC, `None` where Java throws `ParseException`. Lenient as
@@ -1178,6 +1206,18 @@ mod tests {
     }
 
     #[test]
+    fn constant_spans_follow_the_finest_field() {
+        let span = |pattern: &str| fmt(pattern).constant_span_ms();
+        assert_eq!(span("yyyyMMdd"), MS_PER_DAY);
+        assert_eq!(span("'literal only'"), MS_PER_DAY);
+        assert_eq!(span("yyyy a"), MS_PER_DAY / 2);
+        assert_eq!(span("yyyy-MM-dd-HH"), 3_600_000);
+        assert_eq!(span("mm"), 60_000);
+        assert_eq!(span("HH:mm:ss"), 1_000);
+        assert_eq!(span("ss.SSS"), 1);
+    }
+
+    #[test]
     fn formats_like_java() {
         // 2024-02-29T13:05:09.007Z, a Thursday.
         let t = 1_709_211_909_007;
@@ -1325,11 +1365,37 @@ mod tests {
         }
 
         #[test]
+        fn padded_numbers_have_at_least_count_digits(value in -20_000i64..20_000, count in 1usize..7) {
+            let mut out = String::from("x");
+            padded(value, count, &mut out);
+            let sign = if value < 0 { "-" } else { "" };
+            prop_assert_eq!(out, format!("x{sign}{:0>count$}", value.unsigned_abs()));
+        }
+
+        #[test]
         fn calendars_invert(days in -200_000_000i64..200_000_000i64) {
             let (y, m, d) = gregorian_date(days);
             prop_assert_eq!(gregorian_days(y, m, d), days);
             let (y, m, d) = julian_date(days);
             prop_assert_eq!(julian_days(y, m, d), days);
+        }
+
+        #[test]
+        fn every_instant_of_a_constant_span_formats_alike(
+            ms in -20_000_000_000_000i64..20_000_000_000_000i64,
+            pattern in prop::sample::select(vec![
+                "yyyyMMdd", "yyyy-MM-dd EEE D F w W Y u", "yyyyMMddHH", "hh a", "K a z",
+                "yyyy-MM-dd'T'HH:mm", "mm:ss", "HH:mm:ss.SSS", "'at' G",
+            ]),
+        ) {
+            let p = fmt(pattern);
+            let span = p.constant_span_ms();
+            let start = ms.div_euclid(span) * span;
+            prop_assert_eq!(p.format(ms), p.format(start));
+            prop_assert_eq!(p.format(ms), p.format(start + span - 1));
+            let mut appended = String::from("x");
+            p.format_into(ms, &mut appended);
+            prop_assert_eq!(appended, format!("x{}", p.format(ms)));
         }
 
         #[test]
