@@ -182,14 +182,14 @@ impl Settings {
                     ))
                 })
             }
-            (Kind::Unix, Input::Long(n)) => Ok(self.from_unix(n)),
+            (Kind::Unix, Input::Long(n)) => Ok(self.millis_of_unix(n)),
             (Kind::Date | Kind::Time | Kind::Timestamp, Input::Date(ms)) => Ok(ms),
             (kind, input) => Err(mismatch(kind, input.class())),
         }
     }
 
     /// `toRaw` for the `unix` kind: a Long at `unix.precision` in ms.
-    fn from_unix(&self, n: i64) -> i64 {
+    fn millis_of_unix(&self, n: i64) -> i64 {
         match self.precision {
             Precision::Seconds => n.saturating_mul(1000),
             Precision::Milliseconds => n,
@@ -624,7 +624,9 @@ impl TimestampConverter {
                 self.write(n, nulls, |i| settings.parse_text(a.value(i)), schemaless)
             }
             Reader::Str(a) => self.write(n, nulls, |i| settings.parse_text(a.value(i)), schemaless),
-            Reader::Long(v) => self.write(n, nulls, |i| Ok(settings.from_unix(v[i])), schemaless),
+            Reader::Long(v) => {
+                self.write(n, nulls, |i| Ok(settings.millis_of_unix(v[i])), schemaless)
+            }
             Reader::Millis32(v, factor) => {
                 self.write(n, nulls, |i| Ok(i64::from(v[i]) * factor), schemaless)
             }

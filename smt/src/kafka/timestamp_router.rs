@@ -61,7 +61,10 @@ impl TimestampRouter {
     /// The formatted timestamp appended to `out`, or the error of a record with `timestamp`.
     fn format_into(&self, timestamp: i64, out: &mut String) -> Result<(), ConnectError> {
         match &self.timestamp_format {
-            Ok(format) => Ok(format.format_into(timestamp, out)),
+            Ok(format) => {
+                format.format_into(timestamp, out);
+                Ok(())
+            }
             Err(message) => Err(ConnectError::data(message.clone())),
         }
     }
