@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use super::compatibility::{incompatibilities, SchemaText};
 use super::config::JsonSchemaConverterConfig;
 use super::defaults::fill_defaults;
 use super::document::Document;
@@ -140,24 +141,18 @@ fn load_references(
     Ok(())
 }
 
-/// Whether `latest` can stand for `derived` under `latest.compatibility.strict`: the same
-/// schema once `$schema` and the `connect.*` annotations are set aside (weir's approximation of
-/// Confluent's JSON Schema compatibility check, which rejects almost every schema not written by
-/// JsonSchemaData).
-fn same_schema(latest: &Json, derived: &Json) -> bool {
-    fn strip(json: &Json) -> Json {
-        match json {
-            Json::Object(map) => Json::Object(
-                map.iter()
-                    .filter(|(k, _)| *k != "$schema" && !k.starts_with("connect."))
-                    .map(|(k, v)| (k.clone(), strip(v)))
-                    .collect(),
-            ),
-            Json::Array(items) => Json::Array(items.iter().map(strip).collect()),
-            other => other.clone(),
-        }
-    }
-    normalized(&strip(latest)) == normalized(&strip(derived))
+/// Java's `List<SchemaReference>.toString()`: `[{name='a.json', subject='a', version=1}]`.
+fn java_references_text(references: &[SchemaReference]) -> String {
+    let items: Vec<String> = references
+        .iter()
+        .map(|r| {
+            format!(
+                "{{name='{}', subject='{}', version={}}}",
+                r.name, r.subject, r.version
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
 }
 
 impl JsonSchemaConverter {
@@ -288,6 +283,15 @@ impl JsonSchemaConverter {
                 .map_err(|e| rest("Error retrieving schema ID", e))?;
             let json: Json =
                 serde_json::from_str(&stored.schema).map_err(|e| fail(e.to_string()))?;
+            if self.config.serde.id_compatibility_strict
+                && !self.reads_derived(&derived, &json, &stored.references, &fail)?
+            {
+                let canonical = serde_json::to_string(&json).map_err(|e| fail(e.to_string()))?;
+                return Err(fail(format!(
+                    "Error serializing JSON message <- IOException: Incompatible schema '{canonical}' with refs '{}' of type 'JSON' for schema '{text}'. Set id.compatibility.strict=false to disable this check",
+                    java_references_text(&stored.references)
+                )));
+            }
             return Ok(writer(id, validator_for(&json, &stored.references)?));
         }
         if self.config.serde.auto_register {
@@ -304,11 +308,13 @@ impl JsonSchemaConverter {
                 .map_err(|e| rest("Error retrieving latest version of JSON schema", e))?;
             let json: Json =
                 serde_json::from_str(&latest.schema.schema).map_err(|e| fail(e.to_string()))?;
-            if self.config.serde.latest_compatibility_strict && !same_schema(&json, &derived) {
+            if self.config.serde.latest_compatibility_strict
+                && !self.reads_derived(&derived, &json, &latest.schema.references, &fail)?
+            {
                 return Err(fail(format!(
-                    "Error serializing JSON message <- IOException: Incompatible schema '{}' with refs {:?} of type JSON",
+                    "Error serializing JSON message <- IOException: Incompatible schema '{}' with refs '{}' of type 'JSON' for schema '{text}'. Set latest.compatibility.strict=false to disable this check. See log file for more details.",
                     latest.schema.schema,
-                    latest.schema.references.iter().map(|r| &r.name).collect::<Vec<_>>()
+                    java_references_text(&latest.schema.references)
                 )));
             }
             return Ok(writer(
@@ -321,6 +327,37 @@ impl JsonSchemaConverter {
             .lookup(&subject, &schema_string)
             .map_err(|e| rest(&format!("Error retrieving JSON schema: {text}"), e))?;
         Ok(writer(found.id, validator_for(&derived, &[])?))
+    }
+
+    /// Whether `target` (a registered schema with `references`) is backward compatible with the
+    /// Connect-derived schema, as Confluent's `target.isBackwardCompatible(derived)` decides
+    /// ([`incompatibilities`]); a schema that does not load or a diff that throws fails with
+    /// `fail`. Cost: loading the references and both schemas, one diff.
+    fn reads_derived(
+        &self,
+        derived: &Json,
+        target: &Json,
+        references: &[SchemaReference],
+        fail: &dyn Fn(String) -> ConnectError,
+    ) -> Result<bool, ConnectError> {
+        let mut docs = Vec::new();
+        load_references(self.registry.as_ref(), references, &mut docs).map_err(fail)?;
+        let original = SchemaText {
+            root: derived,
+            references: &[],
+        };
+        let update = SchemaText {
+            root: target,
+            references: &docs,
+        };
+        incompatibilities(original, update)
+            .map(|found| found.is_empty())
+            .map_err(|e| {
+                fail(format!(
+                    "Error serializing JSON message <- {}",
+                    e.java_text()
+                ))
+            })
     }
 
     fn cached_writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Cached<Writer> {

@@ -36,6 +36,17 @@ pub enum Criterion {
     OneOf,
 }
 
+impl Criterion {
+    /// The keyword, as the criterion prints in a difference's path. Cost: none.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Criterion::AllOf => "allOf",
+            Criterion::AnyOf => "anyOf",
+            Criterion::OneOf => "oneOf",
+        }
+    }
+}
+
 /// What a schema node is, as everit's schema classes tell it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
@@ -436,7 +447,7 @@ impl<'a> Loader<'a> {
 }
 
 /// A URI fragment's JSON pointer with its percent-escapes decoded.
-fn pointer_unescaped(fragment: &str) -> String {
+pub(super) fn pointer_unescaped(fragment: &str) -> String {
     let bytes = fragment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -14,8 +14,11 @@
 //! - [`defaults`]: the defaults everit fills into absent properties while validating.
 //! - [`validate`]: payload validation (`json.fail.invalid.schema`) with the `jsonschema` crate.
 //! - [`tape_check`]: the same on the batch tape, for the keywords the tape answers exactly.
+//! - [`compatibility`]: Confluent's JSON Schema diff, for `latest.compatibility.strict` and
+//!   `id.compatibility.strict`.
 //! - [`converter`]: the converter over a Schema Registry.
 
+pub mod compatibility;
 pub mod config;
 pub mod converter;
 pub mod defaults;
