@@ -118,7 +118,8 @@ impl<'a> ConverterContext<'a> {
 
     /// Whether the decoded values go untouched to an equal converter ([`ConverterContext::with_verbatim`]).
     /// A decoder that keeps values as their bytes marks them so that only its own `encode` reads
-    /// them (JsonConverter and JsonSchemaConverter: [`crate::json::converter::verbatim_column`]).
+    /// them (JsonConverter and JsonSchemaConverter: [`crate::json::converter::verbatim_column`];
+    /// AvroConverter: a LargeBinary column of payloads, [`crate::avro::kept`]).
     pub fn keeps_verbatim(&self) -> bool {
         self.verbatim
     }

@@ -9,16 +9,19 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::LargeBinaryBuilder;
+use arrow_array::cast::AsArray;
 use arrow_buffer::Buffer;
 
 use super::compatibility::can_read;
 use super::data::{AvroData, AvroDataConfig};
 use super::decoder::{DecodeError, Decoder, Sink};
 use super::encoder::Encoder;
+use super::kept::KeptForm;
 use super::schema::AvroSchema;
 use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
-use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
+use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{
@@ -75,8 +78,18 @@ impl AvroConverterConfig {
     }
 }
 
-/// A writer schema ready to decode: its compiled decoder (or why it cannot be read).
-type Reader = Result<Arc<Decoder>, ConnectError>;
+/// A writer schema ready to decode: its compiled decoder and, where the payloads can go back
+/// unchanged, their check (or why it cannot be read).
+type Reader = Result<Arc<ReadPlan>, ConnectError>;
+
+/// How one writer schema's payloads are read.
+#[derive(Debug)]
+struct ReadPlan {
+    decoder: Decoder,
+    /// Which payloads an equal converter writes back byte for byte (see [`KeptForm`]); `None`
+    /// when the writer schema is not the one this converter writes its values with.
+    kept: Option<KeptForm>,
+}
 
 /// What encoding one Connect schema for one subject needs: the id to frame with and the encoder.
 type Writer = Result<(i32, Arc<Encoder>), ConnectError>;
@@ -166,7 +179,24 @@ impl AvroConverter {
                 ),
                 ..e
             })?;
-        Ok(Arc::new(Decoder::compile(&self.data, &avro, schema)?))
+        let decoder = Decoder::compile(&self.data, &avro, schema)?;
+        let kept = self.kept_form(&decoder);
+        Ok(Arc::new(ReadPlan { decoder, kept }))
+    }
+
+    /// The check of payloads this converter, writing the values `decoder` reads, would write back
+    /// as they are: only when its writer schema is the one AvroData derives (not
+    /// `use.latest.version` or `use.schema.id`). Cost: one derivation and one encoder compile per
+    /// writer schema.
+    fn kept_form(&self, decoder: &Decoder) -> Option<KeptForm> {
+        let serde = &self.config.serde;
+        if serde.use_latest_version || serde.use_schema_id.is_some() {
+            return None;
+        }
+        let derived = self.data.from_connect_schema(&decoder.schema).ok()?;
+        let use_defaults = !self.config.data.ignore_default_for_nullables;
+        let encoder = Encoder::compile(&decoder.schema, &derived, use_defaults).ok()?;
+        KeptForm::of(decoder, &encoder)
     }
 
     fn cached_reader(&self, id: i32, topic: &str, side: Side) -> Reader {
@@ -258,7 +288,15 @@ impl AvroConverter {
 }
 
 /// Rows of one decode call that share a decoder.
-type Group = DecoderGroup<Decoder>;
+type Group = DecoderGroup<ReadPlan>;
+
+/// Rows of one decode call kept as their payload bytes ([`KeptForm`]), by the group they belong
+/// to.
+#[derive(Default)]
+struct KeptRows {
+    rows: Vec<u32>,
+    bodies: LargeBinaryBuilder,
+}
 
 impl Converter for AvroConverter {
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
@@ -270,6 +308,7 @@ impl Converter for AvroConverter {
         let mut errors = Vec::new();
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
+        let mut kept: Vec<KeptRows> = Vec::new();
         let mut by_reader: ReaderLookup<(i32, u32), Result<usize, ConnectError>> =
             ReaderLookup::default();
         for (row, input) in inputs.iter().enumerate() {
@@ -308,22 +347,31 @@ impl Converter for AvroConverter {
             let group = by_reader
                 .entry((id, context.topic_id(row)))
                 .or_insert_with(|| {
-                    let decoder = self.cached_reader(id, topic, side)?;
+                    let plan = self.cached_reader(id, topic, side)?;
                     Ok(group_of(
                         &mut groups,
-                        &arrow_type(&decoder.schema),
-                        decoder,
+                        &arrow_type(&plan.decoder.schema),
+                        plan,
                         inputs.len(),
                     ))
                 })
                 .clone();
-            let group = match group {
-                Ok(g) => &mut groups[g],
+            let (at, group) = match group {
+                Ok(g) => (g, &mut groups[g]),
                 Err(e) => {
                     errors.push((row as u32, e));
                     continue;
                 }
             };
+            let form = group.decoder.kept.as_ref();
+            if context.keeps_verbatim() && form.is_some_and(|form| form.admits(frame.body)) {
+                if kept.len() <= at {
+                    kept.resize_with(at + 1, KeptRows::default);
+                }
+                kept[at].rows.push(row as u32);
+                kept[at].bodies.append_value(frame.body);
+                continue;
+            }
             let base = buffer.len() as u32;
             buffer.extend_from_slice(frame.body);
             let before = group.builder.len();
@@ -332,6 +380,7 @@ impl Converter for AvroConverter {
                 scratch: &mut scratch,
             };
             match group
+                .decoder
                 .decoder
                 .decode(frame.body, &mut group.builder, &mut sink)
             {
@@ -356,13 +405,27 @@ impl Converter for AvroConverter {
         }
         let buffers: Arc<[Buffer]> =
             Arc::from(vec![Buffer::from_vec(buffer), Buffer::from_vec(scratch)]);
-        finish_groups(
+        let kept_parts: Vec<DecodedPart> = kept
+            .into_iter()
+            .zip(&groups)
+            .filter(|(k, _)| !k.rows.is_empty())
+            .map(|(mut k, group)| DecodedPart {
+                column: Column {
+                    schema: Some(group.decoder.decoder.schema.clone()),
+                    data: Arc::new(k.bodies.finish()),
+                },
+                rows: k.rows,
+            })
+            .collect();
+        let mut decoded = finish_groups(
             groups,
-            |decoder| decoder.schema.clone(),
+            |plan| plan.decoder.schema.clone(),
             &buffers,
             null_rows,
             errors,
-        )
+        );
+        decoded.parts.extend(kept_parts);
+        decoded
     }
 
     fn encode(&self, column: &Column, context: &ConverterContext<'_>, out: &mut Encoded) {
@@ -377,6 +440,8 @@ impl Converter for AvroConverter {
             });
             return;
         };
+        // Payloads the decoder kept as their bytes (LargeBinary: no other decode gives it).
+        let kept = column.data.as_binary_opt::<i64>();
         encode_per_topic(
             column,
             context,
@@ -384,6 +449,10 @@ impl Converter for AvroConverter {
             |topic| self.cached_writer(schema, topic, side),
             |(id, encoder), row, buf| {
                 write_schema_id(SchemaId::Id(*id), buf);
+                if let Some(bodies) = kept {
+                    buf.extend_from_slice(bodies.value(row));
+                    return Ok(());
+                }
                 encoder.write(column.data.as_ref(), row, buf).map_err(|e| {
                     ConnectError::data(format!(
                         "Failed to serialize Avro data from topic {} : Error serializing Avro message <- {}",

@@ -93,6 +93,21 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A zigzag varint `long` in its shortest form (the one every encoder writes), or `None`
+    /// where the bytes hold no varint or a longer form of one: a varint of several bytes is
+    /// shortest exactly when its last byte is not zero. Cost: one byte read for values within
+    /// ±63.
+    #[inline]
+    pub fn shortest_long(&mut self) -> Option<i64> {
+        let first = *self.bytes.get(self.pos)?;
+        if first < 0x80 {
+            self.pos += 1;
+            return Some(i64::from(first >> 1) ^ -i64::from(first & 1));
+        }
+        let value = self.long().ok()?;
+        (self.bytes[self.pos - 1] != 0).then_some(value)
+    }
+
     /// A zigzag varint `int` (at most 5 bytes, within 32 bits).
     #[inline]
     pub fn int(&mut self) -> Result<i32, ReadError> {
@@ -212,6 +227,26 @@ pub fn write_bytes(b: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortest form is what `write_long` writes; the same value with continuation
+        /// bytes added reads as a `long` but not as the shortest form.
+        #[test]
+        fn only_the_written_form_of_a_varint_is_shortest(v in any::<i64>(), pad in 1usize..3) {
+            let mut bytes = Vec::new();
+            write_long(v, &mut bytes);
+            prop_assert_eq!(Cursor::new(&bytes).shortest_long(), Some(v));
+            for _ in 0..pad {
+                let last = bytes.len() - 1;
+                bytes[last] |= 0x80;
+                bytes.push(0);
+            }
+            let long = Cursor::new(&bytes).long();
+            prop_assert!(long.is_err() || long == Ok(v));
+            prop_assert_eq!(Cursor::new(&bytes).shortest_long(), None);
+        }
+    }
 
     #[test]
     fn varints_round_trip_at_the_edges() {

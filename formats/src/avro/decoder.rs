@@ -19,7 +19,7 @@ use crate::schema::{LogicalType, Schema, SchemaKind, SchemaRef};
 
 /// What one schema node reads and appends.
 #[derive(Debug, Clone)]
-enum Op {
+pub(super) enum Op {
     Boolean,
     Int8,
     Int16,
@@ -82,7 +82,7 @@ impl From<ReadError> for DecodeError {
 /// A compiled decoder for one writer schema, with the Connect schema it produces.
 #[derive(Debug, Clone)]
 pub struct Decoder {
-    op: Op,
+    pub(super) op: Op,
     /// The Connect schema of the decoded values.
     pub schema: SchemaRef,
 }

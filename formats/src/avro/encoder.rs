@@ -25,7 +25,7 @@ use crate::value_array::values_to_array;
 
 /// How one Connect node is written.
 #[derive(Debug, Clone)]
-enum Op {
+pub(super) enum Op {
     Boolean,
     /// An integer column written as Avro `int`.
     Int,
@@ -64,17 +64,17 @@ enum Op {
 /// One record field: the struct child it reads, its op, and its default (a one-row array) when
 /// a null is written as the default.
 #[derive(Debug, Clone)]
-struct FieldOp {
-    child: usize,
+pub(super) struct FieldOp {
+    pub(super) child: usize,
     name: String,
-    op: Op,
-    default: Option<ArrayRef>,
+    pub(super) op: Op,
+    pub(super) default: Option<ArrayRef>,
 }
 
 /// A compiled encoder from one Connect schema to one Avro schema.
 #[derive(Debug, Clone)]
 pub struct Encoder {
-    op: Op,
+    pub(super) op: Op,
 }
 
 fn err(message: impl Into<String>) -> ConnectError {

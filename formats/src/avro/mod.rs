@@ -6,6 +6,7 @@
 //! - [`cursor`]: bounds-checked reads of Avro binary.
 //! - [`decoder`]: a decoder compiled once per writer schema, Avro binary → Arrow builders.
 //! - [`encoder`]: an encoder compiled once per (Connect schema, Avro schema), Arrow → Avro binary.
+//! - [`kept`]: payloads an equal converter would write back byte for byte, kept as their bytes.
 //! - [`compatibility`]: whether one Avro schema can read another's data.
 //! - [`converter`]: the AvroConverter over a Schema Registry.
 
@@ -15,6 +16,7 @@ pub mod cursor;
 pub mod data;
 pub mod decoder;
 pub mod encoder;
+pub mod kept;
 pub mod schema;
 
 pub use converter::{AvroConverter, AvroConverterConfig, AVRO_CONVERTER_CLASS};
