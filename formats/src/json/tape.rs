@@ -7,7 +7,7 @@
 //! §1). One copy per batch, no allocation per record.
 
 use crate::error::ConnectError;
-use simd_json::{Buffers, Node, StaticNode, Tape};
+use simd_json::{Buffers, ErrorType, Node, StaticNode, Tape};
 
 /// Deepest nesting accepted in a JSON document (simd-json's own bound); deeper input is a
 /// DataException, never a stack overflow.
@@ -221,7 +221,21 @@ impl TapeParser {
         let result = simd_json::fill_tape_padded(input, span.len, &mut self.buffers, &mut tape);
         if let Err(e) = result {
             self.tape = Some(tape.reset());
-            return Err(ConnectError::data(format!("{SERIALIZATION_ERROR}{e}")));
+            let bytes = &batch.buffer[span.start..span.start + span.len];
+            let surrogate = matches!(
+                e.error(),
+                ErrorType::InvalidUnicodeCodepoint | ErrorType::InvalidUtf8
+            )
+            .then(|| unpaired_surrogate(bytes))
+            .flatten();
+            let cause = match surrogate {
+                Some(escape) => format!(
+                    "an unpaired UTF-16 surrogate escape ({escape}): Jackson reads it, but a string \
+                     in weir holds only Unicode text (a deliberate difference, see the README)"
+                ),
+                None => e.to_string(),
+            };
+            return Err(ConnectError::data(format!("{SERIALIZATION_ERROR}{cause}")));
         }
         batch.nodes.reserve(tape.0.len());
         for node in &tape.0 {
@@ -254,6 +268,35 @@ impl TapeParser {
         self.tape = Some(tape.reset());
         Ok(())
     }
+}
+
+/// The first `\uXXXX` escape in `bytes` of a UTF-16 surrogate without its pair (a high one not
+/// followed by a low one, or a low one alone), its hex in lowercase. Cost: one pass over the bytes.
+fn unpaired_surrogate(bytes: &[u8]) -> Option<String> {
+    let unit = |at: usize| -> Option<u32> {
+        let escape = bytes.get(at..at + 6)?;
+        let hex = std::str::from_utf8(escape.strip_prefix(b"\\u")?).ok()?;
+        u32::from_str_radix(hex, 16).ok()
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != b'\\' {
+            at += 1;
+            continue;
+        }
+        match unit(at) {
+            Some(high @ 0xD800..=0xDBFF) => {
+                if !matches!(unit(at + 6), Some(0xDC00..=0xDFFF)) {
+                    return Some(format!("\\u{high:04x}"));
+                }
+                at += 12;
+            }
+            Some(low @ 0xDC00..=0xDFFF) => return Some(format!("\\u{low:04x}")),
+            // Another escape (`\\` included): skip the backslash and what it escapes.
+            _ => at += 2,
+        }
+    }
+    None
 }
 
 /// The length of the first JSON value in `bytes` (leading whitespace included), found by a
@@ -444,6 +487,31 @@ mod tests {
         assert!(roots[3].is_ok());
         let message = roots[1].as_ref().unwrap_err().message.clone();
         assert!(message.starts_with(SERIALIZATION_ERROR), "{message}");
+    }
+
+    #[test]
+    fn unpaired_surrogate_escapes_fail_naming_the_escape() {
+        let docs = [
+            r#"{"a":"x\ud800"}"#,
+            r#"{"a":"\uDC00y"}"#,
+            r#"{"a":"\\ud800 \ud83d\ude00"}"#,
+            r#"{"a":"\u12G4"}"#,
+        ];
+        let (_, roots) = parse_all(&docs);
+        let message = |i: usize| roots[i].as_ref().unwrap_err().message.clone();
+        assert!(message(0).ends_with(
+            "an unpaired UTF-16 surrogate escape (\\ud800): Jackson reads it, but a string in weir \
+             holds only Unicode text (a deliberate difference, see the README)"
+        ));
+        assert!(
+            message(1).contains("surrogate escape (\\udc00)"),
+            "{}",
+            message(1)
+        );
+        // An escaped backslash before `ud800` and a paired surrogate are text.
+        assert!(roots[2].is_ok());
+        // Not hex: simd-json's own message.
+        assert!(!message(3).contains("surrogate"), "{}", message(3));
     }
 
     #[test]
