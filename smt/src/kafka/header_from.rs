@@ -75,10 +75,12 @@ struct StructPlan {
     defaults: Vec<Option<ArrayRef>>,
 }
 
-/// One side's new column, each row's new headers, and the rows that failed.
+/// One side's new column, the new headers, and the rows that failed.
 struct Applied {
     column: Column,
-    headers: Vec<Vec<Header>>,
+    /// The headers of each row that did not fail, in row order: one per configured header, so
+    /// one list for the segment instead of one per row.
+    headers: Vec<Header>,
     errors: Vec<(u32, ConnectError)>,
 }
 
@@ -268,28 +270,24 @@ impl HeaderFrom {
     ) -> Result<Applied, ConnectError> {
         let plan = self.plans.get_or_try(schema, || self.plan(schema))?;
         let mut errors = Vec::new();
-        let mut headers = Vec::with_capacity(array.len());
+        let mut headers = Vec::with_capacity(array.len() * self.headers.len());
         for i in 0..array.len() {
-            let row_headers = match &plan.sources {
-                _ if array.is_null(i) => Err(require_struct_error(self.purpose(), &Value::Null)),
-                Err(e) => Err(e.clone()),
-                Ok(sources) => Ok(sources
-                    .iter()
-                    .zip(&self.headers)
-                    .map(|((index, field_schema), name)| Header {
+            match &plan.sources {
+                _ if array.is_null(i) => {
+                    errors.push((i as u32, require_struct_error(self.purpose(), &Value::Null)))
+                }
+                Err(e) => errors.push((i as u32, e.clone())),
+                Ok(sources) => headers.extend(sources.iter().zip(&self.headers).map(
+                    |((index, field_schema), name)| Header {
                         name: name.clone(),
                         schema: Some(field_schema.clone()),
                         value: self.field_value(
                             field_schema,
                             value_at(Some(field_schema), array.column(*index).as_ref(), i),
                         ),
-                    })
-                    .collect()),
-            };
-            headers.push(row_headers.unwrap_or_else(|e| {
-                errors.push((i as u32, e));
-                Vec::new()
-            }));
+                    },
+                )),
+            }
         }
         let column = match &plan.moved {
             None => column.clone(),
@@ -319,24 +317,20 @@ impl HeaderFrom {
             })
             .collect();
         let mut errors = Vec::new();
-        let mut headers = Vec::with_capacity(array.len());
+        let mut headers = Vec::with_capacity(array.len() * self.headers.len());
         for i in 0..array.len() {
             if array.is_null(i) {
                 errors.push((i as u32, require_map_error(self.purpose(), &Value::Null)));
-                headers.push(Vec::new());
                 continue;
             }
-            let row_headers = children
-                .iter()
-                .zip(&self.fields)
-                .zip(&self.headers)
-                .map(|((child, field), name)| Header {
+            let row_headers = children.iter().zip(&self.fields).zip(&self.headers).map(
+                |((child, field), name)| Header {
                     name: name.clone(),
                     schema: None,
                     value: schemaless_child(array, *child, field, i),
-                })
-                .collect();
-            headers.push(row_headers);
+                },
+            );
+            headers.extend(row_headers);
         }
         let data = match self.operation {
             Operation::Copy => Arc::new(array.clone()) as ArrayRef,
@@ -367,12 +361,11 @@ impl HeaderFrom {
                 Ok((s, v, h)) => {
                     out_schema = s;
                     values.push(v);
-                    headers.push(h);
+                    headers.extend(h);
                 }
                 Err(e) => {
                     errors.push((i as u32, e));
                     values.push(Value::Null);
-                    headers.push(Vec::new());
                 }
             }
         }
@@ -493,16 +486,12 @@ impl Transform for HeaderFrom {
             .filter(|&i| !failed[i])
             .map(|i| input.rows[i])
             .collect();
-        let mut new_headers = applied
-            .headers
-            .into_iter()
-            .zip(&failed)
-            .filter(|(_, &f)| !f)
-            .map(|(h, _)| h);
+        let per_row = self.headers.len();
+        let mut new_headers = applied.headers.into_iter();
         input.meta.headers.drop_and_append(
             &kept,
             |_| true,
-            |_, added| added.extend(new_headers.next().unwrap_or_default()),
+            |_, added| added.extend(new_headers.by_ref().take(per_row)),
         );
         let (key, value) = match self.side {
             Side::Key => (&applied.column, input.value),
@@ -625,8 +614,8 @@ mod tests {
         assert!(array.fields()[0].metadata().contains_key(META_RAW_JSON));
         let t = header_from(Side::Value, "a", "h", "copy", true);
         let applied = t.apply_schemaless_struct(array).unwrap();
-        assert_eq!(applied.headers[0][0].value, Value::Int64(1));
-        assert_eq!(applied.headers[1][0].value, Value::String("x".into()));
+        assert_eq!(applied.headers[0].value, Value::Int64(1));
+        assert_eq!(applied.headers[1].value, Value::String("x".into()));
     }
 
     #[test]
