@@ -19,6 +19,17 @@ pub enum Stage {
     Transformation,
 }
 
+/// Why a row failed: the stage, the class that failed, the error.
+#[derive(Debug, Clone)]
+pub struct RowFailure {
+    /// The stage.
+    pub stage: Stage,
+    /// The failing converter's or transform's class.
+    pub class_name: String,
+    /// The error.
+    pub error: ConnectError,
+}
+
 impl Stage {
     /// Kafka's enum name (`KEY_CONVERTER`, …).
     pub fn kafka_name(self) -> &'static str {

@@ -19,7 +19,7 @@ use weir_formats::raw::{RawBatch, RawBatchBuilder, Slot};
 pub use crate::config::ConfigError;
 use crate::config::{ConverterSpec, PipelineConfig, Tolerance};
 use crate::known_classes::missing_class;
-use crate::output::{Output, RowError, Stage};
+use crate::output::{Output, RowError, RowFailure, Stage};
 use crate::plan::Plan;
 use crate::properties::{parse_properties, Properties};
 use crate::registry::Registry;
@@ -40,17 +40,6 @@ pub struct Pipeline {
     /// converter may keep values as their bytes; [`ConverterContext::with_verbatim`]).
     key_verbatim: bool,
     value_verbatim: bool,
-}
-
-/// Why a row failed: the stage, the class that failed, the error.
-#[derive(Debug, Clone)]
-pub struct RowFailure {
-    /// The stage.
-    pub stage: Stage,
-    /// The failing converter's or transform's class.
-    pub class_name: String,
-    /// The error.
-    pub error: ConnectError,
 }
 
 /// A decoded batch with the rows that failed to decode.

@@ -22,8 +22,7 @@ use weir_smt::{
 
 use crate::config::{list_value, ConfigError};
 use crate::known_classes::missing_class;
-use crate::output::Stage;
-use crate::pipeline::RowFailure;
+use crate::output::{RowFailure, Stage};
 use crate::properties::Properties;
 use crate::registry::Registry;
 

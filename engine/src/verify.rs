@@ -4,7 +4,6 @@
 //! outcomes are compared row by row. `smtbench apply --verify` runs this.
 
 use weir_formats::raw::RawBatch;
-use weir_smt::record::records_of;
 use weir_smt::{ConnectRecord, SegmentInput};
 
 use crate::pipeline::{DecodedBatch, Pipeline};
@@ -83,7 +82,7 @@ fn outcomes(decoded: &DecodedBatch) -> Vec<Outcome> {
             value: &segment.value,
             meta: &mut meta,
         };
-        for (record, &row) in records_of(&input).into_iter().zip(&segment.rows) {
+        for (record, &row) in input.records().into_iter().zip(&segment.rows) {
             out[row as usize] = Outcome::Kept(record);
         }
     }

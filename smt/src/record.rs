@@ -5,16 +5,14 @@ use weir_formats::batch::{Column, Header};
 use weir_formats::error::ConnectError;
 use weir_formats::schema::SchemaRef;
 use weir_formats::value::Value;
-use weir_formats::value_array::{value_at, values_to_array};
-
-use crate::transform::SegmentInput;
+use weir_formats::value_array::values_to_array;
 
 /// A record with its Connect key, value and headers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectRecord {
     /// The topic.
     pub topic: String,
-    /// The partition ([`crate::transform::NO_PARTITION`] when a transform set none).
+    /// The partition (the transform module's `NO_PARTITION` when a transform set none).
     pub partition: i32,
     /// The offset.
     pub offset: i64,
@@ -78,26 +76,6 @@ impl ConnectRecord {
         }
         self
     }
-}
-
-/// The segment's rows as records. Cost: a value tree per row — references and tests only.
-pub fn records_of(input: &SegmentInput<'_>) -> Vec<ConnectRecord> {
-    input
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, &row)| ConnectRecord {
-            topic: input.meta.topic(row).to_string(),
-            partition: input.meta.partition(row as usize),
-            offset: input.meta.offsets.value(row as usize),
-            timestamp: input.meta.timestamps.get(row as usize),
-            key_schema: input.key.schema.clone(),
-            key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
-            value_schema: input.value.schema.clone(),
-            value: value_at(input.value.schema.as_ref(), input.value.data.as_ref(), i),
-            headers: input.meta.headers.row(row as usize).to_vec(),
-        })
-        .collect()
 }
 
 /// A column of `schema` holding `values` (one per row).

@@ -8,6 +8,7 @@ use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{BooleanArray, Int64Array};
 use weir_formats::batch::{Column, Headers};
 use weir_formats::error::ConnectError;
+use weir_formats::value_array::value_at;
 
 use crate::meta_column::MetaColumn;
 use crate::record::ConnectRecord;
@@ -78,6 +79,27 @@ pub struct SegmentInput<'a> {
     pub value: &'a Column,
     /// Metadata of the whole batch; index it with `rows[i]`. Changes are seen by later steps.
     pub meta: &'a mut RecordMeta,
+}
+
+impl SegmentInput<'_> {
+    /// The segment's rows as records. Cost: a value tree per row — references and tests only.
+    pub fn records(&self) -> Vec<ConnectRecord> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, &row)| ConnectRecord {
+                topic: self.meta.topic(row).to_string(),
+                partition: self.meta.partition(row as usize),
+                offset: self.meta.offsets.value(row as usize),
+                timestamp: self.meta.timestamps.get(row as usize),
+                key_schema: self.key.schema.clone(),
+                key: value_at(self.key.schema.as_ref(), self.key.data.as_ref(), i),
+                value_schema: self.value.schema.clone(),
+                value: value_at(self.value.schema.as_ref(), self.value.data.as_ref(), i),
+                headers: self.meta.headers.row(row as usize).to_vec(),
+            })
+            .collect()
+    }
 }
 
 /// Rows of a segment's output that share one key schema and one value schema.

@@ -433,7 +433,7 @@ impl Transform for ExtractChangedRecordState {
 mod tests {
     use super::*;
     use crate::kernel::test_kit::{check, config, meta, value_record};
-    use crate::record::{column_of, records_of};
+    use crate::record::column_of;
     use proptest::prelude::*;
     use weir_formats::value::{Decimal, Struct};
 
@@ -632,7 +632,7 @@ mod tests {
             let rows: Vec<u32> = (0..n as u32).collect();
             let mut m = meta(n, false);
             let input = SegmentInput { rows: &rows, key: &key, value: &column, meta: &mut m };
-            let expected: Vec<Vec<Header>> = records_of(&input)
+            let expected: Vec<Vec<Header>> = input.records()
                 .into_iter()
                 .map(|r| t.apply_record(r).expect("ok").expect("kept").headers)
                 .collect();

@@ -49,7 +49,7 @@ use crate::kernel::requirements::require_struct_error;
 use crate::kernel::schema_cache::SchemaCache;
 use crate::kernel::schema_copy::copy_schema_basics;
 use crate::kernel::segment_output::part_with;
-use crate::record::{records_of, ConnectRecord};
+use crate::record::ConnectRecord;
 use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
 use crate::{ConfigProblem, Side, TransformConfig};
 
@@ -930,7 +930,7 @@ impl ExtractNewRecordState {
     /// cover; the reference's topics and headers are written back. Cost: two value trees per
     /// row (one for the values, one for the metadata).
     fn apply_rows(&self, input: SegmentInput<'_>) -> SegmentOutput {
-        let records = records_of(&input);
+        let records = input.records();
         let output = per_row(&input, Side::Value, self);
         let mut rows = Vec::new();
         let mut updates = Vec::new();
@@ -1876,7 +1876,8 @@ mod tests {
             value: &column,
             meta: &mut m,
         };
-        let expected: Vec<Option<ConnectRecord>> = records_of(&input)
+        let expected: Vec<Option<ConnectRecord>> = input
+            .records()
             .into_iter()
             .map(|r| t.apply_record(r).ok().flatten())
             .collect();
@@ -1932,7 +1933,8 @@ mod tests {
             value: &column,
             meta: &mut m,
         };
-        let expected: Vec<Full> = records_of(&input)
+        let expected: Vec<Full> = input
+            .records()
             .into_iter()
             .map(|r| match t.apply_record(r) {
                 Ok(Some(r)) => Ok(Some((

@@ -1071,12 +1071,13 @@ mod tests {
                 m.headers.push_row(headers.clone());
             }
             let mut expected_meta = m.clone();
-            let expected: Vec<_> = crate::record::records_of(&SegmentInput {
+            let expected: Vec<_> = SegmentInput {
                 rows: &segment_rows,
                 key: &key,
                 value: &column,
                 meta: &mut expected_meta,
-            })
+            }
+            .records()
             .into_iter()
             .map(|r| {
                 reference.apply_record(r).map(|r| {

@@ -31,7 +31,7 @@ use super::extended_json::{parse_document, Bson};
 use super::field_reference::FieldReference;
 use super::mongo_data_converter::{ArrayEncoding, Builder, Converter};
 use crate::kafka::flatten::Flatten;
-use crate::record::{records_of, ConnectRecord};
+use crate::record::ConnectRecord;
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
 use crate::{ConfigProblem, Side, TransformConfig};
 
@@ -350,7 +350,7 @@ impl Transform for ExtractNewDocumentState {
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let mut output = SegmentOutput::default();
         let mut kept: Vec<(u32, ConnectRecord)> = Vec::new();
-        for (i, record) in records_of(&input).into_iter().enumerate() {
+        for (i, record) in input.records().into_iter().enumerate() {
             match self.apply_record(record) {
                 Ok(Some(r)) => kept.push((i as u32, r)),
                 Ok(None) => output.dropped.push(i as u32),

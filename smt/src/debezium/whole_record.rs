@@ -12,7 +12,7 @@ use weir_formats::value::Value;
 use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::kernel::per_row::per_row;
-use crate::record::{records_of, ConnectRecord};
+use crate::record::ConnectRecord;
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
 use crate::Side;
 
@@ -128,7 +128,7 @@ pub fn apply_rows_with_headers(
     input: SegmentInput<'_>,
     transform: &dyn Transform,
 ) -> SegmentOutput {
-    let records = records_of(&input);
+    let records = input.records();
     let output = per_row(&input, Side::Value, transform);
     let mut rows = Vec::new();
     let mut updates = Vec::new();

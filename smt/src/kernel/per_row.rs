@@ -11,7 +11,6 @@ use weir_formats::value_array::values_to_array;
 
 use crate::kernel::arrow_build::arrow_failure;
 use crate::kernel::segment_output::{assemble, part_of, side_column, RowOutcome};
-use crate::record::records_of;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::Side;
 
@@ -26,7 +25,7 @@ pub(crate) fn per_row(
 ) -> SegmentOutput {
     let mut output = SegmentOutput::default();
     let mut kept: Vec<(u32, Option<SchemaRef>, Value)> = Vec::new();
-    for (i, record) in records_of(input).into_iter().enumerate() {
+    for (i, record) in input.records().into_iter().enumerate() {
         match transform.apply_record(record) {
             Ok(Some(record)) => {
                 let (schema, value) = record.side(side);
@@ -137,7 +136,7 @@ pub(crate) fn per_row_by_shape(
     let mut groups: Vec<(Option<SchemaRef>, Option<String>, Vec<Value>)> = Vec::new();
     let mut outcomes = Vec::with_capacity(n);
     let mut dropped = Vec::new();
-    for (i, record) in records_of(input).into_iter().enumerate() {
+    for (i, record) in input.records().into_iter().enumerate() {
         match transform.apply_record(record) {
             Ok(Some(record)) => {
                 let (schema, value) = record.side(side);

@@ -11,7 +11,7 @@ use weir_formats::value::{Decimal, Struct, Value};
 use weir_formats::value_array::{value_at, values_to_array};
 
 use crate::meta_column::MetaColumn;
-use crate::record::{records_of, ConnectRecord};
+use crate::record::ConnectRecord;
 use crate::transform::{OutputPart, RecordMeta, SegmentInput, SegmentOutput, Transform};
 use crate::TransformConfig;
 
@@ -328,7 +328,8 @@ pub fn check(
         value: &value_column,
         meta: &mut meta,
     };
-    let expected: Vec<Outcome> = records_of(&input)
+    let expected: Vec<Outcome> = input
+        .records()
         .into_iter()
         .map(|r| reference_outcome(transform.apply_record(r)))
         .collect();
