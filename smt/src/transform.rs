@@ -84,21 +84,23 @@ pub struct SegmentInput<'a> {
 impl SegmentInput<'_> {
     /// The segment's rows as records. Cost: a value tree per row — references and tests only.
     pub fn records(&self) -> Vec<ConnectRecord> {
-        self.rows
-            .iter()
-            .enumerate()
-            .map(|(i, &row)| ConnectRecord {
-                topic: self.meta.topic(row).to_string(),
-                partition: self.meta.partition(row as usize),
-                offset: self.meta.offsets.value(row as usize),
-                timestamp: self.meta.timestamps.get(row as usize),
-                key_schema: self.key.schema.clone(),
-                key: value_at(self.key.schema.as_ref(), self.key.data.as_ref(), i),
-                value_schema: self.value.schema.clone(),
-                value: value_at(self.value.schema.as_ref(), self.value.data.as_ref(), i),
-                headers: self.meta.headers.row(row as usize).to_vec(),
-            })
-            .collect()
+        (0..self.rows.len()).map(|i| self.record(i)).collect()
+    }
+
+    /// Segment row `i` as a record. Cost: a value tree per side.
+    pub fn record(&self, i: usize) -> ConnectRecord {
+        let row = self.rows[i];
+        ConnectRecord {
+            topic: self.meta.topic(row).to_string(),
+            partition: self.meta.partition(row as usize),
+            offset: self.meta.offsets.value(row as usize),
+            timestamp: self.meta.timestamps.get(row as usize),
+            key_schema: self.key.schema.clone(),
+            key: value_at(self.key.schema.as_ref(), self.key.data.as_ref(), i),
+            value_schema: self.value.schema.clone(),
+            value: value_at(self.value.schema.as_ref(), self.value.data.as_ref(), i),
+            headers: self.meta.headers.row(row as usize).to_vec(),
+        }
     }
 }
 

@@ -9,28 +9,12 @@ use weir_formats::batch::Column;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::SchemaRef;
 use weir_formats::value::Value;
-use weir_formats::value_array::{value_at, values_to_array};
+use weir_formats::value_array::values_to_array;
 
 use crate::kernel::per_row::per_row;
 use crate::record::ConnectRecord;
 use crate::transform::{OutputPart, SegmentInput, SegmentOutput, Transform};
 use crate::Side;
-
-/// Segment row `i` of `input` as a record. Cost: a value tree per side.
-pub fn record_at(input: &SegmentInput<'_>, i: usize) -> ConnectRecord {
-    let row = input.rows[i];
-    ConnectRecord {
-        topic: input.meta.topic(row).to_string(),
-        partition: input.meta.partition(row as usize),
-        offset: input.meta.offsets.value(row as usize),
-        timestamp: input.meta.timestamps.get(row as usize),
-        key_schema: input.key.schema.clone(),
-        key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
-        value_schema: input.value.schema.clone(),
-        value: value_at(input.value.schema.as_ref(), input.value.data.as_ref(), i),
-        headers: input.meta.headers.row(row as usize).to_vec(),
-    }
-}
 
 /// Whether row `i` of `array` is null (a `NullArray`, the column of an all-null schemaless side,
 /// has no validity buffer but every row is null).
@@ -60,7 +44,7 @@ pub fn apply_rows(
     let mut kept_rows = Vec::new();
     let mut kept_headers = Vec::new();
     for &i in indices {
-        match apply(record_at(input, i as usize)) {
+        match apply(input.record(i as usize)) {
             Ok(None) => output.dropped.push(i),
             Err(e) => output.errors.push((i, e)),
             Ok(Some(record)) => {

@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use weir_formats::error::ConnectError;
-use weir_formats::value_array::value_at;
 
 use crate::config::{ConfigProblem, TransformConfig};
 use crate::kernel::java_time_format::SimpleDateFormat;
@@ -120,22 +119,6 @@ fn missing_timestamp(record: &ConnectRecord) -> ConnectError {
     ))
 }
 
-/// Row `i` of the segment as a record, for an error message. Cost: a value tree per side.
-fn record_at(input: &SegmentInput<'_>, i: usize) -> ConnectRecord {
-    let row = input.rows[i] as usize;
-    ConnectRecord {
-        topic: input.meta.topic(row as u32).to_string(),
-        partition: input.meta.partition(row),
-        offset: input.meta.offsets.value(row),
-        timestamp: input.meta.timestamps.get(row),
-        key_schema: input.key.schema.clone(),
-        key: value_at(input.key.schema.as_ref(), input.key.data.as_ref(), i),
-        value_schema: input.value.schema.clone(),
-        value: value_at(input.value.schema.as_ref(), input.value.data.as_ref(), i),
-        headers: input.meta.headers.row(row).to_vec(),
-    }
-}
-
 impl Transform for TimestampRouter {
     /// Neither key nor value: it renames topics from the timestamp.
     fn touches(&self, _side: crate::Side) -> bool {
@@ -160,7 +143,7 @@ impl Transform for TimestampRouter {
         let mut errors = Vec::new();
         for (i, &row) in input.rows.iter().enumerate() {
             let Some(timestamp) = input.meta.timestamps.get(row as usize) else {
-                errors.push((i as u32, missing_timestamp(&record_at(&input, i))));
+                errors.push((i as u32, missing_timestamp(&input.record(i))));
                 continue;
             };
             let id = input.meta.topic_ids[row as usize];
