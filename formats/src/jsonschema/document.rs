@@ -151,15 +151,7 @@ impl Document {
         external: &[(String, Json)],
         ignore_modern_dialects: bool,
     ) -> Result<Document, String> {
-        let mut docs = vec![root];
-        let mut names = HashMap::new();
-        for (name, json) in external {
-            names.insert(name.clone(), docs.len());
-            if let Some(id) = json.get("$id").and_then(Json::as_str) {
-                names.entry(id.to_string()).or_insert(docs.len());
-            }
-            docs.push(json);
-        }
+        let (docs, names) = documents(root, external);
         let mut loader = Loader {
             docs,
             names,
@@ -204,7 +196,9 @@ fn declares_modern_dialect(root: &Json) -> bool {
     )
 }
 
-const OBJECT_KEYWORDS: [&str; 8] = [
+/// The keywords of everit's schema classes, by class (the last of the object and array lists,
+/// `propertyNames` and `contains`, are draft 6 and later).
+pub(super) const OBJECT_KEYWORDS: [&str; 8] = [
     "properties",
     "required",
     "additionalProperties",
@@ -214,7 +208,7 @@ const OBJECT_KEYWORDS: [&str; 8] = [
     "patternProperties",
     "propertyNames",
 ];
-const ARRAY_KEYWORDS: [&str; 6] = [
+pub(super) const ARRAY_KEYWORDS: [&str; 6] = [
     "items",
     "additionalItems",
     "minItems",
@@ -222,14 +216,14 @@ const ARRAY_KEYWORDS: [&str; 6] = [
     "uniqueItems",
     "contains",
 ];
-const NUMBER_KEYWORDS: [&str; 5] = [
+pub(super) const NUMBER_KEYWORDS: [&str; 5] = [
     "minimum",
     "maximum",
     "exclusiveMinimum",
     "exclusiveMaximum",
     "multipleOf",
 ];
-const STRING_KEYWORDS: [&str; 4] = ["minLength", "maxLength", "pattern", "format"];
+pub(super) const STRING_KEYWORDS: [&str; 4] = ["minLength", "maxLength", "pattern", "format"];
 
 impl<'a> Loader<'a> {
     fn push(&mut self, node: SchemaNode) -> NodeId {
@@ -444,6 +438,24 @@ impl<'a> Loader<'a> {
         self.fill(id, target_doc, json)?;
         Ok(id)
     }
+}
+
+/// `root` and the `external` documents it references, with each external document's index by
+/// the name a `$ref` uses for it and by its `$id`. Cost: one pass over `external`.
+pub(super) fn documents<'j>(
+    root: &'j Json,
+    external: &'j [(String, Json)],
+) -> (Vec<&'j Json>, HashMap<String, usize>) {
+    let mut docs = vec![root];
+    let mut names = HashMap::new();
+    for (name, json) in external {
+        names.insert(name.clone(), docs.len());
+        if let Some(id) = json.get("$id").and_then(Json::as_str) {
+            names.entry(id.to_string()).or_insert(docs.len());
+        }
+        docs.push(json);
+    }
+    (docs, names)
 }
 
 /// A URI fragment's JSON pointer with its percent-escapes decoded.

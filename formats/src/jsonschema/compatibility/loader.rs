@@ -19,7 +19,7 @@ use super::model::{
     ArrayRules, Criterion, Kind, Node, NodeId, NumberRules, ObjectRules, Schemas, StringRules,
 };
 use crate::java_hash_order::hash_map_order;
-use crate::jsonschema::document::pointer_unescaped;
+use crate::jsonschema::document::{documents, pointer_unescaped};
 
 /// Which loader reads a root: everit's for drafts 4/6/7, Confluent's json-sKema translation for
 /// 2019-09 and 2020-12.
@@ -50,32 +50,10 @@ impl Dialect {
     }
 }
 
-const OBJECT_KEYWORDS: [&str; 8] = [
-    "properties",
-    "required",
-    "minProperties",
-    "maxProperties",
-    "dependencies",
-    "patternProperties",
-    "additionalProperties",
-    "propertyNames",
-];
-const ARRAY_KEYWORDS: [&str; 6] = [
-    "items",
-    "additionalItems",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "contains",
-];
-pub(super) const NUMBER_KEYWORDS: [&str; 5] = [
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-];
-const STRING_KEYWORDS: [&str; 4] = ["minLength", "maxLength", "pattern", "format"];
+// The keyword families everit's loader reads, shared with the validating document.
+pub(super) use crate::jsonschema::document::{
+    ARRAY_KEYWORDS, NUMBER_KEYWORDS, OBJECT_KEYWORDS, STRING_KEYWORDS,
+};
 pub(super) const CONDITIONAL_KEYWORDS: [&str; 3] = ["if", "then", "else"];
 
 pub(super) type Object = Map<String, Json>;
@@ -97,15 +75,7 @@ impl<'a, 'j> Loader<'a, 'j> {
         root: &'j Json,
         external: &'j [(String, Json)],
     ) -> Self {
-        let mut docs = vec![root];
-        let mut names = HashMap::new();
-        for (name, json) in external {
-            names.insert(name.clone(), docs.len());
-            if let Some(id) = json.get("$id").and_then(Json::as_str) {
-                names.entry(id.to_string()).or_insert(docs.len());
-            }
-            docs.push(json);
-        }
+        let (docs, names) = documents(root, external);
         Loader {
             arena,
             docs,
