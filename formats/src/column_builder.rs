@@ -14,12 +14,13 @@ use arrow_array::types::{
 };
 use arrow_array::{
     Array, ArrayRef, BinaryViewArray, BooleanArray, ListArray, MapArray, NullArray, PrimitiveArray,
-    StringViewArray, StructArray,
+    StringViewArray, StructArray, UnionArray,
 };
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
-use arrow_schema::{DataType, Field, FieldRef, Fields};
+use arrow_schema::{DataType, Field, FieldRef, Fields, UnionFields, UnionMode};
 
 use crate::decimal_column::{retype, DecimalColumnBuilder};
+use crate::variant::ABSENT;
 
 /// Values and validity of a primitive column.
 #[derive(Debug)]
@@ -164,6 +165,16 @@ pub enum ColumnBuilder {
         /// Rows so far.
         len: usize,
     },
+    /// A [variant](crate::variant): a sparse union, one type id per row and a full-length child
+    /// per kind.
+    Variant {
+        /// The children's fields (types are taken from the finished children).
+        fields: UnionFields,
+        /// One builder per child, in `fields` order (type ids 0, 1, …).
+        children: Vec<ColumnBuilder>,
+        /// The child each row selects.
+        type_ids: Vec<i8>,
+    },
 }
 
 impl ColumnBuilder {
@@ -194,6 +205,12 @@ impl ColumnBuilder {
                 offsets.reserve(rows)
             }
             ColumnBuilder::Struct { children, .. } => {
+                children.iter_mut().for_each(|child| child.reserve(rows))
+            }
+            ColumnBuilder::Variant {
+                children, type_ids, ..
+            } => {
+                type_ids.reserve(rows);
                 children.iter_mut().for_each(|child| child.reserve(rows))
             }
             ColumnBuilder::Null(_) | ColumnBuilder::Decimal(_) => {}
@@ -253,6 +270,14 @@ impl ColumnBuilder {
                 nulls: NullBufferBuilder::new(0),
                 len: 0,
             },
+            DataType::Union(fields, UnionMode::Sparse) => ColumnBuilder::Variant {
+                fields: fields.clone(),
+                children: fields
+                    .iter()
+                    .map(|(_, f)| ColumnBuilder::for_type(f.data_type()))
+                    .collect(),
+                type_ids: Vec::new(),
+            },
             _ => ColumnBuilder::Null(0),
         }
     }
@@ -277,6 +302,7 @@ impl ColumnBuilder {
                 offsets.len() - 1
             }
             ColumnBuilder::Struct { len, .. } => *len,
+            ColumnBuilder::Variant { type_ids, .. } => type_ids.len(),
         }
     }
 
@@ -320,6 +346,51 @@ impl ColumnBuilder {
                 nulls.append_null();
                 *len += 1;
             }
+            ColumnBuilder::Variant {
+                fields,
+                children,
+                type_ids,
+            } => {
+                // A null is a present value: it selects the first child that is not the absent one.
+                let present = fields.iter().find(|(_, f)| f.name() != ABSENT);
+                type_ids.push(present.map_or(0, |(id, _)| id));
+                children.iter_mut().for_each(ColumnBuilder::push_null);
+            }
+        }
+    }
+
+    /// Appends a row of a [`ColumnBuilder::Variant`] that selects the child named `kind`, nulls to
+    /// the other children, and returns that child for the value (the caller appends exactly one
+    /// row to it); `None` (nothing appended) when the builder is no variant or has no such child.
+    /// Cost: a scan of the (at most four) children.
+    pub fn push_variant(&mut self, kind: &str) -> Option<&mut ColumnBuilder> {
+        let ColumnBuilder::Variant {
+            fields,
+            children,
+            type_ids,
+        } = self
+        else {
+            return None;
+        };
+        let (selected, (id, _)) = fields
+            .iter()
+            .enumerate()
+            .find(|(_, (_, f))| f.name() == kind)?;
+        type_ids.push(id);
+        for (i, child) in children.iter_mut().enumerate() {
+            if i != selected {
+                child.push_null();
+            }
+        }
+        Some(&mut children[selected])
+    }
+
+    /// Appends a row for a record that lacks this key: the absent child of a variant (see
+    /// [`crate::variant`]); a null for any other column (which only a variant can tell apart).
+    pub fn push_absent(&mut self) {
+        match self.push_variant(ABSENT) {
+            Some(absent) => absent.push_null(),
+            None => self.push_null(),
         }
     }
 
@@ -413,6 +484,12 @@ impl ColumnBuilder {
                 children.iter_mut().for_each(|c| c.truncate(len));
                 nulls.truncate(len);
                 *rows = len.min(*rows);
+            }
+            ColumnBuilder::Variant {
+                children, type_ids, ..
+            } => {
+                children.iter_mut().for_each(|c| c.truncate(len));
+                type_ids.truncate(len);
             }
         }
     }
@@ -517,6 +594,23 @@ impl ColumnBuilder {
                     return Arc::new(StructArray::new_empty_fields(rows, nulls.finish()));
                 }
                 Arc::new(StructArray::new(fields, arrays, nulls.finish()))
+            }
+            ColumnBuilder::Variant {
+                fields,
+                children,
+                type_ids,
+            } => {
+                let arrays: Vec<ArrayRef> =
+                    children.iter_mut().map(|c| c.finish(buffers)).collect();
+                let fields: UnionFields = fields
+                    .iter()
+                    .zip(&arrays)
+                    .map(|((id, f), a)| (id, retype(f, a.data_type())))
+                    .collect();
+                let ids = ScalarBuffer::from(std::mem::take(type_ids));
+                // SAFETY: every row pushed one of `fields`' ids and one row to every child
+                // (`push_variant`), so the ids are valid and the children as long as the union.
+                Arc::new(unsafe { UnionArray::new_unchecked(fields, ids, None, arrays) })
             }
         }
     }

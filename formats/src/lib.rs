@@ -7,6 +7,7 @@
 //! - [`registry`]: the Confluent Schema Registry layer (framing, clients, `mock://`, a server).
 //! - [`jsonschema`]: Confluent's JsonSchemaConverter.
 //! - [`java_number`], [`java_date`]: Java's number and date text, which Kafka's output carries.
+//! - [`variant`]: schemaless fields whose records differ (absent keys, numbers of both kinds), kept columnar.
 //! - [`java_hash_order`]: the order Java's HashMap iterates string keys in (Confluent's field and map order).
 
 pub mod array_cell;
@@ -34,3 +35,4 @@ pub mod schema;
 pub mod utf8;
 pub mod value;
 pub mod value_array;
+pub mod variant;

@@ -75,6 +75,30 @@ impl Value {
         matches!(self, Value::Null)
     }
 
+    /// This value with every map's entries sorted by key text, recursively (inside lists and
+    /// structs too). Kafka's maps are `HashMap`s, so two maps with the same entries are the same
+    /// map whatever order they were put in: compare values through this. Cost: a sort per map.
+    pub fn with_sorted_maps(self) -> Value {
+        match self {
+            Value::Map(entries) => {
+                let mut entries: Vec<(Value, Value)> = entries
+                    .into_iter()
+                    .map(|(k, v)| (k.with_sorted_maps(), v.with_sorted_maps()))
+                    .collect();
+                entries.sort_by_cached_key(|(k, _)| k.to_string());
+                Value::Map(entries)
+            }
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(Value::with_sorted_maps).collect())
+            }
+            Value::Struct(s) => Value::Struct(Struct {
+                schema: s.schema,
+                values: s.values.into_iter().map(Value::with_sorted_maps).collect(),
+            }),
+            other => other,
+        }
+    }
+
     /// The Java class name Kafka would print for this value (`java.lang.String`, …).
     pub fn java_class(&self) -> &'static str {
         match self {

@@ -41,6 +41,7 @@ use crate::decimal_column::{
 use crate::error::ConnectError;
 use crate::schema::{Schema, SchemaKind, SchemaRef};
 use crate::value::{Struct, Value};
+use crate::variant::Variant;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -52,7 +53,9 @@ static NULL: Value = Value::Null;
 /// [`Value::Decimal`], Date32 / Time32(ms) / Timestamp(ms) as [`Value::Date`] milliseconds, List
 /// as [`Value::Array`], Map as [`Value::Map`], and Struct as a [`Value::Struct`] of `schema`, or,
 /// when `schema` is `None` (schemaless data), as a [`Value::Map`] from field names to values, with
-/// children marked raw JSON parsed back into values. A null row, a row past the end, a NullArray
+/// children marked raw JSON parsed back into values, and a [variant](crate::variant) field
+/// left out of the map where the record lacks it (its other rows read as the child they select).
+/// A null row, a row past the end, a NullArray
 /// and an Arrow type outside the mapping give [`Value::Null`].
 ///
 /// Cost: one allocation per string, byte array, list, map and struct in the row.
@@ -105,7 +108,14 @@ pub fn values_to_array_as(
 
 /// Row `row` of `array`; `raw`: the array's field is marked raw JSON (honoured schemaless only).
 fn read(schema: Option<&SchemaRef>, raw: bool, array: &dyn Array, row: usize) -> Value {
-    if row >= array.len() || array.is_null(row) {
+    if row >= array.len() {
+        return Value::Null;
+    }
+    if let Some(variant) = Variant::of(array) {
+        let (field, child) = variant.selected(row);
+        return read(schema, is_raw(field), child.as_ref(), row);
+    }
+    if array.is_null(row) {
         return Value::Null;
     }
     let value = if raw && schema.is_none() {
@@ -216,6 +226,9 @@ fn read_struct(
             fields
                 .iter()
                 .zip(array.columns())
+                .filter(|(_, column)| {
+                    Variant::of(column.as_ref()).is_none_or(|v| !v.is_absent(row))
+                })
                 .map(|(f, column)| {
                     let value = read(None, is_raw(f), column.as_ref(), row);
                     (Value::String(f.name().clone()), value)

@@ -12,7 +12,7 @@ use arrow_array::{
     Array, BinaryViewArray, BooleanArray, ListArray, MapArray, PrimitiveArray, StringViewArray,
     StructArray,
 };
-use arrow_buffer::NullBuffer;
+use arrow_buffer::{NullBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 use base64::Engine;
 
@@ -22,6 +22,7 @@ use crate::error::{ConnectError, Result};
 use crate::json::reference::{convert_to_json, write_decimal, DecimalFormat, JsonConfig};
 use crate::json::write::{write_f32, write_f64, write_i64, write_string};
 use crate::schema::{LogicalType, Schema, SchemaKind, SchemaRef};
+use crate::variant::{Variant, ABSENT};
 
 /// A bound column writer.
 #[derive(Debug)]
@@ -63,6 +64,9 @@ pub enum Writer<'a> {
     Map(&'a MapArray, Box<Slot<'a>>, Box<Slot<'a>>, bool),
     /// Structs: one slot per field, with its `"name":` prefix.
     Struct(&'a StructArray, Vec<(Vec<u8>, Slot<'a>)>),
+    /// A [variant](crate::variant): the type id of each row, and per type id the slot of its
+    /// child (`None` for the absent child: a struct leaves the key out).
+    Variant(&'a ScalarBuffer<i8>, Vec<Option<Slot<'a>>>),
     /// Schemaless values of a Java class the JsonConverter cannot write without a schema
     /// (`java.util.Date`, `java.math.BigDecimal`): every non-null row fails, as in Kafka.
     Unwritable(&'a dyn Array, &'static str),
@@ -109,6 +113,16 @@ impl<'a> Slot<'a> {
             };
         }
         self.writer.write(row, out)
+    }
+
+    /// Whether row `row` is a record without this key (a variant's absent child), which a
+    /// struct leaves out. Cost: a type id load for a variant, nothing otherwise.
+    #[inline]
+    fn is_absent(&self, row: usize) -> bool {
+        match &self.writer {
+            Writer::Variant(ids, slots) => slots[ids[row] as usize].is_none(),
+            _ => false,
+        }
     }
 }
 
@@ -223,6 +237,19 @@ fn bind_writer<'a>(
             }
             Writer::Struct(structure, slots)
         }
+        DataType::Union(..) => {
+            let variant = Variant::of(array).ok_or_else(|| {
+                ConnectError::data("JsonConverter cannot write a union that is no variant")
+            })?;
+            let (ids, children) = (variant.type_ids(), variant.children());
+            let slots = children
+                .map(|(field, child)| match field.name() == ABSENT {
+                    true => Ok(None),
+                    false => bind_child(schema, child.as_ref(), config, is_raw(field)).map(Some),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Writer::Variant(ids, slots)
+        }
         other => {
             return Err(ConnectError::data(format!(
                 "JsonConverter cannot write Arrow type {other}"
@@ -321,15 +348,24 @@ impl Writer<'_> {
             }
             Writer::Struct(_, slots) => {
                 out.push(b'{');
-                for (n, (prefix, slot)) in slots.iter().enumerate() {
-                    if n > 0 {
+                let mut first = true;
+                for (prefix, slot) in slots {
+                    if slot.is_absent(row) {
+                        continue;
+                    }
+                    if !first {
                         out.push(b',');
                     }
+                    first = false;
                     out.extend_from_slice(prefix);
                     slot.write(row, out)?;
                 }
                 out.push(b'}');
             }
+            Writer::Variant(ids, slots) => match &slots[ids[row] as usize] {
+                Some(slot) => slot.write(row, out)?,
+                None => out.extend_from_slice(b"null"),
+            },
         }
         Ok(())
     }

@@ -1,14 +1,16 @@
 //! Schemaless JSON (`schemas.enable=false`) into Arrow columns, inferred per batch (design §2).
 //!
-//! Records are grouped by their top-level shape: objects by their key list, other values by JSON
-//! kind; each group becomes one part. Within a group the value types are merged field by field
-//! (`null` fits any type); where records disagree — an integer here, a string there, or nested
-//! objects with different keys — the field keeps each record's exact value as canonical JSON text
-//! (the text Kafka would write) in a Utf8View column marked [`META_RAW_JSON`]. So an absent field
-//! and a null field stay different records, and nothing is coerced.
+//! Records are grouped by their top-level JSON kind — all objects make one group whatever keys
+//! each has, as long as their keys come in one order — and each group becomes one part. Within a group the value types are merged field by
+//! field (`null` fits any type). A key some objects lack becomes an optional field and a field
+//! that holds integers in some records and other numbers in others a number field: both are
+//! [variant](crate::variant) columns, so absent stays absent, null stays null, `1` stays `1` and
+//! `1.5` stays `1.5`. Where records disagree otherwise — an integer here, a string there — the
+//! field keeps each record's exact value as canonical JSON text (the text Kafka would write) in a
+//! Utf8View column marked [`META_RAW_JSON`]. Nothing is coerced.
 //!
 //! Cost: two walks over each record's tape nodes (merge, then append); one allocation per
-//! distinct shape, none per record.
+//! distinct shape, none per record whose keys come in the order of the first record's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use crate::arrow_mapping::META_RAW_JSON;
 use crate::column_builder::ColumnBuilder;
 use crate::json::tape::{BatchTape, JNode};
 use crate::json::write::{write_f64, write_i64, write_string};
+use crate::variant::{variant_type, ABSENT, FLOAT, INT, VALUE};
 
 /// The inferred type of a schemaless value.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,12 +34,16 @@ pub enum Shape {
     Int,
     /// Other numbers (FLOAT64).
     Float,
+    /// Numbers, integral in some records and not in others: a variant of both.
+    Number,
     /// Strings.
     Str,
     /// Arrays, with the merged element shape.
     List(Box<Shape>),
-    /// Objects with exactly these keys in this order.
+    /// Objects with these keys (in first-seen order).
     Object(Vec<(String, Shape)>),
+    /// A key that some objects lack: a variant with an absent branch.
+    Optional(Box<Shape>),
     /// Values that disagree: kept as canonical JSON text.
     Raw,
 }
@@ -54,10 +61,14 @@ impl Shape {
         let node = tape.node(at);
         let merged = match (&mut *self, node) {
             (_, JNode::Null) | (Shape::Raw, _) => return,
+            (Shape::Optional(present), _) => return present.merge(tape, at),
             (Shape::Bool, JNode::Bool(_))
-            | (Shape::Int, JNode::I64(_) | JNode::U64(_))
-            | (Shape::Float, JNode::F64(_))
+            | (Shape::Int | Shape::Number, JNode::I64(_) | JNode::U64(_))
+            | (Shape::Float | Shape::Number, JNode::F64(_))
             | (Shape::Str, JNode::Str { .. }) => return,
+            (Shape::Int, JNode::F64(_)) | (Shape::Float, JNode::I64(_) | JNode::U64(_)) => {
+                Shape::Number
+            }
             (Shape::List(item), JNode::Array { len, .. }) => {
                 let mut child = at + 1;
                 for _ in 0..len {
@@ -69,6 +80,9 @@ impl Shape {
             (Shape::Object(fields), JNode::Object { len, .. }) => {
                 if same_keys(tape, at, fields) {
                     return merge_values(fields, tape, at, len);
+                }
+                if !has_duplicate_keys(tape, at) && merge_other_keys(fields, tape, at) {
+                    return;
                 }
                 Shape::Raw
             }
@@ -90,14 +104,10 @@ impl Shape {
         *self = merged;
     }
 
-    /// [`Shape::merge`] for a node already known to fit this shape ([`fits_group`]): an
-    /// object's keys are not compared again.
-    fn merge_fitting(&mut self, tape: &BatchTape, at: usize) {
-        match (&mut *self, tape.node(at)) {
-            (Shape::Object(fields), JNode::Object { len, .. }) => {
-                merge_values(fields, tape, at, len)
-            }
-            _ => self.merge(tape, at),
+    /// Marks a field some objects lack (no change where it is optional already).
+    fn make_optional(&mut self) {
+        if !matches!(self, Shape::Optional(_)) {
+            *self = Shape::Optional(Box::new(std::mem::replace(self, Shape::Unknown)));
         }
     }
 
@@ -108,6 +118,15 @@ impl Shape {
             Shape::Bool => DataType::Boolean,
             Shape::Int => DataType::Int64,
             Shape::Float => DataType::Float64,
+            Shape::Number => variant_type(number_kinds()),
+            Shape::Optional(present) => {
+                let mut children = vec![Field::new(ABSENT, DataType::Null, true)];
+                match **present {
+                    Shape::Number => children.extend(number_kinds()),
+                    _ => children.push(present.field(VALUE)),
+                }
+                variant_type(children)
+            }
             Shape::Str | Shape::Raw => DataType::Utf8View,
             Shape::List(item) => DataType::List(Arc::new(item.field("item"))),
             Shape::Object(fields) => DataType::Struct(
@@ -132,6 +151,63 @@ impl Shape {
             field
         }
     }
+}
+
+/// The children of a number variant: integers, then other numbers.
+fn number_kinds() -> Vec<Field> {
+    vec![
+        Field::new(INT, DataType::Int64, true),
+        Field::new(FLOAT, DataType::Float64, true),
+    ]
+}
+
+/// Merges the object at `at` (no repeated keys) into `fields` when its keys differ from them,
+/// keeping every object's own key order (so each is written back as it came): its keys must come
+/// in the order `fields` has them; fields it lacks become optional, and a key it adds is inserted
+/// as optional (earlier objects lacked it) right after the key before it. `false`, and nothing
+/// changed, where its keys come in another order. Cost: two walks of `fields` alongside the
+/// keys, plus a scan of `fields` per key it adds.
+fn merge_other_keys(fields: &mut Vec<(String, Shape)>, tape: &BatchTape, at: usize) -> bool {
+    let JNode::Object { len, .. } = tape.node(at) else {
+        return false;
+    };
+    let position = |fields: &[(String, Shape)], key: &[u8]| {
+        fields.iter().position(|(name, _)| name.as_bytes() == key)
+    };
+    let mut cursor = 0;
+    let mut in_order = true;
+    for_each_value(tape, at, len, |_, value_at| {
+        let key = key_bytes(tape, value_at - 1);
+        match position(&fields[cursor..], key) {
+            Some(offset) => cursor += offset + 1,
+            None => in_order &= position(&fields[..cursor], key).is_none(),
+        }
+    });
+    if !in_order {
+        return false;
+    }
+    let mut cursor = 0;
+    for_each_value(tape, at, len, |_, value_at| {
+        let key = key_bytes(tape, value_at - 1);
+        match position(&fields[cursor..], key) {
+            Some(offset) => {
+                fields[cursor..cursor + offset]
+                    .iter_mut()
+                    .for_each(|(_, shape)| shape.make_optional());
+                fields[cursor + offset].1.merge(tape, value_at);
+                cursor += offset + 1;
+            }
+            None => {
+                let shape = Shape::Optional(Box::new(Shape::of(tape, value_at)));
+                fields.insert(cursor, (key_text(tape, value_at - 1).to_string(), shape));
+                cursor += 1;
+            }
+        }
+    });
+    fields[cursor..]
+        .iter_mut()
+        .for_each(|(_, shape)| shape.make_optional());
+    true
 }
 
 /// The object shape of the node at `at` with unknown field types merged from it, or `None` when
@@ -351,41 +427,48 @@ pub struct ShapeGroup {
     pub roots: Vec<usize>,
 }
 
-/// Sorts records into shape groups and merges their shapes as they arrive. JSON `null` roots
-/// (schemaless null values) join the first group.
+/// Sorts records into groups and merges their shapes as they arrive: one group per JSON kind of
+/// the top level (integral and other numbers apart: a record's top level is never a variant),
+/// except objects, which share a group as long as their keys come in one order (see
+/// [`merge_other_keys`]). JSON `null` roots (schemaless null values) join the first group.
 #[derive(Debug, Default)]
 pub struct ShapeGrouper {
     groups: Vec<ShapeGroup>,
-    /// Groups by the hash of their top-level key list (or kind), so finding a record's group
-    /// costs one hash of its keys, not a compare against every group so far.
-    by_signature: HashMap<u64, Vec<usize>>,
+    /// The group of each kind of non-object root ([`group_kind`]), once it has one.
+    by_kind: [Option<usize>; 6],
+    /// The object groups, in order of creation.
+    objects: Vec<usize>,
+    /// The object group that a key list (by hash) joined, which fits it again.
+    by_signature: HashMap<u64, usize>,
+    /// The object group the last object joined.
+    last_object: Option<usize>,
     nulls: Vec<(u32, usize)>,
-    last: usize,
 }
 
-/// A hash of what decides a root's group: an object's key list in order, else its JSON kind.
-/// Cost: one pass over the top-level key bytes.
-fn group_signature(tape: &BatchTape, root: usize) -> u64 {
+/// How many object groups an object whose key list is new tries before it starts its own: bounds
+/// the cost of a batch whose objects disagree on key order to a few merges per record.
+const GROUPS_TRIED: usize = 4;
+
+/// The group kind of a non-object, non-null root.
+fn group_kind(node: JNode) -> usize {
+    match node {
+        JNode::Bool(_) => 0,
+        JNode::I64(_) | JNode::U64(_) => 1,
+        JNode::F64(_) => 2,
+        JNode::Str { .. } => 3,
+        JNode::Array { .. } => 4,
+        JNode::Object { .. } | JNode::Null => 5,
+    }
+}
+
+/// A hash of an object's key list in order. Cost: one pass over the top-level key bytes.
+fn key_list_signature(tape: &BatchTape, root: usize, len: u32) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    match tape.node(root) {
-        JNode::Object { len, .. } => {
-            0u8.hash(&mut hasher);
-            len.hash(&mut hasher);
-            let mut key_at = root + 1;
-            for _ in 0..len {
-                key_bytes(tape, key_at).hash(&mut hasher);
-                let value_at = key_at + 1;
-                key_at = value_at + tape.node(value_at).span();
-            }
-        }
-        JNode::Bool(_) => 1u8.hash(&mut hasher),
-        JNode::I64(_) | JNode::U64(_) => 2u8.hash(&mut hasher),
-        JNode::F64(_) => 3u8.hash(&mut hasher),
-        JNode::Str { .. } => 4u8.hash(&mut hasher),
-        JNode::Array { .. } => 5u8.hash(&mut hasher),
-        JNode::Null => 6u8.hash(&mut hasher),
-    }
+    len.hash(&mut hasher);
+    for_each_value(tape, root, len, |_, value_at| {
+        key_bytes(tape, value_at - 1).hash(&mut hasher)
+    });
     hasher.finish()
 }
 
@@ -395,45 +478,90 @@ fn group_signature(tape: &BatchTape, root: usize) -> u64 {
 pub struct RepeatedKeys;
 
 impl ShapeGrouper {
-    /// Adds row `row` with root node `root`. A record that starts a new group is first checked for
-    /// repeated top-level keys (records that match a group's key list cannot have any).
+    /// Adds row `row` with root node `root`. An object whose keys differ from its last group's
+    /// is first checked for repeated keys; one whose key list matches cannot have any. Cost: a
+    /// compare of the key list; where it differs, a scan for repeats and a merge per group tried.
     pub fn add(&mut self, tape: &BatchTape, row: u32, root: usize) -> Result<(), RepeatedKeys> {
-        if tape.node(root) == JNode::Null {
-            self.nulls.push((row, root));
-            return Ok(());
-        }
-        let fits = |g: &ShapeGroup| fits_group(tape, root, &g.shape);
-        let index = if self.last < self.groups.len() && fits(&self.groups[self.last]) {
-            self.last
-        } else {
-            let signature = group_signature(tape, root);
-            let candidates = self.by_signature.get(&signature).map(Vec::as_slice);
-            let found = candidates
-                .unwrap_or_default()
-                .iter()
-                .copied()
-                .find(|&i| fits(&self.groups[i]));
-            match found {
-                Some(index) => index,
-                None if has_duplicate_keys(tape, root) => return Err(RepeatedKeys),
-                None => {
-                    self.groups.push(ShapeGroup {
-                        shape: Shape::Unknown,
-                        rows: Vec::new(),
-                        roots: Vec::new(),
-                    });
-                    let index = self.groups.len() - 1;
-                    self.by_signature.entry(signature).or_default().push(index);
-                    index
-                }
+        let index = match tape.node(root) {
+            JNode::Null => {
+                self.nulls.push((row, root));
+                return Ok(());
+            }
+            JNode::Object { len, .. } => self.join_object_group(tape, root, len)?,
+            node => {
+                let kind = group_kind(node);
+                let index = match self.by_kind[kind] {
+                    Some(index) => index,
+                    None => self.new_group(),
+                };
+                self.by_kind[kind] = Some(index);
+                self.groups[index].shape.merge(tape, root);
+                index
             }
         };
         let group = &mut self.groups[index];
-        group.shape.merge_fitting(tape, root);
         group.rows.push(row);
         group.roots.push(root);
-        self.last = index;
         Ok(())
+    }
+
+    /// The object group the object at `root` joins, its shape merged in: the last one an object
+    /// joined where its key list matches; else the one its key list joined before, that last
+    /// one, or one of the first [`GROUPS_TRIED`], whichever its key order fits first; else a new
+    /// one.
+    fn join_object_group(
+        &mut self,
+        tape: &BatchTape,
+        root: usize,
+        len: u32,
+    ) -> Result<usize, RepeatedKeys> {
+        if let Some(last) = self.last_object {
+            if let Shape::Object(fields) = &mut self.groups[last].shape {
+                if same_keys(tape, root, fields) {
+                    merge_values(fields, tape, root, len);
+                    return Ok(last);
+                }
+            }
+        }
+        if has_duplicate_keys(tape, root) {
+            return Err(RepeatedKeys);
+        }
+        let signature = key_list_signature(tape, root, len);
+        let mut candidates = [None; GROUPS_TRIED + 2];
+        candidates[0] = self.by_signature.get(&signature).copied();
+        candidates[1] = self.last_object;
+        for (slot, &g) in candidates[2..].iter_mut().zip(&self.objects) {
+            *slot = Some(g);
+        }
+        let joined = candidates
+            .into_iter()
+            .flatten()
+            .find(|&g| match &mut self.groups[g].shape {
+                Shape::Object(fields) => merge_other_keys(fields, tape, root),
+                _ => false,
+            });
+        let index = match joined {
+            Some(index) => index,
+            None => {
+                let index = self.new_group();
+                self.objects.push(index);
+                self.groups[index].shape.merge(tape, root);
+                index
+            }
+        };
+        self.by_signature.insert(signature, index);
+        self.last_object = Some(index);
+        Ok(index)
+    }
+
+    /// Starts an empty group; its index.
+    fn new_group(&mut self) -> usize {
+        self.groups.push(ShapeGroup {
+            shape: Shape::Unknown,
+            rows: Vec::new(),
+            roots: Vec::new(),
+        });
+        self.groups.len() - 1
     }
 
     /// The groups, each with its rows in input order.
@@ -476,19 +604,6 @@ fn group_by_shape(tape: &BatchTape, records: &[(u32, usize)]) -> Vec<ShapeGroup>
     grouper.finish()
 }
 
-/// Whether the root at `root` belongs to a group of `shape`: objects by key list, the rest by kind.
-fn fits_group(tape: &BatchTape, root: usize, shape: &Shape) -> bool {
-    match (shape, tape.node(root)) {
-        (Shape::Object(fields), JNode::Object { .. }) => same_keys(tape, root, fields),
-        (Shape::Bool, JNode::Bool(_))
-        | (Shape::Int, JNode::I64(_) | JNode::U64(_))
-        | (Shape::Float, JNode::F64(_))
-        | (Shape::Str, JNode::Str { .. })
-        | (Shape::List(_), JNode::Array { .. }) => true,
-        _ => false,
-    }
-}
-
 /// Appends the node at `at`, of shape `shape`, to `builder`. String nodes become views into the
 /// batch buffer (buffer 0); raw values' canonical text is appended to `extra` (buffer 1).
 pub fn append(
@@ -504,6 +619,19 @@ pub fn append(
         return;
     }
     match (shape, builder) {
+        (Shape::Number | Shape::Optional(_), builder @ ColumnBuilder::Variant { .. }) => {
+            let (kind, present) = match shape {
+                _ if is_number(shape) => match node {
+                    JNode::I64(_) | JNode::U64(_) => (INT, shape),
+                    _ => (FLOAT, shape),
+                },
+                Shape::Optional(present) => (VALUE, &**present),
+                _ => (VALUE, shape),
+            };
+            if let Some(child) = builder.push_variant(kind) {
+                append(tape, at, present, child, extra);
+            }
+        }
         (Shape::Raw, ColumnBuilder::Utf8(views)) => {
             let start = extra.len();
             write_canonical(tape, at, extra);
@@ -545,14 +673,58 @@ pub fn append(
             if let (JNode::Object { len, .. }, ColumnBuilder::Struct { children, .. }) =
                 (node, &mut *builder)
             {
-                for_each_value(tape, at, len, |i, value| {
-                    append(tape, value, &fields[i].1, &mut children[i], extra)
-                });
+                if same_keys(tape, at, fields) {
+                    for_each_value(tape, at, len, |i, value| {
+                        append(tape, value, &fields[i].1, &mut children[i], extra)
+                    });
+                } else {
+                    append_other_keys(tape, at, len, fields, children, extra);
+                }
             }
             builder.close_nested_row();
         }
         (_, builder) => builder.push_null(),
     }
+}
+
+/// Whether values of `shape` are numbers of both kinds (a number variant, maybe optional).
+fn is_number(shape: &Shape) -> bool {
+    match shape {
+        Shape::Number => true,
+        Shape::Optional(present) => **present == Shape::Number,
+        _ => false,
+    }
+}
+
+/// Appends the object at `at` whose keys differ from `fields` (its keys are among them, in their
+/// order: [`merge_other_keys`]): each value to its field's builder, and absent to the fields it
+/// lacks. Cost: one walk of `fields` alongside the keys.
+fn append_other_keys(
+    tape: &BatchTape,
+    at: usize,
+    len: u32,
+    fields: &[(String, Shape)],
+    children: &mut [ColumnBuilder],
+    extra: &mut Vec<u8>,
+) {
+    let mut cursor = 0;
+    for_each_value(tape, at, len, |_, value_at| {
+        let key = key_bytes(tape, value_at - 1);
+        let found = fields[cursor..]
+            .iter()
+            .position(|(name, _)| name.as_bytes() == key);
+        if let Some(offset) = found {
+            let p = cursor + offset;
+            children[cursor..p]
+                .iter_mut()
+                .for_each(ColumnBuilder::push_absent);
+            append(tape, value_at, &fields[p].1, &mut children[p], extra);
+            cursor = p + 1;
+        }
+    });
+    children[cursor..]
+        .iter_mut()
+        .for_each(ColumnBuilder::push_absent);
 }
 
 #[cfg(test)]
@@ -582,28 +754,95 @@ mod tests {
         (batch, roots)
     }
 
+    fn optional(shape: Shape) -> Shape {
+        Shape::Optional(Box::new(shape))
+    }
+
     #[test]
-    fn same_keys_group_together_and_nulls_fit_any_type() {
-        let (tape, roots) =
-            tape_of(&[r#"{"a":1,"b":null}"#, r#"{"a":null,"b":"x"}"#, r#"{"b":1}"#]);
+    fn objects_share_a_group_and_keys_some_lack_become_optional() {
+        let (tape, roots) = tape_of(&[
+            r#"{"a":1,"b":null}"#,
+            r#"{"a":null,"b":"x"}"#,
+            r#"{"b":"y","c":true}"#,
+            r#"7"#,
+        ]);
         let groups = group_by_shape(&tape, &roots);
         assert_eq!(groups.len(), 2);
         assert_eq!(
             groups[0].shape,
-            Shape::Object(vec![("a".into(), Shape::Int), ("b".into(), Shape::Str)])
+            Shape::Object(vec![
+                ("a".into(), optional(Shape::Int)),
+                ("b".into(), Shape::Str),
+                ("c".into(), optional(Shape::Bool)),
+            ])
         );
-        assert_eq!(groups[0].rows, vec![0, 1]);
-        assert_eq!(groups[1].rows, vec![2]);
+        assert_eq!(groups[0].rows, vec![0, 1, 2]);
+        assert_eq!(groups[1].shape, Shape::Int);
     }
 
     #[test]
-    fn conflicting_types_and_nested_key_sets_become_raw() {
-        let (tape, roots) = tape_of(&[r#"{"v":1,"m":{"x":1}}"#, r#"{"v":"1","m":{"y":2}}"#]);
+    fn a_key_added_later_goes_after_the_key_before_it() {
+        let (tape, roots) = tape_of(&[r#"{"a":1,"c":2}"#, r#"{"a":1,"b":2,"c":3}"#, r#"{"c":1}"#]);
+        let groups = group_by_shape(&tape, &roots);
+        let Shape::Object(fields) = &groups[0].shape else {
+            panic!("not an object: {:?}", groups[0].shape)
+        };
+        let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(groups.len(), 1);
+    }
+
+    #[test]
+    fn integers_and_other_numbers_make_a_number_not_raw_text() {
+        let (tape, roots) = tape_of(&[r#"{"n":1,"l":[1]}"#, r#"{"n":1.5,"l":[2.5,null]}"#]);
         let groups = group_by_shape(&tape, &roots);
         assert_eq!(
             groups[0].shape,
-            Shape::Object(vec![("v".into(), Shape::Raw), ("m".into(), Shape::Raw)])
+            Shape::Object(vec![
+                ("n".into(), Shape::Number),
+                ("l".into(), Shape::List(Box::new(Shape::Number))),
+            ])
         );
+        // The top level itself is never a variant.
+        let (tape, roots) = tape_of(&["1", "1.5"]);
+        let kinds: Vec<Shape> = group_by_shape(&tape, &roots)
+            .into_iter()
+            .map(|g| g.shape)
+            .collect();
+        assert_eq!(kinds, vec![Shape::Int, Shape::Float]);
+    }
+
+    #[test]
+    fn conflicting_types_and_key_orders_become_raw_or_other_groups() {
+        let (tape, roots) = tape_of(&[
+            r#"{"v":1,"m":{"x":1},"o":{"p":1,"q":2}}"#,
+            r#"{"v":"1","m":{"y":2},"o":{"q":2,"p":1}}"#,
+        ]);
+        let groups = group_by_shape(&tape, &roots);
+        assert_eq!(
+            groups[0].shape,
+            Shape::Object(vec![
+                ("v".into(), Shape::Raw),
+                (
+                    "m".into(),
+                    // `y` comes after no key of its object: it goes first.
+                    Shape::Object(vec![
+                        ("y".into(), optional(Shape::Int)),
+                        ("x".into(), optional(Shape::Int)),
+                    ])
+                ),
+                ("o".into(), Shape::Raw),
+            ])
+        );
+        let (tape, roots) = tape_of(&[r#"{"a":1,"b":2}"#, r#"{"b":2,"a":1}"#, r#"{"b":3}"#]);
+        let groups = group_by_shape(&tape, &roots);
+        assert_eq!(
+            groups.len(),
+            2,
+            "objects whose keys come in another order: another group"
+        );
+        // `{"b":3}` fits both orders: it joins the group the last object joined.
+        assert_eq!(groups[1].rows, vec![1, 2]);
     }
 
     #[test]
