@@ -15,6 +15,8 @@ use arrow_select::filter::FilterBuilder;
 use weir_formats::batch::{Column, ConnectBatch, Segment};
 use weir_formats::converter::Side;
 use weir_formats::error::ConnectError;
+use weir_formats::variant::holds_variant;
+use weir_smt::kernel::per_row::lower_variants;
 use weir_smt::{
     ConfigProblem, ConnectRecord, MetaColumn, Predicate, RecordMeta, SegmentInput, SegmentOutput,
     Transform, TransformConfig,
@@ -281,13 +283,58 @@ impl Step {
                 return;
             }
         };
-        let output = self.transform.apply(SegmentInput {
-            rows: &applied.rows,
-            key: &applied.key,
-            value: &applied.value,
-            meta,
-        });
-        self.collect(&applied.rows, output, failures, next);
+        for applied in self.without_variants(applied, meta, failures) {
+            let output = self.transform.apply(SegmentInput {
+                rows: &applied.rows,
+                key: &applied.key,
+                value: &applied.value,
+                meta,
+            });
+            self.collect(&applied.rows, output, failures, next);
+        }
+    }
+
+    /// `segment` as this step's transform takes it: as it is, or, where a side the transform
+    /// touches holds [variant](weir_formats::variant) columns it does not handle
+    /// ([`Transform::handles_variants`]), regrouped into segments without them (a row whose
+    /// value makes no column fails at this step). Cost: a type walk per touched side; a value
+    /// tree per row where it regroups.
+    fn without_variants(
+        &self,
+        segment: Segment,
+        meta: &mut RecordMeta,
+        failures: &mut [Option<RowFailure>],
+    ) -> Vec<Segment> {
+        let mut segments = vec![segment];
+        if self.transform.handles_variants() {
+            return segments;
+        }
+        for side in [Side::Key, Side::Value] {
+            if !self.transform.touches(side) {
+                continue;
+            }
+            let mut lowered = Vec::with_capacity(segments.len());
+            for segment in segments {
+                let column = match side {
+                    Side::Key => &segment.key,
+                    Side::Value => &segment.value,
+                };
+                if !holds_variant(column.data.data_type()) {
+                    lowered.push(segment);
+                    continue;
+                }
+                let input = SegmentInput {
+                    rows: &segment.rows,
+                    key: &segment.key,
+                    value: &segment.value,
+                    meta,
+                };
+                let output = lower_variants(&input, side);
+                self.collect(&segment.rows, output, failures, &mut lowered);
+            }
+            segments = lowered;
+        }
+        segments
     }
 
     /// The rows of `segment` this step applies to: every row without a predicate, else where

@@ -167,6 +167,16 @@ pub trait Transform: Send + Sync + Debug {
         let _ = side;
         true
     }
+
+    /// Whether [`Transform::apply`] takes segments whose touched sides hold
+    /// [variant](weir_formats::variant) columns (schemaless fields some records lack, or numbers
+    /// of both kinds) and answers for them as Kafka would. Where it says no, the engine first
+    /// regroups such a segment into parts without variants
+    /// ([`crate::kernel::per_row::lower_variants`]: a value tree per row). Default: no, which
+    /// is always safe.
+    fn handles_variants(&self) -> bool {
+        false
+    }
 }
 
 /// A predicate (`predicates.<alias>.type`), evaluated once per step into a mask.

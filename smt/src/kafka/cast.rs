@@ -26,7 +26,7 @@ use arrow_array::types::{
 use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
-use weir_formats::arrow_mapping::{arrow_type, struct_fields, META_RAW_JSON};
+use weir_formats::arrow_mapping::{arrow_type, struct_fields};
 use weir_formats::batch::Column;
 use weir_formats::decimal_column::{is_own_scale, DecimalColumn};
 use weir_formats::error::ConnectError;
@@ -53,6 +53,7 @@ use crate::kernel::per_row::per_row;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
 use crate::kernel::schema_copy::copy_schema_basics;
+use crate::kernel::variants::{holds_raw_json, map_kinds};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::{ConfigProblem, Side, TransformConfig};
@@ -392,9 +393,10 @@ impl Cast {
     }
 
     fn touches_raw_json(&self, array: &StructArray) -> bool {
-        array.fields().iter().any(|f| {
-            f.metadata().contains_key(META_RAW_JSON) && self.spec.target_of(f.name()).is_some()
-        })
+        array
+            .fields()
+            .iter()
+            .any(|f| holds_raw_json(f) && self.spec.target_of(f.name()).is_some())
     }
 
     /// The map's columns with each spec'd field cast, or added as null where absent
@@ -410,9 +412,15 @@ impl Cast {
             let position = positions.get(name.as_str()).copied();
             let data = match position {
                 Some(i) => {
-                    let casted = cast_column(&columns[i], None, *target);
-                    keep_first_errors(array, &mut errors, casted.errors);
-                    casted.data
+                    let casted = map_kinds(&fields[i], &columns[i], |_, column| {
+                        let casted = cast_column(column, None, *target);
+                        keep_first_errors(array, &mut errors, casted.errors);
+                        Some(casted.data)
+                    });
+                    match casted {
+                        Some(data) => data,
+                        None => return per_row(input, self.side, self),
+                    }
                 }
                 None => new_null_array(&arrow_type(&Schema::new(target.kind())), n),
             };
@@ -469,6 +477,10 @@ impl Cast {
 }
 
 impl Transform for Cast {
+    fn handles_variants(&self) -> bool {
+        true
+    }
+
     /// Only its own side.
     fn touches(&self, side: Side) -> bool {
         side == self.side
@@ -1245,8 +1257,8 @@ fn by_row(n: usize, errors: Vec<(usize, ConnectError)>) -> Vec<Option<ConnectErr
 mod tests {
     use super::*;
     use crate::kernel::test_kit::{
-        check, config, fitting_struct_rows, null_side, present, primitive_schema, schemaless_rows,
-        NAMES, PRIMITIVES,
+        check, check_decoded, config, fitting_struct_rows, null_side, present, primitive_schema,
+        ragged_rows, schemaless_rows, NAMES, PRIMITIVES,
     };
     use proptest::prelude::*;
 
@@ -1353,6 +1365,12 @@ mod tests {
         fn schemaless_fields_agree(rows in schemaless_rows(), spec in field_spec()) {
             let n = rows.len();
             check(&cast(&[("spec", spec.as_str())], Side::Value), null_side(n), (None, rows), false)?;
+        }
+
+        #[test]
+        fn ragged_records_agree(rows in ragged_rows(), spec in field_spec(), on_key in any::<bool>()) {
+            let side = if on_key { Side::Key } else { Side::Value };
+            check_decoded(&cast(&[("spec", spec.as_str())], side), side, &rows)?;
         }
 
         #[test]

@@ -419,6 +419,10 @@ impl InsertField {
 }
 
 impl Transform for InsertField {
+    fn handles_variants(&self) -> bool {
+        true
+    }
+
     /// Only its own side.
     fn touches(&self, side: Side) -> bool {
         side == self.side
@@ -509,6 +513,13 @@ mod tests {
             let others = vec![Value::String("k".into()); rows.len()];
             let (key, value) = if on_key { (rows, others) } else { (others, rows) };
             check(&t, (None, key), (None, value), gaps)?;
+        }
+
+        #[test]
+        fn kernel_agrees_with_reference_on_ragged_records(rows in ragged_rows(), on_key in any::<bool>()) {
+            let side = if on_key { Side::Key } else { Side::Value };
+            let t = insert(&[("topic.field", "a"), ("static.field", "b"), ("static.value", "v")], side);
+            check_decoded(&t, side, &rows)?;
         }
     }
 

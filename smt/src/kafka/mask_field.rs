@@ -33,6 +33,7 @@ use crate::kernel::fields::positions_by_name;
 use crate::kernel::per_row::per_row;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
+use crate::kernel::variants::map_kinds;
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::{ConfigProblem, Side, TransformConfig};
@@ -467,21 +468,27 @@ impl MaskField {
                 children.push(new_null_array(&DataType::Null, array.len()));
                 continue;
             };
-            if fields[i].data_type() == &DataType::Null {
-                continue;
-            }
-            let class = JavaClass::of_arrow(fields[i].data_type());
-            let (Some(class), false) = (class, fields[i].metadata().contains_key(META_RAW_JSON))
-            else {
-                return per_row(input, self.side, self);
-            };
-            let mask = self.config.mask(class).and_then(|m| one_row(None, m));
-            match masked_child(&children[i], &mask, &mut outcomes) {
-                Ok(child) => {
+            let mut failure = None;
+            let masked = map_kinds(&fields[i], &children[i], |field, child| {
+                if field.data_type() == &DataType::Null {
+                    return Some(child.clone());
+                }
+                let class = JavaClass::of_arrow(field.data_type())?;
+                if field.metadata().contains_key(META_RAW_JSON) {
+                    return None;
+                }
+                let mask = self.config.mask(class).and_then(|m| one_row(None, m));
+                masked_child(child, &mask, &mut outcomes)
+                    .map_err(|e| failure = Some(e))
+                    .ok()
+            });
+            match (masked, failure) {
+                (_, Some(e)) => return SegmentOutput::all_failed(input.rows.len(), &e),
+                (Some(child), None) => {
                     fields[i] = Arc::new(ArrowField::new(name, child.data_type().clone(), true));
                     children[i] = child;
                 }
-                Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
+                (None, None) => return per_row(input, self.side, self),
             }
         }
         match struct_array(fields.into(), children, array.nulls().cloned(), array.len()) {
@@ -543,6 +550,10 @@ impl MaskField {
 }
 
 impl Transform for MaskField {
+    fn handles_variants(&self) -> bool {
+        true
+    }
+
     /// Only its own side.
     fn touches(&self, side: Side) -> bool {
         side == self.side
@@ -649,6 +660,12 @@ mod tests {
             let t = mask(&pairs, Side::Value);
             let keys = vec![Value::Null; values.len()];
             check(&t, (None, keys), (Some(schema), values), false)?;
+        }
+
+        #[test]
+        fn kernel_agrees_with_reference_on_ragged_records(rows in ragged_rows(), pairs in configs(), on_key in any::<bool>()) {
+            let side = if on_key { Side::Key } else { Side::Value };
+            check_decoded(&mask(&pairs, side), side, &rows)?;
         }
 
         #[test]

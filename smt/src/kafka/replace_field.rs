@@ -19,6 +19,7 @@ use weir_formats::error::ConnectError;
 use weir_formats::schema::{Field, Schema, SchemaKind, SchemaRef};
 use weir_formats::value::{Struct, Value};
 use weir_formats::value_array::value_at;
+use weir_formats::variant::is_variant;
 
 use crate::config::{java_list, java_split_colon, kafka_list};
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
@@ -341,6 +342,13 @@ impl ReplaceField {
                 Arc::new(field.as_ref().clone().with_name(name))
             };
             match positions.get(name) {
+                // Which of two keys renamed onto one name wins depends, per record, on which
+                // of them the record has: the row-wise path.
+                Some(&i)
+                    if is_variant(column.data_type()) || is_variant(columns[i].data_type()) =>
+                {
+                    return per_row(input, self.side, self)
+                }
                 Some(&i) => {
                     fields[i] = renamed;
                     columns[i] = column.clone();
@@ -407,6 +415,10 @@ impl ReplaceField {
 }
 
 impl Transform for ReplaceField {
+    fn handles_variants(&self) -> bool {
+        true
+    }
+
     /// Only its own side.
     fn touches(&self, side: Side) -> bool {
         side == self.side
@@ -512,6 +524,12 @@ mod tests {
             let t = replace(&pairs, Side::Value);
             let keys = vec![Value::Null; values.len()];
             check(&t, (None, keys), (Some(schema), values), false)?;
+        }
+
+        #[test]
+        fn kernel_agrees_with_reference_on_ragged_records(rows in ragged_rows(), pairs in configs(), on_key in any::<bool>()) {
+            let side = if on_key { Side::Key } else { Side::Value };
+            check_decoded(&replace(&pairs, side), side, &rows)?;
         }
 
         #[test]

@@ -23,7 +23,7 @@ use arrow_array::types::{
 use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
-use weir_formats::arrow_mapping::{struct_fields, META_RAW_JSON};
+use weir_formats::arrow_mapping::struct_fields;
 use weir_formats::batch::Column;
 use weir_formats::decimal_column::is_own_scale;
 use weir_formats::error::ConnectError;
@@ -45,6 +45,7 @@ use crate::kernel::per_row::per_row;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
 use crate::kernel::schema_copy::copy_schema_basics;
+use crate::kernel::variants::{holds_raw_json, map_kinds};
 use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::{ConfigProblem, Side, TransformConfig};
@@ -550,7 +551,7 @@ impl TimestampConverter {
         array
             .fields()
             .iter()
-            .any(|f| f.name() == &self.settings.field && f.metadata().contains_key(META_RAW_JSON))
+            .any(|f| f.name() == &self.settings.field && holds_raw_json(f))
     }
 
     /// `updatedValue.put(field, convertTimestamp(value.get(field)))` over the map's columns.
@@ -563,9 +564,15 @@ impl TimestampConverter {
         let position = fields.iter().position(|f| f.name() == name);
         let data = match position {
             Some(i) => {
-                let converted = self.convert_column(columns[i].as_ref(), &Source::Inferred, true);
-                keep_valid_errors(array, &mut errors, converted.errors);
-                converted.data
+                let converted = map_kinds(&fields[i], &columns[i], |_, column| {
+                    let converted = self.convert_column(column.as_ref(), &Source::Inferred, true);
+                    keep_valid_errors(array, &mut errors, converted.errors);
+                    Some(converted.data)
+                });
+                match converted {
+                    Some(data) => data,
+                    None => return per_row(input, self.side, self),
+                }
             }
             None => new_null_array(&self.output_type(true), n),
         };
@@ -732,6 +739,10 @@ impl TimestampConverter {
 }
 
 impl Transform for TimestampConverter {
+    fn handles_variants(&self) -> bool {
+        true
+    }
+
     /// Only its own side.
     fn touches(&self, side: Side) -> bool {
         side == self.side
@@ -904,7 +915,8 @@ fn keep_valid_errors(
 mod tests {
     use super::*;
     use crate::kernel::test_kit::{
-        check, config, fitting_struct_rows, null_side, schemaless_rows, NAMES,
+        check, check_decoded, config, fitting_struct_rows, null_side, ragged_rows, schemaless_rows,
+        NAMES,
     };
     use proptest::prelude::*;
 
@@ -998,6 +1010,11 @@ mod tests {
                 rows
             };
             check(&t, null_side(n), (schema, rows), false)?;
+        }
+
+        #[test]
+        fn ragged_records_agree(rows in ragged_rows(), (field, target, precision) in settings()) {
+            check_decoded(&converter(&pairs(&field, target, precision)), Side::Value, &rows)?;
         }
 
         #[test]

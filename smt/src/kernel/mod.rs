@@ -1,7 +1,8 @@
 //! What the transforms of both families share, one concept per file: assembling a segment's
 //! output, the row-wise fallback, building Arrow columns, Connect's defaults, adding fields,
 //! Kafka's requirement messages and schema copies, the per-schema cache, field paths, Java's date
-//! formatting and regular expressions, and the topic routing helpers.
+//! formatting and regular expressions, the topic routing helpers, and kernels over variant
+//! columns.
 
 pub mod arrow_build;
 pub mod defaults;
@@ -19,3 +20,4 @@ pub mod schema_copy;
 pub mod segment_output;
 #[cfg(test)]
 pub(crate) mod test_kit;
+pub mod variants;

@@ -11,6 +11,7 @@ use weir_formats::value_array::values_to_array;
 
 use crate::kernel::arrow_build::arrow_failure;
 use crate::kernel::segment_output::{assemble, part_of, side_column, RowOutcome};
+use crate::record::ConnectRecord;
 use crate::transform::{SegmentInput, SegmentOutput, Transform};
 use crate::Side;
 
@@ -132,12 +133,30 @@ pub(crate) fn per_row_by_shape(
     side: Side,
     transform: &dyn Transform,
 ) -> SegmentOutput {
+    regroup(input, side, |record| transform.apply_record(record))
+}
+
+/// The rows of a segment whose `side` holds [variant](weir_formats::variant) columns, regrouped
+/// into parts without any (one per top-level key set and number kinds, as Kafka's maps would
+/// differ), for a transform that does not read variants
+/// ([`Transform::handles_variants`]). Rows whose values make no column fail with the reason.
+/// Cost: a value tree per row and one column build per part.
+pub fn lower_variants(input: &SegmentInput<'_>, side: Side) -> SegmentOutput {
+    regroup(input, side, |record| Ok(Some(record)))
+}
+
+/// Every row through `apply`, its `side` grouped by shape (see [`per_row_by_shape`]).
+fn regroup(
+    input: &SegmentInput<'_>,
+    side: Side,
+    mut apply: impl FnMut(ConnectRecord) -> Result<Option<ConnectRecord>, ConnectError>,
+) -> SegmentOutput {
     let n = input.rows.len();
     let mut groups: Vec<(Option<SchemaRef>, Option<String>, Vec<Value>)> = Vec::new();
     let mut outcomes = Vec::with_capacity(n);
     let mut dropped = Vec::new();
     for (i, record) in input.records().into_iter().enumerate() {
-        match transform.apply_record(record) {
+        match apply(record) {
             Ok(Some(record)) => {
                 let (schema, value) = record.side(side);
                 let k = group_of(&mut groups, schema, value, n);
