@@ -7,6 +7,8 @@
 //! - [`allocations`]: the counting allocator behind `smtbench run`'s allocations per record.
 //! - [`generator`]: the port of `shared/bench/gen_records.py`.
 //! - [`cdc`]: generated Debezium change events (`smtbench run --mode cdc`, `smtbench gen-cdc`).
+//! - [`ragged`]: schemaless orders whose records differ in key set and number kinds
+//!   (`smtbench run --mode schemaless-optional`).
 //! - [`small`]: small records (`smtbench run --small`), the size of the JVM's figures for
 //!   Confluent's Protobuf and JSON Schema converters.
 //! - [`wide`]: records of many fields (`smtbench gen-wide`, the `wide_records` bench).
@@ -19,6 +21,7 @@ pub mod baselines;
 pub mod cdc;
 pub mod cli;
 pub mod generator;
+pub mod ragged;
 pub mod registry;
 pub mod registry_formats;
 pub mod run;

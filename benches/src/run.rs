@@ -20,6 +20,7 @@ use crate::baselines::{for_format, over_batch, RecordBaseline};
 use crate::cdc::{generate_cdc, CdcConfig};
 use crate::cli::{build_pipeline, read_config, CliError};
 use crate::generator::{generate, GeneratedRecord, GeneratorConfig, Mode};
+use crate::ragged::ragged_records;
 use crate::registry_formats::{reencode, RegistryFormat};
 use crate::small::{small_records, SmallRecord};
 
@@ -43,7 +44,8 @@ pub struct RunArgs {
     pub mode: Option<ModeArg>,
     /// Generate small records instead: a five-field order line per record, null keys, no
     /// headers (about 90 bytes of JSON, 37-byte Protobuf and 96-byte JSON Schema frames; see
-    /// [`crate::small`]), in the shape `--mode` names (not `cdc`). Ignored with `--input`.
+    /// [`crate::small`]), in the shape `--mode` names (not `cdc` or `schemaless-optional`).
+    /// Ignored with `--input`.
     #[arg(long)]
     pub small: bool,
     /// Benchmark over the records of this interchange file instead of generated ones.
@@ -71,6 +73,9 @@ pub enum ModeArg {
     Schema,
     /// Plain JSON.
     Schemaless,
+    /// Plain JSON whose records differ: optional keys left out of ~30% of records, `quantity`
+    /// and `score` integers in some records and floats in others (see [`crate::ragged`]).
+    SchemalessOptional,
     /// The schema-mode records (key and value) written by Confluent's AvroConverter, schemas in
     /// the `mock://smtbench` registry.
     Avro,
@@ -87,7 +92,9 @@ impl ModeArg {
     /// The registry format of the mode's records, if any.
     fn registry_format(self) -> Option<RegistryFormat> {
         match self {
-            ModeArg::Schema | ModeArg::Schemaless | ModeArg::Cdc => None,
+            ModeArg::Schema | ModeArg::Schemaless | ModeArg::SchemalessOptional | ModeArg::Cdc => {
+                None
+            }
             ModeArg::Avro => Some(RegistryFormat::Avro),
             ModeArg::Protobuf => Some(RegistryFormat::Protobuf),
             ModeArg::JsonSchema => Some(RegistryFormat::JsonSchema),
@@ -344,6 +351,7 @@ fn mode_name(mode: ModeArg) -> &'static str {
     match mode {
         ModeArg::Schema => "schema",
         ModeArg::Schemaless => "schemaless",
+        ModeArg::SchemalessOptional => "schemaless, optional keys and mixed numbers",
         ModeArg::Avro => "schema, as Avro",
         ModeArg::Protobuf => "schema, as Protobuf",
         ModeArg::JsonSchema => "schema, as JSON Schema",
@@ -388,6 +396,15 @@ fn generated_batches(
                 "--small has no CDC shape: drop --small or choose another --mode".to_owned(),
             ))
         }
+        (ModeArg::SchemalessOptional, true) => {
+            return Err(CliError::Usage(
+                "--small has no optional-key shape: drop --small or choose another --mode"
+                    .to_owned(),
+            ))
+        }
+        (ModeArg::SchemalessOptional, false) => in_batches(Box::new(
+            ragged_records(records).map(BuiltInRecord::Generated),
+        )),
         (ModeArg::Cdc, false) => in_batches(Box::new(
             generate_cdc(&CdcConfig {
                 records,
@@ -413,7 +430,7 @@ fn generated_batches(
 
 /// A record of one of the built-in data sets.
 enum BuiltInRecord {
-    /// The script's orders or a CDC event.
+    /// The script's orders (ragged or not) or a CDC event.
     Generated(GeneratedRecord),
     /// A small order line.
     Small(SmallRecord),
