@@ -5,6 +5,7 @@
 //! - [`canonical`], [`canonical_envelope`]: values (schemaless) and envelopes the converter
 //!   would write back byte for byte, which pass through as their bytes.
 //! - [`schemaless`]: shape inference for `schemas.enable=false`.
+//! - [`key_order`]: the key order objects of one schemaless part share.
 //! - [`schema_decode`]: schema-driven payload decoding for envelopes.
 //! - [`encode`]: Arrow columns to JSON text.
 //! - [`write`]: Jackson's string escaping and number text.
@@ -15,6 +16,7 @@ pub mod canonical;
 pub mod canonical_envelope;
 pub mod converter;
 pub mod encode;
+pub mod key_order;
 pub mod reference;
 pub mod schema_decode;
 pub mod schema_json;

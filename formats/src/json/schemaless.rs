@@ -1,13 +1,15 @@
 //! Schemaless JSON (`schemas.enable=false`) into Arrow columns, inferred per batch (design §2).
 //!
-//! Records are grouped by their top-level JSON kind — all objects make one group whatever keys
-//! each has, as long as their keys come in one order — and each group becomes one part. Within a group the value types are merged field by
-//! field (`null` fits any type). A key some objects lack becomes an optional field and a field
-//! that holds integers in some records and other numbers in others a number field: both are
+//! Records are grouped by their top-level JSON kind — all objects make one group, whatever keys
+//! each has, as long as no two put two keys in opposite orders ([`crate::json::key_order`]) — and
+//! each group becomes one part. Within a group the value types are merged field by field (`null`
+//! fits any type). A key some objects lack becomes an optional field and a field that holds
+//! integers in some records and other numbers in others a number field: both are
 //! [variant](crate::variant) columns, so absent stays absent, null stays null, `1` stays `1` and
-//! `1.5` stays `1.5`. Where records disagree otherwise — an integer here, a string there — the
-//! field keeps each record's exact value as canonical JSON text (the text Kafka would write) in a
-//! Utf8View column marked [`META_RAW_JSON`]. Nothing is coerced.
+//! `1.5` stays `1.5`, and each object is written back with its keys in its own order. Where
+//! records disagree otherwise — an integer here, a string there, nested objects with keys in
+//! opposite orders — the field keeps each record's exact value as canonical JSON text (the text
+//! Kafka would write) in a Utf8View column marked [`META_RAW_JSON`]. Nothing is coerced.
 //!
 //! Cost: two walks over each record's tape nodes (merge, then append); one allocation per
 //! distinct shape, none per record whose keys come in the order of the first record's.
@@ -19,6 +21,7 @@ use arrow_schema::{DataType, Field};
 
 use crate::arrow_mapping::META_RAW_JSON;
 use crate::column_builder::ColumnBuilder;
+use crate::json::key_order::KeyOrder;
 use crate::json::tape::{BatchTape, JNode};
 use crate::json::write::{write_f64, write_i64, write_string};
 use crate::variant::{variant_type, ABSENT, FLOAT, INT, VALUE};
@@ -40,15 +43,51 @@ pub enum Shape {
     Str,
     /// Arrays, with the merged element shape.
     List(Box<Shape>),
-    /// Objects with these keys (in first-seen order).
-    Object(Vec<(String, Shape)>),
+    /// Objects, with the keys any of them had.
+    Object(ObjectShape),
     /// A key that some objects lack: a variant with an absent branch.
     Optional(Box<Shape>),
     /// Values that disagree: kept as canonical JSON text.
     Raw,
 }
 
+/// The shape of objects: each key any of them had, in an order every one of them has its keys in.
+#[derive(Debug, Clone)]
+pub struct ObjectShape {
+    /// The keys and the shapes of their values.
+    pub fields: Vec<(String, Shape)>,
+    /// What the objects showed of their key order.
+    order: KeyOrder,
+}
+
+impl ObjectShape {
+    /// The shape of objects with exactly `fields`, in that order.
+    pub fn new(fields: Vec<(String, Shape)>) -> ObjectShape {
+        let order = KeyOrder::total(fields.len());
+        ObjectShape { fields, order }
+    }
+
+    /// Merges an object with exactly these keys, in this order. Cost: a merge per value.
+    fn merge_same_keys(&mut self, tape: &BatchTape, at: usize, len: u32) {
+        self.order.pin();
+        let fields = &mut self.fields;
+        for_each_value(tape, at, len, |i, value| fields[i].1.merge(tape, value));
+    }
+}
+
+/// Object shapes are equal when their fields are: the key order is what built them.
+impl PartialEq for ObjectShape {
+    fn eq(&self, other: &ObjectShape) -> bool {
+        self.fields == other.fields
+    }
+}
+
 impl Shape {
+    /// The shape of objects with exactly `fields`, in that order.
+    pub fn object(fields: Vec<(String, Shape)>) -> Shape {
+        Shape::Object(ObjectShape::new(fields))
+    }
+
     /// The shape of one node, before merging with others.
     fn of(tape: &BatchTape, at: usize) -> Shape {
         let mut shape = Shape::Unknown;
@@ -77,11 +116,11 @@ impl Shape {
                 }
                 return;
             }
-            (Shape::Object(fields), JNode::Object { len, .. }) => {
-                if same_keys(tape, at, fields) {
-                    return merge_values(fields, tape, at, len);
+            (Shape::Object(object), JNode::Object { len, .. }) => {
+                if same_keys(tape, at, &object.fields) {
+                    return object.merge_same_keys(tape, at, len);
                 }
-                if !has_duplicate_keys(tape, at) && merge_other_keys(fields, tape, at) {
+                if !has_duplicate_keys(tape, at) && merge_other_keys(object, tape, at) {
                     return;
                 }
                 Shape::Raw
@@ -129,8 +168,9 @@ impl Shape {
             }
             Shape::Str | Shape::Raw => DataType::Utf8View,
             Shape::List(item) => DataType::List(Arc::new(item.field("item"))),
-            Shape::Object(fields) => DataType::Struct(
-                fields
+            Shape::Object(object) => DataType::Struct(
+                object
+                    .fields
                     .iter()
                     .map(|(name, shape)| shape.field(name))
                     .collect::<Vec<_>>()
@@ -161,52 +201,59 @@ fn number_kinds() -> Vec<Field> {
     ]
 }
 
-/// Merges the object at `at` (no repeated keys) into `fields` when its keys differ from them,
-/// keeping every object's own key order (so each is written back as it came): its keys must come
-/// in the order `fields` has them; fields it lacks become optional, and a key it adds is inserted
-/// as optional (earlier objects lacked it) right after the key before it. `false`, and nothing
-/// changed, where its keys come in another order. Cost: two walks of `fields` alongside the
-/// keys, plus a scan of `fields` per key it adds.
-fn merge_other_keys(fields: &mut Vec<(String, Shape)>, tape: &BatchTape, at: usize) -> bool {
+/// Merges the object at `at` (no repeated keys) into `object` when its keys differ from its
+/// fields', keeping every object's own key order (so each is written back as it came; see
+/// [`KeyOrder`]): fields it lacks become optional, keys it adds are added as optional (earlier
+/// objects lacked them), and the fields move where its order asks. `false`, and nothing changed,
+/// where its key order contradicts another object's. Cost: a scan of the fields per key.
+fn merge_other_keys(object: &mut ObjectShape, tape: &BatchTape, at: usize) -> bool {
     let JNode::Object { len, .. } = tape.node(at) else {
         return false;
     };
-    let position = |fields: &[(String, Shape)], key: &[u8]| {
+    let ObjectShape { fields, order } = object;
+    let position = |fields: &[(String, Shape)], value_at: usize| {
+        let key = key_bytes(tape, value_at - 1);
         fields.iter().position(|(name, _)| name.as_bytes() == key)
     };
-    let mut cursor = 0;
-    let mut in_order = true;
-    for_each_value(tape, at, len, |_, value_at| {
-        let key = key_bytes(tape, value_at - 1);
-        match position(&fields[cursor..], key) {
-            Some(offset) => cursor += offset + 1,
-            None => in_order &= position(&fields[..cursor], key).is_none(),
-        }
+    let known = fields.len();
+    let added = values_of(tape, at, len)
+        .filter(|&v| position(fields, v).is_none())
+        .count();
+    let mut next = known;
+    let positions = values_of(tape, at, len).map(|v| {
+        position(fields, v).unwrap_or_else(|| {
+            next += 1;
+            next - 1
+        })
     });
-    if !in_order {
+    if !order.admit(known + added, positions) {
         return false;
     }
-    let mut cursor = 0;
-    for_each_value(tape, at, len, |_, value_at| {
-        let key = key_bytes(tape, value_at - 1);
-        match position(&fields[cursor..], key) {
-            Some(offset) => {
-                fields[cursor..cursor + offset]
-                    .iter_mut()
-                    .for_each(|(_, shape)| shape.make_optional());
-                fields[cursor + offset].1.merge(tape, value_at);
-                cursor += offset + 1;
+    let mut present = 0u128;
+    for value_at in values_of(tape, at, len) {
+        let p = match position(fields, value_at) {
+            Some(p) => {
+                fields[p].1.merge(tape, value_at);
+                p
             }
             None => {
+                let key = key_text(tape, value_at - 1).to_string();
                 let shape = Shape::Optional(Box::new(Shape::of(tape, value_at)));
-                fields.insert(cursor, (key_text(tape, value_at - 1).to_string(), shape));
-                cursor += 1;
+                fields.push((key, shape));
+                fields.len() - 1
             }
+        };
+        present |= 1 << p;
+    }
+    for (p, (_, shape)) in fields.iter_mut().enumerate() {
+        if present & (1 << p) == 0 {
+            shape.make_optional();
         }
-    });
-    fields[cursor..]
-        .iter_mut()
-        .for_each(|(_, shape)| shape.make_optional());
+    }
+    if let Some(moved) = order.reorder() {
+        let mut old: Vec<Option<(String, Shape)>> = fields.drain(..).map(Some).collect();
+        fields.extend(moved.into_iter().filter_map(|p| old[p].take()));
+    }
     true
 }
 
@@ -227,7 +274,7 @@ fn object_shape(tape: &BatchTape, at: usize) -> Option<Shape> {
         fields.push((key.to_string(), Shape::of(tape, value_at)));
         key_at = value_at + tape.node(value_at).span();
     }
-    Some(Shape::Object(fields))
+    Some(Shape::object(fields))
 }
 
 fn key_text(tape: &BatchTape, at: usize) -> &str {
@@ -265,9 +312,14 @@ fn same_keys(tape: &BatchTape, at: usize, fields: &[(String, Shape)]) -> bool {
     true
 }
 
-/// Merges the `len` values of the object at `at` into `fields` (same keys, same order).
-fn merge_values(fields: &mut [(String, Shape)], tape: &BatchTape, at: usize, len: u32) {
-    for_each_value(tape, at, len, |i, value| fields[i].1.merge(tape, value));
+/// The value nodes of the `len` entries of the object at `at`, in order.
+fn values_of(tape: &BatchTape, at: usize, len: u32) -> impl Iterator<Item = usize> + '_ {
+    let mut key_at = at + 1;
+    (0..len).map(move |_| {
+        let value_at = key_at + 1;
+        key_at = value_at + tape.node(value_at).span();
+        value_at
+    })
 }
 
 /// Calls `f(i, value_index)` for each of the `len` values of the object at `at`.
@@ -429,7 +481,7 @@ pub struct ShapeGroup {
 
 /// Sorts records into groups and merges their shapes as they arrive: one group per JSON kind of
 /// the top level (integral and other numbers apart: a record's top level is never a variant),
-/// except objects, which share a group as long as their keys come in one order (see
+/// except objects, which share a group as long as their key orders agree (see
 /// [`merge_other_keys`]). JSON `null` roots (schemaless null values) join the first group.
 #[derive(Debug, Default)]
 pub struct ShapeGrouper {
@@ -516,9 +568,9 @@ impl ShapeGrouper {
         len: u32,
     ) -> Result<usize, RepeatedKeys> {
         if let Some(last) = self.last_object {
-            if let Shape::Object(fields) = &mut self.groups[last].shape {
-                if same_keys(tape, root, fields) {
-                    merge_values(fields, tape, root, len);
+            if let Shape::Object(object) = &mut self.groups[last].shape {
+                if same_keys(tape, root, &object.fields) {
+                    object.merge_same_keys(tape, root, len);
                     return Ok(last);
                 }
             }
@@ -537,7 +589,7 @@ impl ShapeGrouper {
             .into_iter()
             .flatten()
             .find(|&g| match &mut self.groups[g].shape {
-                Shape::Object(fields) => merge_other_keys(fields, tape, root),
+                Shape::Object(object) => merge_other_keys(object, tape, root),
                 _ => false,
             });
         let index = match joined {
@@ -669,7 +721,7 @@ pub fn append(
             }
             builder.close_nested_row();
         }
-        (Shape::Object(fields), builder @ ColumnBuilder::Struct { .. }) => {
+        (Shape::Object(ObjectShape { fields, .. }), builder @ ColumnBuilder::Struct { .. }) => {
             if let (JNode::Object { len, .. }, ColumnBuilder::Struct { children, .. }) =
                 (node, &mut *builder)
             {
@@ -770,7 +822,7 @@ mod tests {
         assert_eq!(groups.len(), 2);
         assert_eq!(
             groups[0].shape,
-            Shape::Object(vec![
+            Shape::object(vec![
                 ("a".into(), optional(Shape::Int)),
                 ("b".into(), Shape::Str),
                 ("c".into(), optional(Shape::Bool)),
@@ -784,7 +836,7 @@ mod tests {
     fn a_key_added_later_goes_after_the_key_before_it() {
         let (tape, roots) = tape_of(&[r#"{"a":1,"c":2}"#, r#"{"a":1,"b":2,"c":3}"#, r#"{"c":1}"#]);
         let groups = group_by_shape(&tape, &roots);
-        let Shape::Object(fields) = &groups[0].shape else {
+        let Shape::Object(ObjectShape { fields, .. }) = &groups[0].shape else {
             panic!("not an object: {:?}", groups[0].shape)
         };
         let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
@@ -798,7 +850,7 @@ mod tests {
         let groups = group_by_shape(&tape, &roots);
         assert_eq!(
             groups[0].shape,
-            Shape::Object(vec![
+            Shape::object(vec![
                 ("n".into(), Shape::Number),
                 ("l".into(), Shape::List(Box::new(Shape::Number))),
             ])
@@ -821,14 +873,13 @@ mod tests {
         let groups = group_by_shape(&tape, &roots);
         assert_eq!(
             groups[0].shape,
-            Shape::Object(vec![
+            Shape::object(vec![
                 ("v".into(), Shape::Raw),
                 (
                     "m".into(),
-                    // `y` comes after no key of its object: it goes first.
-                    Shape::Object(vec![
-                        ("y".into(), optional(Shape::Int)),
+                    Shape::object(vec![
                         ("x".into(), optional(Shape::Int)),
+                        ("y".into(), optional(Shape::Int)),
                     ])
                 ),
                 ("o".into(), Shape::Raw),
