@@ -16,8 +16,6 @@
 //!
 //! Cost: one type id byte per row, plus a full-length child per kind (nulls where unused).
 
-use std::sync::Arc;
-
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, UnionArray};
 use arrow_buffer::ScalarBuffer;
@@ -87,13 +85,6 @@ impl<'a> Variant<'a> {
         self.selected(row).0.name() == ABSENT
     }
 
-    /// The child named `name` (its field and full-length column), if there is one. Cost: a scan
-    /// of the children.
-    pub fn child(&self, name: &str) -> Option<(&'a FieldRef, &'a ArrayRef)> {
-        let (id, _) = self.fields.iter().find(|(_, f)| f.name() == name)?;
-        Some(self.child_by_id(id))
-    }
-
     fn child_by_id(&self, id: i8) -> (&'a FieldRef, &'a ArrayRef) {
         // Variants number their children 0, 1, … (`variant_type`), and a union's type ids name
         // its children.
@@ -108,35 +99,17 @@ impl<'a> Variant<'a> {
         self.fields.iter().map(move |(id, f)| (f, union.child(id)))
     }
 
-    /// The children other than [`ABSENT`], in order. Cost: a scan of the children.
-    pub fn value_children(&self) -> impl Iterator<Item = (&'a FieldRef, &'a ArrayRef)> + 'a {
-        self.children().filter(|(f, _)| f.name() != ABSENT)
-    }
-
     /// The type id of each row. Cost: none (the union's buffer).
     pub fn type_ids(&self) -> &'a ScalarBuffer<i8> {
         self.union.type_ids()
     }
 }
 
-/// What Kafka's `map.get(key)` reads from a variant field `field` with one value type: the
-/// [`VALUE`] child, null where the record lacks the key (it already is), under `field`'s name;
-/// `None` for numbers of both kinds, which need a kernel per kind. Cost: two `Arc` clones.
-pub fn absent_as_null(field: &Field, array: &ArrayRef) -> Option<(FieldRef, ArrayRef)> {
-    let variant = Variant::of(array.as_ref())?;
-    let mut values = variant.value_children();
-    let (child_field, child) = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
-    let field = child_field.as_ref().clone().with_name(field.name());
-    Some((Arc::new(field), child.clone()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use arrow_array::{Int64Array, NullArray, StringArray};
+    use std::sync::Arc;
 
     fn optional_strings() -> ArrayRef {
         let DataType::Union(fields, _) = variant_type(vec![
@@ -161,15 +134,14 @@ mod tests {
         assert!(variant.is_absent(1));
         assert!(!variant.is_absent(2));
         assert!(variant.selected(2).1.is_null(2));
-        let (field, column) =
-            absent_as_null(&Field::new("f", DataType::Null, true), &array).unwrap();
-        assert_eq!(field.name(), "f");
+        let (field, column) = variant.selected(0);
+        assert_eq!(field.name(), VALUE);
         assert_eq!(column.as_string::<i32>().value(0), "a");
         assert_eq!(column.null_count(), 2);
     }
 
     #[test]
-    fn numbers_of_both_kinds_are_no_single_column() {
+    fn numbers_keep_their_kind_per_row() {
         let DataType::Union(fields, _) = variant_type(vec![
             Field::new(INT, DataType::Int64, true),
             Field::new(FLOAT, DataType::Float64, true),
@@ -183,7 +155,6 @@ mod tests {
         let array: ArrayRef = Arc::new(
             UnionArray::try_new(fields, ScalarBuffer::from(vec![0i8, 1]), None, children).unwrap(),
         );
-        assert!(absent_as_null(&Field::new("n", DataType::Null, true), &array).is_none());
         assert!(holds_variant(&DataType::Struct(
             vec![Field::new("n", array.data_type().clone(), true)].into()
         )));
