@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use arrow_array::Array;
 
+use crate::avro::anything::ANYTHING_SCHEMA;
 use crate::avro::{AvroConverter, AvroConverterConfig};
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
@@ -195,9 +196,9 @@ pub const AVRO_FUZZ_SCHEMA: &str = r#"{"type":"record","name":"F","namespace":"f
  {"name":"m","type":{"type":"map","values":{"type":"array","items":"R"}}},
  {"name":"n","type":{"type":"array","items":{"type":"record","name":"MapEntry","namespace":"io.confluent.connect.avro","fields":[{"name":"key","type":"int"},{"name":"value","type":"string"}]}}}]}"#;
 
-/// An AvroConverter over a private in-memory registry holding [`AVRO_FUZZ_SCHEMA`], with its id.
-fn avro_fuzz_converter() -> (AvroConverter, i32) {
-    let (registry, id) = fuzz_registry(SchemaType::Avro, AVRO_FUZZ_SCHEMA);
+/// An AvroConverter over a private in-memory registry holding the Avro `schema`, with its id.
+fn avro_fuzz_converter(schema: &str) -> (AvroConverter, i32) {
+    let (registry, id) = fuzz_registry(SchemaType::Avro, schema);
     let config = fuzz_config(AvroConverterConfig::from_settings(&|k: &str| {
         fuzz_setting(k, &[])
     }));
@@ -210,18 +211,21 @@ fn avro_fuzz_frames(data: &[u8], id: i32) -> Vec<Vec<u8>> {
     fuzz_frames(data, id, |payload, frame| frame.extend_from_slice(payload))
 }
 
-/// Decodes `data` as AvroConverter payloads of [`AVRO_FUZZ_SCHEMA`] (split at `0xFF` bytes and
-/// framed, plus the bytes unframed): no panic, every row decoded or failed.
+/// Decodes `data` as AvroConverter payloads of [`AVRO_FUZZ_SCHEMA`], then of AvroData's
+/// recursive Anything record (schemaless values), each split at `0xFF` bytes and framed, plus
+/// the bytes unframed: no panic, every row decoded or failed.
 pub fn avro_decode(data: &[u8]) {
-    let (converter, id) = avro_fuzz_converter();
-    decode_frames(&converter, &avro_fuzz_frames(data, id));
+    for schema in [AVRO_FUZZ_SCHEMA, ANYTHING_SCHEMA] {
+        let (converter, id) = avro_fuzz_converter(schema);
+        decode_frames(&converter, &avro_fuzz_frames(data, id));
+    }
 }
 
 /// Decodes `data` as [`avro_decode`] does, writes every decoded part back (registering the
 /// derived schema) and decodes what was written: no step may panic, no row may be lost, and the
 /// second decode must give the first one's data. Panics otherwise.
 pub fn avro_round_trip(data: &[u8]) {
-    let (converter, id) = avro_fuzz_converter();
+    let (converter, id) = avro_fuzz_converter(AVRO_FUZZ_SCHEMA);
     let decoded = decode_frames(&converter, &avro_fuzz_frames(data, id));
     for part in &decoded.parts {
         let out = encode_checked(&converter, &part.column);
@@ -455,7 +459,7 @@ mod tests {
     /// round trip's invariants.
     #[test]
     fn avro_seeds_are_records_of_the_fuzz_schema() {
-        let (converter, id) = avro_fuzz_converter();
+        let (converter, id) = avro_fuzz_converter(AVRO_FUZZ_SCHEMA);
         for seed in seed_corpus("avro") {
             let mut frames = avro_fuzz_frames(&seed, id);
             frames.pop(); // the unframed bytes, which are not a frame

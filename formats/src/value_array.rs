@@ -531,6 +531,29 @@ fn schemaless_type(values: &[&Value]) -> Result<DataType, ConnectError> {
     )))
 }
 
+/// What schemaless values must share to make one column: the top-level class, the key set of
+/// string-keyed maps (any order), the scale of decimals; `None` for null, which fits any. Rows
+/// with the same key usually make one column with [`values_to_array`]; nested values may still
+/// disagree. Cost: a sort of a map's keys.
+pub fn schemaless_shape_key(value: &Value) -> Option<String> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Map(entries) => {
+            let mut keys = Vec::with_capacity(entries.len());
+            for (k, _) in entries {
+                match k {
+                    Value::String(s) if !keys.contains(&s.as_str()) => keys.push(s.as_str()),
+                    _ => return Some("map".to_string()),
+                }
+            }
+            keys.sort_unstable();
+            format!("{{{}}}", keys.join("\u{0}"))
+        }
+        Value::Decimal(d) => format!("decimal{}", d.scale),
+        other => other.java_class().to_string(),
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Building
 

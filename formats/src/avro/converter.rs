@@ -13,6 +13,7 @@ use arrow_array::builder::LargeBinaryBuilder;
 use arrow_array::cast::AsArray;
 use arrow_buffer::Buffer;
 
+use super::anything::{anything_schema, is_anything, read_anything, write_anything};
 use super::compatibility::can_read;
 use super::data::{AvroData, AvroDataConfig};
 use super::decoder::{DecodeError, Decoder, Sink};
@@ -25,13 +26,15 @@ use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encode
 use crate::error::ConnectError;
 use crate::registry::converter_cache::{ConverterCache, WriterCache};
 use crate::registry::converter_rows::{
-    encode_per_topic, encode_schemaless, finish_groups, group_of, DecoderGroup, ReaderLookup,
+    encode_per_topic, finish_groups, group_of, schemaless_parts, DecoderGroup, ReaderLookup,
 };
 use crate::registry::framing::{read_frame, schema_id_header, write_schema_id};
 use crate::registry::guid::registry_id;
 use crate::registry::serde_config::{bool_setting, SerdeConfig};
 use crate::registry::{SchemaId, SchemaRegistry, SchemaString, SchemaType};
 use crate::schema::{Schema, SchemaRef};
+use crate::value::Value;
+use crate::value_array::value_at;
 
 /// The class name configs use.
 pub const AVRO_CONVERTER_CLASS: &str = "io.confluent.connect.avro.AvroConverter";
@@ -78,11 +81,30 @@ impl AvroConverterConfig {
     }
 }
 
-/// A writer schema ready to decode: its compiled decoder and, where the payloads can go back
-/// unchanged, their check (or why it cannot be read).
-type Reader = Result<Arc<ReadPlan>, ConnectError>;
+/// A writer schema ready to decode (or why it cannot be read).
+type Reader = Result<Read, ConnectError>;
 
-/// How one writer schema's payloads are read.
+/// How one writer schema's payloads become Connect data.
+#[derive(Debug, Clone)]
+enum Read {
+    /// Through its compiled decoder.
+    Compiled(Arc<ReadPlan>),
+    /// AvroData's Anything record: schemaless values, one value tree per record
+    /// ([`super::anything`]).
+    Anything,
+}
+
+/// Where a decode call puts the rows of one (schema id, topic).
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    /// Into the decoder group at this index.
+    Group(usize),
+    /// Among the schemaless values.
+    Anything,
+}
+
+/// How one writer schema's payloads are read by a compiled decoder: the decoder and, where the
+/// payloads can go back unchanged, their check.
 #[derive(Debug)]
 struct ReadPlan {
     decoder: Decoder,
@@ -104,6 +126,8 @@ pub struct AvroConverter {
     readers: ConverterCache<(i32, String), Reader>,
     /// Encoders by (Connect schema, subject).
     writers: WriterCache<Writer>,
+    /// The id schemaless values are framed with (the Anything record's), by topic.
+    anything_ids: ConverterCache<String, Result<i32, ConnectError>>,
 }
 
 impl AvroConverter {
@@ -123,6 +147,7 @@ impl AvroConverter {
             data: AvroData::new(config.data.clone()),
             readers: ConverterCache::bounded(config.serde.cache_size),
             writers: WriterCache::bounded(config.serde.cache_size),
+            anything_ids: ConverterCache::bounded(config.serde.cache_size),
             config,
             registry,
         }
@@ -135,11 +160,7 @@ impl AvroConverter {
     }
 
     fn reader(&self, id: i32, topic: &str, side: Side) -> Reader {
-        let deser = |cause: String| {
-            ConnectError::data(format!(
-                "Failed to deserialize data for topic {topic} to Avro: {cause}"
-            ))
-        };
+        let deser = |cause: String| deserialize_failure(topic, cause);
         let text = self.registry.schema_by_id(id).map_err(|e| {
             deser(format!(
                 "Error retrieving Avro {} schema for id {id} <- {}",
@@ -169,19 +190,19 @@ impl AvroConverter {
                 ))
             })?
             .version;
+        if is_anything(&avro) {
+            return Ok(Read::Anything);
+        }
         let schema = self
             .data
             .to_connect_schema(&avro, Some(version))
             .map_err(|e| ConnectError {
-                message: format!(
-                    "Failed to deserialize data for topic {topic} to Avro: {}",
-                    e.message
-                ),
+                message: deserialize_failure(topic, e.message.clone()).message,
                 ..e
             })?;
         let decoder = Decoder::compile(&self.data, &avro, schema)?;
         let kept = self.kept_form(&decoder);
-        Ok(Arc::new(ReadPlan { decoder, kept }))
+        Ok(Read::Compiled(Arc::new(ReadPlan { decoder, kept })))
     }
 
     /// The check of payloads this converter, writing the values `decoder` reads, would write back
@@ -205,15 +226,22 @@ impl AvroConverter {
     }
 
     fn writer(&self, schema: &Schema, topic: &str, side: Side) -> Writer {
-        let ser = |cause: String| {
-            ConnectError::data(format!(
-                "Failed to serialize Avro data from topic {topic} : {cause}"
-            ))
-        };
         let derived = self
             .data
             .from_connect_schema(schema)
-            .map_err(|e| ser(e.message))?;
+            .map_err(|e| serialize_error(topic, e.message))?;
+        let target = self.target(derived, topic, side)?;
+        let use_defaults = !self.config.data.ignore_default_for_nullables;
+        let encoder = Encoder::compile(schema, &target.schema, use_defaults)
+            .map_err(|e| serialize_error(topic, format!("{}{}", target.context, e.message)))?;
+        Ok((target.id, Arc::new(encoder)))
+    }
+
+    /// Where records of the `derived` Avro schema go for `topic`: registered or looked up under
+    /// its subject, or the registry's schema under `use.schema.id` / `use.latest.version` (checked
+    /// for compatibility where the settings ask). Cost: one or two registry calls.
+    fn target(&self, derived: AvroSchema, topic: &str, side: Side) -> Result<Target, ConnectError> {
+        let ser = |cause: String| serialize_error(topic, cause);
         let text = derived.to_json_string();
         let schema_string = SchemaString::new(SchemaType::Avro, text.clone());
         let subject = self
@@ -225,18 +253,12 @@ impl AvroConverter {
         let rest = |what: &str, e: crate::registry::RegistryError| {
             ser(format!("{what}{text} <- {}", e.java_text()))
         };
-        let use_defaults = !self.config.data.ignore_default_for_nullables;
         if self.config.serde.auto_register {
             let id = self
                 .registry
                 .register(&subject, &schema_string)
                 .map_err(|e| rest("Error registering Avro schema", e))?;
-            return Ok((
-                id,
-                Arc::new(
-                    Encoder::compile(schema, &derived, use_defaults).map_err(|e| ser(e.message))?,
-                ),
-            ));
+            return Ok(Target::derived(id, derived));
         }
         if let Some(id) = self.config.serde.use_schema_id {
             let stored = self
@@ -247,13 +269,11 @@ impl AvroConverter {
             if self.config.serde.id_compatibility_strict && !can_read(&target, &derived) {
                 return Err(ser(format!("Error retrieving schema ID <- IOException: Incompatible schema {text} with refs [] of type AVRO with schema id {id}")));
             }
-            let encoder = Encoder::compile(schema, &target, use_defaults).map_err(|e| {
-                ser(format!(
-                    "Error serializing Avro message <- ClassCastException: {}",
-                    e.message
-                ))
-            })?;
-            return Ok((id, Arc::new(encoder)));
+            return Ok(Target {
+                id,
+                schema: target,
+                context: "Error serializing Avro message <- ClassCastException: ",
+            });
         }
         if self.config.serde.use_latest_version {
             let latest = self
@@ -267,24 +287,94 @@ impl AvroConverter {
                     "I/O error while serializing Avro data for topic {topic}: Incompatible schema '{text}' with refs [] of type AVRO"
                 )));
             }
-            let encoder = Encoder::compile(schema, &target, use_defaults)
-                .map_err(|e| ser(format!("Error serializing Avro message <- {}", e.message)))?;
-            return Ok((latest.id, Arc::new(encoder)));
+            return Ok(Target {
+                id: latest.id,
+                schema: target,
+                context: "Error serializing Avro message <- ",
+            });
         }
         let found = self
             .registry
             .lookup(&subject, &schema_string)
             .map_err(|e| rest("Error retrieving Avro schema", e))?;
-        Ok((
-            found.id,
-            Arc::new(Encoder::compile(schema, &derived, use_defaults).map_err(|e| ser(e.message))?),
-        ))
+        Ok(Target::derived(found.id, derived))
+    }
+
+    /// The id schemaless values of `topic` are framed with: the Anything record's, as
+    /// [`Self::target`] finds it; a registry schema other than the Anything record (under
+    /// `use.schema.id` / `use.latest.version`) cannot hold them.
+    fn anything_id(&self, topic: &str, side: Side) -> Result<i32, ConnectError> {
+        let target = self.target(anything_schema().clone(), topic, side)?;
+        if !is_anything(&target.schema) {
+            return Err(serialize_error(
+                topic,
+                format!(
+                    "{}the registry's schema {} with id {} is not AvroData's Anything record, which schemaless values are written as",
+                    target.context,
+                    target.schema.to_json_string(),
+                    target.id
+                ),
+            ));
+        }
+        Ok(target.id)
     }
 
     fn cached_writer(&self, schema: &SchemaRef, topic: &str, side: Side) -> Writer {
         self.writers
             .get_or_make(schema, topic, || self.writer(schema, topic, side))
     }
+
+    fn cached_anything_id(&self, topic: &str, side: Side) -> Result<i32, ConnectError> {
+        self.anything_ids
+            .get_or_make(topic.to_string(), || self.anything_id(topic, side))
+    }
+}
+
+/// The schema records are written with, the id they are framed with, and what an error in
+/// compiling for that schema is prefixed with.
+struct Target {
+    id: i32,
+    schema: AvroSchema,
+    context: &'static str,
+}
+
+impl Target {
+    /// The schema AvroData derived, under `id`.
+    fn derived(id: i32, schema: AvroSchema) -> Target {
+        Target {
+            id,
+            schema,
+            context: "",
+        }
+    }
+}
+
+/// A write failure of `topic`, as AvroConverter wraps a SerializationException.
+fn serialize_error(topic: &str, cause: String) -> ConnectError {
+    ConnectError::data(format!(
+        "Failed to serialize Avro data from topic {topic} : {cause}"
+    ))
+}
+
+/// A read failure of a payload of schema `id` in `topic`, as AvroConverter wraps it.
+fn deserialize_error(topic: &str, id: i32, error: DecodeError) -> ConnectError {
+    deserialize_failure(
+        topic,
+        match error {
+            DecodeError::Read(r) => format!(
+                "Error deserializing Avro message for id {id} <- {}",
+                r.java_text()
+            ),
+            DecodeError::Data(d) => d.message,
+        },
+    )
+}
+
+/// A read failure of `topic` for `cause`, as AvroConverter wraps a SerializationException.
+fn deserialize_failure(topic: &str, cause: String) -> ConnectError {
+    ConnectError::data(format!(
+        "Failed to deserialize data for topic {topic} to Avro: {cause}"
+    ))
 }
 
 /// Rows of one decode call that share a decoder.
@@ -309,7 +399,8 @@ impl Converter for AvroConverter {
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
         let mut kept: Vec<KeptRows> = Vec::new();
-        let mut by_reader: ReaderLookup<(i32, u32), Result<usize, ConnectError>> =
+        let mut schemaless: Vec<(u32, Value)> = Vec::new();
+        let mut by_reader: ReaderLookup<(i32, u32), Result<Route, ConnectError>> =
             ReaderLookup::default();
         for (row, input) in inputs.iter().enumerate() {
             let Some(payload) = input else {
@@ -322,10 +413,7 @@ impl Converter for AvroConverter {
                 Err(e) => {
                     errors.push((
                         row as u32,
-                        ConnectError::data(format!(
-                            "Failed to deserialize data for topic {topic} to Avro: {}",
-                            e.java_text()
-                        )),
+                        deserialize_failure(topic, e.java_text().to_string()),
                     ));
                     continue;
                 }
@@ -333,31 +421,37 @@ impl Converter for AvroConverter {
             let id = match registry_id(self.registry.as_ref(), frame.id) {
                 Ok(id) => id,
                 Err(e) => {
-                    errors.push((
-                        row as u32,
-                        ConnectError::data(format!(
-                            "Failed to deserialize data for topic {topic} to Avro: Error retrieving Avro schema for GUID {} <- {}",
-                            frame.id,
-                            e.java_text()
-                        )),
-                    ));
+                    let cause = format!(
+                        "Error retrieving Avro schema for GUID {} <- {}",
+                        frame.id,
+                        e.java_text()
+                    );
+                    errors.push((row as u32, deserialize_failure(topic, cause)));
                     continue;
                 }
             };
-            let group = by_reader
+            let route = by_reader
                 .entry((id, context.topic_id(row)))
-                .or_insert_with(|| {
-                    let plan = self.cached_reader(id, topic, side)?;
-                    Ok(group_of(
+                .or_insert_with(|| match self.cached_reader(id, topic, side)? {
+                    Read::Compiled(plan) => Ok(Route::Group(group_of(
                         &mut groups,
                         &arrow_type(&plan.decoder.schema),
                         plan,
                         inputs.len(),
-                    ))
+                    ))),
+                    Read::Anything => Ok(Route::Anything),
                 })
                 .clone();
-            let (at, group) = match group {
-                Ok(g) => (g, &mut groups[g]),
+            let (at, group) = match route {
+                Ok(Route::Group(g)) => (g, &mut groups[g]),
+                Ok(Route::Anything) => {
+                    match read_anything(frame.body) {
+                        Ok(Value::Null) => null_rows.push(row as u32),
+                        Ok(value) => schemaless.push((row as u32, value)),
+                        Err(e) => errors.push((row as u32, deserialize_error(topic, id, e))),
+                    }
+                    continue;
+                }
                 Err(e) => {
                     errors.push((row as u32, e));
                     continue;
@@ -387,19 +481,7 @@ impl Converter for AvroConverter {
                 Ok(()) => group.rows.push(row as u32),
                 Err(e) => {
                     group.builder.truncate(before);
-                    let cause = match e {
-                        DecodeError::Read(r) => format!(
-                            "Error deserializing Avro message for id {id} <- {}",
-                            r.java_text()
-                        ),
-                        DecodeError::Data(d) => d.message,
-                    };
-                    errors.push((
-                        row as u32,
-                        ConnectError::data(format!(
-                            "Failed to deserialize data for topic {topic} to Avro: {cause}"
-                        )),
-                    ));
+                    errors.push((row as u32, deserialize_error(topic, id, e)));
                 }
             }
         }
@@ -417,6 +499,13 @@ impl Converter for AvroConverter {
                 rows: k.rows,
             })
             .collect();
+        let (schemaless_parts, unbuilt) = schemaless_parts(schemaless);
+        errors.extend(unbuilt.into_iter().map(|(row, e)| {
+            (
+                row,
+                deserialize_failure(context.topic(row as usize), e.message),
+            )
+        }));
         let mut decoded = finish_groups(
             groups,
             |plan| plan.decoder.schema.clone(),
@@ -425,19 +514,24 @@ impl Converter for AvroConverter {
             errors,
         );
         decoded.parts.extend(kept_parts);
+        decoded.parts.extend(schemaless_parts);
         decoded
     }
 
     fn encode(&self, column: &Column, context: &ConverterContext<'_>, out: &mut Encoded) {
         let side = context.side();
         let Some(schema) = &column.schema else {
-            // AvroData writes schemaless data as its "Anything" record; weir does not yet.
-            encode_schemaless(column, context, out, |topic| {
-                ConnectError::data(format!(
-                        "Failed to serialize Avro data from topic {} : schemaless values are not supported by weir's AvroConverter yet",
-                        topic
-                    ))
-            });
+            // AvroData writes schemaless values as its Anything record, one value tree a row.
+            encode_per_topic(
+                column,
+                context,
+                out,
+                |topic| self.cached_anything_id(topic, side),
+                |id, row, buf| {
+                    write_schema_id(SchemaId::Id(*id), buf);
+                    write_anything(&value_at(None, column.data.as_ref(), row), buf)
+                },
+            );
             return;
         };
         // Payloads the decoder kept as their bytes (LargeBinary: no other decode gives it).
@@ -454,11 +548,8 @@ impl Converter for AvroConverter {
                     return Ok(());
                 }
                 encoder.write(column.data.as_ref(), row, buf).map_err(|e| {
-                    ConnectError::data(format!(
-                        "Failed to serialize Avro data from topic {} : Error serializing Avro message <- {}",
-                        context.topic(row),
-                        e
-                    ))
+                    let cause = format!("Error serializing Avro message <- {e}");
+                    serialize_error(context.topic(row), cause)
                 })
             },
         );

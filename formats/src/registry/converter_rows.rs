@@ -13,6 +13,8 @@ use crate::column_builder::ColumnBuilder;
 use crate::converter::{ConverterContext, Decoded, DecodedPart, Encoded};
 use crate::error::ConnectError;
 use crate::schema::SchemaRef;
+use crate::value::Value;
+use crate::value_array::{schemaless_shape_key, values_to_array};
 
 /// A decode call's map from what picks a record's decoder (schema id, topic, message index) to
 /// its group: hashed with foldhash, seeded per map, because SipHash on every record of a
@@ -96,6 +98,52 @@ pub fn finish_decoded(
     Decoded { parts, errors }
 }
 
+/// The parts of schemaless values a converter read one row at a time (`(row, value)`, rows
+/// ascending, no null values: those belong with the null rows): rows grouped by
+/// [`schemaless_shape_key`], each group one column built by [`values_to_array`]; a group whose
+/// values still make no one column (they disagree further down) is built row by row, and a row
+/// that makes none is returned with the reason. Cost: a column build per shape.
+pub fn schemaless_parts(rows: Vec<(u32, Value)>) -> (Vec<DecodedPart>, Vec<(u32, ConnectError)>) {
+    let mut groups: Vec<(Option<String>, Vec<u32>, Vec<Value>)> = Vec::new();
+    for (row, value) in rows {
+        let key = schemaless_shape_key(&value);
+        match groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, rows, values)) => {
+                rows.push(row);
+                values.push(value);
+            }
+            None => groups.push((key, vec![row], vec![value])),
+        }
+    }
+    let mut parts = Vec::with_capacity(groups.len());
+    let mut errors = Vec::new();
+    for (_, rows, values) in groups {
+        push_schemaless(rows, &values, &mut parts, &mut errors);
+    }
+    (parts, errors)
+}
+
+/// One part of `values` at `rows`, or, where they make no column, one per row.
+fn push_schemaless(
+    rows: Vec<u32>,
+    values: &[Value],
+    parts: &mut Vec<DecodedPart>,
+    errors: &mut Vec<(u32, ConnectError)>,
+) {
+    match values_to_array(None, values) {
+        Ok(data) => parts.push(DecodedPart {
+            rows,
+            column: Column { schema: None, data },
+        }),
+        Err(e) if rows.len() == 1 => errors.push((rows[0], e)),
+        Err(_) => {
+            for (row, value) in rows.into_iter().zip(values) {
+                push_schemaless(vec![row], std::slice::from_ref(value), parts, errors);
+            }
+        }
+    }
+}
+
 /// Encodes a column without a Connect schema, which a registry converter cannot write: null rows
 /// stay null, every other row fails with `error(topic)`. One pass over the rows.
 pub fn encode_schemaless(
@@ -129,8 +177,10 @@ pub fn encode_per_topic<W>(
 ) {
     // By topic id: the ids are the batch's dense dictionary indexes.
     let mut writers: Vec<Option<Result<W, ConnectError>>> = Vec::new();
+    // Logical nulls: a schemaless column of nulls only is a NullArray, which has no null buffer.
+    let nulls = column.data.logical_nulls();
     for row in 0..column.data.len() {
-        if column.data.is_null(row) {
+        if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
             out.push_null();
             continue;
         }

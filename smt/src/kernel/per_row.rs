@@ -7,7 +7,7 @@ use weir_formats::batch::Column;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::SchemaRef;
 use weir_formats::value::Value;
-use weir_formats::value_array::values_to_array;
+use weir_formats::value_array::{schemaless_shape_key, values_to_array};
 
 use crate::kernel::arrow_build::arrow_failure;
 use crate::kernel::segment_output::{assemble, part_of, side_column, RowOutcome};
@@ -203,7 +203,7 @@ fn group_of(
     let shape = if schema.is_some() {
         Some(String::new())
     } else {
-        shape_key(value)
+        schemaless_shape_key(value)
     };
     let found = groups.iter().position(|(s, k, _)| {
         s.as_ref() == schema && (shape.is_none() || k.is_none() || *k == shape)
@@ -220,25 +220,4 @@ fn group_of(
             groups.len() - 1
         }
     }
-}
-
-/// What schemaless values must share to make one column: the top-level class, the key set of
-/// string-keyed maps (any order), the scale of decimals; `None` for null, which fits any.
-fn shape_key(value: &Value) -> Option<String> {
-    Some(match value {
-        Value::Null => return None,
-        Value::Map(entries) => {
-            let mut keys = Vec::with_capacity(entries.len());
-            for (k, _) in entries {
-                match k {
-                    Value::String(s) if !keys.contains(&s.as_str()) => keys.push(s.as_str()),
-                    _ => return Some("map".to_string()),
-                }
-            }
-            keys.sort_unstable();
-            format!("{{{}}}", keys.join("\u{0}"))
-        }
-        Value::Decimal(d) => format!("decimal{}", d.scale),
-        other => other.java_class().to_string(),
-    })
 }
