@@ -943,6 +943,10 @@ fn struct_children<'v>(
     }
 }
 
+/// Generators of Connect schemas and their values, for the proptests of other modules.
+#[cfg(test)]
+pub(crate) use tests::{schema_strategy, value_strategy};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1466,7 +1470,8 @@ mod tests {
             .prop_map(|(s, optional)| if optional { s.optional() } else { s }.into_ref())
     }
 
-    fn schema_strategy() -> impl Strategy<Value = SchemaRef> {
+    /// Connect schemas of every kind, optional or not, nested (for other modules' proptests).
+    pub(crate) fn schema_strategy() -> impl Strategy<Value = SchemaRef> {
         with_optional(leaf_schema()).prop_recursive(3, 32, 4, |inner| {
             with_optional(prop_oneof![
                 inner.clone().prop_map(|items| s(SchemaKind::Array(items))),
@@ -1484,7 +1489,7 @@ mod tests {
     }
 
     /// A value of `schema`; null only where it is optional and `nullable`.
-    fn value_strategy(schema: SchemaRef, nullable: bool) -> BoxedStrategy<Value> {
+    pub(crate) fn value_strategy(schema: SchemaRef, nullable: bool) -> BoxedStrategy<Value> {
         let present = present_value(schema.clone());
         if nullable && schema.optional {
             prop_oneof![1 => Just(Value::Null), 4 => present].boxed()

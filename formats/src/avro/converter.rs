@@ -540,14 +540,17 @@ impl Converter for AvroConverter {
             column,
             context,
             out,
-            |topic| self.cached_writer(schema, topic, side),
+            |topic| {
+                let (id, encoder) = self.cached_writer(schema, topic, side)?;
+                Ok((id, encoder.bind(column.data.as_ref())))
+            },
             |(id, encoder), row, buf| {
                 write_schema_id(SchemaId::Id(*id), buf);
                 if let Some(bodies) = kept {
                     buf.extend_from_slice(bodies.value(row));
                     return Ok(());
                 }
-                encoder.write(column.data.as_ref(), row, buf).map_err(|e| {
+                encoder.write(row, buf).map_err(|e| {
                     let cause = format!("Error serializing Avro message <- {e}");
                     serialize_error(context.topic(row), cause)
                 })

@@ -3,9 +3,9 @@
 //! [`Encoder::compile`] pairs each Connect schema node with the Avro node it is written as (the
 //! schema AvroData derives, or the registry's latest under `use.latest.version`, whose record
 //! fields are matched by name and whose numeric types may promote, as Java's writer accepts any
-//! `Number`). Each row is then written straight from the Arrow arrays (a downcast per node and
-//! row, no value tree). A null in an optional field that has a default is written as the
-//! default, as AvroData's `Struct.get` returns it.
+//! `Number`). [`Encoder::bind`] ([`super::bound`]) ties it to a column, its arrays downcast once;
+//! each row is then written straight from them (no value tree). A null in an optional field that
+//! has a default is written as the default, as AvroData's `Struct.get` returns it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -66,7 +66,7 @@ pub(super) enum Op {
 #[derive(Debug, Clone)]
 pub(super) struct FieldOp {
     pub(super) child: usize,
-    name: String,
+    pub(super) name: String,
     pub(super) op: Op,
     pub(super) default: Option<ArrayRef>,
 }
@@ -95,16 +95,6 @@ impl Encoder {
             op => op,
         };
         Ok(Encoder { op })
-    }
-
-    /// Writes row `row` of `array` (a column of the compiled schema) to `out`.
-    pub fn write(
-        &self,
-        array: &dyn Array,
-        row: usize,
-        out: &mut Vec<u8>,
-    ) -> Result<(), ConnectError> {
-        write(&self.op, array, row, out)
     }
 }
 
@@ -310,7 +300,14 @@ fn decimal_at(array: &dyn Array, row: usize, scale: i32) -> Result<i128, Connect
     Ok(value.unscaled)
 }
 
-fn write(op: &Op, array: &dyn Array, row: usize, out: &mut Vec<u8>) -> Result<(), ConnectError> {
+/// Writes row `row` of `array` as `op` says, dispatching on the column's type per node and row:
+/// the path of the nodes [`Encoder::bind`] leaves unbound, and its oracle in tests.
+pub(super) fn write(
+    op: &Op,
+    array: &dyn Array,
+    row: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), ConnectError> {
     if let Op::Optional(null_at, branch, inner) = op {
         if array.is_null(row) {
             if *null_at == usize::MAX {

@@ -6,12 +6,14 @@
 //! - [`cursor`]: bounds-checked reads of Avro binary.
 //! - [`decoder`]: a decoder compiled once per writer schema, Avro binary → Arrow builders.
 //! - [`encoder`]: an encoder compiled once per (Connect schema, Avro schema), Arrow → Avro binary.
+//! - [`bound`]: an encoder bound to one column, its arrays downcast once.
 //! - [`kept`]: payloads an equal converter would write back byte for byte, kept as their bytes.
 //! - [`anything`]: AvroData's `Anything` record, schemaless values ⇄ Avro.
 //! - [`compatibility`]: whether one Avro schema can read another's data.
 //! - [`converter`]: the AvroConverter over a Schema Registry.
 
 pub mod anything;
+pub mod bound;
 pub mod compatibility;
 pub mod converter;
 pub mod cursor;
