@@ -71,9 +71,22 @@ impl<'a> Cursor<'a> {
         self.bytes.len() - self.pos
     }
 
-    /// A zigzag varint `long`.
+    /// A zigzag varint `long`. Cost: a compare for a one-byte varint (small numbers, most
+    /// lengths, counts and union branches), inlined; a loop otherwise.
     #[inline]
     pub fn long(&mut self) -> Result<i64, ReadError> {
+        match self.bytes.get(self.pos) {
+            Some(&byte) if byte < 0x80 => {
+                self.pos += 1;
+                Ok(i64::from(byte >> 1) ^ -i64::from(byte & 1))
+            }
+            _ => self.long_of_several_bytes(),
+        }
+    }
+
+    /// [`Cursor::long`] past its one-byte case.
+    #[inline(never)]
+    fn long_of_several_bytes(&mut self) -> Result<i64, ReadError> {
         let mut value: u64 = 0;
         let mut shift = 0u32;
         loop {
