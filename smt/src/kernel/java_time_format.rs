@@ -45,6 +45,8 @@ const WEEKDAYS: [&str; 7] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimpleDateFormat {
     items: Vec<Item>,
+    /// Whether a letter reads the week fields (they cost three more calendar computations).
+    weeks: bool,
 }
 
 /// One element of a compiled pattern.
@@ -168,7 +170,16 @@ impl SimpleDateFormat {
             return Err("Unterminated quote".to_string());
         }
         flush(&mut run, &mut items)?;
-        Ok(SimpleDateFormat { items })
+        let weeks = items.iter().any(|item| {
+            matches!(
+                item,
+                Item::Field(
+                    Letter::WeekOfYear | Letter::WeekOfMonth | Letter::WeekYear,
+                    _
+                )
+            )
+        });
+        Ok(SimpleDateFormat { items, weeks })
     }
 
     /// `format(new Date(epoch_ms))` in UTC. Cost: a calendar breakdown and one small string.
@@ -186,16 +197,7 @@ impl SimpleDateFormat {
     /// [`Self::format`] appended to `out`. Cost: a calendar breakdown; no allocation once `out`
     /// has room.
     pub fn format_into(&self, epoch_ms: i64, out: &mut String) {
-        let weeks = self.items.iter().any(|item| {
-            matches!(
-                item,
-                Item::Field(
-                    Letter::WeekOfYear | Letter::WeekOfMonth | Letter::WeekYear,
-                    _
-                )
-            )
-        });
-        let f = Breakdown::of(epoch_ms, weeks);
+        let f = Breakdown::of(epoch_ms, self.weeks);
         for item in &self.items {
             match *item {
                 Item::Literal(c) => out.push(c),
