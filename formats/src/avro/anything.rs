@@ -43,7 +43,8 @@ pub const ANYTHING_SCHEMA: &str = concat!(
 /// The deepest nesting of arrays and maps read or written, as for JSON text.
 pub const MAX_DEPTH: usize = 128;
 
-/// The record's fields, in order: each is a `["null", T]` union.
+/// The record's fields, declared in the record's order (a slot's discriminant is its position):
+/// each is a `["null", T]` union.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Boolean,
@@ -102,62 +103,63 @@ pub fn write_anything(value: &Value, out: &mut Vec<u8>) -> Result<(), ConnectErr
 
 /// One Anything record; `depth`: arrays and maps around it.
 fn write(value: &Value, depth: usize, out: &mut Vec<u8>) -> Result<(), ConnectError> {
-    let slot = match value {
-        Value::Null => None,
-        Value::Boolean(_) => Some(Slot::Boolean),
-        Value::Bytes(_) => Some(Slot::Bytes),
-        Value::Float64(_) => Some(Slot::Double),
-        Value::Float32(_) => Some(Slot::Float),
-        Value::Int8(_) | Value::Int16(_) | Value::Int32(_) => Some(Slot::Int),
-        Value::Int64(_) => Some(Slot::Long),
-        Value::String(_) => Some(Slot::String),
-        Value::Array(_) => Some(Slot::Array),
-        Value::Map(_) => Some(Slot::Map),
+    match value {
+        Value::Null => out.extend_from_slice(&[0; SLOTS.len()]),
+        Value::Boolean(b) => in_slot(Slot::Boolean, out, |out| out.push(u8::from(*b))),
+        Value::Bytes(b) => in_slot(Slot::Bytes, out, |out| write_bytes(b, out)),
+        Value::Float64(f) => in_slot(Slot::Double, out, |out| {
+            out.extend_from_slice(&f.to_le_bytes())
+        }),
+        Value::Float32(f) => in_slot(Slot::Float, out, |out| {
+            out.extend_from_slice(&f.to_le_bytes())
+        }),
+        Value::Int8(i) => in_slot(Slot::Int, out, |out| write_long(i64::from(*i), out)),
+        Value::Int16(i) => in_slot(Slot::Int, out, |out| write_long(i64::from(*i), out)),
+        Value::Int32(i) => in_slot(Slot::Int, out, |out| write_long(i64::from(*i), out)),
+        Value::Int64(i) => in_slot(Slot::Long, out, |out| write_long(*i, out)),
+        Value::String(s) => in_slot(Slot::String, out, |out| write_bytes(s.as_bytes(), out)),
+        Value::Array(items) => {
+            let depth = deeper(depth).map_err(ConnectError::data)?;
+            let mut written = Ok(());
+            in_slot(Slot::Array, out, |out| {
+                write_block_start(items.len(), out);
+                written = items.iter().try_for_each(|item| write(item, depth, out));
+                out.push(0);
+            });
+            written?;
+        }
+        Value::Map(entries) => {
+            let depth = deeper(depth).map_err(ConnectError::data)?;
+            let entries = java_hash_map(entries.clone(), |a, b| a == b);
+            let mut written = Ok(());
+            in_slot(Slot::Map, out, |out| {
+                write_block_start(entries.len(), out);
+                written = entries.iter().try_for_each(|(key, value)| {
+                    write(key, depth, out)?;
+                    write(value, depth, out)
+                });
+                out.push(0);
+            });
+            written?;
+        }
         Value::Struct(_) | Value::Decimal(_) | Value::Date(_) => {
             return Err(ConnectError::data(format!(
                 "Unknown Java type for schemaless data: class {}",
                 value.java_class()
             )))
         }
-    };
-    for field in SLOTS {
-        if slot != Some(field) {
-            out.push(0);
-            continue;
-        }
-        out.push(2);
-        match value {
-            Value::Boolean(b) => out.push(u8::from(*b)),
-            Value::Bytes(b) => write_bytes(b, out),
-            Value::Float64(f) => out.extend_from_slice(&f.to_le_bytes()),
-            Value::Float32(f) => out.extend_from_slice(&f.to_le_bytes()),
-            Value::Int8(i) => write_long(i64::from(*i), out),
-            Value::Int16(i) => write_long(i64::from(*i), out),
-            Value::Int32(i) => write_long(i64::from(*i), out),
-            Value::Int64(i) => write_long(*i, out),
-            Value::String(s) => write_bytes(s.as_bytes(), out),
-            Value::Array(items) => {
-                let depth = deeper(depth).map_err(ConnectError::data)?;
-                write_block_start(items.len(), out);
-                for item in items {
-                    write(item, depth, out)?;
-                }
-                out.push(0);
-            }
-            Value::Map(entries) => {
-                let depth = deeper(depth).map_err(ConnectError::data)?;
-                let entries = java_hash_map(entries.clone(), |a, b| a == b);
-                write_block_start(entries.len(), out);
-                for (key, value) in &entries {
-                    write(key, depth, out)?;
-                    write(value, depth, out)?;
-                }
-                out.push(0);
-            }
-            _ => unreachable!("the slot was chosen from the value's variant"),
-        }
     }
     Ok(())
+}
+
+/// A record with only `slot` set, its value written by `value`: the null branch of every field
+/// before and after it.
+fn in_slot(slot: Slot, out: &mut Vec<u8>, value: impl FnOnce(&mut Vec<u8>)) {
+    let at = slot as usize;
+    out.extend_from_slice(&[0; SLOTS.len()][..at]);
+    out.push(2);
+    value(out);
+    out.extend_from_slice(&[0; SLOTS.len()][at + 1..]);
 }
 
 /// The count of an array's one block, none for an empty array: Java's encoder writes a count
@@ -256,6 +258,7 @@ fn too_deep(message: String) -> DecodeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::avro::schema::AvroKind;
     use proptest::prelude::*;
 
     fn string(s: &str) -> Value {
@@ -283,6 +286,17 @@ mod tests {
         assert!(is_anything(&AvroSchema::parse(&spaced).unwrap()));
         let other = ANYTHING_SCHEMA.replace("\"float\"],", "\"double\"],");
         assert!(!is_anything(&AvroSchema::parse(&other).unwrap()));
+    }
+
+    #[test]
+    fn slots_are_declared_in_the_records_field_order() {
+        let AvroKind::Record { fields, .. } = &anything_schema().root_type().kind else {
+            panic!("a record");
+        };
+        for (i, slot) in SLOTS.iter().enumerate() {
+            assert_eq!(*slot as usize, i);
+            assert_eq!(format!("{slot:?}").to_lowercase(), fields[i].name);
+        }
     }
 
     #[test]
