@@ -79,54 +79,57 @@ pub fn parse_header(bytes: Option<&[u8]>) -> (Option<SchemaRef>, Value) {
 
 /// `bytes` as text, with the schema [`parse_header`] gives it, when [`parse_header`] certainly
 /// reads them as the STRING of their own text; `None` when it may read them otherwise. Cost:
-/// UTF-8 validation and one scan.
+/// one pass over the bytes ([`verbatim_text`]).
 pub fn verbatim_string(bytes: &[u8]) -> Option<(&str, SchemaRef)> {
     verbatim_text(bytes).map(|text| (text, schemas().string.clone()))
 }
 
-/// `bytes` as text when [`parse_header`] certainly reads them as the STRING of that text (see
-/// `is_verbatim_string`). Cost: UTF-8 validation and one scan.
+/// `bytes` as text when [`parse_header`] certainly reads them as the STRING of that text: one
+/// token (no delimiter or escape), not a `null`/`true`/`false` literal, and not starting like a
+/// number or temporal — or starting with a digit or sign but holding a letter no number has, at
+/// a length no temporal pattern takes. Such headers (names, ids, UUIDs) skip the tokenizer: the
+/// common case of every header-carrying record; `None` when [`parse_header`] may read them
+/// otherwise.
+///
+/// Cost: one branch-free pass OR-ing each byte's class from a table (a delimiter, a letter, a
+/// non-ASCII byte), plus a UTF-8 validation only when a byte is not ASCII. Hand-written because
+/// the header check ran at ~5 instructions a byte as a UTF-8 pass followed by a scan that stops
+/// at the first delimiter: 11% of an Avro passthrough (callgrind).
 fn verbatim_text(bytes: &[u8]) -> Option<&str> {
-    crate::utf8::as_str(bytes).filter(|t| is_verbatim_string(t))
-}
-
-/// Whether [`parse_string`] certainly reads `text` as the STRING `text` itself: one token (no
-/// delimiter or escape), not a `null`/`true`/`false` literal, and not starting like a number or
-/// temporal — or starting with a digit or sign but holding a letter no number has, at a length no
-/// temporal pattern takes. Such headers (names, ids, UUIDs) skip the tokenizer: the common case of
-/// every header-carrying record. Cost: one scan of the text.
-fn is_verbatim_string(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let Some(&first) = bytes.first() else {
-        return false;
-    };
-    if first <= b' ' || matches!(text, "null" | "true" | "false") {
-        return false;
+    let &first = bytes.first()?;
+    let classes = bytes
+        .iter()
+        .fold(0u8, |classes, &b| classes | BYTE_CLASS[usize::from(b)]);
+    if first <= b' ' || classes & DELIMITER != 0 {
+        return None;
     }
-    // One pass: any delimiter or escape ends the fast path; note letters no number has.
-    let mut non_numeric_letter = false;
-    for &b in bytes {
-        match BYTE_CLASS[usize::from(b)] {
-            DELIMITER => return false,
-            NON_NUMERIC_LETTER => non_numeric_letter = true,
-            _ => {}
-        }
+    let text = if classes & NON_ASCII == 0 {
+        // SAFETY: ASCII bytes are UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    } else {
+        std::str::from_utf8(bytes).ok()?
+    };
+    if matches!(text, "null" | "true" | "false") {
+        return None;
     }
     if first.is_ascii_digit() || first == b'+' || first == b'-' {
         let temporal_length = matches!(bytes.len(), 10 | 13 | 24);
-        return text.is_ascii() && !temporal_length && non_numeric_letter;
+        let reads_as_text =
+            classes & NON_ASCII == 0 && !temporal_length && classes & NON_NUMERIC_LETTER != 0;
+        return reads_as_text.then_some(text);
     }
-    true
+    Some(text)
 }
 
-const OTHER: u8 = 0;
+/// The class bits of [`BYTE_CLASS`].
 const DELIMITER: u8 = 1;
 const NON_NUMERIC_LETTER: u8 = 2;
+const NON_ASCII: u8 = 4;
 
-/// What each byte means to [`is_verbatim_string`]: the tokenizer's delimiters and `\`, or an
-/// ASCII letter other than the exponent's `e`/`E`.
+/// What each byte means to [`verbatim_text`]: one of the tokenizer's delimiters or `\`, an ASCII
+/// letter other than the exponent's `e`/`E`, a byte outside ASCII, or nothing (0).
 static BYTE_CLASS: [u8; 256] = {
-    let mut table = [OTHER; 256];
+    let mut table = [0u8; 256];
     let delimiters = b":,{}[]\"\\";
     let mut i = 0;
     while i < delimiters.len() {
@@ -140,6 +143,11 @@ static BYTE_CLASS: [u8; 256] = {
             table[(b'A' + c) as usize] = NON_NUMERIC_LETTER;
         }
         c += 1;
+    }
+    let mut b = 0x80;
+    while b < 256 {
+        table[b] = NON_ASCII;
+        b += 1;
     }
     table
 };
@@ -2035,7 +2043,7 @@ mod tests {
         /// The fast path agrees with the full parser wherever it applies.
         #[test]
         fn verbatim_strings_parse_as_themselves(text in "[-+0-9a-zA-Z._ é:,\\[\\]{}\"]{0,40}") {
-            if is_verbatim_string(&text) {
+            if verbatim_text(text.as_bytes()).is_some() {
                 let parsed = try_parse(&text);
                 proptest::prop_assert_eq!(
                     parsed,
@@ -2043,12 +2051,35 @@ mod tests {
                 );
             }
         }
+
+        /// Any bytes the fast path takes are UTF-8, come back whole, and parse as themselves.
+        #[test]
+        fn verbatim_bytes_are_their_own_text(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => proptest::sample::select(b"0123456789-+.eEaZ:\\\" ".to_vec()),
+                    1 => proptest::num::u8::ANY,
+                ],
+                0..30,
+            ),
+        ) {
+            if let Some(text) = verbatim_text(&bytes) {
+                proptest::prop_assert_eq!(text.as_bytes(), bytes.as_slice());
+                proptest::prop_assert_eq!(
+                    try_parse(text),
+                    Some((Some(schemas().string.clone()), Value::String(text.to_string())))
+                );
+            }
+        }
     }
 
     #[test]
     fn uuids_and_names_take_the_fast_path_and_numbers_do_not() {
-        assert!(is_verbatim_string("3f2a9c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b"));
-        assert!(is_verbatim_string("checkout"));
+        let verbatim = |text: &str| verbatim_text(text.as_bytes()).is_some();
+        assert!(verbatim("3f2a9c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b"));
+        assert!(verbatim("checkout"));
+        assert!(verbatim("café"));
+        assert!(verbatim("7a"));
         for typed in [
             "12",
             "-7",
@@ -2057,10 +2088,15 @@ mod tests {
             "2023-01-01",
             " 12 ",
             "[1]",
+            "a:b",
+            // Text that starts like a number and is not ASCII (Java reads digits of other
+            // scripts) is left to the parser.
+            "7é",
+            "7\u{663}a",
             "",
             "null",
         ] {
-            assert!(!is_verbatim_string(typed), "{typed}");
+            assert!(!verbatim(typed), "{typed}");
         }
     }
 }
