@@ -9,8 +9,9 @@
 //! they are in the one form that encoder writes ([`KeptForm::admits`]) — minimal varints, one
 //! block of positive count per non-empty array, booleans 0 or 1, valid UTF-8 (the decoder repairs
 //! the rest), no NaN floats (the encoder's widening to `f64` may change their bits), no trailing
-//! bytes (the decoder ignores them). Maps (written in Java `HashMap` order), decimals, multi-branch unions,
-//! INT8/INT16 fields and non-record roots are always decoded.
+//! bytes (the decoder ignores them). Maps (written in Java `HashMap` order), decimals, multi-branch
+//! unions, INT8/INT16 fields, optional roots (a null is written back as no payload) and top-level
+//! `bytes` (read and written raw) are always decoded.
 //!
 //! [`ConverterContext::keeps_verbatim`]: crate::converter_context::ConverterContext::keeps_verbatim
 
@@ -56,14 +57,14 @@ impl KeptForm {
     /// derives from the decoder's) writes back, or `None` where some payload of the schema would
     /// not come back as it was. Cost: one walk of the two compiled trees.
     pub fn of(decoder: &Decoder, encoder: &Encoder) -> Option<KeptForm> {
-        match (&decoder.op, &encoder.op) {
-            (decoder::Op::Record(_), encoder::Op::Record(_)) => {
-                let mut steps = Vec::new();
-                pair(&decoder.op, &encoder.op, &mut steps)?;
-                Some(KeptForm { steps })
-            }
-            _ => None,
+        // A null read from an optional root is written back as no payload at all, not as the
+        // null branch.
+        if let decoder::Op::Optional(..) = decoder.op {
+            return None;
         }
+        let mut steps = Vec::new();
+        pair(&decoder.op, &encoder.op, &mut steps)?;
+        Some(KeptForm { steps })
     }
 
     /// Whether `body` (the payload after the frame's id) is exactly what the encoder would write
@@ -483,6 +484,35 @@ mod tests {
     }
 
     #[test]
+    fn string_roots_come_back_as_decoding_and_encoding_write_them() {
+        let (converter, id) = converter(r#""string""#, &[]);
+        let framed = |body: &[u8]| {
+            let mut frame = vec![0];
+            frame.extend_from_slice(&id.to_be_bytes());
+            frame.extend_from_slice(body);
+            frame
+        };
+        let frames: Vec<Vec<u8>> = [
+            &[4, b'h', b'i'][..],
+            // A padded length, invalid UTF-8, a trailing byte, a length past the end.
+            &[0x84, 0x00, b'h', b'i'],
+            &[4, b'h', 0xFF],
+            &[4, b'h', b'i', 7],
+            &[6, b'h', b'i'],
+        ]
+        .iter()
+        .map(|body| framed(body))
+        .collect();
+        let (decoded, _) = written(&converter, &frames, false);
+        let (kept, kept_rows) = written(&converter, &frames, true);
+        assert_eq!(kept_rows, 1);
+        assert_eq!(kept, decoded);
+        // The body comes back as it was (under the id of the schema AvroData derives, which
+        // carries `connect.version`).
+        assert_eq!(kept[0].as_ref().map(|k| &k[5..]), Ok(&frames[0][5..]));
+    }
+
+    #[test]
     fn schemas_whose_writes_differ_from_their_reads_are_always_decoded() {
         // Whether a valid payload of `schema` is decoded rather than kept.
         let decoded_only = |schema: &str, payload: &[u8], settings: &[(&str, &str)]| {
@@ -512,6 +542,16 @@ mod tests {
         ));
         // The optional branch second: AvroData writes `["null", T]`.
         assert!(decoded_only(&record(r#"["int","null"]"#), &[0, 2], &[]));
+        // A root other than a record: a string is kept, an optional root is not (its null
+        // branch is written back as no payload).
+        assert!(!decoded_only(r#""string""#, &[4, b'h', b'i'], &[]));
+        assert!(!decoded_only(r#""long""#, &[7], &[]));
+        assert!(decoded_only(
+            r#"["null","string"]"#,
+            &[2, 4, b'h', b'i'],
+            &[]
+        ));
+        assert!(decoded_only(r#""bytes""#, &[1, 2], &[]));
         // The latest version is another schema.
         let latest = [
             ("use.latest.version", "true"),

@@ -161,8 +161,8 @@ pub fn read_frame<'a>(
 pub fn write_schema_id(id: SchemaId, out: &mut Vec<u8>) {
     match id {
         SchemaId::Id(id) => {
-            out.push(MAGIC_BYTE_ID);
-            out.extend_from_slice(&id.to_be_bytes());
+            let [a, b, c, d] = id.to_be_bytes();
+            out.extend_from_slice(&[MAGIC_BYTE_ID, a, b, c, d]);
         }
         SchemaId::Guid(guid) => {
             out.push(MAGIC_BYTE_GUID);
