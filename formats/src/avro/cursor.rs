@@ -66,6 +66,19 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
+    /// The bytes not read yet, as a slice.
+    #[inline]
+    pub fn rest(&self) -> &'a [u8] {
+        &self.bytes[self.pos..]
+    }
+
+    /// Moves past `n` bytes of [`Cursor::rest`] (at most its length: a caller that checked
+    /// them).
+    #[inline]
+    pub fn skip(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.bytes.len());
+    }
+
     /// The bytes not read yet.
     pub fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
