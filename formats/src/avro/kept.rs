@@ -239,7 +239,7 @@ mod tests {
     use proptest::prelude::*;
 
     use crate::avro::{AvroConverter, AvroConverterConfig};
-    use crate::converter::{Converter, ConverterContext, Encoded, Side};
+    use crate::fuzzing::written_back as written;
     use crate::registry::store::MemoryRegistry;
     use crate::registry::{SchemaRegistry, SchemaString, SchemaType};
 
@@ -273,39 +273,6 @@ mod tests {
         })
         .expect("config");
         (AvroConverter::new(config, registry), id)
-    }
-
-    /// What `converter` writes back for each frame, decoding with `verbatim`: the bytes, or the
-    /// error's message.
-    fn written(
-        converter: &AvroConverter,
-        frames: &[Vec<u8>],
-        verbatim: bool,
-    ) -> (Vec<Result<Vec<u8>, String>>, usize) {
-        let inputs: Vec<Option<&[u8]>> = frames.iter().map(|f| Some(f.as_slice())).collect();
-        let context = ConverterContext::single_topic(Side::Value, "t").with_verbatim(verbatim);
-        let decoded = converter.decode(&inputs, &context);
-        let mut rows = vec![Err(String::from("lost")); frames.len()];
-        let mut kept = 0;
-        for (row, e) in &decoded.errors {
-            rows[*row as usize] = Err(e.message.clone());
-        }
-        for part in &decoded.parts {
-            if part.column.data.data_type() == &arrow_schema::DataType::LargeBinary {
-                kept += part.rows.len();
-            }
-            let mut out = Encoded::default();
-            converter.encode(&part.column, &context, &mut out);
-            for (i, row) in part.rows.iter().enumerate() {
-                rows[*row as usize] = out.row(i).map(<[u8]>::to_vec).ok_or_else(|| {
-                    out.errors()
-                        .iter()
-                        .find(|(r, _)| *r == i)
-                        .map_or_else(String::new, |(_, e)| e.message.clone())
-                });
-            }
-        }
-        (rows, kept)
     }
 
     /// A zigzag varint of `v`, with `pad` extra bytes of continuation where `pad > 0` (valid
