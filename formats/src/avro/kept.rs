@@ -99,13 +99,7 @@ fn pair(read: &decoder::Op, write: &encoder::Op, steps: &mut Vec<Step>) -> Optio
             Step::Enum(symbols.len())
         }
         (R::Array(read), W::Array(write)) => {
-            let at = steps.len();
-            steps.push(Step::Array { item: 0 });
-            pair(read, write, steps)?;
-            steps[at] = Step::Array {
-                item: steps.len() - at - 1,
-            };
-            return Some(());
+            return nested(read, write, steps, |item| Step::Array { item });
         }
         (R::Record(reads), W::Record(writes)) if reads.len() == writes.len() => {
             for (i, (read, field)) in reads.iter().zip(writes).enumerate() {
@@ -118,21 +112,29 @@ fn pair(read: &decoder::Op, write: &encoder::Op, steps: &mut Vec<Step>) -> Optio
         (R::Optional(null_at, read), W::Optional(written_null, branch, write))
             if null_at == written_null && *null_at <= 1 && *branch == 1 - null_at =>
         {
-            let at = steps.len();
-            steps.push(Step::Optional {
-                null_at: *null_at,
-                value: 0,
+            let null_at = *null_at;
+            return nested(read, write, steps, |value| Step::Optional {
+                null_at,
+                value,
             });
-            pair(read, write, steps)?;
-            steps[at] = Step::Optional {
-                null_at: *null_at,
-                value: steps.len() - at - 1,
-            };
-            return Some(());
         }
         _ => return None,
     };
     steps.push(leaf);
+    Some(())
+}
+
+/// Appends `head` (given how many steps follow it) and then the steps of `read` and `write`.
+fn nested(
+    read: &decoder::Op,
+    write: &encoder::Op,
+    steps: &mut Vec<Step>,
+    head: impl Fn(usize) -> Step,
+) -> Option<()> {
+    let at = steps.len();
+    steps.push(head(0));
+    pair(read, write, steps)?;
+    steps[at] = head(steps.len() - at - 1);
     Some(())
 }
 
