@@ -9,13 +9,15 @@
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::{ArrayRef, Int32Array, Int64Array};
+use arrow_array::{Array, ArrayRef, Int32Array, Int64Array};
 use arrow_buffer::Buffer;
+use arrow_schema::DataType;
 
+use crate::array_cell::str_at;
 use crate::raw::range_in;
-
-use crate::schema::SchemaRef;
+use crate::schema::{SchemaKind, SchemaRef};
 use crate::value::Value;
+use crate::value_array::value_at;
 
 /// One side (key or value) of a segment.
 #[derive(Debug, Clone)]
@@ -48,6 +50,42 @@ pub struct Header {
     pub value: Value,
 }
 
+/// A column of header values: row `i` of `data` is the value of a header named `name` with
+/// `schema` (see [`Headers::append_cells`]). Held once per batch, so a header copied from a
+/// field is an entry, not a typed value, until something asks for it typed.
+#[derive(Debug, Clone)]
+pub struct HeaderColumn {
+    /// The header name.
+    pub name: Arc<str>,
+    /// The header's schema (`None`: schemaless).
+    pub schema: Option<SchemaRef>,
+    /// The values, read as [`value_at`] reads them.
+    pub data: ArrayRef,
+}
+
+impl HeaderColumn {
+    /// Row `row` as text, where it is a STRING value held as text (Utf8 or Utf8View; not the
+    /// JSON payloads LargeUtf8 holds). Cost: a type check and a slice.
+    fn text(&self, row: usize) -> Option<&str> {
+        let is_string = matches!(&self.schema, Some(s) if matches!(s.kind, SchemaKind::String));
+        let is_text = matches!(self.data.data_type(), DataType::Utf8 | DataType::Utf8View);
+        if is_string && is_text && self.data.is_valid(row) {
+            str_at(self.data.as_ref(), row)
+        } else {
+            None
+        }
+    }
+
+    /// Row `row` as a typed header. Cost: the value read out of the column.
+    fn header(&self, row: usize) -> Header {
+        Header {
+            name: self.name.clone(),
+            schema: self.schema.clone(),
+            value: value_at(self.schema.as_ref(), self.data.as_ref(), row),
+        }
+    }
+}
+
 /// Every row's headers, flattened: row `i` owns entries `ends[i-1]..ends[i]`.
 ///
 /// Headers the header converter reads as text that is exactly their bytes (the common header:
@@ -66,13 +104,15 @@ pub struct Headers {
     /// The buffer text entries point into (immutable while shared, so text checked once stays
     /// UTF-8).
     text_source: Option<Buffer>,
+    /// The columns [`Entry::Cell`] entries index.
+    columns: Vec<HeaderColumn>,
     /// Every entry as a typed header, built on first use; once built it is the truth and
     /// `entries` is stale.
     typed: OnceLock<Vec<Header>>,
 }
 
-/// One stored header: typed (its index in `pushed_typed`), or name and text held as ranges of
-/// the text source.
+/// One stored header: typed (its index in `pushed_typed`; several entries may share one), name
+/// and text held as ranges of the text source, or a row of one of the header columns.
 #[derive(Debug, Clone)]
 enum Entry {
     Typed(u32),
@@ -81,14 +121,27 @@ enum Entry {
         schema: Option<SchemaRef>,
         bytes: Range<u32>,
     },
+    Cell {
+        column: u32,
+        row: u32,
+    },
 }
 
-/// A header as [`Headers::row_views`] gives it: typed, or text still in the input bytes.
+/// A header as [`Headers::row_views`] gives it: typed, text still where it was read from, or a
+/// row of a column of header values.
 #[derive(Debug, Clone, Copy)]
 pub enum HeaderView<'a> {
     /// A header with its typed value.
     Typed(&'a Header),
-    /// A STRING header whose value is `text`, with the schema the header converter gave it.
+    /// A row of a column of header values that is not text (see [`HeaderView::Text`]).
+    Cell {
+        /// The column.
+        column: &'a HeaderColumn,
+        /// The row.
+        row: usize,
+    },
+    /// A STRING header whose value is `text` (in the input bytes, or in a column), with the
+    /// schema the header converter or the column gave it.
     Text {
         /// The header name.
         name: &'a str,
@@ -104,15 +157,17 @@ impl<'a> HeaderView<'a> {
     pub fn name(self) -> &'a str {
         match self {
             HeaderView::Typed(header) => &header.name,
+            HeaderView::Cell { column, .. } => &column.name,
             HeaderView::Text { name, .. } => name,
         }
     }
 
     /// The typed header, its name shared through `names`. Cost: for a text view, a copy of the
-    /// text (and of the name when `names` does not hold it yet).
+    /// text (and of the name when `names` does not hold it yet); for a cell, its value read.
     pub fn to_header(&self, names: &mut NameCache) -> Header {
         match self {
             HeaderView::Typed(header) => (*header).clone(),
+            HeaderView::Cell { column, row } => column.header(*row),
             HeaderView::Text { name, schema, text } => Header {
                 name: names.get(name),
                 schema: schema.cloned(),
@@ -281,9 +336,30 @@ impl Headers {
             .chain(entries.iter().map(|entry| self.view(entry)))
     }
 
+    /// The name of `entry`'s header. Cost: a slice, no look at the value.
+    fn name<'a>(&'a self, entry: &'a Entry) -> &'a str {
+        match entry {
+            Entry::Typed(at) => &self.pushed_typed[*at as usize].name,
+            Entry::Text { name, .. } => self.text_at(name),
+            Entry::Cell { column, .. } => &self.columns[*column as usize].name,
+        }
+    }
+
     fn view<'a>(&'a self, entry: &'a Entry) -> HeaderView<'a> {
         match entry {
             Entry::Typed(at) => HeaderView::Typed(&self.pushed_typed[*at as usize]),
+            Entry::Cell { column, row } => {
+                let column = &self.columns[*column as usize];
+                let row = *row as usize;
+                match column.text(row) {
+                    Some(text) => HeaderView::Text {
+                        name: &column.name,
+                        schema: column.schema.as_ref(),
+                        text,
+                    },
+                    None => HeaderView::Cell { column, row },
+                }
+            }
             Entry::Text {
                 name,
                 schema,
@@ -319,6 +395,7 @@ impl Headers {
         self.all();
         self.entries = Vec::new();
         self.pushed_typed = Vec::new();
+        self.columns = Vec::new();
         self.typed.get_mut().expect("built by all()")
     }
 
@@ -331,7 +408,7 @@ impl Headers {
     /// Drops from each of `rows` (batch positions, ascending; others are ignored) the headers
     /// whose name `keep` refuses, then appends the headers `add` pushes for it; every other row
     /// keeps its own. The header transforms (InsertHeader, DropHeaders, HeaderFrom) change the
-    /// rows they are applied to through this.
+    /// rows they are applied to through this and the two below.
     ///
     /// Cost: one pass moving every entry of the batch once (32 bytes each) and one name read per
     /// header of `rows`; text headers stay views — nothing is typed (typing every text header
@@ -350,20 +427,70 @@ impl Headers {
                 add(row, headers);
             });
         }
-        let old_ends = std::mem::take(&mut self.ends);
-        let old = std::mem::take(&mut self.entries);
         let mut added = Vec::new();
-        let (entries, ends) = rebuild_rows(&old_ends, old, rows, |row, entries, out| {
-            for entry in entries {
-                if keep(self.view(&entry).name()) {
-                    out.push(entry);
-                }
-            }
+        let mut typed = Vec::new();
+        let first = self.pushed_typed.len();
+        self.rebuild_entries(rows, 0, Some(keep), |row, _, out| {
             add(row, &mut added);
             for header in added.drain(..) {
-                out.push(Entry::Typed(self.pushed_typed.len() as u32));
-                self.pushed_typed.push(header);
+                out.push(Entry::Typed((first + typed.len()) as u32));
+                typed.push(header);
             }
+        });
+        self.pushed_typed.append(&mut typed);
+    }
+
+    /// Appends `header` to each of `rows` (batch positions, ascending; others are ignored), held
+    /// once for all of them. Cost: as [`Headers::drop_and_append`] without the name reads, and
+    /// one clone of `header` in all (one per row once typed headers are built).
+    pub fn append_shared(&mut self, rows: &[u32], header: &Header) {
+        if self.typed.get().is_some() {
+            return self.edit_rows(rows, |_, headers| headers.push(header.clone()));
+        }
+        let shared = Entry::Typed(self.pushed_typed.len() as u32);
+        self.pushed_typed.push(header.clone());
+        self.rebuild_entries(rows, 1, KEEP_ALL, |_, _, out| out.push(shared.clone()));
+    }
+
+    /// Appends to the `k`-th of `rows` (batch positions, ascending; others are ignored) one
+    /// header per column of `columns`, in order: row `cells[k]` of the column. Cost: as
+    /// [`Headers::append_shared`]; a value is read out of its column only when something asks
+    /// for it typed (a STRING column's text is written out as it is).
+    pub fn append_cells(&mut self, rows: &[u32], cells: &[u32], columns: Vec<HeaderColumn>) {
+        if self.typed.get().is_some() {
+            return self.edit_typed_rows(rows, |_, k, headers| {
+                let row = cells[k] as usize;
+                headers.extend(columns.iter().map(|column| column.header(row)));
+            });
+        }
+        let first = self.columns.len() as u32;
+        let count = columns.len() as u32;
+        self.columns.extend(columns);
+        self.rebuild_entries(rows, count as usize, KEEP_ALL, |_, k, out| {
+            let row = cells[k];
+            out.extend((first..first + count).map(|column| Entry::Cell { column, row }));
+        });
+    }
+
+    /// The entry lists of `rows` rebuilt: the entries whose name `keep` accepts (all of them
+    /// without `keep`), then what `add` pushes (given the row and its position in `rows`);
+    /// `per_row`: about how many entries `add` pushes a row, to allocate once.
+    fn rebuild_entries(
+        &mut self,
+        rows: &[u32],
+        per_row: usize,
+        keep: Option<impl Fn(&str) -> bool>,
+        mut add: impl FnMut(usize, usize, &mut Vec<Entry>),
+    ) {
+        let old_ends = std::mem::take(&mut self.ends);
+        let old = std::mem::take(&mut self.entries);
+        let extra = rows.len() * per_row;
+        let (entries, ends) = rebuild_rows(&old_ends, old, rows, extra, |row, k, entries, out| {
+            match &keep {
+                Some(keep) => out.extend(entries.filter(|entry| keep(self.name(entry)))),
+                None => out.extend(entries),
+            }
+            add(row, k, out);
         });
         self.entries = entries;
         self.ends = ends;
@@ -377,13 +504,22 @@ impl Headers {
     /// Cost: one pass moving every header of the batch once (no clone; typed headers are built
     /// first if needed), plus `edit`; one scratch list reused across rows.
     pub fn edit_rows(&mut self, rows: &[u32], mut edit: impl FnMut(usize, &mut Vec<Header>)) {
+        self.edit_typed_rows(rows, |row, _, headers| edit(row, headers));
+    }
+
+    /// [`Headers::edit_rows`], `edit` also given the row's position in `rows`.
+    fn edit_typed_rows(
+        &mut self,
+        rows: &[u32],
+        mut edit: impl FnMut(usize, usize, &mut Vec<Header>),
+    ) {
         let old_ends = std::mem::take(&mut self.ends);
         let old = std::mem::take(self.typed_mut());
         let mut scratch = Vec::new();
-        let (typed, ends) = rebuild_rows(&old_ends, old, rows, |row, headers, out| {
+        let (typed, ends) = rebuild_rows(&old_ends, old, rows, 0, |row, k, headers, out| {
             scratch.clear();
             scratch.extend(headers);
-            edit(row, &mut scratch);
+            edit(row, k, &mut scratch);
             out.append(&mut scratch);
         });
         *self.typed_mut() = typed;
@@ -391,27 +527,36 @@ impl Headers {
     }
 }
 
+/// [`Headers::rebuild_entries`]'s `keep` that keeps every header without reading names.
+const KEEP_ALL: Option<fn(&str) -> bool> = None;
+
+/// One row's items, taken from the batch's: a concrete type, not `dyn Iterator`, so moving them
+/// is a loop the compiler sees through rather than a virtual call per header.
+type RowItems<'a, T> = std::iter::Take<&'a mut std::vec::IntoIter<T>>;
+
 /// The per-row lists `old` (row `i` owns items `old_ends[i-1]..old_ends[i]`) rebuilt: each of
-/// `rows` (ascending; others are ignored) through `edit_row`, which gets the row, its items (to
-/// consume) and the output to push to; every other row's items moved as they are. Returns the
-/// items and the new ends. Cost: one move of every item.
+/// `rows` (ascending; others are ignored) through `edit_row`, which gets the row, its position
+/// in `rows`, its items (to consume) and the output to push to; every other row's items moved
+/// as they are. Returns the items and the new ends. Cost: one move of every item; `extra`: the
+/// room to add for what the edits push.
 fn rebuild_rows<T>(
     old_ends: &[u32],
     old: Vec<T>,
     rows: &[u32],
-    mut edit_row: impl FnMut(usize, &mut dyn Iterator<Item = T>, &mut Vec<T>),
+    extra: usize,
+    mut edit_row: impl FnMut(usize, usize, &mut RowItems<'_, T>, &mut Vec<T>),
 ) -> (Vec<T>, Vec<u32>) {
     let mut old = old.into_iter();
-    let mut out = Vec::with_capacity(old.len() + rows.len());
+    let mut out = Vec::with_capacity(old.len() + rows.len().max(extra));
     let mut ends = Vec::with_capacity(old_ends.len());
-    let mut targets = rows.iter().copied().peekable();
+    let mut targets = rows.iter().copied().enumerate().peekable();
     let mut start = 0;
     for (row, &end) in old_ends.iter().enumerate() {
         let mut items = old.by_ref().take((end - start) as usize);
         start = end;
-        while targets.next_if(|&t| (t as usize) < row).is_some() {}
-        if targets.next_if(|&t| t as usize == row).is_some() {
-            edit_row(row, &mut items, &mut out);
+        while targets.next_if(|&(_, t)| (t as usize) < row).is_some() {}
+        if let Some((k, _)) = targets.next_if(|&(_, t)| t as usize == row) {
+            edit_row(row, k, &mut items, &mut out);
             // Items the edit left unread go with their row, never into the next one.
             items.for_each(drop);
         } else {
@@ -544,6 +689,70 @@ mod tests {
             Some(HeaderView::Text { name: "trace", .. })
         ));
         assert_eq!(headers.row(0)[1].value, Value::Int64(0));
+    }
+
+    /// A STRING column `s` of `["x", null]` and an INT32 column `n` of `[null, 5]`.
+    fn header_columns() -> Vec<HeaderColumn> {
+        use crate::schema::Schema;
+        let strings: ArrayRef = Arc::new(arrow_array::StringViewArray::from(vec![Some("x"), None]));
+        let numbers: ArrayRef = Arc::new(Int32Array::from(vec![None, Some(5)]));
+        let column = |name: &str, kind, data| HeaderColumn {
+            name: name.into(),
+            schema: Some(Schema::new(kind).optional().into_ref()),
+            data,
+        };
+        vec![
+            column("s", SchemaKind::String, strings),
+            column("n", SchemaKind::Int32, numbers),
+        ]
+    }
+
+    #[test]
+    fn cells_and_shared_headers_read_as_typed_headers_do() {
+        let shared = header("shared");
+        let edits: [&dyn Fn(&mut Headers); 3] = [
+            &|headers| headers.append_cells(&[0, 1], &[1, 0], header_columns()),
+            &|headers| headers.append_cells(&[1, 9], &[0, 1], header_columns()),
+            &|headers| headers.append_shared(&[0, 1, 9], &shared),
+        ];
+        for edit in edits {
+            let mut by_views = text_headers();
+            edit(&mut by_views);
+            assert!(by_views.typed.get().is_none(), "no header typed");
+            let mut names = NameCache::default();
+            let from_views: Vec<Header> = (0..by_views.len())
+                .flat_map(|row| by_views.row_views(row).collect::<Vec<_>>())
+                .map(|view| view.to_header(&mut names))
+                .collect();
+            let mut typed = text_headers();
+            typed.all();
+            edit(&mut typed);
+            assert_eq!(by_views.all(), typed.all());
+            assert_eq!(from_views, typed.all());
+        }
+        let mut headers = text_headers();
+        headers.append_cells(&[0, 1], &[1, 0], header_columns());
+        let row: Vec<HeaderView> = headers.row_views(1).collect();
+        assert!(matches!(
+            row[1],
+            HeaderView::Text {
+                name: "s",
+                text: "x",
+                ..
+            }
+        ));
+        assert!(matches!(row[2], HeaderView::Cell { row: 0, .. }));
+        assert_eq!(headers.row(0)[2].value, Value::Null);
+        assert_eq!(headers.row(0)[3].value, Value::Int32(5));
+        assert_eq!(names(&headers, 1), ["trace", "s", "n"]);
+        let mut headers = text_headers();
+        headers.append_shared(&[0, 1], &shared);
+        assert_eq!(
+            headers.pushed_typed.len(),
+            2,
+            "held once: beside the one typed header"
+        );
+        assert_eq!(names(&headers, 1), ["trace", "shared"]);
     }
 
     #[test]

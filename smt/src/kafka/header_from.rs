@@ -23,7 +23,7 @@ use arrow_array::{Array, ArrayRef, BooleanArray, Scalar, StructArray};
 use arrow_schema::Fields;
 use arrow_select::zip::zip;
 use weir_formats::arrow_mapping::META_RAW_JSON;
-use weir_formats::batch::{Column, Header};
+use weir_formats::batch::{Column, Header, HeaderColumn};
 use weir_formats::decimal_column::alike;
 use weir_formats::error::ConnectError;
 use weir_formats::schema::{Schema, SchemaKind, SchemaRef};
@@ -78,10 +78,17 @@ struct StructPlan {
 /// One side's new column, the new headers, and the rows that failed.
 struct Applied {
     column: Column,
-    /// The headers of each row that did not fail, in row order: one per configured header, so
-    /// one list for the segment instead of one per row.
-    headers: Vec<Header>,
+    headers: NewHeaders,
     errors: Vec<(u32, ConnectError)>,
+}
+
+/// The headers each row that did not fail gets, one per configured header.
+enum NewHeaders {
+    /// In row order, back to back: one list for the segment instead of one per row.
+    Typed(Vec<Header>),
+    /// Row `i`'s are row `i` of each column (the fields themselves, nulls replaced by the
+    /// defaults where they apply): no value is read out of the fields.
+    Columns(Vec<HeaderColumn>),
 }
 
 fn non_empty_list(config: &TransformConfig, key: &str) -> Result<Vec<String>, ConfigProblem> {
@@ -261,7 +268,7 @@ impl HeaderFrom {
         })
     }
 
-    /// The kernel for a schema'd STRUCT column.
+    /// The kernel for a schema'd STRUCT column: the headers are the field columns themselves.
     fn apply_struct(
         &self,
         column: &Column,
@@ -269,26 +276,39 @@ impl HeaderFrom {
         array: &StructArray,
     ) -> Result<Applied, ConnectError> {
         let plan = self.plans.get_or_try(schema, || self.plan(schema))?;
-        let mut errors = Vec::new();
-        let mut headers = Vec::with_capacity(array.len() * self.headers.len());
-        for i in 0..array.len() {
-            match &plan.sources {
-                _ if array.is_null(i) => {
-                    errors.push((i as u32, require_struct_error(self.purpose(), &Value::Null)))
-                }
-                Err(e) => errors.push((i as u32, e.clone())),
-                Ok(sources) => headers.extend(sources.iter().zip(&self.headers).map(
-                    |((index, field_schema), name)| Header {
+        let errors = (0..array.len())
+            .filter_map(|i| {
+                let error = match &plan.sources {
+                    _ if array.is_null(i) => require_struct_error(self.purpose(), &Value::Null),
+                    Err(e) => e.clone(),
+                    Ok(_) => return None,
+                };
+                Some((i as u32, error))
+            })
+            .collect();
+        let headers = match &plan.sources {
+            Err(_) => Vec::new(),
+            Ok(sources) => sources
+                .iter()
+                .zip(&self.headers)
+                .map(|((index, field_schema), name)| {
+                    let data = array.column(*index);
+                    let defaulted = self.replace_null_with_default
+                        && field_schema.default.is_some()
+                        && data.logical_null_count() > 0;
+                    let data = match defaulted.then(|| default_array(field_schema)) {
+                        Some(Ok(Some(default))) => fill_nulls(data, &default)?,
+                        Some(Err(e)) => return Err(e),
+                        _ => data.clone(),
+                    };
+                    Ok(HeaderColumn {
                         name: name.clone(),
                         schema: Some(field_schema.clone()),
-                        value: self.field_value(
-                            field_schema,
-                            value_at(Some(field_schema), array.column(*index).as_ref(), i),
-                        ),
-                    },
-                )),
-            }
-        }
+                        data,
+                    })
+                })
+                .collect::<Result<_, ConnectError>>()?,
+        };
         let column = match &plan.moved {
             None => column.clone(),
             Some((moved, kept)) => Column {
@@ -298,7 +318,7 @@ impl HeaderFrom {
         };
         Ok(Applied {
             column,
-            headers,
+            headers: NewHeaders::Columns(headers),
             errors,
         })
     }
@@ -343,7 +363,7 @@ impl HeaderFrom {
         };
         Ok(Applied {
             column: Column { schema: None, data },
-            headers,
+            headers: NewHeaders::Typed(headers),
             errors,
         })
     }
@@ -378,7 +398,7 @@ impl HeaderFrom {
         };
         Ok(Applied {
             column,
-            headers,
+            headers: NewHeaders::Typed(headers),
             errors,
         })
     }
@@ -482,17 +502,22 @@ impl Transform for HeaderFrom {
                 *slot = true;
             }
         }
-        let kept: Vec<u32> = (0..rows)
-            .filter(|&i| !failed[i])
-            .map(|i| input.rows[i])
-            .collect();
-        let per_row = self.headers.len();
-        let mut new_headers = applied.headers.into_iter();
-        input.meta.headers.drop_and_append(
-            &kept,
-            |_| true,
-            |_, added| added.extend(new_headers.by_ref().take(per_row)),
-        );
+        let cells: Vec<u32> = (0..rows as u32).filter(|&i| !failed[i as usize]).collect();
+        let kept: Vec<u32> = cells.iter().map(|&i| input.rows[i as usize]).collect();
+        match applied.headers {
+            NewHeaders::Columns(columns) => {
+                input.meta.headers.append_cells(&kept, &cells, columns);
+            }
+            NewHeaders::Typed(headers) => {
+                let per_row = self.headers.len();
+                let mut new_headers = headers.into_iter();
+                input.meta.headers.drop_and_append(
+                    &kept,
+                    |_| true,
+                    |_, added| added.extend(new_headers.by_ref().take(per_row)),
+                );
+            }
+        }
         let (key, value) = match self.side {
             Side::Key => (&applied.column, input.value),
             Side::Value => (input.key, &applied.column),
@@ -613,9 +638,11 @@ mod tests {
         let array = column.data.as_struct();
         assert!(array.fields()[0].metadata().contains_key(META_RAW_JSON));
         let t = header_from(Side::Value, "a", "h", "copy", true);
-        let applied = t.apply_schemaless_struct(array).unwrap();
-        assert_eq!(applied.headers[0].value, Value::Int64(1));
-        assert_eq!(applied.headers[1].value, Value::String("x".into()));
+        let NewHeaders::Typed(headers) = t.apply_schemaless_struct(array).unwrap().headers else {
+            panic!("schemaless headers are typed");
+        };
+        assert_eq!(headers[0].value, Value::Int64(1));
+        assert_eq!(headers[1].value, Value::String("x".into()));
     }
 
     #[test]
