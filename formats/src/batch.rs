@@ -61,15 +61,27 @@ pub struct HeaderColumn {
     pub schema: Option<SchemaRef>,
     /// The values, read as [`value_at`] reads them.
     pub data: ArrayRef,
+    /// Whether the values are STRINGs held as text (Utf8 or Utf8View; not the JSON payloads
+    /// LargeUtf8 holds), which views give as [`HeaderView::Text`].
+    text: bool,
 }
 
 impl HeaderColumn {
-    /// Row `row` as text, where it is a STRING value held as text (Utf8 or Utf8View; not the
-    /// JSON payloads LargeUtf8 holds). Cost: a type check and a slice.
+    /// The column of header `name` whose values are `data`, of `schema`.
+    pub fn new(name: Arc<str>, schema: Option<SchemaRef>, data: ArrayRef) -> HeaderColumn {
+        let is_string = matches!(&schema, Some(s) if matches!(s.kind, SchemaKind::String));
+        let text = is_string && matches!(data.data_type(), DataType::Utf8 | DataType::Utf8View);
+        HeaderColumn {
+            name,
+            schema,
+            data,
+            text,
+        }
+    }
+
+    /// Row `row` as text, where it is a non-null STRING held as text. Cost: a slice.
     fn text(&self, row: usize) -> Option<&str> {
-        let is_string = matches!(&self.schema, Some(s) if matches!(s.kind, SchemaKind::String));
-        let is_text = matches!(self.data.data_type(), DataType::Utf8 | DataType::Utf8View);
-        if is_string && is_text && self.data.is_valid(row) {
+        if self.text && self.data.is_valid(row) {
             str_at(self.data.as_ref(), row)
         } else {
             None
@@ -696,10 +708,12 @@ mod tests {
         use crate::schema::Schema;
         let strings: ArrayRef = Arc::new(arrow_array::StringViewArray::from(vec![Some("x"), None]));
         let numbers: ArrayRef = Arc::new(Int32Array::from(vec![None, Some(5)]));
-        let column = |name: &str, kind, data| HeaderColumn {
-            name: name.into(),
-            schema: Some(Schema::new(kind).optional().into_ref()),
-            data,
+        let column = |name: &str, kind, data| {
+            HeaderColumn::new(
+                name.into(),
+                Some(Schema::new(kind).optional().into_ref()),
+                data,
+            )
         };
         vec![
             column("s", SchemaKind::String, strings),

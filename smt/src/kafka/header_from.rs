@@ -301,11 +301,11 @@ impl HeaderFrom {
                         Some(Err(e)) => return Err(e),
                         _ => data.clone(),
                     };
-                    Ok(HeaderColumn {
-                        name: name.clone(),
-                        schema: Some(field_schema.clone()),
+                    Ok(HeaderColumn::new(
+                        name.clone(),
+                        Some(field_schema.clone()),
                         data,
-                    })
+                    ))
                 })
                 .collect::<Result<_, ConnectError>>()?,
         };
