@@ -47,7 +47,9 @@ impl HeaderConverter for SimpleHeaderConverter {
         Ok(format_header(schema, value))
     }
 
-    /// Strings (the common header) are copied as they are; other values as [`format_header`].
+    /// Strings (the common header) are copied as they are, booleans written as their word (no
+    /// logical type is a BOOLEAN); other values as [`format_header`], through a string of
+    /// their own.
     fn append_bytes(
         &self,
         _name: &str,
@@ -59,6 +61,10 @@ impl HeaderConverter for SimpleHeaderConverter {
             Value::Null => Ok(false),
             Value::String(text) => {
                 out.extend_from_slice(text.as_bytes());
+                Ok(true)
+            }
+            Value::Boolean(b) => {
+                out.extend_from_slice(if *b { b"true" } else { b"false" });
                 Ok(true)
             }
             other => {
@@ -76,7 +82,15 @@ mod tests {
     #[test]
     fn appended_bytes_match_to_bytes() {
         let converter = SimpleHeaderConverter;
-        for text in ["checkout", " 12 ", "[1,2]", "2023-01-01", "", "true"] {
+        for text in [
+            "checkout",
+            " 12 ",
+            "[1,2]",
+            "2023-01-01",
+            "",
+            "true",
+            "false",
+        ] {
             let (schema, value) = converter.to_connect("h", Some(text.as_bytes())).unwrap();
             let mut out = Vec::new();
             let present = converter
