@@ -417,32 +417,23 @@ impl Headers {
         &mut self.typed_mut()[range]
     }
 
-    /// Drops from each of `rows` (batch positions, ascending; others are ignored) the headers
-    /// whose name `keep` refuses, then appends the headers `add` pushes for it; every other row
-    /// keeps its own. The header transforms (InsertHeader, DropHeaders, HeaderFrom) change the
-    /// rows they are applied to through this and the two below.
+    /// Appends to each of `rows` (batch positions, ascending; others are ignored) the headers
+    /// `add` pushes for it; every other row keeps its own. The header transforms (InsertHeader,
+    /// DropHeaders, HeaderFrom) change the rows they are applied to through this and the three
+    /// below.
     ///
-    /// Cost: one pass moving every entry of the batch once (32 bytes each) and one name read per
-    /// header of `rows`; text headers stay views — nothing is typed (typing every text header
-    /// of a batch, as [`Headers::edit_rows`] does, was 3% of a chain with three header
-    /// transforms and two allocations per record, callgrind). Once typed headers are built,
-    /// the same edit runs on them.
-    pub fn drop_and_append(
-        &mut self,
-        rows: &[u32],
-        keep: impl Fn(&str) -> bool,
-        mut add: impl FnMut(usize, &mut Vec<Header>),
-    ) {
+    /// Cost: one pass moving every entry of the batch once (32 bytes each); text headers stay
+    /// views — nothing is typed (typing every text header of a batch, as [`Headers::edit_rows`]
+    /// does, was 3% of a chain with three header transforms and two allocations per record,
+    /// callgrind). Once typed headers are built, the same edit runs on them.
+    pub fn append_typed(&mut self, rows: &[u32], mut add: impl FnMut(usize, &mut Vec<Header>)) {
         if self.typed.get().is_some() {
-            return self.edit_rows(rows, |row, headers| {
-                headers.retain(|h| keep(&h.name));
-                add(row, headers);
-            });
+            return self.edit_rows(rows, add);
         }
         let mut added = Vec::new();
         let mut typed = Vec::new();
         let first = self.pushed_typed.len();
-        self.rebuild_entries(rows, 0, Some(keep), |row, _, out| {
+        self.rebuild_entries(rows, 0, |row, _, out| {
             add(row, &mut added);
             for header in added.drain(..) {
                 out.push(Entry::Typed((first + typed.len()) as u32));
@@ -452,8 +443,36 @@ impl Headers {
         self.pushed_typed.append(&mut typed);
     }
 
+    /// Keeps in each of `rows` (batch positions, ascending; others are ignored) only the headers
+    /// whose name `keep` accepts. Cost: one pass over the batch's entries in place — no new
+    /// list, unlike [`Headers::append_typed`] — and one name read per header of `rows`.
+    pub fn retain(&mut self, rows: &[u32], keep: impl Fn(&str) -> bool) {
+        if self.typed.get().is_some() {
+            return self.edit_rows(rows, |_, headers| headers.retain(|h| keep(&h.name)));
+        }
+        let mut entries = std::mem::take(&mut self.entries);
+        let mut ends = std::mem::take(&mut self.ends);
+        let mut targets = rows.iter().copied().peekable();
+        let (mut start, mut kept) = (0, 0);
+        for (row, end) in ends.iter_mut().enumerate() {
+            while targets.next_if(|&t| (t as usize) < row).is_some() {}
+            let edited = targets.next_if(|&t| t as usize == row).is_some();
+            for at in start..*end as usize {
+                if !edited || keep(self.name(&entries[at])) {
+                    entries.swap(kept, at);
+                    kept += 1;
+                }
+            }
+            start = *end as usize;
+            *end = kept as u32;
+        }
+        entries.truncate(kept);
+        self.entries = entries;
+        self.ends = ends;
+    }
+
     /// Appends `header` to each of `rows` (batch positions, ascending; others are ignored), held
-    /// once for all of them. Cost: as [`Headers::drop_and_append`] without the name reads, and
+    /// once for all of them. Cost: as [`Headers::append_typed`], and
     /// one clone of `header` in all (one per row once typed headers are built).
     pub fn append_shared(&mut self, rows: &[u32], header: &Header) {
         if self.typed.get().is_some() {
@@ -461,7 +480,7 @@ impl Headers {
         }
         let shared = Entry::Typed(self.pushed_typed.len() as u32);
         self.pushed_typed.push(header.clone());
-        self.rebuild_entries(rows, 1, KEEP_ALL, |_, _, out| out.push(shared.clone()));
+        self.rebuild_entries(rows, 1, |_, _, out| out.push(shared.clone()));
     }
 
     /// Appends to the `k`-th of `rows` (batch positions, ascending; others are ignored) one
@@ -478,30 +497,26 @@ impl Headers {
         let first = self.columns.len() as u32;
         let count = columns.len() as u32;
         self.columns.extend(columns);
-        self.rebuild_entries(rows, count as usize, KEEP_ALL, |_, k, out| {
+        self.rebuild_entries(rows, count as usize, |_, k, out| {
             let row = cells[k];
             out.extend((first..first + count).map(|column| Entry::Cell { column, row }));
         });
     }
 
-    /// The entry lists of `rows` rebuilt: the entries whose name `keep` accepts (all of them
-    /// without `keep`), then what `add` pushes (given the row and its position in `rows`);
-    /// `per_row`: about how many entries `add` pushes a row, to allocate once.
+    /// The entry lists of `rows` rebuilt: their entries, then what `add` pushes (given the row
+    /// and its position in `rows`); `per_row`: about how many entries `add` pushes a row, to
+    /// allocate once.
     fn rebuild_entries(
         &mut self,
         rows: &[u32],
         per_row: usize,
-        keep: Option<impl Fn(&str) -> bool>,
         mut add: impl FnMut(usize, usize, &mut Vec<Entry>),
     ) {
         let old_ends = std::mem::take(&mut self.ends);
         let old = std::mem::take(&mut self.entries);
         let extra = rows.len() * per_row;
         let (entries, ends) = rebuild_rows(&old_ends, old, rows, extra, |row, k, entries, out| {
-            match &keep {
-                Some(keep) => out.extend(entries.filter(|entry| keep(self.name(entry)))),
-                None => out.extend(entries),
-            }
+            out.extend(entries);
             add(row, k, out);
         });
         self.entries = entries;
@@ -510,8 +525,8 @@ impl Headers {
 
     /// Rebuilds the header lists of `rows` (batch positions, ascending; others are ignored) with
     /// `edit`, which gets each such row's position and its headers to add to, remove from or
-    /// reorder; every other row keeps its own. For the edits [`Headers::drop_and_append`]
-    /// cannot express (reordering, replacing).
+    /// reorder; every other row keeps its own. For the edits the ones above cannot express
+    /// (reordering, replacing).
     ///
     /// Cost: one pass moving every header of the batch once (no clone; typed headers are built
     /// first if needed), plus `edit`; one scratch list reused across rows.
@@ -538,9 +553,6 @@ impl Headers {
         self.ends = ends;
     }
 }
-
-/// [`Headers::rebuild_entries`]'s `keep` that keeps every header without reading names.
-const KEEP_ALL: Option<fn(&str) -> bool> = None;
 
 /// One row's items, taken from the batch's: a concrete type, not `dyn Iterator`, so moving them
 /// is a loop the compiler sees through rather than a virtual call per header.
@@ -669,18 +681,15 @@ mod tests {
     }
 
     #[test]
-    fn drop_and_append_keeps_text_views_and_edits_as_typed_headers_do() {
+    fn retain_and_append_typed_keep_text_views_and_edit_as_typed_headers_do() {
         let extra = |row: usize| Header {
             name: "added".into(),
             schema: None,
             value: Value::Int64(row as i64),
         };
         let edit = |headers: &mut Headers, rows: &[u32]| {
-            headers.drop_and_append(
-                rows,
-                |name| name != "n",
-                |row, added| added.push(extra(row)),
-            )
+            headers.retain(rows, |name| name != "n");
+            headers.append_typed(rows, |row, added| added.push(extra(row)))
         };
         for rows in [&[0u32, 1][..], &[1], &[0], &[]] {
             let mut by_views = text_headers();
@@ -724,7 +733,10 @@ mod tests {
     #[test]
     fn cells_and_shared_headers_read_as_typed_headers_do() {
         let shared = header("shared");
-        let edits: [&dyn Fn(&mut Headers); 3] = [
+        let edits: [&dyn Fn(&mut Headers); 6] = [
+            &|headers| headers.retain(&[0, 1], |name| name != "n" && name != "trace"),
+            &|headers| headers.retain(&[1, 4], |name| name != "trace"),
+            &|headers| headers.retain(&[0], |name| name == "n"),
             &|headers| headers.append_cells(&[0, 1], &[1, 0], header_columns()),
             &|headers| headers.append_cells(&[1, 9], &[0, 1], header_columns()),
             &|headers| headers.append_shared(&[0, 1, 9], &shared),
@@ -767,6 +779,9 @@ mod tests {
             "held once: beside the one typed header"
         );
         assert_eq!(names(&headers, 1), ["trace", "shared"]);
+        headers.retain(&[0, 1], |name| name != "id" && name != "shared");
+        assert_eq!(names(&headers, 0), ["n"]);
+        assert_eq!(names(&headers, 1), ["trace"]);
     }
 
     #[test]

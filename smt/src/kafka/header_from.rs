@@ -511,11 +511,9 @@ impl Transform for HeaderFrom {
             NewHeaders::Typed(headers) => {
                 let per_row = self.headers.len();
                 let mut new_headers = headers.into_iter();
-                input.meta.headers.drop_and_append(
-                    &kept,
-                    |_| true,
-                    |_, added| added.extend(new_headers.by_ref().take(per_row)),
-                );
+                input.meta.headers.append_typed(&kept, |_, added| {
+                    added.extend(new_headers.by_ref().take(per_row))
+                });
             }
         }
         let (key, value) = match self.side {
