@@ -3,7 +3,6 @@
 //!
 //! A `Pipeline` is immutable and `Send + Sync`: share one between worker threads.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
@@ -354,7 +353,6 @@ impl Pipeline {
     ) -> Slots {
         let mut slots = Vec::with_capacity(headers.header_count());
         let copy_text = self.header_out.writes_text_as_is();
-        let mut names = NameCache::default();
         for row in 0..headers.len() {
             for view in headers.row_views(row) {
                 let start = bytes.len();
@@ -363,18 +361,12 @@ impl Pipeline {
                         bytes.extend_from_slice(text.as_bytes());
                         Ok(true)
                     }
-                    view => {
-                        let header = match view {
-                            HeaderView::Typed(header) => Cow::Borrowed(header),
-                            text => Cow::Owned(text.to_header(&mut names)),
-                        };
-                        self.header_out.append_bytes(
-                            &header.name,
-                            header.schema.as_ref(),
-                            &header.value,
-                            bytes,
-                        )
-                    }
+                    view => self.header_out.append_bytes(
+                        view.name(),
+                        view.schema(),
+                        &view.value(),
+                        bytes,
+                    ),
                 };
                 slots.push(match written {
                     Ok(true) => Some(start as u32..bytes.len() as u32),

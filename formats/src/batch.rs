@@ -6,6 +6,7 @@
 //! data, whose Arrow type then describes the inferred shape) and one Arrow array with a row per
 //! segment row. A null row is a null key or value (a tombstone when the value is null).
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
@@ -171,6 +172,27 @@ impl<'a> HeaderView<'a> {
             HeaderView::Typed(header) => &header.name,
             HeaderView::Cell { column, .. } => &column.name,
             HeaderView::Text { name, .. } => name,
+        }
+    }
+
+    /// The schema the header's value has (`None`: schemaless).
+    pub fn schema(self) -> Option<&'a SchemaRef> {
+        match self {
+            HeaderView::Typed(header) => header.schema.as_ref(),
+            HeaderView::Cell { column, .. } => column.schema.as_ref(),
+            HeaderView::Text { schema, .. } => schema,
+        }
+    }
+
+    /// The header's value. Cost: borrowed for a typed header; for a cell, its value read out
+    /// of the column; for a text view, a copy of the text.
+    pub fn value(self) -> Cow<'a, Value> {
+        match self {
+            HeaderView::Typed(header) => Cow::Borrowed(&header.value),
+            HeaderView::Cell { column, row } => {
+                Cow::Owned(value_at(column.schema.as_ref(), column.data.as_ref(), row))
+            }
+            HeaderView::Text { text, .. } => Cow::Owned(Value::String(text.to_string())),
         }
     }
 
@@ -751,10 +773,16 @@ mod tests {
             edit(&mut by_views);
             assert!(by_views.typed.get().is_none(), "no header typed");
             let mut names = NameCache::default();
-            let from_views: Vec<Header> = (0..by_views.len())
-                .flat_map(|row| by_views.row_views(row).collect::<Vec<_>>())
-                .map(|view| view.to_header(&mut names))
+            let views: Vec<HeaderView> = (0..by_views.len())
+                .flat_map(|row| by_views.row_views(row))
                 .collect();
+            let from_views: Vec<Header> = views.iter().map(|v| v.to_header(&mut names)).collect();
+            let parts: Vec<_> = views.iter().map(|v| (v.schema(), v.value())).collect();
+            let typed_parts: Vec<_> = from_views
+                .iter()
+                .map(|h| (h.schema.as_ref(), Cow::Borrowed(&h.value)))
+                .collect();
+            assert_eq!(parts, typed_parts, "schemas and values read from views");
             let mut typed = text_headers();
             typed.all();
             edit(&mut typed);
