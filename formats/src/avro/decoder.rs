@@ -249,6 +249,7 @@ macro_rules! push_primitive {
     };
 }
 
+#[inline]
 fn push_view(
     builder: &mut ColumnBuilder,
     bytes: &[u8],
@@ -274,6 +275,11 @@ fn push_scratch(
     push_view(builder, bytes, 1, offset)
 }
 
+/// Reads one value of `op` from `cur` into `builder`. Inlined into its callers, so a record
+/// reads its scalar fields (most of a payload) in its own field loop, with no call per field;
+/// everything else goes through [`run_nested`] (a call per scalar field cost 3% of the
+/// decoder's instructions on the benchmark records, callgrind).
+#[inline(always)]
 fn run(
     op: &Op,
     cur: &mut Cursor<'_>,
@@ -322,6 +328,19 @@ fn run(
             let bytes = cur.take(cur.remaining())?;
             push_view(builder, bytes, 0, sink.base)
         }
+        nested => run_nested(nested, cur, builder, sink),
+    }
+}
+
+/// [`run`] for the ops that are not scalars: decimals, enums, containers, records and unions.
+#[inline(never)]
+fn run_nested(
+    op: &Op,
+    cur: &mut Cursor<'_>,
+    builder: &mut ColumnBuilder,
+    sink: &mut Sink<'_>,
+) -> Result<(), DecodeError> {
+    match op {
         Op::Decimal(_) | Op::RawDecimal => {
             let bytes = match op {
                 Op::Decimal(Some(n)) => cur.take(*n)?,
@@ -425,6 +444,7 @@ fn run(
                 }
             }
         }
+        scalar => run(scalar, cur, builder, sink),
     }
 }
 
