@@ -64,6 +64,14 @@ struct FixedWidth {
     fields: Vec<(usize, Letter, usize)>,
 }
 
+/// "00", "01", … "99": the two digits of each number below 100.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 impl FixedWidth {
     /// The longest template kept (a stack buffer's size).
     const MAX_LEN: usize = 64;
@@ -121,14 +129,23 @@ impl FixedWidth {
                 Letter::Month => f.month,
                 numeric => f.number(numeric),
             } as u32;
-            for digit in text[at..at + count].iter_mut().rev() {
-                *digit = b'0' + (value % 10) as u8;
-                value /= 10;
+            // Right to left, two digits at a time; the template's zeros pad (the value has at
+            // most `count` digits, see `holds`).
+            let mut end = at + count;
+            while value >= 10 {
+                let pair = (value % 100) as usize * 2;
+                text[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+                end -= 2;
+                value /= 100;
+            }
+            if value > 0 {
+                text[end - 1] = b'0' + value as u8;
             }
         }
-        match std::str::from_utf8(text) {
-            Ok(text) => out.push_str(text),
-            Err(_) => return false,
+        // ASCII throughout (checked a word at a time, not byte by byte as `str::from_utf8`).
+        match weir_formats::utf8::as_str(text) {
+            Some(text) => out.push_str(text),
+            None => return false,
         }
         true
     }
