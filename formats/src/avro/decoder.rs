@@ -249,7 +249,7 @@ macro_rules! push_primitive {
     };
 }
 
-#[inline]
+#[inline(always)]
 fn push_view(
     builder: &mut ColumnBuilder,
     bytes: &[u8],
