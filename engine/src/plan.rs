@@ -393,15 +393,26 @@ impl Step {
         }
         for part in output.parts {
             next.push(Segment {
-                rows: part
-                    .indices
-                    .iter()
-                    .filter_map(|&i| rows.get(i as usize).copied())
-                    .collect(),
+                rows: rows_at(rows, &part.indices),
                 key: part.key,
                 value: part.value,
             });
         }
+    }
+}
+
+/// The batch rows at segment positions `indices`. Cost: a copy of `rows` when `indices` are
+/// every position in order (what most transforms return: a compare a position, no gather);
+/// else one lookup per index.
+fn rows_at(rows: &[u32], indices: &[u32]) -> Vec<u32> {
+    let every = indices.len() == rows.len() && indices.iter().zip(0u32..).all(|(&i, k)| i == k);
+    if every {
+        rows.to_vec()
+    } else {
+        indices
+            .iter()
+            .filter_map(|&i| rows.get(i as usize).copied())
+            .collect()
     }
 }
 
@@ -451,6 +462,23 @@ mod tests {
     use weir_formats::value::Value;
     use weir_formats::value_array::value_at;
     use weir_smt::ConnectRecord;
+
+    proptest::proptest! {
+        /// The batch rows of a part are those at its positions, whether the positions are all
+        /// of them in order (the copy) or any ascending subset (the gather).
+        #[test]
+        fn rows_at_looks_up_each_position(
+            rows in proptest::collection::vec(0u32..1000, 0..20),
+            keep in proptest::collection::vec(proptest::prelude::any::<bool>(), 20),
+        ) {
+            let subset: Vec<u32> = (0..rows.len() as u32).filter(|&i| keep[i as usize]).collect();
+            let every: Vec<u32> = (0..rows.len() as u32).collect();
+            for indices in [subset, every] {
+                let looked_up: Vec<u32> = indices.iter().map(|&i| rows[i as usize]).collect();
+                proptest::prop_assert_eq!(rows_at(&rows, &indices), looked_up);
+            }
+        }
+    }
 
     /// Drops records with odd offsets; fails offset 13.
     #[derive(Debug)]
