@@ -23,7 +23,7 @@ use arrow_array::types::{
     ArrowPrimitiveType, Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
     Int8Type, Time32MillisecondType, TimestampMillisecondType,
 };
-use arrow_array::{new_null_array, Array, ArrayRef, StructArray};
+use arrow_array::{new_null_array, Array, ArrayRef, PrimitiveArray, StructArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, FieldRef, Fields, TimeUnit};
 use weir_formats::arrow_mapping::{arrow_type, struct_fields};
@@ -1214,12 +1214,11 @@ impl<'a> Reader<'a> {
         logical: impl Fn(Scalar<'a>) -> Result<Scalar<'a>, ConnectError>,
         target: Target,
     ) -> Casted {
-        let int = |i: i64| Ok(Scalar::Int(i));
         match *self {
-            Reader::Int8(v) => cast_to_target(n, nulls, |i| int(v[i].into()), target),
-            Reader::Int16(v) => cast_to_target(n, nulls, |i| int(v[i].into()), target),
-            Reader::Int32(v) => cast_to_target(n, nulls, |i| int(v[i].into()), target),
-            Reader::Int64(v) => cast_to_target(n, nulls, |i| int(v[i]), target),
+            Reader::Int8(v) => integers(v, nulls, target),
+            Reader::Int16(v) => integers(v, nulls, target),
+            Reader::Int32(v) => integers(v, nulls, target),
+            Reader::Int64(v) => integers(v, nulls, target),
             Reader::Float32(v) => cast_to_target(n, nulls, |i| Ok(Scalar::Float(v[i])), target),
             Reader::Float64(v) => cast_to_target(n, nulls, |i| Ok(Scalar::Double(v[i])), target),
             Reader::Boolean(a) => {
@@ -1248,6 +1247,49 @@ impl<'a> Reader<'a> {
                 cast_to_target(n, nulls, |i| logical(Scalar::Date(v[i])), target)
             }
         }
+    }
+}
+
+/// Integers cast to `target`. Narrowed (Java's `intValue()` family wraps as `as` does) or
+/// written as text (`Long.toString` writes what itoa writes) in a loop of their own, with no
+/// scalar per row (the row-wise path cost ~150 instructions a value, callgrind); other targets
+/// (widening never comes here: arrow-cast does it) through [`cast_to_target`].
+fn integers<T: Copy + Into<i64>>(
+    values: &[T],
+    nulls: Option<&NullBuffer>,
+    target: Target,
+) -> Casted {
+    fn narrowed<N: ArrowPrimitiveType>(
+        wide: impl Iterator<Item = i64>,
+        nulls: Option<&NullBuffer>,
+        narrow: impl Fn(i64) -> N::Native,
+    ) -> Casted {
+        let values = wide.map(narrow).collect();
+        Casted::ok(Arc::new(PrimitiveArray::<N>::new(values, nulls.cloned())))
+    }
+    let wide = values.iter().map(|&v| v.into());
+    match target {
+        Target::Int8 => narrowed::<Int8Type>(wide, nulls, |v| v as i8),
+        Target::Int16 => narrowed::<Int16Type>(wide, nulls, |v| v as i16),
+        Target::Int32 => narrowed::<Int32Type>(wide, nulls, |v| v as i32),
+        Target::String => {
+            let mut builder = StringViewBuilder::with_capacity(values.len());
+            let mut digits = itoa::Buffer::new();
+            for (i, v) in wide.enumerate() {
+                if nulls.is_some_and(|b| b.is_null(i)) {
+                    builder.append_null();
+                } else {
+                    builder.append_value(digits.format(v));
+                }
+            }
+            Casted::ok(Arc::new(builder.finish()))
+        }
+        _ => cast_to_target(
+            values.len(),
+            nulls,
+            |i| Ok(Scalar::Int(values[i].into())),
+            target,
+        ),
     }
 }
 
