@@ -40,7 +40,7 @@ use crate::kernel::defaults::{children_with_defaults, field_value};
 
 use crate::kernel::fields::{map_get, map_put, put_map_column};
 
-use crate::kernel::java_time_format::SimpleDateFormat;
+use crate::kernel::java_time_format::{LastDay, SimpleDateFormat};
 use crate::kernel::per_row::per_row;
 use crate::kernel::requirements::{require_map_error, require_struct_error};
 use crate::kernel::schema_cache::SchemaCache;
@@ -204,7 +204,7 @@ impl Settings {
         match self.target {
             Kind::String => {
                 let mut text = String::new();
-                self.format_into(ms, &mut text);
+                self.format_into(ms, &mut LastDay::default(), &mut text);
                 Output::Text(text)
             }
             Kind::Unix => Output::Long(self.unix_of(ms)),
@@ -213,10 +213,10 @@ impl Settings {
     }
 
     /// The `string` target: `format.format(date)` appended to `out` (nothing without a format,
-    /// which the config refuses for this target).
-    fn format_into(&self, ms: i64, out: &mut String) {
+    /// which the config refuses for this target), after the instant `last` holds the day of.
+    fn format_into(&self, ms: i64, last: &mut LastDay, out: &mut String) {
         if let Some((format, _)) = &self.format {
-            format.format_into(ms, out);
+            format.format_into_after(ms, last, out);
         }
     }
 
@@ -673,10 +673,11 @@ impl TimestampConverter {
             DataType::Utf8View => {
                 let mut builder = StringViewBuilder::with_capacity(n);
                 let mut text = String::new();
+                let mut last = LastDay::default();
                 let errors = each_instant(n, nulls, raw, |ms| match ms {
                     Some(ms) => {
                         text.clear();
-                        settings.format_into(ms, &mut text);
+                        settings.format_into(ms, &mut last, &mut text);
                         builder.append_value(&text);
                     }
                     None => builder.append_null(),

@@ -304,7 +304,16 @@ impl SimpleDateFormat {
     /// [`Self::format`] appended to `out`. Cost: a calendar breakdown; no allocation once `out`
     /// has room.
     pub fn format_into(&self, epoch_ms: i64, out: &mut String) {
-        let f = Breakdown::of(epoch_ms, self.weeks);
+        self.format_into_after(epoch_ms, &mut LastDay::default(), out);
+    }
+
+    /// [`Self::format_into`] for one of many instants formatted in a row: the calendar fields
+    /// come from `last` when the instant falls on the day formatted before it (records mostly
+    /// arrive in time order, so most of a batch's instants share a day), and `last` then holds
+    /// this instant's day. Cost: as [`Self::format_into`] less the calendar breakdown of a
+    /// repeated day.
+    pub fn format_into_after(&self, epoch_ms: i64, last: &mut LastDay, out: &mut String) {
+        let f = last.breakdown(epoch_ms, self.weeks);
         if self
             .fixed
             .as_ref()
@@ -517,7 +526,31 @@ fn week_number(day1: i64, day: i64) -> i64 {
     (day - first_week_start(day1)).div_euclid(7) + 1
 }
 
+/// The calendar fields of the UTC day [`SimpleDateFormat::format_into_after`] formatted last.
+/// Cost to make: nothing.
+#[derive(Debug, Default)]
+pub struct LastDay(Option<(i64, bool, Breakdown)>);
+
+impl LastDay {
+    /// The calendar fields of `epoch_ms` (the week fields when `weeks`), its day's reused when
+    /// it is the day held, else computed and held.
+    fn breakdown(&mut self, epoch_ms: i64, weeks: bool) -> Breakdown {
+        let days = epoch_ms.div_euclid(MS_PER_DAY);
+        let mut f = match self.0 {
+            Some((held, held_weeks, f)) if held == days && held_weeks == weeks => f,
+            _ => {
+                let f = Breakdown::of_day(days, weeks);
+                self.0 = Some((days, weeks, f));
+                f
+            }
+        };
+        f.ms_of_day = epoch_ms.rem_euclid(MS_PER_DAY);
+        f
+    }
+}
+
 /// `GregorianCalendar.computeFields` for a UTC instant.
+#[derive(Debug, Clone, Copy)]
 struct Breakdown {
     year: i64,
     month: i64,
@@ -531,10 +564,10 @@ struct Breakdown {
 }
 
 impl Breakdown {
-    /// The calendar fields of `epoch_ms`; the week fields only when `weeks` (else 0: the
-    /// pattern has no letter that reads them, and they cost three more calendar computations).
-    fn of(epoch_ms: i64, weeks: bool) -> Breakdown {
-        let days = epoch_ms.div_euclid(MS_PER_DAY);
+    /// The calendar fields of day `days` (its first instant); the week fields only when `weeks`
+    /// (else 0: the pattern has no letter that reads them, and they cost three more calendar
+    /// computations).
+    fn of_day(days: i64, weeks: bool) -> Breakdown {
         let (year, month, day) = date_of(days);
         let year_start = jan1(year);
         let mut f = Breakdown {
@@ -546,7 +579,7 @@ impl Breakdown {
             week_of_year: 0,
             week_of_month: 0,
             week_year: 0,
-            ms_of_day: epoch_ms.rem_euclid(MS_PER_DAY),
+            ms_of_day: 0,
         };
         if weeks {
             f.set_weeks(days, year_start);
@@ -1526,6 +1559,33 @@ mod tests {
             p.format_into(ms, &mut fast);
             general.format_into(ms, &mut slow);
             prop_assert_eq!(fast, slow);
+        }
+
+        /// Instants formatted in a row after one another (the day of the one before held) read
+        /// as each formatted alone: runs within a day, across midnight, and far apart, with and
+        /// without week fields.
+        #[test]
+        fn a_held_day_formats_as_a_fresh_one(
+            start in -20_000_000_000_000i64..20_000_000_000_000i64,
+            steps in prop::collection::vec(prop_oneof![
+                0i64..4_000_000,
+                -4_000_000i64..0,
+                -90_000_000_000i64..90_000_000_000,
+            ], 1..12),
+            pattern in prop::sample::select(vec![
+                "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyy-MM-dd EEE D F w W Y u", "HH:mm:ss",
+                "yyyyMMdd",
+            ]),
+        ) {
+            let p = fmt(pattern);
+            let mut last = LastDay::default();
+            let mut ms = start;
+            for step in steps {
+                ms += step;
+                let mut after = String::new();
+                p.format_into_after(ms, &mut last, &mut after);
+                prop_assert_eq!(after, p.format(ms));
+            }
         }
 
         #[test]
