@@ -10,7 +10,8 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::{Array, ArrayRef, Int32Array, Int64Array};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array};
 use arrow_buffer::Buffer;
 use arrow_schema::DataType;
 
@@ -65,6 +66,10 @@ pub struct HeaderColumn {
     /// Whether the values are STRINGs held as text (Utf8 or Utf8View; not the JSON payloads
     /// LargeUtf8 holds), which views give as [`HeaderView::Text`].
     text: bool,
+    /// The values when they are booleans (a flag copied to a header), read directly rather than
+    /// through [`value_at`]'s dispatch on the array's type (160 instructions a header, a fifth
+    /// of writing a record's headers out in the Avro benchmark chain, callgrind).
+    booleans: Option<BooleanArray>,
 }
 
 impl HeaderColumn {
@@ -72,11 +77,25 @@ impl HeaderColumn {
     pub fn new(name: Arc<str>, schema: Option<SchemaRef>, data: ArrayRef) -> HeaderColumn {
         let is_string = matches!(&schema, Some(s) if matches!(s.kind, SchemaKind::String));
         let text = is_string && matches!(data.data_type(), DataType::Utf8 | DataType::Utf8View);
+        let booleans = data.as_boolean_opt().cloned();
         HeaderColumn {
             name,
             schema,
             data,
             text,
+            booleans,
+        }
+    }
+
+    /// Row `row`'s value, as [`value_at`] reads it. Cost: a bit read for booleans; otherwise
+    /// [`value_at`]'s.
+    fn value(&self, row: usize) -> Value {
+        match &self.booleans {
+            Some(booleans) if row < booleans.len() && booleans.is_valid(row) => {
+                Value::Boolean(booleans.value(row))
+            }
+            Some(_) => Value::Null,
+            None => value_at(self.schema.as_ref(), self.data.as_ref(), row),
         }
     }
 
@@ -94,7 +113,7 @@ impl HeaderColumn {
         Header {
             name: self.name.clone(),
             schema: self.schema.clone(),
-            value: value_at(self.schema.as_ref(), self.data.as_ref(), row),
+            value: self.value(row),
         }
     }
 }
@@ -111,12 +130,16 @@ pub struct Headers {
     ends: Vec<u32>,
     entries: Vec<Entry>,
     /// The typed headers pushed as such, which [`Entry::Typed`] entries index: out of line, so
-    /// an entry takes 32 bytes, not a whole [`Header`]'s (a record of a million text headers
+    /// an entry takes 24 bytes, not a whole [`Header`]'s (a record of a million text headers
     /// then works in about 1.5× their bytes).
     pushed_typed: Vec<Header>,
     /// The buffer text entries point into (immutable while shared, so text checked once stays
     /// UTF-8).
     text_source: Option<Buffer>,
+    /// The schemas the header converter gave text entries, which they index: a run of entries
+    /// with the same schema shares one (held out of line so an entry is plain data, moved by a
+    /// copy with no reference count to keep).
+    text_schemas: Vec<Option<SchemaRef>>,
     /// The columns [`Entry::Cell`] entries index.
     columns: Vec<HeaderColumn>,
     /// Every entry as a typed header, built on first use; once built it is the truth and
@@ -125,19 +148,36 @@ pub struct Headers {
 }
 
 /// One stored header: typed (its index in `pushed_typed`; several entries may share one), name
-/// and text held as ranges of the text source, or a row of one of the header columns.
-#[derive(Debug, Clone)]
+/// and text held as spans of the text source with the index of their schema in `text_schemas`,
+/// or a row of one of the header columns. Plain data (24 bytes): the edits move entries by copy.
+#[derive(Debug, Clone, Copy)]
 enum Entry {
     Typed(u32),
     Text {
-        name: Range<u32>,
-        schema: Option<SchemaRef>,
-        bytes: Range<u32>,
+        name: Span,
+        bytes: Span,
+        schema: u32,
     },
     Cell {
         column: u32,
         row: u32,
     },
+}
+
+/// A byte range of the text source.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl From<Range<u32>> for Span {
+    fn from(range: Range<u32>) -> Span {
+        Span {
+            start: range.start,
+            end: range.end,
+        }
+    }
 }
 
 /// A header as [`Headers::row_views`] gives it: typed, text still where it was read from, or a
@@ -189,9 +229,7 @@ impl<'a> HeaderView<'a> {
     pub fn value(self) -> Cow<'a, Value> {
         match self {
             HeaderView::Typed(header) => Cow::Borrowed(&header.value),
-            HeaderView::Cell { column, row } => {
-                Cow::Owned(value_at(column.schema.as_ref(), column.data.as_ref(), row))
-            }
+            HeaderView::Cell { column, row } => Cow::Owned(column.value(row)),
             HeaderView::Text { text, .. } => Cow::Owned(Value::String(text.to_string())),
         }
     }
@@ -278,7 +316,7 @@ impl Headers {
     /// (the `&str`s prove them UTF-8 once, so views need no second check). Text from anywhere
     /// else is copied into a typed header instead. Cost: no allocation beyond the entry list's
     /// growth.
-    pub fn push_text(&mut self, name: &str, schema: Option<SchemaRef>, text: &str) {
+    pub fn push_text(&mut self, name: &str, schema: Option<&SchemaRef>, text: &str) {
         let ranges = self.text_source.as_ref().and_then(|source| {
             Some((
                 range_in(source, name.as_bytes())?,
@@ -287,17 +325,31 @@ impl Headers {
         });
         let entry = match ranges {
             Some((name, bytes)) => Entry::Text {
-                name,
-                schema,
-                bytes,
+                name: name.into(),
+                bytes: bytes.into(),
+                schema: self.text_schema_index(schema),
             },
             None => self.typed_entry(Header {
                 name: name.into(),
-                schema,
+                schema: schema.cloned(),
                 value: Value::String(text.to_string()),
             }),
         };
         self.entries_mut().push(entry);
+    }
+
+    /// The index of `schema` in `text_schemas`: the last one's when it is the same schema (the
+    /// header converter hands out shared schemas), else a new one. Cost: a pointer compare.
+    fn text_schema_index(&mut self, schema: Option<&SchemaRef>) -> u32 {
+        let same = match (self.text_schemas.last(), schema) {
+            (Some(Some(last)), Some(schema)) => Arc::ptr_eq(last, schema),
+            (Some(None), None) => true,
+            _ => false,
+        };
+        if !same {
+            self.text_schemas.push(schema.cloned());
+        }
+        self.text_schemas.len() as u32 - 1
     }
 
     /// Ends the row being built.
@@ -387,7 +439,7 @@ impl Headers {
     fn name<'a>(&'a self, entry: &'a Entry) -> &'a str {
         match entry {
             Entry::Typed(at) => &self.pushed_typed[*at as usize].name,
-            Entry::Text { name, .. } => self.text_at(name),
+            Entry::Text { name, .. } => self.text_at(*name),
             Entry::Cell { column, .. } => &self.columns[*column as usize].name,
         }
     }
@@ -401,12 +453,12 @@ impl Headers {
             Entry::Cell { column, row } => self.cell_view(*column, *row as usize),
             Entry::Text {
                 name,
-                schema,
                 bytes,
+                schema,
             } => HeaderView::Text {
-                name: self.text_at(name),
-                schema: schema.as_ref(),
-                text: self.text_at(bytes),
+                name: self.text_at(*name),
+                schema: self.text_schemas[*schema as usize].as_ref(),
+                text: self.text_at(*bytes),
             },
         }
     }
@@ -414,14 +466,14 @@ impl Headers {
     /// The text at `range` of the text source. Not checked again: the view of every header of a
     /// batch is read several times on the way out, and a UTF-8 check each time cost 3.5% of a
     /// schemaless passthrough (callgrind).
-    fn text_at(&self, range: &Range<u32>) -> &str {
+    fn text_at(&self, span: Span) -> &str {
         let bytes = self
             .text_source
             .as_ref()
             .and_then(|source| {
                 source
                     .as_slice()
-                    .get(range.start as usize..range.end as usize)
+                    .get(span.start as usize..span.end as usize)
             })
             .unwrap_or_default();
         // SAFETY: text ranges are made only by `push_text`, from `&str`s (valid UTF-8) that lie
@@ -435,6 +487,7 @@ impl Headers {
         self.entries = Vec::new();
         self.pushed_typed = Vec::new();
         self.columns = Vec::new();
+        self.text_schemas = Vec::new();
         self.typed.get_mut().expect("built by all()")
     }
 
@@ -449,7 +502,8 @@ impl Headers {
     /// DropHeaders, HeaderFrom) change the rows they are applied to through this and the three
     /// below.
     ///
-    /// Cost: one pass moving every entry of the batch once (32 bytes each); text headers stay
+    /// Cost: one pass copying every entry of the batch once (24 bytes each, a row's entries and
+    /// the untouched rows before it in one copy); text headers stay
     /// views — nothing is typed (typing every text header of a batch, as [`Headers::edit_rows`]
     /// does, was 3% of a chain with three header transforms and two allocations per record,
     /// callgrind). Once typed headers are built, the same edit runs on them.
@@ -472,27 +526,43 @@ impl Headers {
 
     /// Keeps in each of `rows` (batch positions, ascending; others are ignored) only the headers
     /// whose name `keep` accepts. Cost: one pass over the batch's entries in place — no new
-    /// list, unlike [`Headers::append_typed`] — and one name read per header of `rows`.
+    /// list, unlike [`Headers::append_typed`] — with one name read per header of `rows` and,
+    /// once a header is gone, a 24-byte copy per header kept (untouched rows in one copy).
     pub fn retain(&mut self, rows: &[u32], keep: impl Fn(&str) -> bool) {
         if self.typed.get().is_some() {
             return self.edit_rows(rows, |_, headers| headers.retain(|h| keep(&h.name)));
         }
         let mut entries = std::mem::take(&mut self.entries);
         let mut ends = std::mem::take(&mut self.ends);
-        let mut targets = rows.iter().copied().peekable();
-        let (mut start, mut kept) = (0, 0);
-        for (row, end) in ends.iter_mut().enumerate() {
-            while targets.next_if(|&t| (t as usize) < row).is_some() {}
-            let edited = targets.next_if(|&t| t as usize == row).is_some();
-            for at in start..*end as usize {
-                if !edited || keep(self.name(&entries[at])) {
-                    entries.swap(kept, at);
+        // Entries before `kept` are final; `read..` are still to look at, and rows before
+        // `done_rows` have their new ends.
+        let (mut read, mut kept, mut done_rows) = (0, 0, 0);
+        for &row in rows {
+            let row = row as usize;
+            if row < done_rows || row >= ends.len() {
+                continue;
+            }
+            let start = if row > done_rows {
+                ends[row - 1] as usize
+            } else {
+                read
+            };
+            shift_untouched(&mut entries, &mut ends[done_rows..row], read..start, kept);
+            kept += start - read;
+            for at in start..ends[row] as usize {
+                let entry = entries[at];
+                if keep(self.name(&entry)) {
+                    entries[kept] = entry;
                     kept += 1;
                 }
             }
-            start = *end as usize;
-            *end = kept as u32;
+            read = ends[row] as usize;
+            ends[row] = kept as u32;
+            done_rows = row + 1;
         }
+        let rest = read..entries.len();
+        shift_untouched(&mut entries, &mut ends[done_rows..], rest.clone(), kept);
+        kept += rest.len();
         entries.truncate(kept);
         self.entries = entries;
         self.ends = ends;
@@ -507,7 +577,7 @@ impl Headers {
         }
         let shared = Entry::Typed(self.pushed_typed.len() as u32);
         self.pushed_typed.push(header.clone());
-        self.rebuild_entries(rows, 1, |_, _, out| out.push(shared.clone()));
+        self.rebuild_entries(rows, 1, |_, _, out| out.push(shared));
     }
 
     /// Appends to the `k`-th of `rows` (batch positions, ascending; others are ignored) one
@@ -532,22 +602,41 @@ impl Headers {
 
     /// The entry lists of `rows` rebuilt: their entries, then what `add` pushes (given the row
     /// and its position in `rows`); `per_row`: about how many entries `add` pushes a row, to
-    /// allocate once.
+    /// allocate once. Cost: one copy of the entries up to each row's end (the row and the
+    /// untouched rows before it), then `add`.
     fn rebuild_entries(
         &mut self,
         rows: &[u32],
         per_row: usize,
         mut add: impl FnMut(usize, usize, &mut Vec<Entry>),
     ) {
-        let old_ends = std::mem::take(&mut self.ends);
         let old = std::mem::take(&mut self.entries);
-        let extra = rows.len() * per_row;
-        let (entries, ends) = rebuild_rows(&old_ends, old, rows, extra, |row, k, entries, out| {
-            out.extend(entries);
-            add(row, k, out);
-        });
-        self.entries = entries;
-        self.ends = ends;
+        let ends = &mut self.ends;
+        let mut out = Vec::with_capacity(old.len() + rows.len() * per_row);
+        // `old[..copied]` is in `out`, which is `added` entries longer.
+        let (mut copied, mut added) = (0, 0);
+        let mut done_rows = 0;
+        for (k, &row) in rows.iter().enumerate() {
+            let row = row as usize;
+            if row < done_rows || row >= ends.len() {
+                continue;
+            }
+            let end = ends[row] as usize;
+            out.extend_from_slice(&old[copied..end]);
+            copied = end;
+            for end in &mut ends[done_rows..row] {
+                *end += added as u32;
+            }
+            add(row, k, &mut out);
+            added = out.len() - copied;
+            ends[row] = out.len() as u32;
+            done_rows = row + 1;
+        }
+        out.extend_from_slice(&old[copied..]);
+        for end in &mut ends[done_rows..] {
+            *end += added as u32;
+        }
+        self.entries = out;
     }
 
     /// Rebuilds the header lists of `rows` (batch positions, ascending; others are ignored) with
@@ -570,7 +659,7 @@ impl Headers {
         let old_ends = std::mem::take(&mut self.ends);
         let old = std::mem::take(self.typed_mut());
         let mut scratch = Vec::new();
-        let (typed, ends) = rebuild_rows(&old_ends, old, rows, 0, |row, k, headers, out| {
+        let (typed, ends) = rebuild_rows(&old_ends, old, rows, |row, k, headers, out| {
             scratch.clear();
             scratch.extend(headers);
             edit(row, k, &mut scratch);
@@ -581,6 +670,20 @@ impl Headers {
     }
 }
 
+/// Moves the entries of untouched rows `moved` down to `to` (no further than where they are),
+/// their rows' `ends` with them.
+fn shift_untouched(entries: &mut [Entry], ends: &mut [u32], moved: Range<usize>, to: usize) {
+    let shift = moved.start - to;
+    if shift > 0 {
+        if !moved.is_empty() {
+            entries.copy_within(moved, to);
+        }
+        for end in ends {
+            *end -= shift as u32;
+        }
+    }
+}
+
 /// One row's items, taken from the batch's: a concrete type, not `dyn Iterator`, so moving them
 /// is a loop the compiler sees through rather than a virtual call per header.
 type RowItems<'a, T> = std::iter::Take<&'a mut std::vec::IntoIter<T>>;
@@ -588,17 +691,16 @@ type RowItems<'a, T> = std::iter::Take<&'a mut std::vec::IntoIter<T>>;
 /// The per-row lists `old` (row `i` owns items `old_ends[i-1]..old_ends[i]`) rebuilt: each of
 /// `rows` (ascending; others are ignored) through `edit_row`, which gets the row, its position
 /// in `rows`, its items (to consume) and the output to push to; every other row's items moved
-/// as they are. Returns the items and the new ends. Cost: one move of every item; `extra`: the
-/// room to add for what the edits push.
+/// as they are. Returns the items and the new ends. Cost: one move of every item, with room for
+/// one more item per edited row allocated up front.
 fn rebuild_rows<T>(
     old_ends: &[u32],
     old: Vec<T>,
     rows: &[u32],
-    extra: usize,
     mut edit_row: impl FnMut(usize, usize, &mut RowItems<'_, T>, &mut Vec<T>),
 ) -> (Vec<T>, Vec<u32>) {
     let mut old = old.into_iter();
-    let mut out = Vec::with_capacity(old.len() + rows.len().max(extra));
+    let mut out = Vec::with_capacity(old.len() + rows.len());
     let mut ends = Vec::with_capacity(old_ends.len());
     let mut targets = rows.iter().copied().enumerate().peekable();
     let mut start = 0;
@@ -656,6 +758,8 @@ impl ConnectBatch {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn header(name: &str) -> Header {
@@ -818,9 +922,124 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_takes_32_bytes_not_a_whole_header() {
-        assert!(std::mem::size_of::<Entry>() <= 32);
-        assert!(std::mem::size_of::<Header>() > 32);
+    fn an_entry_takes_24_bytes_not_a_whole_header() {
+        assert!(std::mem::size_of::<Entry>() <= 24);
+        assert!(std::mem::size_of::<Header>() > 24);
+    }
+
+    /// An edit of some rows (ascending, possibly repeated or past the end, as callers may give).
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Retain(Vec<u32>, &'static str),
+        AppendShared(Vec<u32>),
+        AppendCells(Vec<u32>),
+        AppendTyped(Vec<u32>),
+    }
+
+    impl Edit {
+        fn apply(&self, headers: &mut Headers) {
+            match self {
+                Edit::Retain(rows, gone) => headers.retain(rows, |name| name != *gone),
+                Edit::AppendShared(rows) => headers.append_shared(rows, &header("shared")),
+                Edit::AppendCells(rows) => {
+                    let cells: Vec<u32> = (0..rows.len() as u32).map(|k| k % 2).collect();
+                    headers.append_cells(rows, &cells, header_columns())
+                }
+                Edit::AppendTyped(rows) => headers.append_typed(rows, |row, added| {
+                    for _ in 0..row % 3 {
+                        added.push(header("t"));
+                    }
+                }),
+            }
+        }
+    }
+
+    fn arb_rows() -> impl Strategy<Value = Vec<u32>> {
+        prop::collection::vec(0u32..7, 0..8).prop_map(|mut rows| {
+            rows.sort_unstable();
+            rows
+        })
+    }
+
+    fn arb_edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (
+                arb_rows(),
+                prop::sample::select(vec!["a", "b", "s", "shared", "t"])
+            )
+                .prop_map(|(rows, gone)| Edit::Retain(rows, gone)),
+            arb_rows().prop_map(Edit::AppendShared),
+            arb_rows().prop_map(Edit::AppendCells),
+            arb_rows().prop_map(Edit::AppendTyped),
+        ]
+    }
+
+    /// Rows of headers named `a` or `b`: text views (of either of two schemas, or none) or typed.
+    fn build_rows(rows: &[Vec<(bool, u8)>]) -> Headers {
+        use crate::schema::Schema;
+        let source = Buffer::from_vec(b"abvalue".to_vec());
+        let text = |range: Range<usize>| std::str::from_utf8(&source.as_slice()[range]).unwrap();
+        let schemas = [
+            None,
+            Some(Schema::new(SchemaKind::String).into_ref()),
+            Some(Schema::new(SchemaKind::String).optional().into_ref()),
+        ];
+        let mut headers = Headers::over(source.clone());
+        for row in rows {
+            for &(is_text, which) in row {
+                let name = text(usize::from(which % 2)..usize::from(which % 2) + 1);
+                if is_text {
+                    headers.push_text(name, schemas[usize::from(which % 3)].as_ref(), text(2..7));
+                } else {
+                    headers.push_header(header(name));
+                }
+            }
+            headers.end_row();
+        }
+        headers
+    }
+
+    proptest::proptest! {
+        /// A column's cells read as `value_at` reads them: booleans (with nulls, and rows past
+        /// the end) through their own path, other types through `value_at`.
+        #[test]
+        fn cells_read_as_value_at_reads_them(
+            flags in prop::collection::vec(any::<Option<bool>>(), 0..8),
+            row in 0usize..10,
+        ) {
+            use crate::schema::Schema;
+            let booleans: ArrayRef = Arc::new(BooleanArray::from(flags.clone()));
+            let numbers: ArrayRef = Arc::new(Int32Array::from(
+                flags.iter().map(|f| f.map(i32::from)).collect::<Vec<_>>(),
+            ));
+            for (kind, data) in [(SchemaKind::Boolean, booleans), (SchemaKind::Int32, numbers)] {
+                let schema = Some(Schema::new(kind).optional().into_ref());
+                let column = HeaderColumn::new("h".into(), schema.clone(), data.clone());
+                prop_assert_eq!(column.value(row), value_at(schema.as_ref(), data.as_ref(), row));
+            }
+        }
+
+        /// Edits on entries (text views, cells, shared headers) leave every row with the headers
+        /// the same edits leave on typed headers.
+        #[test]
+        fn edited_entries_read_as_edited_typed_headers(
+            rows in prop::collection::vec(prop::collection::vec((any::<bool>(), 0u8..6), 0..4), 0..6),
+            edits in prop::collection::vec(arb_edit(), 0..5),
+        ) {
+            let mut by_views = build_rows(&rows);
+            let mut typed = build_rows(&rows);
+            typed.all();
+            for edit in &edits {
+                edit.apply(&mut by_views);
+                edit.apply(&mut typed);
+            }
+            prop_assert!(by_views.typed.get().is_none(), "no header typed");
+            prop_assert_eq!(by_views.len(), rows.len());
+            for row in 0..rows.len() {
+                prop_assert_eq!(by_views.range(row), typed.range(row));
+            }
+            prop_assert_eq!(by_views.all(), typed.all());
+        }
     }
 
     #[test]

@@ -169,14 +169,15 @@ pub trait HeaderConverter: Send + Sync + Debug {
     ) -> Result<Option<Vec<u8>>, ConnectError>;
 
     /// When [`HeaderConverter::to_connect`] reads `bytes` as a STRING whose text is `bytes`
-    /// itself, that text and the schema it gives the string (`None` for the schema: no schema);
+    /// itself, that text and the schema it gives the string (`None` for the schema: no schema),
+    /// borrowed so a batch of such headers shares it without a reference count per header;
     /// `None` when it may read them otherwise — always, by default. A batch keeps such headers
     /// as views of its input bytes instead of owned strings. Cost: at most one scan of `bytes`.
-    fn text_schema<'b>(
-        &self,
+    fn text_schema<'s, 'b>(
+        &'s self,
         _name: &str,
         _bytes: &'b [u8],
-    ) -> Option<(&'b str, Option<SchemaRef>)> {
+    ) -> Option<(&'b str, Option<&'s SchemaRef>)> {
         None
     }
 

@@ -26,11 +26,11 @@ impl HeaderConverter for SimpleHeaderConverter {
     }
 
     /// Names, ids, UUIDs: text that no `Values` rule reads as anything but itself.
-    fn text_schema<'b>(
-        &self,
+    fn text_schema<'s, 'b>(
+        &'s self,
         _name: &str,
         bytes: &'b [u8],
-    ) -> Option<(&'b str, Option<SchemaRef>)> {
+    ) -> Option<(&'b str, Option<&'s SchemaRef>)> {
         verbatim_string(bytes).map(|(text, schema)| (text, Some(schema)))
     }
 

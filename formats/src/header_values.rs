@@ -80,8 +80,8 @@ pub fn parse_header(bytes: Option<&[u8]>) -> (Option<SchemaRef>, Value) {
 /// `bytes` as text, with the schema [`parse_header`] gives it, when [`parse_header`] certainly
 /// reads them as the STRING of their own text; `None` when it may read them otherwise. Cost:
 /// one pass over the bytes ([`verbatim_text`]).
-pub fn verbatim_string(bytes: &[u8]) -> Option<(&str, SchemaRef)> {
-    verbatim_text(bytes).map(|text| (text, schemas().string.clone()))
+pub fn verbatim_string(bytes: &[u8]) -> Option<(&str, &'static SchemaRef)> {
+    verbatim_text(bytes).map(|text| (text, &schemas().string))
 }
 
 /// `bytes` as text when [`parse_header`] certainly reads them as the STRING of that text: one
