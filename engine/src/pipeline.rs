@@ -266,23 +266,18 @@ impl Pipeline {
         } = self.transform(raw);
         let mut records = RawBatchBuilder::reusing(std::mem::take(&mut out.records));
         let encoded = self.encode(&batch, &mut failures, records.owned_bytes());
-        if self.config.tolerance == Tolerance::None {
-            if let Some((row, failure)) = failures
-                .iter()
-                .enumerate()
-                .find_map(|(r, f)| f.as_ref().map(|f| (r, f)))
-            {
-                out.clear();
-                out.records = RawBatchBuilder::reusing(records.finish()).finish();
-                return Err(row_error(raw, row, failure));
-            }
+        let assembled = self.assemble(raw, &batch, &encoded, &mut failures, &mut records, out);
+        if let Err(error) = assembled {
+            out.clear();
+            out.records = RawBatchBuilder::reusing(records.finish()).finish();
+            return Err(error);
         }
-        assemble(raw, &batch, &encoded, &failures, records, out);
+        out.records = records.finish();
         Ok(())
     }
 
-    /// Encodes every segment's keys and values and every row's headers, appending to `bytes`
-    /// (the output batch's buffer); what failed goes to `failures`.
+    /// Encodes every segment's keys and values, appending to `bytes` (the output batch's
+    /// buffer); what failed goes to `failures`.
     fn encode(
         &self,
         batch: &ConnectBatch,
@@ -334,71 +329,107 @@ impl Pipeline {
             }
             segments.push((key, value));
         }
-        let headers = self.encode_headers(&batch.headers, failures, bytes);
-        EncodedBatch {
-            segments,
-            location,
-            headers,
-        }
+        EncodedBatch { segments, location }
     }
 
-    /// Writes every header with the output header converter, appending to `bytes`: each
-    /// header's slot in it (`None`: null, or failed). Text headers are copied as they are when
-    /// the converter writes text as it is.
-    fn encode_headers(
+    /// Writes the output records in input order into `records` — each row's key and value
+    /// (already in its buffer) and its headers, written with the output header converter as
+    /// they go (text headers copied as they are when it writes text as it is) — and the failed
+    /// rows as dead letters into `out`. A row whose headers fail to write is failed and its
+    /// headers dropped; rows a transform dropped are not written at all, so their headers are
+    /// never converted (as Kafka Connect skips a filtered record). When errors are not
+    /// tolerated, stops at the first failed row with its error.
+    fn assemble(
+        &self,
+        raw: &RawBatch,
+        batch: &ConnectBatch,
+        encoded: &EncodedBatch,
+        failures: &mut [Option<RowFailure>],
+        records: &mut RawBatchBuilder,
+        out: &mut Output,
+    ) -> Result<(), RowError> {
+        let tolerate = self.config.tolerance != Tolerance::None;
+        let copy_text = self.header_out.writes_text_as_is();
+        let mut dead_letters = RawBatchBuilder::reusing(std::mem::take(&mut out.dead_letters));
+        let mut written = Vec::new();
+        out.errors.clear();
+        out.dropped = 0;
+        for row in 0..failures.len() {
+            if failures[row].is_none() {
+                let Some((segment, i)) = encoded.location[row] else {
+                    out.dropped += 1;
+                    continue;
+                };
+                match self.push_headers(&batch.headers, row, copy_text, &mut written, records) {
+                    Ok(()) => {
+                        let (key, value) = &encoded.segments[segment];
+                        records.push_record(
+                            batch.topic(row),
+                            (!batch.partition.is_null(row)).then(|| batch.partition.value(row)),
+                            batch.offset.value(row),
+                            (!batch.timestamp.is_null(row)).then(|| batch.timestamp.value(row)),
+                            Slot::of(key[i].clone()),
+                            Slot::of(value[i].clone()),
+                        );
+                        continue;
+                    }
+                    Err(error) => {
+                        records.discard_headers();
+                        let class = &self.config.output_header.class;
+                        fail(failures, row as u32, Stage::HeaderConverter, class, &error);
+                    }
+                }
+            }
+            let failure = failures[row].as_ref().expect("a failed row");
+            let error = row_error(raw, row, failure);
+            if !tolerate {
+                return Err(error);
+            }
+            push_dead_letter(&mut dead_letters, raw, row, &error);
+            out.errors.push(error);
+        }
+        out.dead_letters = dead_letters.finish();
+        Ok(())
+    }
+
+    /// Pushes row `row`'s headers to `records` with the output header converter: text as it
+    /// is when `copy_text`, other values written into `written` (a reused buffer) first.
+    /// Cost: a copy of each name and value, plus the converter's work for what is not copied.
+    fn push_headers(
         &self,
         headers: &Headers,
-        failures: &mut [Option<RowFailure>],
-        bytes: &mut Vec<u8>,
-    ) -> Slots {
-        let mut slots = Vec::with_capacity(headers.header_count());
-        let copy_text = self.header_out.writes_text_as_is();
-        for row in 0..headers.len() {
-            for view in headers.row_views(row) {
-                let start = bytes.len();
-                let written = match view {
-                    HeaderView::Text { text, .. } if copy_text => {
-                        bytes.extend_from_slice(text.as_bytes());
-                        Ok(true)
-                    }
-                    view => self.header_out.append_bytes(
-                        view.name(),
-                        view.schema(),
-                        &view.value(),
-                        bytes,
-                    ),
-                };
-                slots.push(match written {
-                    Ok(true) => Some(start as u32..bytes.len() as u32),
-                    Ok(false) => None,
-                    Err(e) => {
-                        bytes.truncate(start);
-                        fail(
-                            failures,
-                            row as u32,
-                            Stage::HeaderConverter,
-                            &self.config.output_header.class,
-                            &e,
-                        );
-                        None
-                    }
-                });
-            }
+        row: usize,
+        copy_text: bool,
+        written: &mut Vec<u8>,
+        records: &mut RawBatchBuilder,
+    ) -> Result<(), ConnectError> {
+        for view in headers.row_views(row) {
+            let value = match view {
+                HeaderView::Text { text, .. } if copy_text => Some(text.as_bytes()),
+                view => {
+                    written.clear();
+                    let value = view.value();
+                    let name = view.name();
+                    let not_null =
+                        self.header_out
+                            .append_bytes(name, view.schema(), &value, written)?;
+                    not_null.then_some(&written[..])
+                }
+            };
+            records.push_header(view.name(), value);
         }
-        slots
+        Ok(())
     }
 }
 
-/// Where each encoded key, value and header is in the output buffer: per segment the key and
-/// value slots, where each row landed (segment, index), and every header's slot in the order of
-/// [`Headers::all`].
+/// Where each encoded key and value is in the output buffer: per segment the key and value
+/// slots, and where each row landed (segment, index).
 struct EncodedBatch {
     segments: Vec<(Slots, Slots)>,
     location: Vec<Option<(usize, usize)>>,
-    headers: Slots,
 }
 
-/// Each row's (or header's) bytes in the output buffer; `None`: null, or failed.
+/// Each row's bytes in the output buffer; `None`: null, or failed.
 type Slots = Vec<Option<Range<u32>>>;
 
 fn fail(
@@ -443,52 +474,6 @@ fn java_exception_class(class: ErrorClass) -> &'static str {
         ErrorClass::Data => "org.apache.kafka.connect.errors.DataException",
         ErrorClass::Config => "org.apache.kafka.common.config.ConfigException",
     }
-}
-
-/// Writes the output records (their bytes already in `records`' buffer) and the dead letters
-/// in input order into `out`.
-fn assemble(
-    raw: &RawBatch,
-    batch: &ConnectBatch,
-    encoded: &EncodedBatch,
-    failures: &[Option<RowFailure>],
-    mut records: RawBatchBuilder,
-    out: &mut Output,
-) {
-    let mut dead_letters = RawBatchBuilder::reusing(std::mem::take(&mut out.dead_letters));
-    out.errors.clear();
-    out.dropped = 0;
-    for (row, failure) in failures.iter().enumerate() {
-        if let Some(failure) = failure {
-            let error = row_error(raw, row, failure);
-            push_dead_letter(&mut dead_letters, raw, row, &error);
-            out.errors.push(error);
-            continue;
-        }
-        let Some((segment, i)) = encoded.location[row] else {
-            out.dropped += 1;
-            continue;
-        };
-        let (key, value) = &encoded.segments[segment];
-        let timestamp = (!batch.timestamp.is_null(row)).then(|| batch.timestamp.value(row));
-        let header_slots = &encoded.headers[batch.headers.range(row)];
-        let headers = batch
-            .headers
-            .row_views(row)
-            .zip(header_slots)
-            .map(|(view, slot)| (view.name(), Slot::of(slot.clone())));
-        records.push_slots(
-            batch.topic(row),
-            (!batch.partition.is_null(row)).then(|| batch.partition.value(row)),
-            batch.offset.value(row),
-            timestamp,
-            Slot::of(key[i].clone()),
-            Slot::of(value[i].clone()),
-            headers,
-        );
-    }
-    out.records = records.finish();
-    out.dead_letters = dead_letters.finish();
 }
 
 /// The failed record's original bytes plus Kafka's `__connect.errors.*` context headers.

@@ -418,7 +418,7 @@ impl RawBatchBuilder {
     }
 
     /// The builder's own byte buffer, to append to: encoders write records' bytes straight into
-    /// it and push them with [`RawBatchBuilder::push_slots`]. A builder made with
+    /// it and push them with [`RawBatchBuilder::push_record`]. A builder made with
     /// [`RawBatchBuilder::over`] switches to bytes of its own holding a copy of the shared
     /// buffer (a builder is either one or the other; mixing costs that copy).
     pub fn owned_bytes(&mut self) -> &mut Vec<u8> {
@@ -522,22 +522,38 @@ impl RawBatchBuilder {
     ) {
         let key = self.push_bytes(key);
         let value = self.push_bytes(value);
-        self.batch
-            .push_meta(topic, partition.into(), offset, timestamp, key, value);
         for (name, value) in headers {
-            let name = self.push_bytes(Some(name.as_bytes()));
-            let value = self.push_bytes(value);
-            self.batch.headers.push(RawHeader { name, value });
+            self.push_header(name, value);
         }
-        self.batch.end_record();
+        self.push_record(topic, partition.into(), offset, timestamp, key, value);
     }
 
-    /// Appends one record whose key, value and header values are already in
-    /// [`RawBatchBuilder::owned_bytes`] at the given slots (an encoder wrote them there); header
-    /// names (strings, as Kafka's header keys are) are copied in. The slots must lie within the bytes written (a slot past them
+    /// Appends a header, name then value, to the record that [`RawBatchBuilder::push_record`]
+    /// ends next (an encoder writes a record's headers one by one, then the record). The name
+    /// is a `&str`, so header names stay known UTF-8. Cost: the copy of both.
+    pub fn push_header(&mut self, name: &str, value: Option<&[u8]>) {
+        let name = self.push_bytes(Some(name.as_bytes()));
+        let value = self.push_bytes(value);
+        self.batch.headers.push(RawHeader { name, value });
+    }
+
+    /// Drops the headers pushed with [`RawBatchBuilder::push_header`] since the last record
+    /// ended, and every byte written since the first of them (a record whose headers failed to
+    /// encode half-way).
+    pub fn discard_headers(&mut self) {
+        let ended = self.batch.header_ends.last().map_or(0, |&end| end as usize);
+        if let Some(first) = self.batch.headers.get(ended) {
+            let start = first.name.start as usize;
+            self.own_bytes().truncate(start);
+        }
+        self.batch.headers.truncate(ended);
+    }
+
+    /// Ends a record with the headers pushed since the last one ([`RawBatchBuilder::push_header`]),
+    /// its key and value already in [`RawBatchBuilder::owned_bytes`] at the given slots (an
+    /// encoder wrote them there). The slots must lie within the bytes written (a slot past them
     /// fails [`RawBatchBuilder::finish`]'s check in debug builds and reads as empty after).
-    #[allow(clippy::too_many_arguments)]
-    pub fn push_slots<'h>(
+    pub fn push_record(
         &mut self,
         topic: &str,
         partition: Option<i32>,
@@ -545,14 +561,9 @@ impl RawBatchBuilder {
         timestamp: Option<i64>,
         key: Slot,
         value: Slot,
-        headers: impl IntoIterator<Item = (&'h str, Slot)>,
     ) {
         self.batch
             .push_meta(topic, partition, offset, timestamp, key, value);
-        for (name, value) in headers {
-            let name = self.push_bytes(Some(name.as_bytes()));
-            self.batch.headers.push(RawHeader { name, value });
-        }
         self.batch.end_record();
     }
 
@@ -756,6 +767,29 @@ mod tests {
         assert_eq!(batch.last_header(0, "cd"), None);
         assert_eq!(batch.last_header(0, "i"), None);
         assert_eq!(batch.last_header(1, "id"), None);
+    }
+
+    #[test]
+    fn discarded_headers_leave_neither_slots_nor_bytes() {
+        let mut builder = RawBatchBuilder::new();
+        builder.push_parts("t", 0, 0, None, None, Some(b"v"), [("a", Some(&b"x"[..]))]);
+        let kept = builder.byte_len();
+        builder.push_header("dropped", Some(b"value"));
+        builder.push_header("nil", None);
+        builder.discard_headers();
+        assert_eq!(builder.byte_len(), kept);
+        builder.discard_headers();
+        builder.push_header("b", Some(b"y"));
+        let value = builder.owned_bytes().len() as u32;
+        builder.owned_bytes().extend_from_slice(b"w");
+        let value = Slot::of(Some(value..value + 1));
+        builder.push_record("t", Some(0), 1, None, Slot::NULL, value);
+        let batch = builder.finish();
+        let rows: Vec<_> = (0..2).map(|row| batch.record(row)).collect();
+        assert_eq!(rows[0].headers, vec![("a", Some(&b"x"[..]))]);
+        assert_eq!(rows[1].headers, vec![("b", Some(&b"y"[..]))]);
+        assert_eq!((rows[1].key, rows[1].value), (None, Some(&b"w"[..])));
+        assert_eq!(batch.bytes(), b"vaxbyw");
     }
 
     #[test]
