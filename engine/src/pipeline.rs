@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use arrow_array::{Array, ArrayRef, Int32Array, Int64Array, UInt32Array};
 use arrow_select::take::take;
-use weir_formats::batch::{Column, ConnectBatch, Header, HeaderView, Headers, NameCache, Segment};
+use weir_formats::batch::{Column, ConnectBatch, Header, Headers, NameCache, Segment};
 use weir_formats::converter::{
     Converter, ConverterContext, Decoded, Encoded, EncodedParts, HeaderConverter, Side,
 };
@@ -392,8 +392,8 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Pushes row `row`'s headers to `records` with the output header converter: text as it
-    /// is when `copy_text`, other values written into `written` (a reused buffer) first.
+    /// Pushes row `row`'s headers to `records` with the output header converter: strings as
+    /// their text when `copy_text`, other values written into `written` (a reused buffer) first.
     /// Cost: a copy of each name and value, plus the converter's work for what is not copied.
     fn push_headers(
         &self,
@@ -404,9 +404,9 @@ impl Pipeline {
         records: &mut RawBatchBuilder,
     ) -> Result<(), ConnectError> {
         for view in headers.row_views(row) {
-            let value = match view {
-                HeaderView::Text { text, .. } if copy_text => Some(text.as_bytes()),
-                view => {
+            let value = match view.as_text() {
+                Some(text) if copy_text => Some(text.as_bytes()),
+                _ => {
                     written.clear();
                     let value = view.value();
                     let name = view.name();

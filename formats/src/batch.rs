@@ -215,6 +215,18 @@ impl<'a> HeaderView<'a> {
         }
     }
 
+    /// The header's text when its value is a string, held as text or typed. Cost: none.
+    pub fn as_text(self) -> Option<&'a str> {
+        match self {
+            HeaderView::Text { text, .. } => Some(text),
+            HeaderView::Typed(Header {
+                value: Value::String(text),
+                ..
+            }) => Some(text),
+            _ => None,
+        }
+    }
+
     /// The schema the header's value has (`None`: schemaless).
     pub fn schema(self) -> Option<&'a SchemaRef> {
         match self {
@@ -859,6 +871,30 @@ mod tests {
             column("s", SchemaKind::String, strings),
             column("n", SchemaKind::Int32, numbers),
         ]
+    }
+
+    #[test]
+    fn as_text_is_the_text_of_string_values_only() {
+        let mut headers = text_headers();
+        headers.append_cells(&[0, 1], &[1, 0], header_columns());
+        let literal = Header {
+            name: "lit".into(),
+            schema: None,
+            value: Value::String("weir".into()),
+        };
+        headers.append_shared(&[0, 1], &literal);
+        let mut texts = Vec::new();
+        for row in 0..headers.len() {
+            for view in headers.row_views(row) {
+                let value = match view.value().into_owned() {
+                    Value::String(text) => Some(text),
+                    _ => None,
+                };
+                assert_eq!(view.as_text().map(str::to_string), value, "{}", view.name());
+                texts.extend(value);
+            }
+        }
+        assert_eq!(texts, ["abc", "weir", "xyzuv", "x", "weir"]);
     }
 
     #[test]

@@ -182,7 +182,8 @@ pub trait HeaderConverter: Send + Sync + Debug {
     }
 
     /// Whether [`HeaderConverter::append_bytes`] writes any STRING value (whatever its schema) as
-    /// the text's own UTF-8 bytes, so a header held as text is copied as it is (default: no).
+    /// the text's own UTF-8 bytes, so a string header (held as text or typed) is copied as it is
+    /// (default: no).
     fn writes_text_as_is(&self) -> bool {
         false
     }

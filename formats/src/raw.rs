@@ -31,6 +31,16 @@ pub fn length_bit(len: usize) -> u64 {
     1 << len.min(63)
 }
 
+/// Appends `bytes` to `out`, returning their slot.
+fn append(out: &mut Vec<u8>, bytes: &[u8]) -> Slot {
+    let start = out.len() as u32;
+    out.extend_from_slice(bytes);
+    Slot {
+        start,
+        len: bytes.len() as u32,
+    }
+}
+
 /// A byte range inside a [`RawBatch`]'s buffer, or null.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
@@ -441,15 +451,7 @@ impl RawBatchBuilder {
     fn push_bytes(&mut self, bytes: Option<&[u8]>) -> Slot {
         match bytes {
             None => Slot::NULL,
-            Some(b) => {
-                let out = self.own_bytes();
-                let start = out.len() as u32;
-                out.extend_from_slice(b);
-                Slot {
-                    start,
-                    len: b.len() as u32,
-                }
-            }
+            Some(b) => append(self.own_bytes(), b),
         }
     }
 
@@ -532,8 +534,9 @@ impl RawBatchBuilder {
     /// ends next (an encoder writes a record's headers one by one, then the record). The name
     /// is a `&str`, so header names stay known UTF-8. Cost: the copy of both.
     pub fn push_header(&mut self, name: &str, value: Option<&[u8]>) {
-        let name = self.push_bytes(Some(name.as_bytes()));
-        let value = self.push_bytes(value);
+        let out = self.own_bytes();
+        let name = append(out, name.as_bytes());
+        let value = value.map_or(Slot::NULL, |value| append(out, value));
         self.batch.headers.push(RawHeader { name, value });
     }
 
