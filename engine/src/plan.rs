@@ -168,7 +168,7 @@ impl Plan {
 
     /// Runs the chain over `batch`'s segments in place. Rows that a step drops leave the segments;
     /// rows that fail also get their failure (stage TRANSFORMATION) in `failures`.
-    pub fn run(&self, batch: &mut ConnectBatch, failures: &mut [Option<RowFailure>]) {
+    pub fn run(&self, batch: &mut ConnectBatch, failures: &mut [Option<Box<RowFailure>>]) {
         if self.steps.is_empty() {
             return;
         }
@@ -264,7 +264,7 @@ impl Step {
         &self,
         segment: Segment,
         meta: &mut RecordMeta,
-        failures: &mut [Option<RowFailure>],
+        failures: &mut [Option<Box<RowFailure>>],
         next: &mut Vec<Segment>,
     ) {
         let applied = match self.select(&segment, meta) {
@@ -303,7 +303,7 @@ impl Step {
         &self,
         segment: Segment,
         meta: &mut RecordMeta,
-        failures: &mut [Option<RowFailure>],
+        failures: &mut [Option<Box<RowFailure>>],
     ) -> Vec<Segment> {
         let mut segments = vec![segment];
         if self.transform.handles_variants() {
@@ -379,15 +379,17 @@ impl Step {
         &self,
         rows: &[u32],
         output: SegmentOutput,
-        failures: &mut [Option<RowFailure>],
+        failures: &mut [Option<Box<RowFailure>>],
         next: &mut Vec<Segment>,
     ) {
         for (index, error) in output.errors {
             if let Some(&row) = rows.get(index as usize) {
-                failures[row as usize].get_or_insert_with(|| RowFailure {
-                    stage: Stage::Transformation,
-                    class_name: self.class.clone(),
-                    error,
+                failures[row as usize].get_or_insert_with(|| {
+                    Box::new(RowFailure {
+                        stage: Stage::Transformation,
+                        class_name: self.class.clone(),
+                        error,
+                    })
                 });
             }
         }
