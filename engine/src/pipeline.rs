@@ -47,7 +47,7 @@ pub struct DecodedBatch {
     /// The decoded data; failed rows are in no segment.
     pub batch: ConnectBatch,
     /// Per row, its first failure. Boxed: most rows have none, and the list is made and
-    /// dropped row by row for every batch (8 bytes a row rather than a failure's 80; made and
+    /// dropped row by row for every batch (8 bytes a row rather than a failure's 88; made and
     /// dropped unboxed, it was 1.4% of the Avro benchmark chain's time, perf).
     pub failures: Vec<Option<Box<RowFailure>>>,
 }
