@@ -407,7 +407,9 @@ impl Pipeline {
         written: &mut Vec<u8>,
         records: &mut RawBatchBuilder,
     ) -> Result<(), ConnectError> {
-        for view in headers.row_views(row) {
+        // Internal iteration: the views chain a row's entries and its layers, which `try_for_each`
+        // walks as loops where `next` would test each part's state per header.
+        headers.row_views(row).try_for_each(|view| {
             let value = match view.as_text() {
                 Some(text) if copy_text => Some(text.as_bytes()),
                 _ => {
@@ -421,8 +423,8 @@ impl Pipeline {
                 }
             };
             records.push_header(view.name(), value);
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
