@@ -407,9 +407,7 @@ impl Pipeline {
         written: &mut Vec<u8>,
         records: &mut RawBatchBuilder,
     ) -> Result<(), ConnectError> {
-        // Internal iteration: the views chain a row's entries and its layers, which `try_for_each`
-        // walks as loops where `next` would test each part's state per header.
-        headers.row_views(row).try_for_each(|view| {
+        for view in headers.row_views(row) {
             let value = match view.as_text() {
                 Some(text) if copy_text => Some(text.as_bytes()),
                 _ => {
@@ -423,8 +421,8 @@ impl Pipeline {
                 }
             };
             records.push_header(view.name(), value);
-            Ok(())
-        })
+        }
+        Ok(())
     }
 }
 

@@ -577,18 +577,14 @@ impl Headers {
                 &self.layers[..],
             ),
         };
-        let added = layers.iter().flat_map(move |layer| {
-            let k = layer.position(row);
-            let added = if k.is_some() { &layer.added[..] } else { &[] };
-            added
-                .iter()
-                .map(move |&added| self.view(&layer.entry(added, k.unwrap_or_default())))
-        });
-        typed
-            .iter()
-            .map(HeaderView::Typed)
-            .chain(entries.iter().map(|entry| self.view(entry)))
-            .chain(added)
+        RowViews {
+            headers: self,
+            row,
+            typed: typed.iter(),
+            entries: entries.iter(),
+            layers: layers.iter(),
+            layer: None,
+        }
     }
 
     /// The view of row `row` of header column `column`: text where it is a string.
@@ -909,6 +905,44 @@ impl Headers {
         });
         self.ends.clone_from(&ends);
         *self.typed_mut() = Typed { headers, ends };
+    }
+}
+
+/// [`Headers::row_views`]: a row's typed headers, or its entries and then what each layer that
+/// lists it adds. Written out rather than chained adapters: a chain with a flattened map over
+/// the layers, with its closures out of line, was 4.5% of the Avro benchmark chain (perf).
+struct RowViews<'a> {
+    headers: &'a Headers,
+    row: usize,
+    typed: std::slice::Iter<'a, Header>,
+    entries: std::slice::Iter<'a, Entry>,
+    layers: std::slice::Iter<'a, Layer>,
+    /// The layer being read: it, the row's position among its rows, what is left of its list.
+    layer: Option<(&'a Layer, usize, std::slice::Iter<'a, Added>)>,
+}
+
+impl<'a> Iterator for RowViews<'a> {
+    type Item = HeaderView<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<HeaderView<'a>> {
+        if let Some(header) = self.typed.next() {
+            return Some(HeaderView::Typed(header));
+        }
+        if let Some(entry) = self.entries.next() {
+            return Some(self.headers.view(entry));
+        }
+        loop {
+            if let Some((layer, k, added)) = &mut self.layer {
+                if let Some(&added) = added.next() {
+                    return Some(self.headers.view(&layer.entry(added, *k)));
+                }
+            }
+            let layer = self.layers.next()?;
+            self.layer = layer
+                .position(self.row)
+                .map(|k| (layer, k, layer.added.iter()));
+        }
     }
 }
 
