@@ -673,7 +673,7 @@ impl Headers {
     /// below.
     ///
     /// Cost: one pass copying every entry of the batch once (24 bytes each, a row's entries and
-    /// the untouched rows before it in one copy); text headers stay
+    /// the untouched rows before it in one copy; layers merged into them first); text headers stay
     /// views — nothing is typed (typing every text header of a batch, as [`Headers::edit_rows`]
     /// does, was 3% of a chain with three header transforms and two allocations per record,
     /// callgrind). Once typed headers are built, the same edit runs on them.
@@ -685,7 +685,7 @@ impl Headers {
         let mut added = Vec::new();
         let mut typed = Vec::new();
         let first = self.pushed_typed.len();
-        self.rebuild_entries(rows, 0, |row, _, out| {
+        self.rebuild_entries(rows, |row, out| {
             add(row, &mut added);
             for header in added.drain(..) {
                 out.push(Entry::Typed((first + typed.len()) as u32));
@@ -839,23 +839,17 @@ impl Headers {
         }
     }
 
-    /// The entry lists of `rows` rebuilt: their entries, then what `add` pushes (given the row
-    /// and its position in `rows`); `per_row`: about how many entries `add` pushes a row, to
-    /// allocate once. Cost: one copy of the entries up to each row's end (the row and the
-    /// untouched rows before it), then `add`.
-    fn rebuild_entries(
-        &mut self,
-        rows: &[u32],
-        per_row: usize,
-        mut add: impl FnMut(usize, usize, &mut Vec<Entry>),
-    ) {
+    /// The entry lists of `rows` rebuilt: their entries, then what `add` pushes (given the row).
+    /// Cost: one copy of the entries up to each row's end (the row and the untouched rows before
+    /// it), then `add`.
+    fn rebuild_entries(&mut self, rows: &[u32], mut add: impl FnMut(usize, &mut Vec<Entry>)) {
         let old = std::mem::take(&mut self.entries);
         let ends = &mut self.ends;
-        let mut out = Vec::with_capacity(old.len() + rows.len() * per_row);
+        let mut out = Vec::with_capacity(old.len());
         // `old[..copied]` is in `out`, which is `added` entries longer.
         let (mut copied, mut added) = (0, 0);
         let mut done_rows = 0;
-        for (k, &row) in rows.iter().enumerate() {
+        for &row in rows {
             let row = row as usize;
             if row < done_rows || row >= ends.len() {
                 continue;
@@ -866,7 +860,7 @@ impl Headers {
             for end in &mut ends[done_rows..row] {
                 *end += added as u32;
             }
-            add(row, k, &mut out);
+            add(row, &mut out);
             added = out.len() - copied;
             ends[row] = out.len() as u32;
             done_rows = row + 1;
