@@ -187,6 +187,12 @@ enum Added {
 /// The position of a row a [`Layer`] does not add to.
 const NOT_LISTED: u32 = u32::MAX;
 
+/// The most layers a batch holds; one more merges them into the entries first. A row's views
+/// look at every layer and a layer of some rows holds a position per batch row, so a batch of
+/// many segments (each appending its own layers) would otherwise pay per layer what one merge
+/// pays once.
+const MAX_LAYERS: usize = 16;
+
 impl Layer {
     /// The position among the layer's rows of batch row `row`, if the layer adds to it. Cost:
     /// one read.
@@ -835,6 +841,9 @@ impl Headers {
             }
         };
         if layer.count > 0 {
+            if self.layers.len() >= MAX_LAYERS {
+                self.merge_layers();
+            }
             self.layers.push(layer);
         }
     }
@@ -1219,6 +1228,37 @@ mod tests {
         headers.retain(&[0, 1], |name| name != "id" && name != "shared");
         assert_eq!(names(&headers, 0), ["n"]);
         assert_eq!(names(&headers, 1), ["trace"]);
+    }
+
+    #[test]
+    fn many_segments_appending_are_merged_past_the_most_layers() {
+        let rows: Vec<Vec<(bool, u8)>> = (0..10).map(|i| vec![(i % 2 == 0, i)]).collect();
+        let mut by_views = build_rows(&rows);
+        let mut typed = build_rows(&rows);
+        typed.all();
+        for round in 0..3 * MAX_LAYERS as u32 {
+            let segment: Vec<u32> = (0..10).filter(|row| row % 3 == round % 3).collect();
+            for headers in [&mut by_views, &mut typed] {
+                if round % 2 == 0 {
+                    headers.append_shared(&segment, &header("shared"));
+                } else {
+                    let cells = vec![round % 2; segment.len()];
+                    headers.append_cells(&segment, &cells, header_columns());
+                }
+            }
+            assert!(by_views.layers.len() <= MAX_LAYERS);
+        }
+        assert!(by_views.typed.get().is_none(), "no header typed");
+        assert_eq!(by_views.header_count(), typed.header_count());
+        let mut names = NameCache::default();
+        for row in 0..rows.len() {
+            let views: Vec<Header> = by_views
+                .row_views(row)
+                .map(|v| v.to_header(&mut names))
+                .collect();
+            assert_eq!(views, typed.row(row), "row {row}");
+        }
+        assert_eq!(by_views.all(), typed.all());
     }
 
     #[test]
