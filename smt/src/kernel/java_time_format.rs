@@ -54,14 +54,20 @@ pub struct SimpleDateFormat {
 /// A pattern of ASCII literals and numeric fields each as wide as its widest value
 /// (`yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`, `yyyyMMdd`): every instant of the years 1 to 9999 formats
 /// to the same length, so the text is the template with each field's digits written in place.
-/// Cost: a copy and a division per digit, where the general path's per-field dispatch and
-/// padding took about a thousand instructions per timestamp (callgrind, the benchmark chain).
+/// The fields of the day are written once per day ([`LastDay`] holds that text), those within
+/// it per instant. Cost: a copy and a multiplication per two digits of the fields within the
+/// day, where the general path's per-field dispatch and padding took about a thousand
+/// instructions per timestamp, and writing every field about five hundred (callgrind, the
+/// benchmark chain).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FixedWidth {
     /// The text with zeros where the fields go.
     template: Vec<u8>,
-    /// Each field: where its digits start, its letter and its width.
-    fields: Vec<(usize, Letter, usize)>,
+    /// The fields of the day (years, months, days): where their digits start, their letter and
+    /// width.
+    day_fields: Vec<(usize, Letter, usize)>,
+    /// The fields within the day (hours to milliseconds), likewise.
+    time_fields: Vec<(usize, Letter, usize)>,
 }
 
 /// "00", "01", … "99": the two digits of each number below 100.
@@ -80,18 +86,28 @@ impl FixedWidth {
     /// [`FixedWidth::holds`].
     fn of(items: &[Item]) -> Option<FixedWidth> {
         let mut template = Vec::new();
-        let mut fields = Vec::new();
+        let (mut day_fields, mut time_fields) = (Vec::new(), Vec::new());
         for item in items {
             match *item {
                 Item::Literal(c) if c.is_ascii() => template.push(c as u8),
                 Item::Field(letter, count) if FixedWidth::holds(letter, count) => {
-                    fields.push((template.len(), letter, count));
+                    let field = (template.len(), letter, count);
+                    match letter {
+                        Letter::Year | Letter::Month | Letter::DayOfMonth | Letter::DayOfYear => {
+                            day_fields.push(field)
+                        }
+                        _ => time_fields.push(field),
+                    }
                     template.extend(std::iter::repeat_n(b'0', count));
                 }
                 _ => return None,
             }
         }
-        (template.len() <= FixedWidth::MAX_LEN).then_some(FixedWidth { template, fields })
+        (template.len() <= FixedWidth::MAX_LEN).then_some(FixedWidth {
+            template,
+            day_fields,
+            time_fields,
+        })
     }
 
     /// Whether `count` digits hold every value of `letter` (years: of 1 to 9999).
@@ -112,42 +128,54 @@ impl FixedWidth {
         (widest..=18).contains(&count)
     }
 
-    /// Appends `f` formatted to `out`; `false` (nothing appended) for a year outside 1 to 9999.
-    fn write(&self, f: &Breakdown, out: &mut String) -> bool {
+    /// Appends `epoch_ms` formatted to `out`, after the instant `last` holds the day of (whose
+    /// text it holds with this template's day fields written); `false` (nothing appended) for a
+    /// year outside 1 to 9999.
+    fn write_after(&self, epoch_ms: i64, last: &mut LastDay, out: &mut String) -> bool {
+        let f = last.breakdown(epoch_ms, false);
         if !(1..=9999).contains(&f.year) {
             return false;
         }
-        let mut buffer = [0u8; FixedWidth::MAX_LEN];
-        let text = &mut buffer[..self.template.len()];
-        text.copy_from_slice(&self.template);
-        for &(at, letter, count) in &self.fields {
-            // Below 10,000 (years 1 to 9999, days of a year, milliseconds): u32 digits divide
-            // by multiplying.
-            let mut value = match letter {
-                Letter::Year if count == 2 => f.year % 100,
-                Letter::Year => f.year,
-                Letter::Month => f.month,
-                numeric => f.number(numeric),
-            } as u32;
-            // Right to left, two digits at a time; the template's zeros pad (the value has at
-            // most `count` digits, see `holds`).
-            let mut end = at + count;
-            while value >= 10 {
-                let pair = (value % 100) as usize * 2;
-                text[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-                end -= 2;
-                value /= 100;
+        let text_of = Some((self as *const FixedWidth as usize, f.days));
+        if last.text_of != text_of {
+            last.text.clear();
+            last.text.extend_from_slice(&self.template);
+            for &(at, letter, count) in &self.day_fields {
+                let value = match letter {
+                    Letter::Year if count == 2 => f.year % 100,
+                    Letter::Year => f.year,
+                    Letter::Month => f.month,
+                    numeric => f.number(numeric),
+                };
+                put_digits(value as u32, &mut last.text[at..at + count]);
             }
-            if value > 0 {
-                text[end - 1] = b'0' + value as u8;
-            }
+            last.text_of = text_of;
+        }
+        for &(at, letter, count) in &self.time_fields {
+            put_digits(f.number(letter) as u32, &mut last.text[at..at + count]);
         }
         // ASCII throughout (checked a word at a time, not byte by byte as `str::from_utf8`).
-        match weir_formats::utf8::as_str(text) {
+        match weir_formats::utf8::as_str(&last.text) {
             Some(text) => out.push_str(text),
             None => return false,
         }
         true
+    }
+}
+
+/// Writes `value` as `digits.len()` decimal digits, zero-padded (it has no more digits than
+/// that: see [`FixedWidth::holds`]). Right to left, two digits at a time: values below 10,000
+/// (years 1 to 9999, days of a year, milliseconds) divide by multiplying.
+fn put_digits(mut value: u32, digits: &mut [u8]) {
+    let mut end = digits.len();
+    while end >= 2 {
+        let pair = (value % 100) as usize * 2;
+        digits[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        value /= 100;
+        end -= 2;
+    }
+    if end == 1 {
+        digits[0] = b'0' + (value % 10) as u8;
     }
 }
 
@@ -313,14 +341,12 @@ impl SimpleDateFormat {
     /// this instant's day. Cost: as [`Self::format_into`] less the calendar breakdown of a
     /// repeated day.
     pub fn format_into_after(&self, epoch_ms: i64, last: &mut LastDay, out: &mut String) {
-        let f = last.breakdown(epoch_ms, self.weeks);
-        if self
-            .fixed
-            .as_ref()
-            .is_some_and(|fixed| fixed.write(&f, out))
-        {
-            return;
+        if let Some(fixed) = &self.fixed {
+            if fixed.write_after(epoch_ms, last, out) {
+                return;
+            }
         }
+        let f = last.breakdown(epoch_ms, self.weeks);
         for item in &self.items {
             match *item {
                 Item::Literal(c) => out.push(c),
@@ -526,21 +552,29 @@ fn week_number(day1: i64, day: i64) -> i64 {
     (day - first_week_start(day1)).div_euclid(7) + 1
 }
 
-/// The calendar fields of the UTC day [`SimpleDateFormat::format_into_after`] formatted last.
-/// Cost to make: nothing.
+/// The calendar fields of the UTC day [`SimpleDateFormat::format_into_after`] formatted last
+/// and, for a fixed-width pattern, its text with that day's fields written. For one pattern's
+/// instants: the text is known by the pattern's address. Cost to make: nothing.
 #[derive(Debug, Default)]
-pub struct LastDay(Option<(i64, bool, Breakdown)>);
+pub struct LastDay {
+    /// The day held: its number, whether its week fields were computed, its fields.
+    held: Option<(i64, bool, Breakdown)>,
+    /// Which fixed-width template (by address) `text` is, with which day's fields written.
+    text_of: Option<(usize, i64)>,
+    /// That template's text with the day's fields written ([`FixedWidth::write_after`]).
+    text: Vec<u8>,
+}
 
 impl LastDay {
     /// The calendar fields of `epoch_ms` (the week fields when `weeks`), its day's reused when
     /// it is the day held, else computed and held.
     fn breakdown(&mut self, epoch_ms: i64, weeks: bool) -> Breakdown {
         let days = epoch_ms.div_euclid(MS_PER_DAY);
-        let mut f = match self.0 {
+        let mut f = match self.held {
             Some((held, held_weeks, f)) if held == days && held_weeks == weeks => f,
             _ => {
                 let f = Breakdown::of_day(days, weeks);
-                self.0 = Some((days, weeks, f));
+                self.held = Some((days, weeks, f));
                 f
             }
         };
@@ -552,6 +586,8 @@ impl LastDay {
 /// `GregorianCalendar.computeFields` for a UTC instant.
 #[derive(Debug, Clone, Copy)]
 struct Breakdown {
+    /// The day's number since the epoch.
+    days: i64,
     year: i64,
     month: i64,
     day: i64,
@@ -571,6 +607,7 @@ impl Breakdown {
         let (year, month, day) = date_of(days);
         let year_start = jan1(year);
         let mut f = Breakdown {
+            days,
             year,
             month,
             day,
@@ -1574,7 +1611,7 @@ mod tests {
             ], 1..12),
             pattern in prop::sample::select(vec![
                 "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyy-MM-dd EEE D F w W Y u", "HH:mm:ss",
-                "yyyyMMdd",
+                "yyyyMMdd", "yy-MM-dd kk:mm", "hh:mm KK", "DDD SSSS yyyy", "HHH:mmmm",
             ]),
         ) {
             let p = fmt(pattern);
