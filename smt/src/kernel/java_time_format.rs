@@ -79,7 +79,7 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 8081828384858687888990919293949596979899";
 
 impl FixedWidth {
-    /// The longest template kept (a stack buffer's size).
+    /// The longest template kept: a longer pattern (literal text, mostly) takes the general path.
     const MAX_LEN: usize = 64;
 
     /// The template of `items`, if each is an ASCII literal or a field of
