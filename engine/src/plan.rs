@@ -279,7 +279,7 @@ impl Step {
             }
             Err(error) => {
                 let output = SegmentOutput::all_failed(segment.rows.len(), &error);
-                self.collect(&segment.rows, output, failures, next);
+                self.collect(segment.rows, output, failures, next);
                 return;
             }
         };
@@ -290,7 +290,7 @@ impl Step {
                 value: &applied.value,
                 meta,
             });
-            self.collect(&applied.rows, output, failures, next);
+            self.collect(applied.rows, output, failures, next);
         }
     }
 
@@ -330,7 +330,7 @@ impl Step {
                     meta,
                 };
                 let output = lower_variants(&input, side);
-                self.collect(&segment.rows, output, failures, &mut lowered);
+                self.collect(segment.rows, output, failures, &mut lowered);
             }
             segments = lowered;
         }
@@ -374,10 +374,12 @@ impl Step {
         })
     }
 
-    /// Turns a transform's output back into segments of batch rows.
+    /// Turns a transform's output back into segments of batch rows (`rows`, the input
+    /// segment's). Cost: one pass over a part's indices; a part of every row in order (what
+    /// most transforms return) takes `rows` as they are, any other gathers its own.
     fn collect(
         &self,
-        rows: &[u32],
+        mut rows: Vec<u32>,
         output: SegmentOutput,
         failures: &mut [Option<Box<RowFailure>>],
         next: &mut Vec<Segment>,
@@ -393,9 +395,16 @@ impl Step {
                 });
             }
         }
+        let only_part_is_every_row =
+            output.parts.len() == 1 && every_position(&output.parts[0].indices, rows.len());
         for part in output.parts {
+            let rows = if only_part_is_every_row {
+                std::mem::take(&mut rows)
+            } else {
+                rows_at(&rows, &part.indices)
+            };
             next.push(Segment {
-                rows: rows_at(rows, &part.indices),
+                rows,
                 key: part.key,
                 value: part.value,
             });
@@ -403,19 +412,17 @@ impl Step {
     }
 }
 
-/// The batch rows at segment positions `indices`. Cost: a copy of `rows` when `indices` are
-/// every position in order (what most transforms return: a compare a position, no gather);
-/// else one lookup per index.
+/// Whether `indices` are every position of `len` rows, in order. Cost: a compare a position.
+fn every_position(indices: &[u32], len: usize) -> bool {
+    indices.len() == len && indices.iter().zip(0u32..).all(|(&i, k)| i == k)
+}
+
+/// The batch rows at segment positions `indices`. Cost: one lookup per index.
 fn rows_at(rows: &[u32], indices: &[u32]) -> Vec<u32> {
-    let every = indices.len() == rows.len() && indices.iter().zip(0u32..).all(|(&i, k)| i == k);
-    if every {
-        rows.to_vec()
-    } else {
-        indices
-            .iter()
-            .filter_map(|&i| rows.get(i as usize).copied())
-            .collect()
-    }
+    indices
+        .iter()
+        .filter_map(|&i| rows.get(i as usize).copied())
+        .collect()
 }
 
 /// Splits `segment` into the rows where `mask` holds and the others, keeping order in each.
@@ -467,7 +474,8 @@ mod tests {
 
     proptest::proptest! {
         /// The batch rows of a part are those at its positions, whether the positions are all
-        /// of them in order (the copy) or any ascending subset (the gather).
+        /// of them in order or any ascending subset; only the first are every position (where
+        /// `collect` takes the rows as they are).
         #[test]
         fn rows_at_looks_up_each_position(
             rows in proptest::collection::vec(0u32..1000, 0..20),
@@ -475,6 +483,9 @@ mod tests {
         ) {
             let subset: Vec<u32> = (0..rows.len() as u32).filter(|&i| keep[i as usize]).collect();
             let every: Vec<u32> = (0..rows.len() as u32).collect();
+            let subset_is_every = subset == every;
+            proptest::prop_assert_eq!(every_position(&subset, rows.len()), subset_is_every);
+            proptest::prop_assert!(every_position(&every, rows.len()));
             for indices in [subset, every] {
                 let looked_up: Vec<u32> = indices.iter().map(|&i| rows[i as usize]).collect();
                 proptest::prop_assert_eq!(rows_at(&rows, &indices), looked_up);
