@@ -407,13 +407,14 @@ impl Converter for AvroConverter {
                 null_rows.push(row as u32);
                 continue;
             };
-            let topic = context.topic(row);
+            // Only failures and a reader's first compile name the topic: not looked up per row.
+            let topic = || context.topic(row);
             let frame = match read_frame(payload, context.raw_header(row, header)) {
                 Ok(frame) => frame,
                 Err(e) => {
                     errors.push((
                         row as u32,
-                        deserialize_failure(topic, e.java_text().to_string()),
+                        deserialize_failure(topic(), e.java_text().to_string()),
                     ));
                     continue;
                 }
@@ -426,13 +427,12 @@ impl Converter for AvroConverter {
                         frame.id,
                         e.java_text()
                     );
-                    errors.push((row as u32, deserialize_failure(topic, cause)));
+                    errors.push((row as u32, deserialize_failure(topic(), cause)));
                     continue;
                 }
             };
-            let route = by_reader
-                .entry((id, context.topic_id(row)))
-                .or_insert_with(|| match self.cached_reader(id, topic, side)? {
+            let route = by_reader.get_or_insert_with((id, context.topic_id(row)), || {
+                match self.cached_reader(id, topic(), side)? {
                     Read::Compiled(plan) => Ok(Route::Group(group_of(
                         &mut groups,
                         &arrow_type(&plan.decoder.schema),
@@ -440,15 +440,15 @@ impl Converter for AvroConverter {
                         inputs.len(),
                     ))),
                     Read::Anything => Ok(Route::Anything),
-                })
-                .clone();
+                }
+            });
             let (at, group) = match route {
                 Ok(Route::Group(g)) => (g, &mut groups[g]),
                 Ok(Route::Anything) => {
                     match read_anything(frame.body) {
                         Ok(Value::Null) => null_rows.push(row as u32),
                         Ok(value) => schemaless.push((row as u32, value)),
-                        Err(e) => errors.push((row as u32, deserialize_error(topic, id, e))),
+                        Err(e) => errors.push((row as u32, deserialize_error(topic(), id, e))),
                     }
                     continue;
                 }
@@ -481,7 +481,7 @@ impl Converter for AvroConverter {
                 Ok(()) => group.rows.push(row as u32),
                 Err(e) => {
                     group.builder.truncate(before);
-                    errors.push((row as u32, deserialize_error(topic, id, e)));
+                    errors.push((row as u32, deserialize_error(topic(), id, e)));
                 }
             }
         }

@@ -313,10 +313,8 @@ impl Converter for ProtobufConverter {
         let mut errors = Vec::new();
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
-        // Readers by (schema id, topic, message-index array bytes), and the last one used: runs of
-        // records of one message skip the hash.
+        // Readers by (schema id, topic, message-index array bytes).
         let mut by_reader: ReaderLookup<FrameReader<'_>, GroupAt> = ReaderLookup::default();
-        let mut last: Option<(FrameReader<'_>, GroupAt)> = None;
         for (row, input) in inputs.iter().enumerate() {
             let Some(payload) = input else {
                 null_rows.push(row as u32);
@@ -376,33 +374,19 @@ impl Converter for ProtobufConverter {
             // Each (id, topic, message index) is resolved once per call: the hot loop does a
             // local look-up, no lock and no allocation.
             let key = (id, context.topic_id(row), index_array);
-            let group = match &last {
-                Some((last_key, group)) if *last_key == key => group.clone(),
-                _ => {
-                    let group = match by_reader.get(&key) {
-                        Some(group) => group.clone(),
-                        None => {
-                            let group = read_message_indexes(index_array)
-                                .map_err(|e| e.to_string())
-                                .and_then(|(indexes, _)| {
-                                    self.cached_reader(id, &indexes, topic, side)
-                                })
-                                .map(|decoder| {
-                                    group_of(
-                                        &mut groups,
-                                        &arrow_type(&decoder.schema),
-                                        decoder,
-                                        inputs.len(),
-                                    )
-                                });
-                            by_reader.insert(key, group.clone());
-                            group
-                        }
-                    };
-                    last = Some((key, group.clone()));
-                    group
-                }
-            };
+            let group = by_reader.get_or_insert_with(key, || {
+                read_message_indexes(index_array)
+                    .map_err(|e| e.to_string())
+                    .and_then(|(indexes, _)| self.cached_reader(id, &indexes, topic, side))
+                    .map(|decoder| {
+                        group_of(
+                            &mut groups,
+                            &arrow_type(&decoder.schema),
+                            decoder,
+                            inputs.len(),
+                        )
+                    })
+            });
             let at = match group {
                 Ok(at) => at,
                 Err(cause) => {

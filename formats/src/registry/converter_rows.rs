@@ -2,6 +2,7 @@
 //! format-specific decode and encode loops.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, NullArray};
@@ -17,9 +18,37 @@ use crate::value::Value;
 use crate::value_array::{schemaless_shape_key, values_to_array};
 
 /// A decode call's map from what picks a record's decoder (schema id, topic, message index) to
-/// its group: hashed with foldhash, seeded per map, because SipHash on every record of a
-/// multi-topic batch cost 4% of a Protobuf decode (callgrind). Cost: a few nanoseconds a look-up.
-pub type ReaderLookup<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// its group, with the last one used in front: a run of records of one schema and topic skips
+/// the hash. Hashed with foldhash, seeded per map, because SipHash on every record of a
+/// multi-topic batch cost 4% of a Protobuf decode (callgrind).
+pub struct ReaderLookup<K, V> {
+    by_key: HashMap<K, V, foldhash::fast::RandomState>,
+    last: Option<(K, V)>,
+}
+
+impl<K, V> Default for ReaderLookup<K, V> {
+    fn default() -> Self {
+        ReaderLookup {
+            by_key: HashMap::default(),
+            last: None,
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> ReaderLookup<K, V> {
+    /// The value for `key`, made by `make` the first time. Cost: a compare with the last key
+    /// asked for; when it differs, a hash look-up and a clone of the key and value.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> V {
+        if let Some((last, value)) = &self.last {
+            if *last == key {
+                return value.clone();
+            }
+        }
+        let value = self.by_key.entry(key.clone()).or_insert_with(make).clone();
+        self.last = Some((key, value.clone()));
+        value
+    }
+}
 
 /// Rows of one decode call that one compiled decoder (`D`: Avro's, Protobuf's) appended to one
 /// column builder.
@@ -199,5 +228,27 @@ pub fn encode_per_topic<W>(
                 Err(e) => out.fail_row(e),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each key's value is made once, whether it is asked for again at once (the last one) or
+    /// after others (the map).
+    #[test]
+    fn a_reader_is_made_once_per_key() {
+        let mut lookup: ReaderLookup<(i32, u32), usize> = ReaderLookup::default();
+        let mut made = Vec::new();
+        for key in [(1, 0), (1, 0), (2, 0), (1, 0), (1, 1), (2, 0), (2, 0)] {
+            let value = lookup.get_or_insert_with(key, || {
+                made.push(key);
+                made.len()
+            });
+            let first = made.iter().position(|&k| k == key).unwrap() + 1;
+            assert_eq!(value, first, "{key:?}");
+        }
+        assert_eq!(made, vec![(1, 0), (2, 0), (1, 1)]);
     }
 }
