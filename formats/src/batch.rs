@@ -458,6 +458,8 @@ impl Headers {
 
     /// The index of `schema` in `text_schemas`: the last one's when it is the same schema (the
     /// header converter hands out shared schemas), else a new one. Cost: a pointer compare.
+    /// Inlined with [`Headers::push_text`].
+    #[inline]
     fn text_schema_index(&mut self, schema: Option<&SchemaRef>) -> u32 {
         let same = match (self.text_schemas.last(), schema) {
             (Some(Some(last)), Some(schema)) => Arc::ptr_eq(last, schema),
