@@ -41,9 +41,9 @@ use weir_formats::value::{Decimal, Struct, Value};
 use crate::config::{java_split_colon, kafka_list};
 use crate::kernel::arrow_build::arrow_failure;
 use crate::kernel::millis::MS_PER_DAY;
-use crate::kernel::row_errors::{rebuild_struct, row_outcomes};
+use crate::kernel::row_errors::{assemble_rows, rebuild_struct};
 
-use crate::kernel::segment_output::{assemble, fail_non_null_rows, side_column};
+use crate::kernel::segment_output::{fail_non_null_rows, side_column};
 
 use crate::kernel::defaults::{children_with_defaults, field_value};
 
@@ -332,8 +332,14 @@ impl Cast {
                     data,
                 };
                 let errors = by_row(column.data.len(), casted.errors);
-                let outcomes = row_outcomes(column.data.as_ref(), errors, 1);
-                assemble(input, self.side, vec![new, column.clone()], outcomes)
+                assemble_rows(
+                    input,
+                    self.side,
+                    vec![new, column.clone()],
+                    column.data.as_ref(),
+                    errors,
+                    1,
+                )
             }
             Plan::Fields {
                 schema,
@@ -363,8 +369,14 @@ impl Cast {
                     },
                     Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
                 };
-                let outcomes = row_outcomes(array, errors, 1);
-                assemble(input, self.side, vec![new, column.clone()], outcomes)
+                assemble_rows(
+                    input,
+                    self.side,
+                    vec![new, column.clone()],
+                    array,
+                    errors,
+                    1,
+                )
             }
         }
     }
@@ -382,7 +394,7 @@ impl Cast {
                 data: casted.data,
             };
             let errors = by_row(data.len(), casted.errors);
-            return assemble(input, self.side, vec![new], row_outcomes(data, errors, 0));
+            return assemble_rows(input, self.side, vec![new], data, errors, 0);
         }
         match data.as_struct_opt() {
             Some(array) if !self.touches_raw_json(array) => self.schemaless_fields(input, array),
@@ -430,7 +442,7 @@ impl Cast {
             Ok(data) => Column { schema: None, data },
             Err(e) => return SegmentOutput::all_failed(input.rows.len(), &e),
         };
-        assemble(input, self.side, vec![new], row_outcomes(array, errors, 0))
+        assemble_rows(input, self.side, vec![new], array, errors, 0)
     }
 
     /// The reference's `applySchemaless`.

@@ -32,9 +32,9 @@ use weir_formats::value::{Struct, Value};
 
 use crate::config::valid_string;
 use crate::kernel::millis::MS_PER_DAY;
-use crate::kernel::row_errors::{rebuild_struct, row_outcomes};
+use crate::kernel::row_errors::{assemble_rows, rebuild_struct};
 
-use crate::kernel::segment_output::{assemble, side_column};
+use crate::kernel::segment_output::side_column;
 
 use crate::kernel::defaults::{children_with_defaults, field_value};
 
@@ -475,11 +475,13 @@ impl TimestampConverter {
                     schema: Some(schema.clone()),
                     data: converted.data,
                 };
-                assemble(
+                assemble_rows(
                     input,
                     self.side,
                     vec![new],
-                    row_outcomes(column.data.as_ref(), converted.errors, 0),
+                    column.data.as_ref(),
+                    converted.errors,
+                    0,
                 )
             }
             Plan::Fields {
@@ -512,7 +514,7 @@ impl TimestampConverter {
                             schema: Some(schema.clone()),
                             data,
                         };
-                        assemble(input, self.side, vec![new], row_outcomes(array, errors, 0))
+                        assemble_rows(input, self.side, vec![new], array, errors, 0)
                     }
                     Err(e) => SegmentOutput::all_failed(n, &e),
                 }
@@ -532,12 +534,7 @@ impl TimestampConverter {
                 schema: None,
                 data: converted.data,
             };
-            return assemble(
-                input,
-                self.side,
-                vec![new],
-                row_outcomes(data, converted.errors, 0),
-            );
+            return assemble_rows(input, self.side, vec![new], data, converted.errors, 0);
         }
         match data.as_struct_opt() {
             Some(array) if !self.is_raw_json(array) => self.schemaless_field(input, array),
@@ -580,7 +577,7 @@ impl TimestampConverter {
         match rebuild_struct(array, fields.into(), columns, &errors) {
             Ok(data) => {
                 let new = Column { schema: None, data };
-                assemble(input, self.side, vec![new], row_outcomes(array, errors, 0))
+                assemble_rows(input, self.side, vec![new], array, errors, 0)
             }
             Err(e) => SegmentOutput::all_failed(n, &e),
         }
