@@ -24,7 +24,7 @@ use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
-use crate::registry::converter_cache::{ConverterCache, WriterCache};
+use crate::registry::converter_cache::{ConverterCache, SharedValues, WriterCache};
 use crate::registry::converter_rows::{
     encode_per_topic, finish_groups, group_of, schemaless_parts, DecoderGroup, ReaderLookup,
 };
@@ -124,6 +124,8 @@ pub struct AvroConverter {
     registry: Arc<dyn SchemaRegistry>,
     /// Decoders by (schema id, subject): the subject gives the version on the Connect schema.
     readers: ConverterCache<(i32, String), Reader>,
+    /// The decoders of each schema id, shared by the subjects whose Connect schemas agree.
+    plans: SharedValues<i32, ReadPlan>,
     /// Encoders by (Connect schema, subject).
     writers: WriterCache<Writer>,
     /// The id schemaless values are framed with (the Anything record's), by topic.
@@ -146,6 +148,7 @@ impl AvroConverter {
         AvroConverter {
             data: AvroData::new(config.data.clone()),
             readers: ConverterCache::bounded(config.serde.cache_size),
+            plans: SharedValues::bounded(config.serde.cache_size),
             writers: WriterCache::bounded(config.serde.cache_size),
             anything_ids: ConverterCache::bounded(config.serde.cache_size),
             config,
@@ -202,7 +205,10 @@ impl AvroConverter {
             })?;
         let decoder = Decoder::compile(&self.data, &avro, schema)?;
         let kept = self.kept_form(&decoder);
-        Ok(Read::Compiled(Arc::new(ReadPlan { decoder, kept })))
+        let plan = Arc::new(ReadPlan { decoder, kept });
+        // One schema id read with equal Connect schemas is one plan, whatever the topic.
+        let same = |a: &ReadPlan, b: &ReadPlan| a.decoder.schema == b.decoder.schema;
+        Ok(Read::Compiled(self.plans.share(id, plan, same)))
     }
 
     /// The check of payloads this converter, writing the values `decoder` reads, would write back

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::schema::SchemaRef;
 
@@ -106,6 +106,61 @@ impl<T: Clone, E: Clone> WriterCache<Result<T, E>> {
     }
 }
 
+/// Compiled values shared between keys that would make equal ones: per group (a schema id),
+/// the values made so far, one of which stands for every later equal value. A decoder made
+/// for each (schema id, topic) is then one decoder for the topics whose Connect schemas agree,
+/// so their rows decode into one column and run through the chain as one segment (three
+/// topics were three segments a batch, each transform run three times). Once it holds `limit`
+/// values the next one empties it first, as [`ConverterCache`]. Cost: a lock and a comparison
+/// with each value of the group, once per value made.
+#[derive(Debug)]
+pub struct SharedValues<G, T> {
+    limit: usize,
+    groups: Mutex<Groups<G, T>>,
+}
+
+/// The values of [`SharedValues`] by group, and how many there are in all.
+#[derive(Debug)]
+struct Groups<G, T> {
+    count: usize,
+    values: HashMap<G, Vec<Arc<T>>>,
+}
+
+impl<G: Hash + Eq, T> SharedValues<G, T> {
+    /// An empty store that keeps at most `limit` values.
+    pub fn bounded(limit: usize) -> SharedValues<G, T> {
+        SharedValues {
+            limit,
+            groups: Mutex::new(Groups {
+                count: 0,
+                values: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The value of `group` that `same` finds equal to `made`, or `made`, kept for those made
+    /// after it. A poisoned lock only skips the sharing.
+    pub fn share(&self, group: G, made: Arc<T>, same: impl Fn(&T, &T) -> bool) -> Arc<T> {
+        let Ok(mut groups) = self.groups.lock() else {
+            return made;
+        };
+        if let Some(found) = groups
+            .values
+            .get(&group)
+            .and_then(|values| values.iter().find(|v| same(v, &made)))
+        {
+            return found.clone();
+        }
+        if groups.count >= self.limit {
+            groups.values.clear();
+            groups.count = 0;
+        }
+        groups.values.entry(group).or_default().push(made.clone());
+        groups.count += 1;
+        made
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +215,26 @@ mod tests {
         // An equal schema at another address, or another topic, is another writer.
         assert_eq!(cache.get_or_make(&b, "t", || Ok(3)), Ok(3));
         assert_eq!(cache.get_or_make(&a, "u", || Ok(4)), Ok(4));
+    }
+
+    #[test]
+    fn an_equal_value_of_the_same_group_is_shared() {
+        let shared = SharedValues::bounded(10);
+        let same = |a: &String, b: &String| a == b;
+        let first = shared.share(1, Arc::new("a".to_string()), same);
+        let equal = shared.share(1, Arc::new("a".to_string()), same);
+        assert!(Arc::ptr_eq(&first, &equal));
+        // Another value, or the same in another group, is its own.
+        let other = shared.share(1, Arc::new("b".to_string()), same);
+        assert_eq!(*other, "b");
+        let elsewhere = shared.share(2, Arc::new("a".to_string()), same);
+        assert!(!Arc::ptr_eq(&first, &elsewhere));
+        // Full: emptied before the next one is kept.
+        let small = SharedValues::bounded(1);
+        let kept = small.share(1, Arc::new(1), |a: &i32, b: &i32| a == b);
+        let after_reset = small.share(1, Arc::new(2), |a: &i32, b: &i32| a == b);
+        let again = small.share(1, Arc::new(1), |a: &i32, b: &i32| a == b);
+        assert_eq!((*kept, *after_reset), (1, 2));
+        assert!(!Arc::ptr_eq(&kept, &again));
     }
 }
