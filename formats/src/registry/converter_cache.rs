@@ -1,6 +1,7 @@
 //! The caches the Schema Registry converters keep of what they compile: [`ConverterCache`]
-//! (readers by schema id and topic, parsed schema files by id) and [`WriterCache`] (writers by
-//! Connect schema and topic). The converters keep only what they could make
+//! (readers by schema id and topic, parsed schema files by id), [`WriterCache`] (writers by
+//! Connect schema and topic) and [`SharedValues`] (one reader for the topics whose readers of
+//! a schema id are equal). The converters keep only what they could make
 //! ([`ConverterCache::get_or_make`]): a failure — an id not registered yet, a registry that
 //! did not answer — is asked again by the next batch, as Confluent's clients cache only what they
 //! found (their missing-id caches are off by default). Within one batch each converter asks once
