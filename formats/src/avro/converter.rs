@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use arrow_array::builder::LargeBinaryBuilder;
 use arrow_array::cast::AsArray;
-use arrow_buffer::Buffer;
 
 use super::anything::{anything_schema, is_anything, read_anything, write_anything};
 use super::compatibility::can_read;
@@ -24,6 +23,7 @@ use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
+use crate::payload_buffers::PayloadBuffers;
 use crate::registry::converter_cache::{ConverterCache, SharedValues, WriterCache};
 use crate::registry::converter_rows::{
     encode_per_topic, finish_groups, group_of, schemaless_parts, DecoderGroup, ReaderLookup,
@@ -398,9 +398,8 @@ impl Converter for AvroConverter {
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
         let side = context.side();
         let header = schema_id_header(side == Side::Key);
-        // Buffer 0 holds every payload back to back, so strings and bytes become views into it.
-        let mut buffer = Vec::with_capacity(inputs.iter().flatten().map(|b| b.len()).sum());
-        let mut scratch = Vec::new();
+        // Strings and bytes become views of the payloads, in the input buffer where they are.
+        let mut buffers = PayloadBuffers::for_context(context);
         let mut errors = Vec::new();
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
@@ -472,12 +471,12 @@ impl Converter for AvroConverter {
                 kept[at].bodies.append_value(frame.body);
                 continue;
             }
-            let base = buffer.len() as u32;
-            buffer.extend_from_slice(frame.body);
+            let (buffer, base) = buffers.place(frame.body);
             let before = group.builder.len();
             let mut sink = Sink {
+                buffer,
                 base,
-                scratch: &mut scratch,
+                scratch: &mut buffers.scratch,
             };
             match group
                 .decoder
@@ -491,8 +490,7 @@ impl Converter for AvroConverter {
                 }
             }
         }
-        let buffers: Arc<[Buffer]> =
-            Arc::from(vec![Buffer::from_vec(buffer), Buffer::from_vec(scratch)]);
+        let buffers = buffers.finish();
         let kept_parts: Vec<DecodedPart> = kept
             .into_iter()
             .zip(&groups)

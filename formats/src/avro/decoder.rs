@@ -15,6 +15,7 @@ use super::data::AvroData;
 use super::schema::{AvroKind, AvroSchema, TypeId};
 use crate::column_builder::ColumnBuilder;
 use crate::error::ConnectError;
+use crate::payload_buffers::SCRATCH;
 use crate::schema::{LogicalType, Schema, SchemaKind, SchemaRef};
 
 /// What one schema node reads and appends.
@@ -55,12 +56,14 @@ pub(super) enum Op {
     Union(Vec<Option<(usize, Op)>>),
 }
 
-/// Where the bytes being decoded live: row payloads are slices of buffer 0 at `base`; buffer 1
-/// (`scratch`) takes what must be copied.
+/// Where the bytes being decoded live: the current payload is buffer `buffer` from offset
+/// `base` (see [`crate::payload_buffers::PayloadBuffers::place`]); buffer [`SCRATCH`] takes what must be rewritten.
 pub struct Sink<'s> {
-    /// The offset of the current payload in buffer 0.
+    /// The buffer index of the current payload.
+    pub buffer: u32,
+    /// The offset of the current payload in its buffer.
     pub base: u32,
-    /// Buffer 1, appended to.
+    /// Buffer [`SCRATCH`], appended to.
     pub scratch: &'s mut Vec<u8>,
 }
 
@@ -272,7 +275,7 @@ fn push_scratch(
 ) -> Result<(), DecodeError> {
     let offset = sink.scratch.len() as u32;
     sink.scratch.extend_from_slice(bytes);
-    push_view(builder, bytes, 1, offset)
+    push_view(builder, bytes, SCRATCH, offset)
 }
 
 /// Reads one value of `op` from `cur` into `builder`. Inlined into its callers, so a record
@@ -310,7 +313,7 @@ fn run(
             let bytes = cur.length_prefixed()?;
             let offset = sink.base + (cur.position() - bytes.len()) as u32;
             if crate::utf8::is_utf8(bytes) {
-                push_view(builder, bytes, 0, offset)
+                push_view(builder, bytes, sink.buffer, offset)
             } else {
                 // Java decodes with replacement characters; so does weir, into scratch.
                 push_scratch(builder, String::from_utf8_lossy(bytes).as_bytes(), sink)
@@ -322,11 +325,11 @@ fn run(
                 None => cur.length_prefixed()?,
             };
             let offset = sink.base + (cur.position() - bytes.len()) as u32;
-            push_view(builder, bytes, 0, offset)
+            push_view(builder, bytes, sink.buffer, offset)
         }
         Op::RawBytes => {
             let bytes = cur.take(cur.remaining())?;
-            push_view(builder, bytes, 0, sink.base)
+            push_view(builder, bytes, sink.buffer, sink.base)
         }
         nested => run_nested(nested, cur, builder, sink),
     }
