@@ -41,7 +41,7 @@ use weir_formats::value::{Decimal, Struct, Value};
 use crate::config::{java_split_colon, kafka_list};
 use crate::kernel::arrow_build::arrow_failure;
 use crate::kernel::millis::MS_PER_DAY;
-use crate::kernel::row_errors::{assemble_rows, rebuild_struct};
+use crate::kernel::row_errors::{assemble_rows, rebuild_struct, RowErrors};
 
 use crate::kernel::segment_output::{fail_non_null_rows, side_column};
 
@@ -331,7 +331,7 @@ impl Cast {
                     schema: Some(schema.clone()),
                     data,
                 };
-                let errors = by_row(column.data.len(), casted.errors);
+                let errors = RowErrors::from_failed(column.data.len(), casted.errors);
                 assemble_rows(
                     input,
                     self.side,
@@ -393,7 +393,7 @@ impl Cast {
                 schema: None,
                 data: casted.data,
             };
-            let errors = by_row(data.len(), casted.errors);
+            let errors = RowErrors::from_failed(data.len(), casted.errors);
             return assemble_rows(input, self.side, vec![new], data, errors, 0);
         }
         match data.as_struct_opt() {
@@ -417,7 +417,7 @@ impl Cast {
         let n = array.len();
         let mut fields: Vec<FieldRef> = array.fields().iter().cloned().collect();
         let mut columns: Vec<ArrayRef> = array.columns().to_vec();
-        let mut errors: Vec<Option<ConnectError>> = vec![None; n];
+        let mut errors = RowErrors::new(n);
         // Spec'd names are distinct, so a column added below is never looked up again.
         let positions = positions_by_name(array.fields().iter().map(|f| f.name().as_str()));
         for (name, target) in &self.spec.fields {
@@ -1311,8 +1311,8 @@ fn cast_children<'s>(
     array: &StructArray,
     mut children: Vec<ArrayRef>,
     casts: impl Iterator<Item = (usize, &'s Schema, Target)>,
-) -> (Vec<ArrayRef>, Vec<Option<ConnectError>>) {
-    let mut errors = vec![None; array.len()];
+) -> (Vec<ArrayRef>, RowErrors) {
+    let mut errors = RowErrors::new(array.len());
     for (i, schema, target) in casts {
         if let Some(child) = children.get(i) {
             let casted = cast_column(child, Some(schema), target);
@@ -1326,25 +1326,14 @@ fn cast_children<'s>(
 /// Records `found` as the rows' errors where the struct row is valid and has none yet.
 fn keep_first_errors(
     array: &StructArray,
-    errors: &mut [Option<ConnectError>],
+    errors: &mut RowErrors,
     found: Vec<(usize, ConnectError)>,
 ) {
     for (row, e) in found {
-        if array.is_valid(row) && errors[row].is_none() {
-            errors[row] = Some(e);
+        if array.is_valid(row) {
+            errors.keep_first(row, e);
         }
     }
-}
-
-/// Errors by row.
-fn by_row(n: usize, errors: Vec<(usize, ConnectError)>) -> Vec<Option<ConnectError>> {
-    let mut rows = vec![None; n];
-    for (row, e) in errors {
-        if let Some(slot) = rows.get_mut(row) {
-            *slot = Some(e);
-        }
-    }
-    rows
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use weir_formats::value::{Struct, Value};
 
 use crate::config::valid_string;
 use crate::kernel::millis::MS_PER_DAY;
-use crate::kernel::row_errors::{assemble_rows, rebuild_struct};
+use crate::kernel::row_errors::{assemble_rows, rebuild_struct, RowErrors};
 
 use crate::kernel::segment_output::side_column;
 
@@ -502,7 +502,7 @@ impl TimestampConverter {
                     Ok(children) => children,
                     Err(e) => return SegmentOutput::all_failed(n, &e),
                 };
-                let mut errors = vec![None; n];
+                let mut errors = RowErrors::new(n);
                 if let Some((i, child)) = index.and_then(|i| Some((i, children.get(i)?.clone()))) {
                     let converted = self.convert_column(child.as_ref(), kind, false);
                     keep_valid_errors(array, &mut errors, converted.errors);
@@ -557,7 +557,7 @@ impl TimestampConverter {
         let name = &self.settings.field;
         let mut fields: Vec<FieldRef> = array.fields().iter().cloned().collect();
         let mut columns: Vec<ArrayRef> = array.columns().to_vec();
-        let mut errors = vec![None; n];
+        let mut errors = RowErrors::new(n);
         let position = fields.iter().position(|f| f.name() == name);
         let data = match position {
             Some(i) => {
@@ -646,9 +646,10 @@ impl TimestampConverter {
         error: &ConnectError,
         schemaless: bool,
     ) -> Converted {
-        let errors = (0..n)
-            .map(|i| (!nulls.is_some_and(|b| b.is_null(i))).then(|| error.clone()))
-            .collect();
+        let failed = (0..n)
+            .filter(|&i| !nulls.is_some_and(|b| b.is_null(i)))
+            .map(|i| (i, error.clone()));
+        let errors = RowErrors::from_failed(n, failed.collect());
         Converted {
             data: new_null_array(&self.output_type(schemaless), n),
             errors,
@@ -767,7 +768,7 @@ impl Transform for TimestampConverter {
 /// A converted column and each row's error.
 struct Converted {
     data: ArrayRef,
-    errors: Vec<Option<ConnectError>>,
+    errors: RowErrors,
 }
 
 /// Each of `n` rows' instant (`raw(i)`) handed to `append`, `None` for a null row or one that
@@ -778,9 +779,9 @@ fn each_instant(
     nulls: Option<&NullBuffer>,
     raw: impl Fn(usize) -> Result<i64, ConnectError>,
     mut append: impl FnMut(Option<i64>),
-) -> Vec<Option<ConnectError>> {
-    let mut errors = vec![None; n];
-    for (i, error) in errors.iter_mut().enumerate() {
+) -> RowErrors {
+    let mut errors = RowErrors::new(n);
+    for i in 0..n {
         if nulls.is_some_and(|b| b.is_null(i)) {
             append(None);
             continue;
@@ -789,7 +790,7 @@ fn each_instant(
             Ok(ms) => append(Some(ms)),
             Err(e) => {
                 append(None);
-                *error = Some(e);
+                errors.set(i, e);
             }
         }
     }
@@ -897,14 +898,10 @@ fn java_class(data_type: &DataType) -> &'static str {
 }
 
 /// Records `found` where the struct row is valid.
-fn keep_valid_errors(
-    array: &StructArray,
-    errors: &mut [Option<ConnectError>],
-    found: Vec<Option<ConnectError>>,
-) {
-    for (row, e) in found.into_iter().enumerate() {
-        if e.is_some() && array.is_valid(row) {
-            errors[row] = e;
+fn keep_valid_errors(array: &StructArray, errors: &mut RowErrors, found: RowErrors) {
+    for (row, e) in found.into_failed() {
+        if array.is_valid(row) {
+            errors.set(row, e);
         }
     }
 }
