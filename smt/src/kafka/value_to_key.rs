@@ -21,7 +21,7 @@ use weir_formats::value::{Struct, Value};
 
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
 
-use crate::kernel::segment_output::{assemble, RowOutcome};
+use crate::kernel::segment_output::{assemble, replace_side, RowOutcome};
 
 use crate::kernel::defaults::{field_value, fill_default};
 
@@ -199,8 +199,13 @@ impl ValueToKey {
         }
     }
 
-    /// Every row keyed by `key`, except null values, which fail.
+    /// Every row keyed by `key`, except null values, which fail. Cost: when no value is null
+    /// (the common case), nothing a row; else an outcome a row. (The outcome list, 56 bytes a
+    /// row, was 6% of the Avro benchmark chain's simulated last-level write misses.)
     fn keyed(&self, input: &SegmentInput<'_>, key: Column) -> SegmentOutput {
+        if !input.rows.is_empty() && input.value.data.null_count() == 0 {
+            return replace_side(input, Side::Key, key.schema, key.data);
+        }
         let schemaless = input.value.schema.is_none();
         let outcomes = (0..input.rows.len())
             .map(|i| match input.value.data.is_null(i) {
