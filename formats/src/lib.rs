@@ -8,7 +8,7 @@
 //! - [`jsonschema`]: Confluent's JsonSchemaConverter.
 //! - [`java_number`], [`java_date`]: Java's number and date text, which Kafka's output carries.
 //! - [`variant`]: schemaless fields whose records differ (absent keys, numbers of both kinds), kept columnar.
-//! - [`payload_buffers`]: where Avro's decoded views point (the input buffer, not a copy).
+//! - [`payload_buffers`]: where Avro's and Protobuf's decoded views point (the input buffer, not a copy).
 //! - [`java_hash_order`]: the order Java's HashMap iterates string keys in (Confluent's field and map order).
 
 pub mod array_cell;

@@ -1,4 +1,4 @@
-//! The buffers a binary decoder's string and byte views point into (AvroConverter's): the
+//! The buffers a binary decoder's string and byte views point into (Avro, Protobuf): the
 //! batch's own input buffer where a payload lies in it, so nothing is copied (design §1,
 //! zero-copy in); a buffer of copies for payloads that do not (loose bytes a caller passes); and
 //! a scratch buffer for what the decoder must rewrite (text with invalid UTF-8, enum symbols).

@@ -309,7 +309,7 @@ impl Converter for ProtobufConverter {
     fn decode(&self, inputs: &[Option<&[u8]>], context: &ConverterContext<'_>) -> Decoded {
         let side = context.side();
         let header = schema_id_header(side == Side::Key);
-        let mut batch = Batch::with_capacity(inputs.iter().flatten().map(|b| b.len()).sum());
+        let mut batch = Batch::for_context(context);
         let mut errors = Vec::new();
         let mut null_rows = Vec::new();
         let mut groups: Vec<Group> = Vec::new();

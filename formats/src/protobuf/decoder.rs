@@ -9,9 +9,9 @@
 //! appended to their list column as they come; of a singular field only the last scalar (its
 //! bits, or where its bytes lie) and the occurrences of a message (merged, as protobuf-java
 //! merges them) are noted, in working memory reused from record to record ([`Batch`]); then the
-//! fields are appended in Connect order. Strings and bytes become views into the batch buffer
-//! of payloads; enum names, repaired UTF-8 and the strings of merged messages are copied into a
-//! scratch buffer. A record that fails half-way is rolled back ([`ColumnBuilder::truncate`]).
+//! fields are appended in Connect order. Strings and bytes become views of the payload where it
+//! lies (the batch's input buffer: [`PayloadBuffers`]); enum names, repaired UTF-8 and the strings
+//! of merged messages are copied into a scratch buffer. A record that fails half-way is rolled back ([`ColumnBuilder::truncate`]).
 //! Nesting is bounded by the schema (recursive schemas are refused when compiled) and by
 //! protobuf-java's limit of 100 for skipped groups.
 //!
@@ -31,8 +31,10 @@ use super::schema_file::{enum_default, ENUM_ZERO_PLACEHOLDER};
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::wire::{self, WireError, WireReader};
 use crate::column_builder::ColumnBuilder;
+use crate::converter_context::ConverterContext;
 use crate::error::ConnectError;
 use crate::java_hash_order::{java_key, java_key_order};
+use crate::payload_buffers::{PayloadBuffers, SCRATCH};
 use crate::schema::{LogicalType, SchemaKind, SchemaRef};
 use crate::value::{Decimal, Value};
 
@@ -400,22 +402,23 @@ impl Decoder {
     }
 
     /// Decodes one payload (after the frame and message indexes) into `builder` (a builder of
-    /// the schema's Arrow type), its bytes appended to `batch`'s payload buffer. On error
-    /// nothing of the record is left behind: the builder and the buffers are rolled back.
-    /// Cost: one pass over the bytes (a second over merged messages and map entries), a copy
-    /// of the payload, no allocation per record beyond map keys and merged messages.
+    /// the schema's Arrow type), its strings and bytes views of the payload where it lies
+    /// ([`PayloadBuffers::place`]). On error the builder and the scratch buffer are rolled back
+    /// (a loose payload's copy stays, viewed by nothing). Cost: one pass over the bytes (a
+    /// second over merged messages and map entries), no copy of a payload in the batch's input
+    /// buffer, no allocation per record beyond map keys and merged messages.
     pub fn decode(
         &self,
         payload: &[u8],
         builder: &mut ColumnBuilder,
         batch: &mut Batch,
     ) -> Result<(), DecodeError> {
-        let (rows, base, scratch) = (builder.len(), batch.payloads.len(), batch.scratch.len());
-        batch.payloads.extend_from_slice(payload);
+        let (rows, scratch) = (builder.len(), batch.buffers.scratch.len());
+        let placed = batch.buffers.place(payload);
         batch.parts.clear();
         let src = Src {
             bytes: payload,
-            base: Some(base as u32),
+            base: Some(placed),
         };
         let result = match &self.root {
             Root::Message(plan) => decode_message(plan, src, builder, batch, 0),
@@ -423,22 +426,20 @@ impl Decoder {
         };
         if result.is_err() {
             builder.truncate(rows);
-            batch.payloads.truncate(base);
-            batch.scratch.truncate(scratch);
+            batch.buffers.scratch.truncate(scratch);
             batch.seen.clear();
         }
         result
     }
 }
 
-/// A batch's decode buffers and working memory: buffer 0 holds every payload back to back
-/// (strings and bytes are views into it), buffer 1 what had to be copied (enum names, repaired
-/// UTF-8, defaults, the strings of merged messages); the notes on the fields of the messages
-/// being read are reused from record to record.
+/// A batch's decode buffers and working memory: the payloads where they lie (strings and bytes
+/// are views of them, [`PayloadBuffers`]) and the scratch buffer for what had to be copied (enum
+/// names, repaired UTF-8, defaults, the strings of merged messages); the notes on the fields of
+/// the messages being read are reused from record to record.
 #[derive(Debug, Default)]
 pub struct Batch {
-    payloads: Vec<u8>,
-    scratch: Vec<u8>,
+    buffers: PayloadBuffers,
     /// Per field of each message being read (a stack, one frame per nesting level).
     seen: Vec<Seen>,
     /// Occurrences of message fields and map entries, chained per field.
@@ -446,20 +447,17 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Empty buffers with room for `payload_bytes` bytes of payloads. Cost: one allocation.
-    pub fn with_capacity(payload_bytes: usize) -> Batch {
+    /// Empty buffers for decoding under `context` (see [`PayloadBuffers::for_context`]).
+    pub fn for_context(context: &ConverterContext<'_>) -> Batch {
         Batch {
-            payloads: Vec::with_capacity(payload_bytes),
+            buffers: PayloadBuffers::for_context(context),
             ..Batch::default()
         }
     }
 
     /// The buffers the finished columns' views point into. Cost: moves the vectors.
     pub fn finish(self) -> Arc<[Buffer]> {
-        Arc::from(vec![
-            Buffer::from_vec(self.payloads),
-            Buffer::from_vec(self.scratch),
-        ])
+        self.buffers.finish()
     }
 }
 
@@ -491,20 +489,27 @@ struct Part {
 
 const NO_PART: u32 = u32::MAX;
 
-/// The bytes of the message being read, and where they lie in buffer 0 (`None`: a temporary,
-/// the concatenation of a merged message's occurrences, whose strings are copied).
+/// The bytes of the message being read, and where they lie: (buffer index, offset), as
+/// [`PayloadBuffers::place`] gives (`None`: a temporary, the concatenation of a merged message's
+/// occurrences, whose strings are copied).
 #[derive(Clone, Copy)]
 struct Src<'a> {
     bytes: &'a [u8],
-    base: Option<u32>,
+    base: Option<(u32, u32)>,
 }
 
 impl<'a> Src<'a> {
     fn sub(&self, start: usize, end: usize) -> Src<'a> {
         Src {
             bytes: &self.bytes[start..end],
-            base: self.base.map(|b| b + start as u32),
+            base: self.base_at(start),
         }
+    }
+
+    /// Where byte `start` of these bytes lies.
+    fn base_at(&self, start: usize) -> Option<(u32, u32)> {
+        self.base
+            .map(|(buffer, offset)| (buffer, offset + start as u32))
     }
 }
 
@@ -546,7 +551,7 @@ fn parts_of(seen: Seen, parts: &[Part]) -> impl Iterator<Item = (usize, usize)> 
 
 /// A message's occurrences as one message (protobuf merges them as it parses their
 /// concatenation): a slice of `src` when there is one, else an owned concatenation.
-fn merged<'a>(seen: Seen, src: Src<'a>, parts: &[Part]) -> (Cow<'a, [u8]>, Option<u32>) {
+fn merged<'a>(seen: Seen, src: Src<'a>, parts: &[Part]) -> (Cow<'a, [u8]>, Option<(u32, u32)>) {
     let mut spans = parts_of(seen, parts);
     match (spans.next(), spans.next()) {
         (None, _) => (Cow::Borrowed(&[]), None),
@@ -639,25 +644,25 @@ fn push_int(builder: &mut ColumnBuilder, v: i64) -> Result<(), DecodeError> {
     Ok(())
 }
 
-/// Appends string or bytes `data`, which lies at `at` in buffer 0, or (`None`) is copied into
-/// the scratch buffer (values of up to 12 bytes live in the view itself).
+/// Appends string or bytes `data`, which lies at `at` (buffer index, offset), or (`None`) is
+/// copied into the scratch buffer (values of up to 12 bytes live in the view itself).
 #[inline(always)]
 fn push_bytes(
     builder: &mut ColumnBuilder,
     data: &[u8],
-    at: Option<u32>,
+    at: Option<(u32, u32)>,
     scratch: &mut Vec<u8>,
 ) -> Result<(), DecodeError> {
     let (ColumnBuilder::Utf8(c) | ColumnBuilder::Binary(c)) = builder else {
         return Err(wrong_builder());
     };
     match at {
-        Some(offset) => c.push(data, 0, offset),
-        None if data.len() <= 12 => c.push(data, 1, 0),
+        Some((buffer, offset)) => c.push(data, buffer, offset),
+        None if data.len() <= 12 => c.push(data, SCRATCH, 0),
         None => {
             let offset = scratch.len() as u32;
             scratch.extend_from_slice(data);
-            c.push(data, 1, offset);
+            c.push(data, SCRATCH, offset);
         }
     }
     Ok(())
@@ -681,7 +686,7 @@ fn push_raw(
                 let repaired = String::from_utf8_lossy(data);
                 return push_bytes(builder, repaired.as_bytes(), None, scratch);
             }
-            return push_bytes(builder, data, src.base.map(|b| b + start as u32), scratch);
+            return push_bytes(builder, data, src.base_at(start), scratch);
         }
         Seen::Unset | Seen::Parts(..) => return Err(wrong_builder()),
     };
@@ -895,7 +900,7 @@ fn decode_wrapper(
             r.skip(n, wt, wire::MAX_DEPTH)?;
         }
     }
-    push_raw(s, out, src, builder, &mut batch.scratch)
+    push_raw(s, out, src, builder, &mut batch.buffers.scratch)
 }
 
 fn packable(op: &ValueOp) -> bool {
@@ -1023,7 +1028,7 @@ fn read_fields(
                         ValueOp::Scalar(s) => {
                             let raw = read_raw(s, &mut r)?;
                             if !unknown_to_closed_enum(s, &raw) {
-                                push_raw(s, raw, src, items, &mut batch.scratch)?;
+                                push_raw(s, raw, src, items, &mut batch.buffers.scratch)?;
                             }
                         }
                         op => {
@@ -1039,7 +1044,7 @@ fn read_fields(
                         while !p.at_end() {
                             let raw = read_raw(s, &mut p)?;
                             if !unknown_to_closed_enum(s, &raw) {
-                                push_raw(s, raw, packed_src, items, &mut batch.scratch)?;
+                                push_raw(s, raw, packed_src, items, &mut batch.buffers.scratch)?;
                             }
                         }
                     }
@@ -1129,9 +1134,9 @@ fn append_field(
                 Ok(())
             }
             (Unset::Value(raw), ValueOp::Scalar(s)) => {
-                push_raw(s, *raw, src, column, &mut batch.scratch)
+                push_raw(s, *raw, src, column, &mut batch.buffers.scratch)
             }
-            (Unset::Text(text), _) => push_bytes(column, text, None, &mut batch.scratch),
+            (Unset::Text(text), _) => push_bytes(column, text, None, &mut batch.buffers.scratch),
             (Unset::DefaultStruct, op) => {
                 let empty = Src {
                     bytes: &[],
@@ -1155,7 +1160,7 @@ fn append_field(
             )
         }
         (Shape::Single, raw, ValueOp::Scalar(s)) => {
-            push_raw(s, raw, src, column, &mut batch.scratch)
+            push_raw(s, raw, src, column, &mut batch.buffers.scratch)
         }
         (Shape::Single, ..) => Err(wrong_builder()),
     }
@@ -1263,12 +1268,12 @@ fn append_map(
         } else {
             k
         };
-        push_raw(key_scalar, k, entry, keys, &mut batch.scratch)?;
+        push_raw(key_scalar, k, entry, keys, &mut batch.buffers.scratch)?;
         match (value, v) {
             (ValueOp::Scalar(s), Seen::Unset) => {
-                push_raw(s, zero_of(s), entry, values, &mut batch.scratch)?
+                push_raw(s, zero_of(s), entry, values, &mut batch.buffers.scratch)?
             }
-            (ValueOp::Scalar(s), v) => push_raw(s, v, entry, values, &mut batch.scratch)?,
+            (ValueOp::Scalar(s), v) => push_raw(s, v, entry, values, &mut batch.buffers.scratch)?,
             (op, v) => {
                 let (bytes, base) = merged(v, entry, &batch.parts);
                 decode_value(
