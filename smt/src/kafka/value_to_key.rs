@@ -21,7 +21,8 @@ use weir_formats::value::{Struct, Value};
 
 use crate::kernel::arrow_build::{arrow_failure, struct_array};
 
-use crate::kernel::segment_output::{assemble, replace_side, RowOutcome};
+use crate::kernel::row_errors::{assemble_rows, RowErrors};
+use crate::kernel::segment_output::{assemble, RowOutcome};
 
 use crate::kernel::defaults::{field_value, fill_default};
 
@@ -200,21 +201,21 @@ impl ValueToKey {
     }
 
     /// Every row keyed by `key`, except null values, which fail. Cost: when no value is null
-    /// (the common case), nothing a row; else an outcome a row. (The outcome list, 56 bytes a
-    /// row, was 6% of the Avro benchmark chain's simulated last-level write misses.)
+    /// (the common case), nothing a row ([`assemble_rows`]).
     fn keyed(&self, input: &SegmentInput<'_>, key: Column) -> SegmentOutput {
-        if !input.rows.is_empty() && input.value.data.null_count() == 0 {
-            return replace_side(input, Side::Key, key.schema, key.data);
+        let values = input.value.data.as_ref();
+        let mut errors = RowErrors::new(input.rows.len());
+        if values.null_count() > 0 {
+            let schemaless = input.value.schema.is_none();
+            for row in (0..values.len()).filter(|&row| values.is_null(row)) {
+                let error = match schemaless {
+                    true => require_map_error(PURPOSE, &Value::Null),
+                    false => require_struct_error(PURPOSE, &Value::Null),
+                };
+                errors.set(row, error);
+            }
         }
-        let schemaless = input.value.schema.is_none();
-        let outcomes = (0..input.rows.len())
-            .map(|i| match input.value.data.is_null(i) {
-                false => RowOutcome::Part(0),
-                true if schemaless => RowOutcome::Failed(require_map_error(PURPOSE, &Value::Null)),
-                true => RowOutcome::Failed(require_struct_error(PURPOSE, &Value::Null)),
-            })
-            .collect();
-        assemble(input, Side::Key, vec![key], outcomes)
+        assemble_rows(input, Side::Key, vec![key], values, errors, 0)
     }
 
     /// Every row fails: null values `requireStruct`, the others with `error`.

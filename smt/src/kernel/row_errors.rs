@@ -1,5 +1,5 @@
 //! The rows a struct kernel failed: the struct rebuilt with them null, and the segment's output
-//! assembled from each row's error (Cast, TimestampConverter).
+//! assembled from each row's error (Cast, TimestampConverter, ValueToKey).
 
 use std::sync::Arc;
 
