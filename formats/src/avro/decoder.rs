@@ -57,7 +57,8 @@ pub(super) enum Op {
 }
 
 /// Where the bytes being decoded live: the current payload is buffer `buffer` from offset
-/// `base` (see [`crate::payload_buffers::PayloadBuffers::place`]); buffer [`SCRATCH`] takes what must be rewritten.
+/// `base` (see [`crate::payload_buffers::PayloadBuffers::place`]); buffer [`SCRATCH`] takes
+/// what must be rewritten.
 pub struct Sink<'s> {
     /// The buffer index of the current payload.
     pub buffer: u32,
