@@ -10,8 +10,9 @@
 //! bits, or where its bytes lie) and the occurrences of a message (merged, as protobuf-java
 //! merges them) are noted, in working memory reused from record to record ([`Batch`]); then the
 //! fields are appended in Connect order. Strings and bytes become views of the payload where it
-//! lies (the batch's input buffer: [`PayloadBuffers`]); enum names, repaired UTF-8 and the strings
-//! of merged messages are copied into a scratch buffer. A record that fails half-way is rolled back ([`ColumnBuilder::truncate`]).
+//! lies (the batch's input buffer: [`PayloadBuffers`]); enum names, repaired UTF-8 and the
+//! strings of merged messages are copied into a scratch buffer. A record that fails half-way is
+//! rolled back ([`ColumnBuilder::truncate`]).
 //! Nesting is bounded by the schema (recursive schemas are refused when compiled) and by
 //! protobuf-java's limit of 100 for skipped groups.
 //!
