@@ -16,12 +16,21 @@ pub fn as_str(bytes: &[u8]) -> Option<&str> {
     }
 }
 
-/// Whether `bytes` are ASCII. From 4 to 16 bytes (most record strings): two overlapping
+/// Whether `bytes` are ASCII. From 4 to 32 bytes (most record strings): two overlapping
 /// unaligned word loads, which together cover every byte, and one test; `<[u8]>::is_ascii`
 /// walks a slice shorter than two words byte by byte (30 instructions a string of the
-/// benchmark records, callgrind). Other lengths: `<[u8]>::is_ascii`.
+/// benchmark records, callgrind), and one of 17 to 32 bytes (e-mail addresses, streets,
+/// formatted timestamps) in an aligned loop with a head and a tail (`as_str` 15.0M → 13.8M
+/// instructions on `chain2_avro`). Other lengths: `<[u8]>::is_ascii`.
 #[inline]
 fn is_ascii(bytes: &[u8]) -> bool {
+    if (17..=32).contains(&bytes.len()) {
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<16>(), bytes.last_chunk::<16>()) {
+            return (u128::from_ne_bytes(*head) | u128::from_ne_bytes(*tail))
+                & 0x8080_8080_8080_8080_8080_8080_8080_8080
+                == 0;
+        }
+    }
     if (8..=16).contains(&bytes.len()) {
         if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
             return (u64::from_ne_bytes(*head) | u64::from_ne_bytes(*tail)) & 0x8080_8080_8080_8080
