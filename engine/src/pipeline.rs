@@ -329,7 +329,7 @@ impl Pipeline {
                 &self.config.output_value.class,
             );
             for (i, &row) in segment.rows.iter().enumerate() {
-                location[row as usize] = Some((s, i));
+                location[row as usize] = Some((s as u32, i as u32));
             }
             segments.push((key, value));
         }
@@ -364,6 +364,7 @@ impl Pipeline {
                     out.dropped += 1;
                     continue;
                 };
+                let (segment, i) = (segment as usize, i as usize);
                 match self.push_headers(&batch.headers, row, copy_text, &mut written, records) {
                     Ok(()) => {
                         let (key, value) = &encoded.segments[segment];
@@ -430,7 +431,8 @@ impl Pipeline {
 /// slots, and where each row landed (segment, index).
 struct EncodedBatch {
     segments: Vec<(Slots, Slots)>,
-    location: Vec<Option<(usize, usize)>>,
+    /// 12 bytes a row (a pair of `usize`s was 24, written and read for every row).
+    location: Vec<Option<(u32, u32)>>,
 }
 
 /// Each row's bytes in the output buffer; `None`: null, or failed.
