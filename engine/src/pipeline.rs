@@ -136,17 +136,14 @@ impl Pipeline {
     pub fn decode(&self, raw: &RawBatch) -> DecodedBatch {
         let rows = raw.len();
         let mut failures: Vec<Option<Box<RowFailure>>> = vec![None; rows];
-        // One list of payloads, the keys' and then the values': 16 bytes a row written once
-        // for both sides, not twice over fresh memory.
-        let mut payloads: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.key(r)).collect();
+        let keys: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.key(r)).collect();
+        let values: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.value(r)).collect();
         let key = self.key_in.decode(
-            &payloads,
+            &keys,
             &ConverterContext::decoding(Side::Key, raw).with_verbatim(self.key_verbatim),
         );
-        payloads.clear();
-        payloads.extend((0..rows).map(|r| raw.value(r)));
         let value = self.value_in.decode(
-            &payloads,
+            &values,
             &ConverterContext::decoding(Side::Value, raw).with_verbatim(self.value_verbatim),
         );
         record_failures(
