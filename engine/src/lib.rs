@@ -7,6 +7,7 @@
 //! - [`registry`]: converter classes by name, Kafka's built-ins and the embedder's own.
 //! - [`pipeline`]: decode → transform chain → encode.
 //! - [`plan`]: the transform chain compiled from `transforms=` and `predicates=`.
+//! - [`pre_dropped_headers`]: the headers a chain removes before any step could read them.
 //! - [`verify`]: the vectorized chain checked against the row-wise references.
 //! - [`fuzzing`]: the fuzz bodies of the transform families, run by `fuzz/` and as proptests.
 //! - [`interchange`]: the JSON-lines interchange format of `smtbench` and the conformance cases.
@@ -18,6 +19,7 @@ pub mod known_classes;
 pub mod output;
 pub mod pipeline;
 pub mod plan;
+pub mod pre_dropped_headers;
 pub mod properties;
 pub mod registry;
 pub mod verify;

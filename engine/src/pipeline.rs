@@ -14,6 +14,7 @@ use weir_formats::converter::{
 };
 use weir_formats::error::{ConnectError, ErrorClass};
 use weir_formats::raw::{RawBatch, RawBatchBuilder, Slot};
+use weir_smt::kernel::header_name_set::HeaderNameSet;
 
 pub use crate::config::ConfigError;
 use crate::config::{ConverterSpec, PipelineConfig, Tolerance};
@@ -131,9 +132,14 @@ impl Pipeline {
         &self.plan
     }
 
-    /// Decodes `raw` into Arrow: keys, values and headers through the input converters. Cost:
-    /// one pass per converter over the batch; columns built once per distinct schema.
+    /// Decodes `raw` into Arrow: keys, values and every header through the input converters.
+    /// Cost: one pass per converter over the batch; columns built once per distinct schema.
     pub fn decode(&self, raw: &RawBatch) -> DecodedBatch {
+        self.decode_leaving_out(raw, None)
+    }
+
+    /// [`Pipeline::decode`], converting but not storing the headers named in `left_out`.
+    fn decode_leaving_out(&self, raw: &RawBatch, left_out: Option<&HeaderNameSet>) -> DecodedBatch {
         let rows = raw.len();
         let mut failures: Vec<Option<Box<RowFailure>>> = vec![None; rows];
         let keys: Vec<Option<&[u8]>> = (0..rows).map(|r| raw.key(r)).collect();
@@ -158,7 +164,7 @@ impl Pipeline {
             Stage::ValueConverter,
             &self.config.value.class,
         );
-        let headers = self.decode_headers(raw, &mut failures);
+        let headers = self.decode_headers(raw, left_out, &mut failures);
         let segments = join_segments(rows, key, value, &mut failures);
         let batch = ConnectBatch {
             topic_ids: (0..rows).map(|r| raw.topic_id(r)).collect(),
@@ -172,27 +178,42 @@ impl Pipeline {
         DecodedBatch { batch, failures }
     }
 
-    /// Reads every header with the input header converter. Text it would read as itself stays a
-    /// view of the input bytes (no allocation); the rest become typed values.
-    fn decode_headers(&self, raw: &RawBatch, failures: &mut [Option<Box<RowFailure>>]) -> Headers {
+    /// Reads the headers with the input header converter and keeps those not named in
+    /// `left_out`. A header left out is still read (it fails its row when it cannot be read, as
+    /// in Kafka Connect) unless the converter reads any bytes. Text the converter would read as
+    /// itself stays a view of the input bytes (no allocation); the rest become typed values.
+    fn decode_headers(
+        &self,
+        raw: &RawBatch,
+        left_out: Option<&HeaderNameSet>,
+        failures: &mut [Option<Box<RowFailure>>],
+    ) -> Headers {
         let mut headers = Headers::over(raw.shared_bytes());
         headers.reserve(raw.len(), raw.header_count());
         let mut names = NameCache::default();
+        let read_unkept = !self.header_in.reads_any_bytes();
         for (row, failure) in failures.iter_mut().enumerate() {
             for (name, _, slot) in raw.header_slots(row) {
+                let kept = left_out.is_none_or(|set| !set.contains(name));
+                if !kept && !read_unkept {
+                    continue;
+                }
                 let bytes = raw.slot_bytes(slot);
                 if let Some((text, schema)) =
                     bytes.and_then(|b| self.header_in.text_schema(name, b))
                 {
-                    headers.push_text(name, schema, text);
+                    if kept {
+                        headers.push_text(name, schema, text);
+                    }
                     continue;
                 }
                 match self.header_in.to_connect(name, bytes) {
-                    Ok((schema, value)) => headers.push_header(Header {
+                    Ok((schema, value)) if kept => headers.push_header(Header {
                         name: names.get(name),
                         schema,
                         value,
                     }),
+                    Ok(_) => {}
                     Err(error) => {
                         failure.get_or_insert_with(|| {
                             Box::new(RowFailure {
@@ -210,10 +231,14 @@ impl Pipeline {
     }
 
     /// Decodes `raw` and runs the transform chain: the Arrow data as the output converters would
-    /// see it. Rows a transform dropped are in no segment and have no failure.
+    /// see it. Rows a transform dropped are in no segment and have no failure. Headers the chain
+    /// removes before any step could read them ([`Plan::pre_dropped_headers`]) are converted but
+    /// never stored, and the steps that only remove them are skipped.
     pub fn transform(&self, raw: &RawBatch) -> DecodedBatch {
-        let mut decoded = self.decode(raw);
-        self.plan.run(&mut decoded.batch, &mut decoded.failures);
+        let left_out = self.plan.pre_dropped_headers();
+        let mut decoded = self.decode_leaving_out(raw, left_out);
+        self.plan
+            .run_pre_dropped(&mut decoded.batch, &mut decoded.failures);
         decoded
     }
 

@@ -16,6 +16,7 @@ use weir_formats::batch::{Column, ConnectBatch, Segment};
 use weir_formats::converter::Side;
 use weir_formats::error::ConnectError;
 use weir_formats::variant::holds_variant;
+use weir_smt::kernel::header_name_set::HeaderNameSet;
 use weir_smt::kernel::per_row::lower_variants;
 use weir_smt::{
     ConfigProblem, ConnectRecord, MetaColumn, Predicate, RecordMeta, SegmentInput, SegmentOutput,
@@ -25,6 +26,7 @@ use weir_smt::{
 use crate::config::{list_value, ConfigError};
 use crate::known_classes::missing_class;
 use crate::output::{RowFailure, Stage};
+use crate::pre_dropped_headers::{PreDroppedHeaders, StepHeaders};
 use crate::properties::Properties;
 use crate::registry::Registry;
 
@@ -37,12 +39,15 @@ struct Step {
     class: String,
     transform: Arc<dyn Transform>,
     predicate: Option<StepPredicate>,
+    /// Whether the step only removes [pre-dropped](Plan::pre_dropped_headers) headers.
+    removes_only_pre_dropped: bool,
 }
 
 /// The compiled chain. Immutable; shared between threads with its pipeline.
 #[derive(Debug, Default)]
 pub struct Plan {
     steps: Vec<Step>,
+    pre_dropped: Option<HeaderNameSet>,
 }
 
 fn aliases(props: &Properties, key: &str) -> Result<Vec<String>, ConfigError> {
@@ -121,9 +126,29 @@ impl Plan {
                 class: config.class.clone(),
                 transform,
                 predicate,
+                removes_only_pre_dropped: false,
             });
         }
-        Ok(Plan { steps })
+        let headers: Vec<StepHeaders> = steps
+            .iter()
+            .map(|step| StepHeaders {
+                transform: step.transform.header_use(),
+                predicate: step.predicate.as_ref().map(|(p, _)| p.headers_read()),
+            })
+            .collect();
+        let found = PreDroppedHeaders::of(&headers);
+        for (step, skippable) in steps.iter_mut().zip(found.skippable) {
+            step.removes_only_pre_dropped = skippable;
+        }
+        let pre_dropped = (!found.names.is_empty()).then(|| HeaderNameSet::new(found.names));
+        Ok(Plan { steps, pre_dropped })
+    }
+
+    /// The header names the chain removes before any step could read them
+    /// ([`crate::pre_dropped_headers`]), `None` when there are none: a batch decoded for the
+    /// chain need not hold them (see [`Plan::run_pre_dropped`]).
+    pub fn pre_dropped_headers(&self) -> Option<&HeaderNameSet> {
+        self.pre_dropped.as_ref()
     }
 
     /// Whether the chain has no steps.
@@ -169,12 +194,35 @@ impl Plan {
     /// Runs the chain over `batch`'s segments in place. Rows that a step drops leave the segments;
     /// rows that fail also get their failure (stage TRANSFORMATION) in `failures`.
     pub fn run(&self, batch: &mut ConnectBatch, failures: &mut [Option<Box<RowFailure>>]) {
+        self.run_steps(batch, failures, false);
+    }
+
+    /// [`Plan::run`] over a batch whose headers lack the
+    /// [pre-dropped](Plan::pre_dropped_headers) names (and only over such a batch): skips the
+    /// steps that only remove them. The result is what `run` makes of the batch with them.
+    pub fn run_pre_dropped(
+        &self,
+        batch: &mut ConnectBatch,
+        failures: &mut [Option<Box<RowFailure>>],
+    ) {
+        self.run_steps(batch, failures, true);
+    }
+
+    fn run_steps(
+        &self,
+        batch: &mut ConnectBatch,
+        failures: &mut [Option<Box<RowFailure>>],
+        pre_dropped: bool,
+    ) {
         if self.steps.is_empty() {
             return;
         }
         let mut meta = take_meta(batch);
         let mut segments = std::mem::take(&mut batch.segments);
         for step in &self.steps {
+            if pre_dropped && step.removes_only_pre_dropped {
+                continue;
+            }
             let mut next = Vec::with_capacity(segments.len());
             for segment in segments {
                 step.run(segment, &mut meta, failures, &mut next);

@@ -168,6 +168,12 @@ pub trait HeaderConverter: Send + Sync + Debug {
         value: &Value,
     ) -> Result<Option<Vec<u8>>, ConnectError>;
 
+    /// Whether [`HeaderConverter::to_connect`] reads any bytes without an error: then a header
+    /// that is not kept need not be read at all (default: no, it may fail).
+    fn reads_any_bytes(&self) -> bool {
+        false
+    }
+
     /// When [`HeaderConverter::to_connect`] reads `bytes` as a STRING whose text is `bytes`
     /// itself, that text and the schema it gives the string (`None` for the schema: no schema),
     /// borrowed so a batch of such headers shares it without a reference count per header;

@@ -25,6 +25,11 @@ impl HeaderConverter for SimpleHeaderConverter {
         Ok(parse_header(bytes))
     }
 
+    /// Yes: see [`HeaderConverter::to_connect`].
+    fn reads_any_bytes(&self) -> bool {
+        true
+    }
+
     /// Names, ids, UUIDs: text that no `Values` rule reads as anything but itself.
     fn text_schema<'s, 'b>(
         &'s self,

@@ -2,6 +2,7 @@
 //! vectorized kernel over a segment with a row-wise reference (design §3).
 //!
 //! - [`transform`]: the [`Transform`] and [`Predicate`] traits and what they exchange.
+//! - [`header_use`]: what a transform or predicate does with headers, by name.
 //! - [`record`]: [`ConnectRecord`], the row-wise model of the references.
 //! - [`config`]: a transform's settings with Kafka's types, defaults and messages.
 //! - [`kernel`]: what the transforms of both families share.
@@ -11,6 +12,7 @@
 
 pub mod config;
 pub mod debezium;
+pub mod header_use;
 pub mod kafka;
 pub mod kernel;
 pub mod meta_column;
@@ -20,6 +22,7 @@ pub mod transform;
 use std::sync::Arc;
 
 pub use config::{ConfigProblem, TransformConfig};
+pub use header_use::{HeaderNames, HeaderUse};
 pub use meta_column::MetaColumn;
 pub use record::ConnectRecord;
 pub use transform::{

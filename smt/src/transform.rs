@@ -10,6 +10,7 @@ use weir_formats::batch::{Column, Headers};
 use weir_formats::error::ConnectError;
 use weir_formats::value_array::value_at;
 
+use crate::header_use::{HeaderNames, HeaderUse};
 use crate::meta_column::MetaColumn;
 use crate::record::ConnectRecord;
 use crate::Side;
@@ -177,6 +178,13 @@ pub trait Transform: Send + Sync + Debug {
     fn handles_variants(&self) -> bool {
         false
     }
+
+    /// Which headers the transform reads, changes and removes, by name: where a chain removes
+    /// a header before any step reads it, the engine may leave it out of the batch at decode.
+    /// Default: [`HeaderUse::ANY`], which is always safe.
+    fn header_use(&self) -> HeaderUse {
+        HeaderUse::ANY
+    }
 }
 
 /// A predicate (`predicates.<alias>.type`), evaluated once per step into a mask.
@@ -194,5 +202,11 @@ pub trait Predicate: Send + Sync + Debug {
     fn touches(&self, side: Side) -> bool {
         let _ = side;
         true
+    }
+
+    /// The headers the predicate reads (see [`Transform::header_use`]). Default:
+    /// [`HeaderNames::Any`], which is always safe.
+    fn headers_read(&self) -> HeaderNames {
+        HeaderNames::Any
     }
 }

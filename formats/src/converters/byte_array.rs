@@ -93,6 +93,11 @@ impl HeaderConverter for ByteArrayConverter {
         Ok((Some(OPTIONAL_BYTES.clone()), value))
     }
 
+    /// Yes: any bytes are a BYTES value.
+    fn reads_any_bytes(&self) -> bool {
+        true
+    }
+
     /// The value's bytes, with the same checks as [`Converter::encode`].
     fn to_bytes(
         &self,

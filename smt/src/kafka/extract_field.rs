@@ -227,6 +227,11 @@ impl Transform for ExtractField {
         side == self.side
     }
 
+    /// No header: it reads and writes the record's fields and metadata only.
+    fn header_use(&self) -> crate::HeaderUse {
+        crate::HeaderUse::NONE
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         let column = side_column(&input, self.side).clone();
         match &column.schema {

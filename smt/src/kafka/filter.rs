@@ -25,6 +25,11 @@ impl Transform for Filter {
         false
     }
 
+    /// No header: it reads and writes the record's fields and metadata only.
+    fn header_use(&self) -> crate::HeaderUse {
+        crate::HeaderUse::NONE
+    }
+
     /// Every row dropped. Cost: one index per row; no data is read.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         SegmentOutput {

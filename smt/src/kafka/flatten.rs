@@ -422,6 +422,11 @@ impl Transform for Flatten {
         side == self.side
     }
 
+    /// No header: it reads and writes the record's fields and metadata only.
+    fn header_use(&self) -> crate::HeaderUse {
+        crate::HeaderUse::NONE
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         match side_column(&input, self.side).schema.clone() {
             Some(schema) => self.apply_schema(&input, &schema),

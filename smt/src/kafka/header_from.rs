@@ -483,6 +483,14 @@ impl Transform for HeaderFrom {
         side == self.side
     }
 
+    /// Adds the `headers` it is configured with; reads none.
+    fn header_use(&self) -> crate::HeaderUse {
+        crate::HeaderUse {
+            writes: crate::HeaderNames::Only(self.headers.iter().map(|h| h.to_string()).collect()),
+            ..crate::HeaderUse::NONE
+        }
+    }
+
     /// Reads the header fields of each row into its new headers and, for `move`, rebuilds the
     /// struct without them. Cost: per schema, one plan; per row, one value per header field;
     /// the other fields are moved as arrays.

@@ -70,6 +70,11 @@ impl Predicate for TopicNameMatches {
         false
     }
 
+    /// No header: it reads the topic.
+    fn headers_read(&self) -> crate::HeaderNames {
+        crate::HeaderNames::None
+    }
+
     /// Cost: one regex run per distinct topic among the rows, one table lookup per row.
     fn test(&self, input: &SegmentInput<'_>) -> BooleanArray {
         let table = per_topic(input.meta, input.rows, |topic| self.whole.is_match(topic));
@@ -90,6 +95,11 @@ impl Predicate for HasHeaderKey {
         false
     }
 
+    /// Its one name.
+    fn headers_read(&self) -> crate::HeaderNames {
+        crate::HeaderNames::Only(vec![self.name.clone()])
+    }
+
     /// Cost: a scan of each row's header names.
     fn test(&self, input: &SegmentInput<'_>) -> BooleanArray {
         let headers = &input.meta.headers;
@@ -107,6 +117,11 @@ impl Predicate for HasHeaderKey {
 }
 
 impl Predicate for RecordIsTombstone {
+    /// No header: it reads the value's validity.
+    fn headers_read(&self) -> crate::HeaderNames {
+        crate::HeaderNames::None
+    }
+
     /// The value column's validity, inverted. Cost: one bitwise NOT per 64 rows (nothing but an
     /// all-false mask when no value is null).
     fn test(&self, input: &SegmentInput<'_>) -> BooleanArray {

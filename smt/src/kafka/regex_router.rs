@@ -179,6 +179,11 @@ impl Transform for RegexRouter {
         false
     }
 
+    /// No header: it reads and writes the record's fields and metadata only.
+    fn header_use(&self) -> crate::HeaderUse {
+        crate::HeaderUse::NONE
+    }
+
     /// Routes each distinct topic of the rows once, then rewrites the rows' topic ids. Cost: two
     /// regex runs per distinct topic, one table lookup per row; keys and values are not touched.
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {

@@ -125,6 +125,11 @@ impl Transform for TimestampRouter {
         false
     }
 
+    /// No header: it reads and writes the record's fields and metadata only.
+    fn header_use(&self) -> crate::HeaderUse {
+        crate::HeaderUse::NONE
+    }
+
     /// Routes each row by its topic's substituted format and its formatted timestamp. Cost: one
     /// substitution per distinct topic, one formatting and topic look-up per distinct (topic,
     /// span of equal text) pair (a UTC day for `yyyyMMdd`: see

@@ -265,6 +265,11 @@ impl ValueToKey {
 }
 
 impl Transform for ValueToKey {
+    /// No header: it reads and writes the record's fields and metadata only.
+    fn header_use(&self) -> crate::HeaderUse {
+        crate::HeaderUse::NONE
+    }
+
     fn apply(&self, input: SegmentInput<'_>) -> SegmentOutput {
         match &input.value.schema {
             Some(schema) => self.apply_schema(&input, &schema.clone()),

@@ -1,13 +1,14 @@
 //! What the transforms of both families share, one concept per file: assembling a segment's
 //! output, the row-wise fallback, building Arrow columns, Connect's defaults, adding fields,
-//! Kafka's requirement messages and schema copies, the per-schema cache, field paths, Java's date
-//! formatting and regular expressions, the topic routing helpers, and kernels over variant
-//! columns.
+//! header name sets, Kafka's requirement messages and schema copies, the per-schema cache, field
+//! paths, Java's date formatting and regular expressions, the topic routing helpers, and kernels
+//! over variant columns.
 
 pub mod arrow_build;
 pub mod defaults;
 pub mod field_path;
 pub mod fields;
+pub mod header_name_set;
 pub mod java_regex;
 pub mod java_time_format;
 pub mod millis;
