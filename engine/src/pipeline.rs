@@ -381,6 +381,8 @@ impl Pipeline {
         let copy_text = self.header_out.writes_text_as_is();
         let mut dead_letters = RawBatchBuilder::reusing(std::mem::take(&mut out.dead_letters));
         let mut written = Vec::new();
+        // The output's id of each of the batch's topics, looked up on its first row.
+        let mut topic_ids: Vec<Option<u32>> = vec![None; batch.topics.len()];
         out.errors.clear();
         out.dropped = 0;
         for row in 0..failures.len() {
@@ -393,8 +395,11 @@ impl Pipeline {
                 match self.push_headers(&batch.headers, row, copy_text, &mut written, records) {
                     Ok(()) => {
                         let (key, value) = &encoded.segments[segment];
+                        let topic = batch.topic_ids[row] as usize;
+                        let topic = *topic_ids[topic]
+                            .get_or_insert_with(|| records.topic_id(&batch.topics[topic]));
                         records.push_record(
-                            batch.topic(row),
+                            topic,
                             (!batch.partition.is_null(row)).then(|| batch.partition.value(row)),
                             batch.offset.value(row),
                             (!batch.timestamp.is_null(row)).then(|| batch.timestamp.value(row)),
