@@ -429,7 +429,8 @@ impl Pipeline {
 
     /// Pushes row `row`'s headers to `records` with the output header converter: strings as
     /// their text when `copy_text`, other values written into `written` (a reused buffer) first.
-    /// Cost: a copy of each name and value, plus the converter's work for what is not copied.
+    /// Cost: a copy of each value and of each name the batch has not written at that position
+    /// yet ([`RawBatchBuilder::push_header`]), plus the converter's work for what is not copied.
     fn push_headers(
         &self,
         headers: &Headers,
