@@ -130,14 +130,18 @@ impl FixedWidth {
 
     /// Appends `epoch_ms` formatted to `out`, after the instant `last` holds the day of (whose
     /// text it holds with this template's day fields written); `false` (nothing appended) for a
-    /// year outside 1 to 9999.
+    /// year outside 1 to 9999. On the day `last` holds the text of (set only for years in
+    /// range), the calendar is not consulted at all.
     fn write_after(&self, epoch_ms: i64, last: &mut LastDay, out: &mut String) -> bool {
-        let f = last.breakdown(epoch_ms, false);
-        if !(1..=9999).contains(&f.year) {
-            return false;
-        }
-        let text_of = Some((self as *const FixedWidth as usize, f.days));
+        let text_of = Some((
+            self as *const FixedWidth as usize,
+            epoch_ms.div_euclid(MS_PER_DAY),
+        ));
         if last.text_of != text_of {
+            let f = last.breakdown(epoch_ms, false);
+            if !(1..=9999).contains(&f.year) {
+                return false;
+            }
             last.text.clear();
             last.text.extend_from_slice(&self.template);
             for &(at, letter, count) in &self.day_fields {
@@ -151,8 +155,9 @@ impl FixedWidth {
             }
             last.text_of = text_of;
         }
+        let time = TimeOfDay::of(epoch_ms.rem_euclid(MS_PER_DAY));
         for &(at, letter, count) in &self.time_fields {
-            put_digits(f.number(letter) as u32, &mut last.text[at..at + count]);
+            put_digits(time.number(letter), &mut last.text[at..at + count]);
         }
         // ASCII throughout (checked a word at a time, not byte by byte as `str::from_utf8`).
         match weir_formats::utf8::as_str(&last.text) {
@@ -586,8 +591,6 @@ impl LastDay {
 /// `GregorianCalendar.computeFields` for a UTC instant.
 #[derive(Debug, Clone, Copy)]
 struct Breakdown {
-    /// The day's number since the epoch.
-    days: i64,
     year: i64,
     month: i64,
     day: i64,
@@ -607,7 +610,6 @@ impl Breakdown {
         let (year, month, day) = date_of(days);
         let year_start = jan1(year);
         let mut f = Breakdown {
-            days,
             year,
             month,
             day,
@@ -687,22 +689,61 @@ impl Breakdown {
     }
 
     fn number(&self, letter: Letter) -> i64 {
-        let hour = self.hour();
         match letter {
             Letter::DayOfMonth => self.day,
-            Letter::HourOfDay1 if hour == 0 => 24,
-            Letter::Hour1 if hour % 12 == 0 => 12,
-            Letter::HourOfDay1 | Letter::HourOfDay0 => hour,
-            Letter::Hour1 | Letter::Hour0 => hour % 12,
-            Letter::Minute => self.ms_of_day / 60_000 % 60,
-            Letter::Second => self.ms_of_day / 1000 % 60,
-            Letter::Millisecond => self.ms_of_day % 1000,
+            Letter::HourOfDay1
+            | Letter::HourOfDay0
+            | Letter::Hour1
+            | Letter::Hour0
+            | Letter::Minute
+            | Letter::Second
+            | Letter::Millisecond => i64::from(TimeOfDay::of(self.ms_of_day).number(letter)),
             Letter::DayOfYear => self.doy,
             Letter::DayOfWeekInMonth => (self.day - 1) / 7 + 1,
             Letter::WeekOfYear => self.week_of_year,
             Letter::WeekOfMonth => self.week_of_month,
             Letter::IsoDayOfWeek if self.dow == 1 => 7,
             Letter::IsoDayOfWeek => self.dow - 1,
+            _ => 0,
+        }
+    }
+}
+
+/// The fields within a UTC day, split from its milliseconds once for all of a pattern's
+/// letters (by constants: multiplications, not divisions).
+#[derive(Debug, Clone, Copy)]
+struct TimeOfDay {
+    hour: u32,
+    minute: u32,
+    second: u32,
+    milli: u32,
+}
+
+impl TimeOfDay {
+    /// The fields of `ms_of_day`, in `0..MS_PER_DAY`.
+    fn of(ms_of_day: i64) -> TimeOfDay {
+        let ms = ms_of_day as u32;
+        let (seconds, minutes) = (ms / 1000, ms / 60_000);
+        TimeOfDay {
+            hour: ms / 3_600_000,
+            minute: minutes % 60,
+            second: seconds % 60,
+            milli: ms % 1000,
+        }
+    }
+
+    /// The value of a letter within the day (`H`, `k`, `K`, `h`, `m`, `s`, `S`); 0 for others.
+    #[inline]
+    fn number(self, letter: Letter) -> u32 {
+        let hour = self.hour;
+        match letter {
+            Letter::HourOfDay1 if hour == 0 => 24,
+            Letter::Hour1 if hour % 12 == 0 => 12,
+            Letter::HourOfDay1 | Letter::HourOfDay0 => hour,
+            Letter::Hour1 | Letter::Hour0 => hour % 12,
+            Letter::Minute => self.minute,
+            Letter::Second => self.second,
+            Letter::Millisecond => self.milli,
             _ => 0,
         }
     }
