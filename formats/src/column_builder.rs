@@ -80,6 +80,14 @@ impl Default for ViewColumn {
 }
 
 impl ViewColumn {
+    /// An empty column with room for `rows` views.
+    pub fn with_capacity(rows: usize) -> ViewColumn {
+        ViewColumn {
+            views: Vec::with_capacity(rows),
+            nulls: NullBufferBuilder::new(rows),
+        }
+    }
+
     /// Appends `data`, which lies at `offset` in buffer `buffer`.
     #[inline]
     pub fn push(&mut self, data: &[u8], buffer: u32, offset: u32) {
@@ -87,7 +95,8 @@ impl ViewColumn {
         self.nulls.append_non_null();
     }
 
-    fn push_null(&mut self) {
+    /// Appends a null.
+    pub fn push_null(&mut self) {
         self.views.push(0);
         self.nulls.append_null();
     }

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::builder::{BooleanBuilder, PrimitiveBuilder, StringViewBuilder};
+use arrow_array::builder::{BooleanBuilder, PrimitiveBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     ArrowPrimitiveType, Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
@@ -44,6 +44,7 @@ use crate::kernel::millis::MS_PER_DAY;
 use crate::kernel::row_errors::{assemble_rows, rebuild_struct, RowErrors};
 
 use crate::kernel::segment_output::{fail_non_null_rows, side_column};
+use crate::kernel::text_column::TextColumn;
 
 use crate::kernel::defaults::{children_with_defaults, field_value};
 
@@ -1155,19 +1156,14 @@ fn strings<'a>(
     n: usize,
     row: impl Fn(usize) -> Option<Result<Scalar<'a>, ConnectError>>,
 ) -> Casted {
-    let mut builder = StringViewBuilder::with_capacity(n);
-    let mut text = String::new();
+    let mut column = TextColumn::with_capacity(n);
     let errors = cast_rows(n, row, Ok, |scalar| match scalar {
-        None => builder.append_null(),
-        Some(Scalar::Str(s)) => builder.append_value(s),
-        Some(s) => {
-            text.clear();
-            write_string(s, &mut text);
-            builder.append_value(&text);
-        }
+        None => column.append_null(),
+        Some(Scalar::Str(s)) => column.append_value(s),
+        Some(s) => column.append_with(|text| write_string(s, text)),
     });
     Casted {
-        data: Arc::new(builder.finish()),
+        data: column.finish(),
         errors,
     }
 }
@@ -1290,16 +1286,16 @@ fn integers<T: Copy + Into<i64>>(
         Target::Int16 => narrowed::<Int16Type>(wide, nulls, |v| v as i16),
         Target::Int32 => narrowed::<Int32Type>(wide, nulls, |v| v as i32),
         Target::String => {
-            let mut builder = StringViewBuilder::with_capacity(values.len());
+            let mut column = TextColumn::with_capacity(values.len());
             let mut digits = itoa::Buffer::new();
             for (i, v) in wide.enumerate() {
                 if nulls.is_some_and(|b| b.is_null(i)) {
-                    builder.append_null();
+                    column.append_null();
                 } else {
-                    builder.append_value(digits.format(v));
+                    column.append_value(digits.format(v));
                 }
             }
-            Casted::ok(Arc::new(builder.finish()))
+            Casted::ok(column.finish())
         }
         _ => cast_to_target(
             values.len(),

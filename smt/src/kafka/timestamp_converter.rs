@@ -15,7 +15,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use arrow_array::builder::{PrimitiveBuilder, StringViewBuilder};
+use arrow_array::builder::PrimitiveBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     ArrowPrimitiveType, Date32Type, Int64Type, Time32MillisecondType, TimestampMillisecondType,
@@ -33,6 +33,7 @@ use weir_formats::value::{Struct, Value};
 use crate::config::valid_string;
 use crate::kernel::millis::MS_PER_DAY;
 use crate::kernel::row_errors::{assemble_rows, rebuild_struct, RowErrors};
+use crate::kernel::text_column::TextColumn;
 
 use crate::kernel::segment_output::side_column;
 
@@ -669,19 +670,16 @@ impl TimestampConverter {
         let settings = &self.settings;
         match self.output_type(schemaless) {
             DataType::Utf8View => {
-                let mut builder = StringViewBuilder::with_capacity(n);
-                let mut text = String::new();
+                let mut column = TextColumn::with_capacity(n);
                 let mut last = LastDay::default();
                 let errors = each_instant(n, nulls, raw, |ms| match ms {
                     Some(ms) => {
-                        text.clear();
-                        settings.format_into(ms, &mut last, &mut text);
-                        builder.append_value(&text);
+                        column.append_with(|text| settings.format_into(ms, &mut last, text))
                     }
-                    None => builder.append_null(),
+                    None => column.append_null(),
                 });
                 Converted {
-                    data: Arc::new(builder.finish()),
+                    data: column.finish(),
                     errors,
                 }
             }

@@ -1,8 +1,8 @@
 //! What the transforms of both families share, one concept per file: assembling a segment's
 //! output, the row-wise fallback, building Arrow columns, Connect's defaults, adding fields,
 //! header name sets, Kafka's requirement messages and schema copies, the per-schema cache, field
-//! paths, Java's date formatting and regular expressions, the topic routing helpers, and kernels
-//! over variant columns.
+//! paths, Java's date formatting and regular expressions, the topic routing helpers, kernels
+//! over variant columns, and text columns written in place.
 
 pub mod arrow_build;
 pub mod defaults;
@@ -21,4 +21,5 @@ pub mod schema_copy;
 pub mod segment_output;
 #[cfg(test)]
 pub(crate) mod test_kit;
+pub mod text_column;
 pub mod variants;
