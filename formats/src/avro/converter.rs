@@ -19,7 +19,6 @@ use super::decoder::{DecodeError, Decoder, Sink};
 use super::encoder::Encoder;
 use super::kept::KeptForm;
 use super::schema::AvroSchema;
-use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, DecodedPart, Encoded, Side};
 use crate::error::ConnectError;
@@ -440,8 +439,8 @@ impl Converter for AvroConverter {
                 match self.cached_reader(id, topic(), side)? {
                     Read::Compiled(plan) => Ok(Route::Group(group_of(
                         &mut groups,
-                        &arrow_type(&plan.decoder.schema),
                         plan,
+                        |plan| &plan.decoder.data_type,
                         inputs.len(),
                     ))),
                     Read::Anything => Ok(Route::Anything),

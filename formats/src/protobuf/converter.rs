@@ -15,7 +15,6 @@ use super::decoder::{Batch, DecodeError, Decoder};
 use super::encoder::Encoder;
 use super::proto_text::derive_proto;
 use super::schema_file::SchemaFile;
-use crate::arrow_mapping::arrow_type;
 use crate::batch::Column;
 use crate::converter::{Converter, ConverterContext, Decoded, Encoded, Side};
 use crate::error::ConnectError;
@@ -381,8 +380,8 @@ impl Converter for ProtobufConverter {
                     .map(|decoder| {
                         group_of(
                             &mut groups,
-                            &arrow_type(&decoder.schema),
                             decoder,
+                            |decoder| &decoder.data_type,
                             inputs.len(),
                         )
                     })

@@ -24,6 +24,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow_buffer::Buffer;
+use arrow_schema::DataType;
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, Syntax, Value as PValue};
 
 use super::data::{real_oneof, ProtobufData, TAG_PARAM};
@@ -31,6 +32,7 @@ use super::java_calendar::{date_to_days, time_of_day_to_millis};
 use super::schema_file::{enum_default, ENUM_ZERO_PLACEHOLDER};
 use super::well_known::{is_wrapper, DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::wire::{self, WireError, WireReader};
+use crate::arrow_mapping::arrow_type;
 use crate::column_builder::ColumnBuilder;
 use crate::converter_context::ConverterContext;
 use crate::error::ConnectError;
@@ -159,6 +161,10 @@ pub struct Decoder {
     root: Root,
     /// The Connect schema of the decoded values.
     pub schema: SchemaRef,
+    /// The Arrow type of the decoded column, `arrow_type(&schema)`: made once with the decoder,
+    /// not for each batch a decode call opens its column in (at 500-record batches the per-batch
+    /// conversion and drop were about 1% of an Avro chain's instructions, callgrind).
+    pub data_type: DataType,
 }
 
 #[derive(Debug, Clone)]
@@ -399,7 +405,11 @@ impl Decoder {
             } else {
                 Root::Message(compile_message(data, message, &schema)?)
             };
-        Ok(Decoder { root, schema })
+        Ok(Decoder {
+            root,
+            data_type: arrow_type(&schema),
+            schema,
+        })
     }
 
     /// Decodes one payload (after the frame and message indexes) into `builder` (a builder of

@@ -62,12 +62,13 @@ pub struct DecoderGroup<D> {
 }
 
 /// The index in `groups` of `decoder`'s group, opened the first time a decode call meets it, its
-/// builder (of `data_type`, the decoder's column type) sized for `rows`. Decoders are compiled
-/// once per schema and matched by address. Cost: a scan of the call's groups (a handful).
+/// builder (of `data_type(decoder)`, the decoder's column type) sized for `rows`. Decoders are
+/// compiled once per schema and matched by address. Cost: a scan of the call's groups (a
+/// handful).
 pub fn group_of<D>(
     groups: &mut Vec<DecoderGroup<D>>,
-    data_type: &DataType,
     decoder: Arc<D>,
+    data_type: fn(&D) -> &DataType,
     rows: usize,
 ) -> usize {
     if let Some(at) = groups
@@ -76,10 +77,11 @@ pub fn group_of<D>(
     {
         return at;
     }
+    let builder = ColumnBuilder::with_capacity(data_type(&decoder), rows);
     groups.push(DecoderGroup {
         decoder,
         rows: Vec::new(),
-        builder: ColumnBuilder::with_capacity(data_type, rows),
+        builder,
     });
     groups.len() - 1
 }
