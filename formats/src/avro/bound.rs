@@ -9,6 +9,8 @@
 //! promotion from another Arrow type) is written by the unbound path for its subtree, so both
 //! give the same bytes and errors (a proptest holds them to it).
 
+use std::sync::Arc;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Float32Type, Float64Type, Int32Type, Int64Type, Time32MillisecondType,
@@ -79,12 +81,12 @@ enum Kind<'a> {
 /// A bound record field.
 #[derive(Debug)]
 struct Field<'a> {
-    name: String,
+    name: Arc<str>,
     /// The field column's nulls, where a null is written as the default.
     nulls: Option<&'a NullBuffer>,
     node: Node<'a>,
     /// The default written for a null: its op and one-row column.
-    default: Option<(Op, ArrayRef)>,
+    default: Option<(Arc<Op>, ArrayRef)>,
 }
 
 fn bind<'a>(op: &Op, array: &'a dyn Array) -> Node<'a> {

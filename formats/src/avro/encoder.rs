@@ -62,12 +62,13 @@ pub(super) enum Op {
 }
 
 /// One record field: the struct child it reads, its op, and its default (a one-row array) when
-/// a null is written as the default.
+/// a null is written as the default. The name and op are shared, so binding the encoder to a
+/// batch's column ([`Encoder::bind`]) copies neither.
 #[derive(Debug, Clone)]
 pub(super) struct FieldOp {
     pub(super) child: usize,
-    pub(super) name: String,
-    pub(super) op: Op,
+    pub(super) name: Arc<str>,
+    pub(super) op: Arc<Op>,
     pub(super) default: Option<ArrayRef>,
 }
 
@@ -274,8 +275,8 @@ fn compile(
                 };
                 out.push(FieldOp {
                     child,
-                    name: f.name.clone(),
-                    op,
+                    name: f.name.as_str().into(),
+                    op: Arc::new(op),
                     default,
                 });
             }
