@@ -10,11 +10,11 @@
 
 use std::sync::Arc;
 
+use arrow_schema::DataType;
+
 use super::cursor::{Cursor, ReadError};
 use super::data::AvroData;
 use super::schema::{AvroKind, AvroSchema, TypeId};
-use arrow_schema::DataType;
-
 use crate::arrow_mapping::arrow_type;
 use crate::column_builder::ColumnBuilder;
 use crate::error::ConnectError;
