@@ -3,9 +3,8 @@
 //!
 //! The kernel never touches row data: the input array becomes the only child of a new
 //! StructArray. The wrapping schema and its Arrow fields are computed once per input schema. A
-//! null input becomes a
-//! struct holding null, which fails where the input schema is required, as Kafka's `Struct.put`
-//! does.
+//! null input becomes a struct holding null, which fails where the input schema is required, as
+//! Kafka's `Struct.put` does.
 
 use std::convert::Infallible;
 use std::sync::Arc;
