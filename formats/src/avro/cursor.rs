@@ -341,6 +341,25 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// `write_long` writes what apache-avro writes for a `long`, at every varint length.
+        #[test]
+        fn varints_are_written_as_apache_avro_writes_them(
+            v in (any::<i64>(), 0u32..64).prop_map(|(v, shift)| v >> shift),
+            before in proptest::collection::vec(any::<u8>(), 0..4),
+        ) {
+            let theirs = apache_avro::to_avro_datum(
+                &apache_avro::Schema::Long,
+                apache_avro::types::Value::Long(v),
+            )
+            .expect("a long");
+            let mut ours = before.clone();
+            write_long(v, &mut ours);
+            prop_assert_eq!(&ours[..before.len()], &before[..]);
+            prop_assert_eq!(&ours[before.len()..], &theirs[..]);
+        }
+    }
+
     #[test]
     fn varints_round_trip_at_the_edges() {
         for v in [
@@ -354,7 +373,13 @@ mod tests {
             i32::MIN as i64,
             i64::MAX,
             i64::MIN,
-        ] {
+        ]
+        .into_iter()
+        .chain((6..63).flat_map(|bit| {
+            // Every power of two and its neighbours, both signs: each varint length and its edges.
+            let edge = 1i64 << bit;
+            [edge - 1, edge, -edge, -edge - 1]
+        })) {
             let mut buf = Vec::new();
             write_long(v, &mut buf);
             let mut c = Cursor::new(&buf);
