@@ -5,10 +5,11 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use weir_engine::properties::Properties;
 use weir_formats::registry::mock::{self, DEFAULT_SCOPE};
-use weir_formats::registry::server::RegistryServer;
+use weir_formats::registry::server::{RegistryServer, ServeOptions};
 use weir_formats::registry::MemoryRegistry;
 
 use crate::cli::CliError;
@@ -107,6 +108,20 @@ pub struct ServeArgs {
     /// Require HTTP basic auth with these credentials.
     #[arg(long, value_name = "USER:PASSWORD")]
     pub basic_auth: Option<String>,
+    /// Wait this many milliseconds before each answer: a slow registry, to try a client's
+    /// timeouts, fail-over and caches against.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub answer_delay_ms: u64,
+}
+
+impl ServeArgs {
+    /// How the server answers: auth and delay as the flags say.
+    pub fn options(&self) -> ServeOptions {
+        ServeOptions {
+            basic_auth: self.basic_auth.clone(),
+            answer_delay: Duration::from_millis(self.answer_delay_ms),
+        }
+    }
 }
 
 /// Runs `smtbench registry …`.
@@ -125,7 +140,7 @@ pub fn serve(args: &ServeArgs) -> Result<(), CliError> {
             message: e.to_string(),
         })?;
     }
-    let server = RegistryServer::start(args.listen, registry, args.basic_auth.as_deref())
+    let server = RegistryServer::start(args.listen, registry, &args.options())
         .map_err(|e| CliError::Serve(e.to_string()))?;
     let mut stdout = std::io::stdout();
     // A closed stdout only means nobody reads the address; keep serving.
@@ -139,6 +154,28 @@ pub fn serve(args: &ServeArgs) -> Result<(), CliError> {
 mod tests {
     use super::*;
     use weir_engine::properties::parse_properties;
+
+    #[test]
+    fn serve_flags_become_the_servers_options() {
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        let parse = |flags: &[&str]| {
+            let argv = std::iter::once("serve").chain(flags.iter().copied());
+            <Serve as clap::Parser>::try_parse_from(argv).map(|serve| serve.args.options())
+        };
+        assert_eq!(parse(&[]).expect("no flags"), ServeOptions::default());
+        assert_eq!(
+            parse(&["--answer-delay-ms", "250", "--basic-auth", "u:p"]).expect("flags"),
+            ServeOptions {
+                basic_auth: Some("u:p".to_string()),
+                answer_delay: Duration::from_millis(250),
+            }
+        );
+        assert!(parse(&["--answer-delay-ms", "-1"]).is_err());
+    }
 
     #[test]
     fn scopes_come_from_every_registry_url_key_in_order() {

@@ -1,12 +1,15 @@
 //! weir's HTTP registry client against weir's registry server over real sockets: the happy
-//! path, and each failure a user meets (unreachable, 404 with the registry's code, 401, 409),
-//! and fail-over to a second URL.
+//! path, and each failure a user meets (unreachable, slow, 404 with the registry's code, 401,
+//! 409), fail-over to a second URL, and the retries of an answer worth asking again.
 
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use weir_formats::registry::http_client::HttpRegistry;
-use weir_formats::registry::server::RegistryServer;
+use weir_formats::registry::server::{RegistryServer, ServeOptions};
 use weir_formats::registry::{
     connect, MemoryRegistry, RegistryError, SchemaRegistry, SchemaString, SchemaType,
 };
@@ -18,21 +21,49 @@ fn loopback() -> SocketAddr {
 }
 
 fn start(auth: Option<&str>) -> RegistryServer {
-    RegistryServer::start(loopback(), Arc::new(MemoryRegistry::new()), auth).expect("server")
+    start_with(&ServeOptions {
+        basic_auth: auth.map(str::to_string),
+        ..ServeOptions::default()
+    })
 }
 
-/// A client for `urls` that gives up fast.
+/// A server that waits `delay` before each answer.
+fn start_slow(delay: Duration) -> RegistryServer {
+    start_with(&ServeOptions {
+        answer_delay: delay,
+        ..ServeOptions::default()
+    })
+}
+
+fn start_with(options: &ServeOptions) -> RegistryServer {
+    RegistryServer::start(loopback(), Arc::new(MemoryRegistry::new()), options).expect("server")
+}
+
+/// A client for `urls` that gives up fast, with the `extra` settings before those defaults.
 fn client(urls: &str, extra: &[(&str, &str)]) -> HttpRegistry {
     let extra: Vec<(String, String)> = extra
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let settings = move |key: &str| match key {
-        "http.connect.timeout.ms" | "http.read.timeout.ms" => Some("2000".to_string()),
-        "retries.wait.ms" => Some("10".to_string()),
-        _ => extra.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+    let settings = move |key: &str| {
+        let given = extra.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        given.or(match key {
+            "http.connect.timeout.ms" | "http.read.timeout.ms" => Some("2000".to_string()),
+            "retries.wait.ms" => Some("10".to_string()),
+            _ => None,
+        })
     };
     HttpRegistry::from_settings(urls, &settings).expect("client settings")
+}
+
+/// What `call` returns, run on a thread of its own; fails the test if it has not returned
+/// within 30 s (a client that hangs on a registry that stopped answering is the defect).
+fn returns<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(call()));
+    receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the client hung")
 }
 
 /// A loopback port with nothing listening on it.
@@ -202,7 +233,7 @@ fn the_server_listens_on_loopback_only() {
     let err = RegistryServer::start(
         SocketAddr::from(([0, 0, 0, 0], 0)),
         Arc::new(MemoryRegistry::new()),
-        None,
+        &ServeOptions::default(),
     )
     .unwrap_err();
     assert!(err.to_string().contains("loopback"), "{err}");
@@ -229,4 +260,118 @@ fn a_schema_guid_finds_its_id_over_http() {
     assert_eq!(body["schema"], ORDER);
     let unknown = registry.id_by_guid(&[7; 16]).expect_err("no schema has it");
     assert_eq!(unknown.error_code(), Some(40403));
+}
+
+#[test]
+fn a_registry_slower_than_the_read_timeout_is_unreachable_and_the_error_says_so() {
+    let server = start_slow(Duration::from_millis(1500));
+    let registry = client(&server.url(), &[("http.read.timeout.ms", "100")]);
+    let err = returns(move || registry.subjects()).unwrap_err();
+    let RegistryError::Unreachable { urls, reason } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(urls, &server.url());
+    assert!(reason.contains(&server.url()), "{reason}");
+    assert!(reason.contains("timed out"), "{reason}");
+}
+
+#[test]
+fn a_slow_registry_within_the_read_timeout_answers() {
+    let server = start_slow(Duration::from_millis(100));
+    let registry = client(&server.url(), &[("http.read.timeout.ms", "5000")]);
+    let avro = SchemaString::new(SchemaType::Avro, ORDER);
+    assert_eq!(registry.register("t-value", &avro), Ok(1));
+    assert_eq!(registry.subjects(), Ok(vec!["t-value".to_string()]));
+}
+
+#[test]
+fn a_request_that_times_out_fails_over_to_the_next_url_which_is_then_asked_first() {
+    let slow = start_slow(Duration::from_millis(1500));
+    let fast = start(None);
+    let urls = format!("{}, {}", slow.url(), fast.url());
+    let registry = client(&urls, &[("http.read.timeout.ms", "100")]);
+    let avro = SchemaString::new(SchemaType::Avro, ORDER);
+    assert_eq!(registry.register("t-value", &avro), Ok(1));
+    // The fast server answered, so it is asked first now: with it gone the slow one is
+    // tried after it, and times out.
+    fast.stop();
+    let err = returns(move || registry.subjects()).unwrap_err();
+    let RegistryError::Unreachable { reason, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(reason.contains(&slow.url()), "{reason}");
+    assert!(reason.contains("timed out"), "{reason}");
+}
+
+/// A registry that answers `503 Service Unavailable` to its first `failures` requests and the
+/// schema of id 1 after that (what a real registry does while its leader is being elected),
+/// counting the requests it read. Real sockets; one request per connection.
+struct Unavailable {
+    url: String,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Unavailable {
+    fn start(failures: usize) -> Unavailable {
+        let listener = TcpListener::bind(loopback()).expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                // The request line and headers; a GET has no body.
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let seen = counted.fetch_add(1, Ordering::SeqCst);
+                let (status, body) = if seen < failures {
+                    (
+                        "503 Service Unavailable",
+                        r#"{"error_code":50302,"message":"leader not known"}"#.to_string(),
+                    )
+                } else {
+                    ("200 OK", serde_json::json!({ "schema": ORDER }).to_string())
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Unavailable { url, requests }
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn an_unavailable_registry_is_asked_again_up_to_max_retries() {
+    let registry = Unavailable::start(2);
+    let answered = client(&registry.url, &[("max.retries", "3")]).schema_by_id(1);
+    assert_eq!(answered.map(|s| s.schema.clone()), Ok(ORDER.to_string()));
+    assert_eq!(registry.requests(), 3);
+
+    let registry = Unavailable::start(2);
+    let err = client(&registry.url, &[("max.retries", "1")])
+        .schema_by_id(1)
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RegistryError::Rest {
+                status: 503,
+                error_code: 50302,
+                url: Some(url),
+                ..
+            } if url.starts_with(&registry.url)
+        ),
+        "{err:?}"
+    );
+    assert_eq!(registry.requests(), 2);
 }

@@ -7,7 +7,8 @@
 //! - `basic.auth.credentials.source`: `URL` (default: `user:password@` in the URL) or `USER_INFO`
 //!   with `basic.auth.user.info=user:password`; `bearer.auth.credentials.source=STATIC_TOKEN` with
 //!   `bearer.auth.token`. Each key may also carry the `schema.registry.` prefix.
-//! - `http.connect.timeout.ms`, `http.read.timeout.ms` (default 60000 each).
+//! - `http.connect.timeout.ms`, `http.read.timeout.ms` (default 60000 each). Each request opens
+//!   a connection of its own (no keep-alive), so both bound every request.
 //! - `max.retries` (default 3), `retries.wait.ms` (1000), `retries.max.wait.ms` (20000): answers
 //!   408, 429, 500, 502, 503 and 504 are retried with doubling waits; connection failures are not
 //!   retried beyond trying every URL once.
@@ -182,10 +183,17 @@ impl HttpRegistry {
             wait: Duration::from_millis(millis(settings, "retries.wait.ms", 1000)?),
             max_wait: Duration::from_millis(millis(settings, "retries.max.wait.ms", 20_000)?),
         };
+        // No idle connections kept: ureq 2.12 reads the answer on a reused connection with no
+        // read timeout at all (it clears a connection's timeouts when pooling it and sets them
+        // again only for the body), so a registry that stopped answering on a kept-alive
+        // connection would hang the caller for good. A registry is asked once per schema (the
+        // answers are cached), so a new connection per request costs little.
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_millis(connect))
             .timeout_read(Duration::from_millis(read))
             .timeout_write(Duration::from_millis(read))
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .build();
         Ok(HttpRegistry {
             urls,

@@ -19,13 +19,18 @@
 //! checked against; a failing registration is `409`. Errors are
 //! `{"error_code":40401,"message":"…"}` with the real server's codes; bodies are
 //! `application/vnd.schemaregistry.v1+json`. With basic auth configured every request needs it
-//! (`401` otherwise).
+//! (`401` otherwise). An answer delay ([`ServeOptions::answer_delay`]) makes it a slow registry, to
+//! try a client's timeouts, fail-over and caches against. Connections stay open as long as the
+//! client asks (tiny_http decides, not the answer's headers); after [`RegistryServer::stop`] a
+//! request on a connection kept from before gets no answer, and only the client's read timeout
+//! ends it (weir's client keeps no connections).
 
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -42,6 +47,16 @@ use super::{
 const MAX_BODY: u64 = 16 << 20;
 /// How many threads answer requests.
 const WORKERS: usize = 4;
+
+/// How a [`RegistryServer`] answers, beyond what its registry holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// `user:password` that every request must carry as HTTP basic auth (`401` otherwise).
+    pub basic_auth: Option<String>,
+    /// How long each answer waits before it is sent (zero: none). Each of the server's worker
+    /// threads sleeps for it, so a delayed server answers at most that many requests at once.
+    pub answer_delay: Duration,
+}
 
 /// A running server; dropping it (or [`RegistryServer::stop`]) stops it.
 pub struct RegistryServer {
@@ -62,11 +77,11 @@ impl std::fmt::Debug for RegistryServer {
 
 impl RegistryServer {
     /// Starts serving `registry` on `listen` (a loopback address; port 0 picks a free port),
-    /// with `basic_auth` (`user:password`) required when given. Returns once the socket listens.
+    /// answering as `options` say. Returns once the socket listens. Cost: four threads.
     pub fn start(
         listen: SocketAddr,
         registry: Arc<MemoryRegistry>,
-        basic_auth: Option<&str>,
+        options: &ServeOptions,
     ) -> Result<RegistryServer, RegistryError> {
         if !listen.ip().is_loopback() {
             return Err(RegistryError::Config(format!(
@@ -79,13 +94,14 @@ impl RegistryServer {
             RegistryError::Config(format!("{listen} is not an IP address to listen on"))
         })?;
         let server = Arc::new(server);
-        let expected_auth = basic_auth.map(|user_info| {
+        let expected_auth = options.basic_auth.as_ref().map(|user_info| {
             format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(user_info)
             )
         });
         let stopping = Arc::new(AtomicBool::new(false));
+        let delay = options.answer_delay;
         let workers = (0..WORKERS)
             .map(|_| {
                 let server = Arc::clone(&server);
@@ -97,7 +113,9 @@ impl RegistryServer {
                     // connection, after which the next request is still served.
                     loop {
                         match server.recv() {
-                            Ok(request) => serve(&registry, expected_auth.as_deref(), request),
+                            Ok(request) => {
+                                serve(&registry, expected_auth.as_deref(), delay, request)
+                            }
                             Err(_) if stopping.load(Ordering::SeqCst) => break,
                             Err(_) => {}
                         }
@@ -152,8 +170,13 @@ impl Drop for RegistryServer {
     }
 }
 
-/// Answers one request.
-fn serve(registry: &MemoryRegistry, expected_auth: Option<&str>, mut request: tiny_http::Request) {
+/// Answers one request, after `delay`.
+fn serve(
+    registry: &MemoryRegistry,
+    expected_auth: Option<&str>,
+    delay: Duration,
+    mut request: tiny_http::Request,
+) {
     let authorized = expected_auth.is_none_or(|expected| {
         request
             .headers()
@@ -175,17 +198,15 @@ fn serve(registry: &MemoryRegistry, expected_auth: Option<&str>, mut request: ti
     if let Ok(header) = tiny_http::Header::from_bytes("Content-Type", answer.content_type) {
         response.add_header(header);
     }
-    // One request per connection: a stopped server then refuses the next request at once,
-    // instead of leaving a kept-alive connection that nobody answers any more.
-    if let Ok(header) = tiny_http::Header::from_bytes("Connection", "close") {
-        response.add_header(header);
-    }
     if !authorized {
         if let Ok(header) =
             tiny_http::Header::from_bytes("WWW-Authenticate", "Basic realm=\"SchemaRegistry\"")
         {
             response.add_header(header);
         }
+    }
+    if !delay.is_zero() {
+        std::thread::sleep(delay);
     }
     // The client may have gone away; there is no one left to tell.
     let _ = request.respond(response);
