@@ -53,8 +53,8 @@ const WORKERS: usize = 4;
 pub struct ServeOptions {
     /// `user:password` that every request must carry as HTTP basic auth (`401` otherwise).
     pub basic_auth: Option<String>,
-    /// How long each answer waits before it is sent (zero: none). Each of the server's worker
-    /// threads sleeps for it, so a delayed server answers at most that many requests at once.
+    /// How long each answer waits before it is sent (zero: none). The worker thread that
+    /// answers sleeps for it, so a delayed server works on at most four requests at once.
     pub answer_delay: Duration,
 }
 
