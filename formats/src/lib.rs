@@ -38,3 +38,4 @@ pub mod utf8;
 pub mod value;
 pub mod value_array;
 pub mod variant;
+pub mod zigzag_int;

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::zigzag_int::{read_zigzag_int, IntVarintError};
+
 /// Why a message-index array cannot be read, as the Java reader fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageIndexError {
@@ -32,16 +34,10 @@ impl fmt::Display for MessageIndexError {
 
 /// Reads a zigzag varint of at most 5 bytes (Kafka's `ByteUtils.readVarint`).
 fn read_zigzag(bytes: &[u8], pos: &mut usize) -> Result<i32, MessageIndexError> {
-    let mut value: u32 = 0;
-    for i in 0..5 {
-        let b = *bytes.get(*pos).ok_or(MessageIndexError::Underflow)?;
-        *pos += 1;
-        value |= u32::from(b & 0x7f) << (7 * i);
-        if b < 0x80 {
-            return Ok(((value >> 1) as i32) ^ -((value & 1) as i32));
-        }
-    }
-    Err(MessageIndexError::VarintTooLong)
+    read_zigzag_int(bytes, pos).map_err(|e| match e {
+        IntVarintError::Eof => MessageIndexError::Underflow,
+        IntVarintError::TooLong => MessageIndexError::VarintTooLong,
+    })
 }
 
 /// Splits `bytes` into the message-index array at its start and the bytes after it, checking the
