@@ -21,8 +21,6 @@ pub enum ReadError {
     Index(i64, usize),
     /// A string that is not UTF-8.
     BadUtf8,
-    /// A boolean byte other than 0 or 1.
-    BadBoolean(u8),
 }
 
 impl ReadError {
@@ -45,7 +43,6 @@ impl ReadError {
                 format!("ArrayIndexOutOfBoundsException: Index {i} out of bounds for length {len}")
             }
             ReadError::BadUtf8 => "CharacterCodingException: malformed UTF-8".to_string(),
-            ReadError::BadBoolean(b) => format!("AvroRuntimeException: invalid boolean byte {b}"),
         }
     }
 }
@@ -179,14 +176,11 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// A boolean byte.
+    /// A boolean byte: `true` for 1, `false` for any other byte, as Java's
+    /// `BinaryDecoder.readBoolean` reads it (apache-avro rejects bytes other than 0 and 1).
     #[inline]
     pub fn boolean(&mut self) -> Result<bool, ReadError> {
-        match self.take(1)?[0] {
-            0 => Ok(false),
-            1 => Ok(true),
-            other => Err(ReadError::BadBoolean(other)),
-        }
+        Ok(self.take(1)?[0] == 1)
     }
 
     /// A little-endian `float`.
@@ -401,10 +395,11 @@ mod tests {
     }
 
     /// What Java's Avro 1.11.4 `BinaryDecoder` read from these bytes (run through
-    /// `DecoderFactory.binaryDecoder(bytes).readInt()` / `readLong()`): bits past the width in
-    /// the last byte allowed are dropped, one more continuation byte is an invalid encoding.
+    /// `DecoderFactory.binaryDecoder(bytes).readInt()`, `readLong()`, `readBoolean()`): bits past
+    /// the width in the last byte allowed are dropped, one more continuation byte is an invalid
+    /// encoding; a boolean is whether its byte is 1.
     #[test]
-    fn overlong_varints_read_as_java_reads_them() {
+    fn overlong_varints_and_odd_booleans_read_as_java_reads_them() {
         let int = |bytes: &[u8]| Cursor::new(bytes).int();
         let long = |bytes: &[u8]| Cursor::new(bytes).long();
         assert_eq!(int(&[0x80, 0x80, 0x80, 0x80, 0x10]), Ok(0));
@@ -421,6 +416,9 @@ mod tests {
         let mut all = [0xFF; 10];
         all[9] = 0x7F;
         assert_eq!(long(&all), Ok(i64::MIN));
+        assert_eq!(Cursor::new(&[2]).boolean(), Ok(false));
+        assert_eq!(Cursor::new(&[0xFF]).boolean(), Ok(false));
+        assert_eq!(Cursor::new(&[1]).boolean(), Ok(true));
         let mut eleven = [0x80; 11];
         eleven[10] = 0x01;
         assert_eq!(long(&eleven), Err(ReadError::BadVarint));

@@ -179,7 +179,10 @@ fn scan(steps: &[Step], cur: &mut Cursor<'_>) -> Option<()> {
         at += 1;
         match *step {
             Step::Boolean => {
-                cur.boolean().ok()?;
+                // The decoder reads any byte but 1 as false; only 0 is written back for it.
+                if cur.take(1).ok()?[0] > 1 {
+                    return None;
+                }
             }
             Step::Int => {
                 i32::try_from(cur.shortest_long()?).ok()?;
